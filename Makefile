@@ -1,0 +1,43 @@
+# One command surface for people and CI. Every install step lives here; nothing is done by hand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO := ilos-data/demo
+STAMP := $(VENV)/.installed
+FEEDS := arrivals departures status_events court_events criminal_dispositions encounters designations relationships
+
+.PHONY: run test lint typecheck bench docs clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==0.13.8
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+$(DEMO)/truth/manifest.json: $(STAMP)
+	$(BIN)/ilos generate --persons 5000 --seed 1 --out $(DEMO)
+
+## make run: install, generate demo data, load it into the embedded store, print what was loaded
+run: $(DEMO)/truth/manifest.json
+	for feed in $(FEEDS); do $(BIN)/ilos ingest $$feed $(DEMO)/$$feed.csv || exit 1; done
+	$(BIN)/ilos summary
+
+## make test: lint, types, architecture contracts and the whole test suite
+test: $(STAMP) lint typecheck
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## make bench: benchmarks; JSON in benchmarks/results/, table in docs/benchmarks.md
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) ilos-data .pytest_cache .mypy_cache .ruff_cache

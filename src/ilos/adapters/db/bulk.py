@@ -1,0 +1,92 @@
+"""Arrow in and out of the store through ADBC: the set-at-a-time path for bulk writes and reads.
+
+SQLite and PostgreSQL differ only in how a write transaction takes the writers' lock and how
+parameters are written; both live in `BulkConnection`'s small dialect switch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy.engine import make_url
+
+from ilos.adapters.db.engine import is_sqlite, sqlite_path
+
+_PG_WRITER_LOCK = 7_140_222  # pg_advisory_xact_lock key: one ingest writer at a time, like SQLite
+
+
+class BulkConnection:
+    """One ADBC connection to the store."""
+
+    def __init__(self, url: str, busy_timeout_s: float = 600.0) -> None:
+        self.sqlite = is_sqlite(url)
+        if self.sqlite:
+            import adbc_driver_sqlite.dbapi as sqlite_adbc
+
+            self._conn: Any = sqlite_adbc.connect(str(sqlite_path(url)), autocommit=True)
+            self._execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        else:
+            import adbc_driver_postgresql.dbapi as pg_adbc
+
+            self._conn = pg_adbc.connect(_libpq_uri(url), autocommit=True)
+        self._cursor = self._conn.cursor()
+
+    def close(self) -> None:
+        """Close the connection (an open transaction is rolled back)."""
+        self._conn.close()
+
+    def _execute(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        cur = self._conn.cursor()
+        cur.execute(sql, params)
+        return cur
+
+    def param(self, i: int) -> str:
+        """Placeholder for the i-th (1-based) parameter."""
+        return "?" if self.sqlite else f"${i}"
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """Run a statement that returns nothing useful."""
+        self._execute(sql, params).close()
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        """First column of the first row, or None."""
+        cur = self._execute(sql, params)
+        row = cur.fetchone()
+        cur.close()
+        return row[0] if row else None
+
+    def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        """A query's whole result as an Arrow table."""
+        cur = self._execute(sql, params)
+        table = cur.fetch_arrow_table()
+        cur.close()
+        return table
+
+    def ingest(self, table: str, data: pa.RecordBatchReader | pa.Table, temporary: bool = False) -> None:
+        """Append Arrow data to `table` (or create it as a temporary table)."""
+        mode = "create" if temporary else "append"
+        self._cursor.adbc_ingest(table, data, mode=mode, temporary=temporary)
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[None]:
+        """A transaction holding the store's single writer lock; rolled back on any error."""
+        if self.sqlite:
+            self.execute("BEGIN IMMEDIATE")
+        else:
+            self.execute("BEGIN")
+            self.execute(f"SELECT pg_advisory_xact_lock({_PG_WRITER_LOCK})")
+        try:
+            yield
+        except BaseException:
+            self.execute("ROLLBACK")
+            raise
+        self.execute("COMMIT")
+
+
+def _libpq_uri(url: str) -> str:
+    """A libpq URI from a SQLAlchemy URL (drops the +driver part)."""
+    parsed = make_url(url).set(drivername="postgresql")
+    return parsed.render_as_string(hide_password=False)

@@ -1,0 +1,80 @@
+"""Relational schema of the record store, shared by the embedded store (SQLite) and PostgreSQL.
+
+Source records are append-only: one row per version of `(source_system, source_record_id)`.
+A correction is a new version; nothing here is ever updated in place except the quarantine's
+`resolved_batch_id`, which records that a quarantined row was later loaded by a replay.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text, UniqueConstraint
+
+from ilos.domain.feeds import FEEDS, Feed
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+#: Columns every record table has before the contract columns.
+PROVENANCE_COLUMNS = ("batch_id", "file_row", "version", "content_hash", "recorded_at_utc")
+
+ingest_batch = Table(
+    "ingest_batch",
+    metadata,
+    Column("batch_id", Integer, primary_key=True, autoincrement=True),
+    Column("feed", Text, nullable=False),
+    Column("origin", Text, nullable=False),  # file | stream | replay
+    Column("source", Text, nullable=False),  # file path, or a description of the origin
+    Column("source_sha256", Text),
+    Column("started_at", Text, nullable=False),
+    Column("finished_at", Text, nullable=False),
+    Column("rows_read", BigInteger, nullable=False),
+    Column("outcome_counts", Text, nullable=False),  # JSON: outcome and reason -> count
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("quarantine_id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", BigInteger, nullable=False),
+    Column("feed", Text, nullable=False),
+    Column("source_system", Text),
+    Column("source_record_id", Text),
+    Column("file", Text, nullable=False),
+    Column("file_row", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("raw", Text, nullable=False),  # the row as delivered, JSON object (or the raw line)
+    Column("raw_hash", Text, nullable=False),
+    Column("resolved_batch_id", BigInteger),
+    Index(None, "feed", "raw_hash"),
+)
+
+
+def record_table_name(feed: Feed) -> str:
+    """Name of the table holding `feed`'s source records."""
+    return f"records_{feed.name}"
+
+
+def _record_table(feed: Feed) -> Table:
+    name = record_table_name(feed)
+    return Table(
+        name,
+        metadata,
+        Column("record_id", Integer, primary_key=True, autoincrement=True),
+        Column("batch_id", BigInteger, nullable=False),
+        Column("file_row", BigInteger, nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("content_hash", Text, nullable=False),
+        Column("recorded_at_utc", Text, nullable=False),
+        *(Column(c.name, Text, nullable=not c.required) for c in feed.columns),
+        Column("extra", Text),  # unknown extra columns as a JSON object
+        UniqueConstraint("source_system", "source_record_id", "version"),
+    )
+
+
+record_tables: dict[str, Table] = {name: _record_table(f) for name, f in FEEDS.items()}

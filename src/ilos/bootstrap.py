@@ -1,0 +1,49 @@
+"""The one place that wires adapters into use cases. Nothing connects at import time."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import duckdb
+
+from ilos.adapters.db.reader import PersonDataReader
+from ilos.adapters.db.record_store import SqlRecordStore
+from ilos.adapters.duck import staging
+from ilos.config import Settings
+
+
+@dataclass
+class Ilos:
+    """The wired application for one process: store, reader and stager, opened on first use."""
+
+    settings: Settings
+    db: str | None = None
+    actor: str = "cli"
+
+    @cached_property
+    def url(self) -> str:
+        """The store URL after --db, ILOS_DATABASE_URL and the data dir are considered."""
+        return self.settings.resolved_url(self.db)
+
+    @cached_property
+    def store(self) -> SqlRecordStore:
+        """The record store (schema created or upgraded on first use)."""
+        return SqlRecordStore(self.url, self.settings.busy_timeout_s)
+
+    @cached_property
+    def reader(self) -> PersonDataReader:
+        """The door for reading person data."""
+        return PersonDataReader(self.store, self.actor)
+
+    @cached_property
+    def duck(self) -> duckdb.DuckDBPyConnection:
+        """The in-process analytical engine for staging and bulk work."""
+        return staging.connect(self.settings.duckdb_memory_limit, Path(tempfile.gettempdir()) / "ilos-duckdb")
+
+    @cached_property
+    def stager(self) -> staging.DuckStager:
+        """Reads and checks feed input."""
+        return staging.DuckStager(self.duck, self.settings.now_utc())

@@ -1,0 +1,77 @@
+"""Options and output helpers shared by the CLI commands."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, TextIO, TypeVar
+
+import pyarrow as pa
+import typer
+
+from ilos.bootstrap import Ilos
+from ilos.config import Settings
+from ilos.domain.outcomes import BatchResult, Outcome, combine
+from ilos.services.errors import IlosError
+
+Db = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Store URL (postgresql+psycopg://...) or path of an embedded store.", show_default=False
+    ),
+]
+T = TypeVar("T")
+
+
+def app_for(db: str | None) -> Ilos:
+    """The wired application for this command."""
+    return Ilos(Settings(), db)
+
+
+@contextmanager
+def failures_exit() -> Iterator[None]:
+    """Turn ILOS errors into a one-line reason on stderr and exit status 1."""
+    try:
+        yield
+    except IlosError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def write_csv(table: pa.Table, out: TextIO | None = None) -> None:
+    """Write a table as RFC 4180 CSV (header, quotes only where needed, empty for missing)."""
+    writer = csv.writer(out or sys.stdout, lineterminator="\n")
+    writer.writerow(table.column_names)
+    for batch in table.to_batches(max_chunksize=50_000):
+        columns = [col.to_pylist() for col in batch.columns]
+        writer.writerows(["" if v is None else v for v in row] for row in zip(*columns, strict=True))
+
+
+def print_results(results: list[BatchResult]) -> None:
+    """Counts by outcome for each batch and in total, then quarantined rows by reason."""
+    for r in results:
+        counts = ", ".join(f"{o.value} {r.outcomes.get(o, 0)}" for o in Outcome)
+        typer.echo(f"{r.feed} {r.source}: {r.rows} rows: {counts}")
+    outcomes, reasons = combine(results)
+    if len(results) > 1:
+        typer.echo("total: " + ", ".join(f"{o.value} {n}" for o, n in outcomes.items()))
+    for reason, n in reasons.items():
+        typer.echo(f"  quarantined {reason}: {n}")
+
+
+def progress_factory() -> tuple[Callable[..., Callable[[int], None] | None], Callable[[], None]]:
+    """A progress bar on a terminal (stderr); nothing when output is redirected."""
+    if not sys.stderr.isatty():
+        return (lambda *_: None), (lambda: None)
+    from rich.progress import Progress
+
+    bar = Progress(transient=True)
+    bar.start()
+
+    def on_staged(path: object, total: int) -> Callable[[int], None]:
+        task = bar.add_task(f"storing {path}", total=total)
+        return lambda n: bar.advance(task, n)
+
+    return on_staged, bar.stop

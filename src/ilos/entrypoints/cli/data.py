@@ -1,0 +1,87 @@
+"""`ilos ingest`, `ilos summary` and `ilos export records`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import func, select
+
+from ilos.adapters.db.schema import quarantine, record_tables
+from ilos.domain.feeds import FEEDS, feed
+from ilos.domain.moments import normalise_known_at
+from ilos.entrypoints.cli.common import Db, app_for, failures_exit, print_results, progress_factory, write_csv
+from ilos.services.errors import IlosError
+from ilos.services.ingest import ingest_files
+
+FEED_HELP = f"One of: {', '.join(FEEDS)}."
+
+
+def ingest(
+    feed_name: Annotated[str, typer.Argument(metavar="FEED", help=FEED_HELP)],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="CSV, Parquet or JSON Lines files.")],
+    db: Db = None,
+) -> None:
+    """Load files of one feed: valid rows become source records, invalid rows go to the quarantine."""
+    with failures_exit():
+        _check_feed(feed_name)
+        app = app_for(db)
+        on_staged, done = progress_factory()
+        try:
+            results = ingest_files(feed_name, paths, app.stager, app.store, on_staged)
+        finally:
+            done()
+        print_results(results)
+
+
+def summary(db: Db = None) -> None:
+    """What the store holds: records in force and versions per feed, open quarantine rows."""
+    with failures_exit():
+        app = app_for(db)
+        with app.store.engine.connect() as conn:
+            typer.echo(f"store: {app.store.engine.url.render_as_string(hide_password=True)}")
+            for name, table in record_tables.items():
+                keys = select(func.count()).select_from(
+                    select(table.c.source_system, table.c.source_record_id).distinct().subquery()
+                )
+                versions = conn.scalar(select(func.count()).select_from(table))
+                typer.echo(f"{name:22} records {conn.scalar(keys):>9}  versions {versions:>9}")
+            open_rows = conn.scalar(
+                select(func.count()).select_from(quarantine).where(quarantine.c.resolved_batch_id.is_(None))
+            )
+            typer.echo(f"{'quarantine (open)':22} rows    {open_rows:>9}")
+
+
+export_app = typer.Typer(help="CSV exports, sorted by their first columns.", no_args_is_help=True)
+
+
+@export_app.command("records")
+def export_records(
+    feed_name: Annotated[str, typer.Argument(metavar="FEED", help=FEED_HELP)],
+    known_at: Annotated[
+        str | None, typer.Option("--known-at", help="Only what was recorded by this ISO 8601 timestamp.")
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Source records of a feed in force (latest version, retractions left out), as CSV."""
+    with failures_exit():
+        _check_feed(feed_name)
+        cutoff = _known_at(known_at)
+        write_csv(app_for(db).reader.records_in_force(feed(feed_name), cutoff))
+
+
+def _check_feed(name: str) -> None:
+    try:
+        feed(name)
+    except ValueError as exc:
+        raise IlosError(str(exc)) from None
+
+
+def _known_at(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return normalise_known_at(text)
+    except ValueError as exc:
+        raise IlosError(str(exc)) from None

@@ -1,0 +1,23 @@
+"""`ilos`: the command-line interface of the interchange contract."""
+
+from __future__ import annotations
+
+import typer
+
+from ilos.entrypoints.cli import data, generate, quarantine
+
+app = typer.Typer(
+    name="ilos",
+    help="ILOS, the open Immigration Lifecycle Operating System.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("generate")(generate.generate)
+app.command("ingest")(data.ingest)
+app.command("summary")(data.summary)
+app.add_typer(quarantine.app, name="quarantine")
+app.add_typer(data.export_app, name="export")
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
