@@ -47,3 +47,16 @@ class Ilos:
     def stager(self) -> staging.DuckStager:
         """Reads and checks feed input."""
         return staging.DuckStager(self.duck, self.settings.now_utc())
+
+    def close(self) -> None:
+        """Release whatever was opened."""
+        if "store" in self.__dict__:
+            self.store.close()
+        if "duck" in self.__dict__:
+            self.duck.close()
+
+    def __enter__(self) -> Ilos:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

@@ -27,7 +27,7 @@ class BulkConnection:
             import adbc_driver_sqlite.dbapi as sqlite_adbc
 
             self._conn: Any = sqlite_adbc.connect(str(sqlite_path(url)), autocommit=True)
-            self._execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+            self.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         else:
             import adbc_driver_postgresql.dbapi as pg_adbc
 
@@ -36,12 +36,17 @@ class BulkConnection:
 
     def close(self) -> None:
         """Close the connection (an open transaction is rolled back)."""
+        self._cursor.close()
         self._conn.close()
 
-    def _execute(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+    @contextmanager
+    def _run(self, sql: str, params: Sequence[Any] | None = None) -> Iterator[Any]:
         cur = self._conn.cursor()
-        cur.execute(sql, params)
-        return cur
+        try:
+            cur.execute(sql, params)
+            yield cur
+        finally:
+            cur.close()
 
     def param(self, i: int) -> str:
         """Placeholder for the i-th (1-based) parameter."""
@@ -49,21 +54,19 @@ class BulkConnection:
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         """Run a statement that returns nothing useful."""
-        self._execute(sql, params).close()
+        with self._run(sql, params):
+            pass
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         """First column of the first row, or None."""
-        cur = self._execute(sql, params)
-        row = cur.fetchone()
-        cur.close()
+        with self._run(sql, params) as cur:
+            row = cur.fetchone()
         return row[0] if row else None
 
     def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
         """A query's whole result as an Arrow table."""
-        cur = self._execute(sql, params)
-        table = cur.fetch_arrow_table()
-        cur.close()
-        return table
+        with self._run(sql, params) as cur:
+            return cur.fetch_arrow_table()
 
     def ingest(self, table: str, data: pa.RecordBatchReader | pa.Table, temporary: bool = False) -> None:
         """Append Arrow data to `table` (or create it as a temporary table)."""

@@ -51,6 +51,10 @@ class SqlRecordStore:
         self.engine = make_engine(url, busy_timeout_s)
         upgrade(self.engine)
 
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()
+
     def param(self, i: int) -> str:
         """Placeholder for the i-th (1-based) parameter of a BulkConnection statement."""
         return "?" if self.engine.dialect.name == "sqlite" else f"${i}"

@@ -192,7 +192,7 @@ def _json_lines_to_input(con: duckdb.DuckDBPyConnection, feed: Feed, n: int) -> 
         con,
         f"""
         CREATE TEMP TABLE malformed_{n} AS SELECT _row, line AS raw FROM lines_{n}
-        WHERE NOT coalesce(json_valid(line) AND json_type(line) = 'OBJECT', false);
+        WHERE NOT coalesce(CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END, false);
         CREATE TEMP TABLE input_{n} AS
         SELECT _row, {cols}, nullif(json_merge_patch(line, {lit(drop)})::VARCHAR, '{{}}') AS _extra_json
         FROM lines_{n} WHERE _row NOT IN (SELECT _row FROM malformed_{n});

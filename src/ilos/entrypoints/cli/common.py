@@ -26,7 +26,7 @@ T = TypeVar("T")
 
 
 def app_for(db: str | None) -> Ilos:
-    """The wired application for this command."""
+    """The wired application for this command; use it in a `with` block so it is closed."""
     return Ilos(Settings(), db)
 
 

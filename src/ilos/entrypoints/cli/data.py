@@ -24,9 +24,8 @@ def ingest(
     db: Db = None,
 ) -> None:
     """Load files of one feed: valid rows become source records, invalid rows go to the quarantine."""
-    with failures_exit():
+    with failures_exit(), app_for(db) as app:
         _check_feed(feed_name)
-        app = app_for(db)
         on_staged, done = progress_factory()
         try:
             results = ingest_files(feed_name, paths, app.stager, app.store, on_staged)
@@ -37,8 +36,7 @@ def ingest(
 
 def summary(db: Db = None) -> None:
     """What the store holds: records in force and versions per feed, open quarantine rows."""
-    with failures_exit():
-        app = app_for(db)
+    with failures_exit(), app_for(db) as app:
         with app.store.engine.connect() as conn:
             typer.echo(f"store: {app.store.engine.url.render_as_string(hide_password=True)}")
             for name, table in record_tables.items():
@@ -65,10 +63,10 @@ def export_records(
     db: Db = None,
 ) -> None:
     """Source records of a feed in force (latest version, retractions left out), as CSV."""
-    with failures_exit():
+    with failures_exit(), app_for(db) as app:
         _check_feed(feed_name)
         cutoff = _known_at(known_at)
-        write_csv(app_for(db).reader.records_in_force(feed(feed_name), cutoff))
+        write_csv(app.reader.records_in_force(feed(feed_name), cutoff))
 
 
 def _check_feed(name: str) -> None:

@@ -25,12 +25,12 @@ def list_rows(
     db: Db = None,
 ) -> None:
     """Quarantined rows as CSV: feed,source_system,source_record_id,file,row,reason,message."""
-    with failures_exit():
+    with failures_exit(), app_for(db) as app:
         if feed is not None and feed not in FEEDS:
             raise IlosError(f"unknown feed {feed!r}; feeds are: {', '.join(FEEDS)}")
         if reason is not None and reason not in Reason.__members__:
             raise IlosError(f"unknown reason {reason!r}; reasons are: {', '.join(Reason)}")
-        write_csv(app_for(db).reader.quarantine(feed, reason, include_resolved))
+        write_csv(app.reader.quarantine(feed, reason, include_resolved))
 
 
 @app.command("replay")
@@ -39,11 +39,10 @@ def replay(
     db: Db = None,
 ) -> None:
     """Re-check open quarantined rows (after a fix) and load those that now pass."""
-    with failures_exit():
+    with failures_exit(), app_for(db) as app:
         unknown = [f for f in feed or [] if f not in FEEDS]
         if unknown:
             raise IlosError(f"unknown feed(s) {', '.join(unknown)}; feeds are: {', '.join(FEEDS)}")
-        app = app_for(db)
         results = replay_quarantine(feed, app.reader, app.stager, app.store)
         if not results:
             typer.echo("nothing to replay")

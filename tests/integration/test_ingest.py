@@ -1,0 +1,215 @@
+"""Ingestion through the CLI on both stores: rules, quarantine, re-delivery, corrections, retractions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.cli import ilos
+from tests.feedfiles import arrival, write_csv
+
+
+def quarantine_rows(db: str) -> list[dict[str, str]]:
+    result = ilos("quarantine", "list", db=db)
+    assert result.code == 0, result.err
+    return list(csv.DictReader(io.StringIO(result.out)))
+
+
+def records(db: str, *extra: str) -> list[dict[str, str]]:
+    result = ilos("export", "records", "arrivals", *extra, db=db)
+    assert result.code == 0, result.err
+    return list(csv.DictReader(io.StringIO(result.out)))
+
+
+DEFECTS = {
+    "MISSING_REQUIRED": {"family_name": ""},
+    "INVALID_CODE": {"class_of_admission": "ZZ9"},
+    "INVALID_DATE": {"admitted_on": "2024-02-30"},
+    "INVALID_TIMESTAMP": {"recorded_at": "2024-03-02 10:00:00"},
+    "INVALID_FORMAT": {"admission_number": "1234"},
+    "RECORDED_IN_FUTURE": {"recorded_at": "2099-01-01T00:00:00Z"},
+    "EVENT_BEFORE_BIRTH": {"date_of_birth": "2024-06"},
+    "EVENT_AFTER_RECORDED": {"admitted_on": "2024-03-05", "admit_until": "2024-04-05"},
+    "ADMIT_UNTIL_BEFORE_ADMITTED": {"admit_until": "2024-02-01"},
+    "VISA_WAIVER_TOO_LONG": {"class_of_admission": "WT", "admit_until": "2024-05-30"},
+    "DS_NOT_ALLOWED": {"admit_until": "D/S"},
+}
+
+
+def test_each_rule_quarantines_its_row_and_the_rest_loads(store_url: str, tmp_path: Path) -> None:
+    rows = [arrival("1"), arrival("2", class_of_admission="WT", admit_until="2024-05-29")]
+    rows += [arrival(str(100 + i), **defect) for i, defect in enumerate(DEFECTS.values())]
+    path = write_csv(tmp_path / "arrivals.csv", rows)
+
+    result = ilos("ingest", "arrivals", str(path), db=store_url)
+
+    assert result.code == 0, result.err
+    assert "new 2," in result.out and f"quarantined {len(DEFECTS)}" in result.out
+    found = {(q["source_record_id"], q["reason"]) for q in quarantine_rows(store_url)}
+    assert found == {(str(100 + i), reason) for i, reason in enumerate(DEFECTS)}
+    assert [r["source_record_id"] for r in records(store_url)] == ["1", "2"]
+
+
+def test_quarantine_keeps_file_row_and_a_sentence(store_url: str, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", [arrival("1"), arrival("2", mode="BOAT")])
+    ilos("ingest", "arrivals", str(path), db=store_url)
+    [row] = quarantine_rows(store_url)
+    assert row == {
+        "feed": "arrivals", "source_system": "I94", "source_record_id": "2", "file": str(path), "row": "2",
+        "reason": "INVALID_CODE", "message": 'mode "BOAT" is not an allowed code',
+    }  # fmt: skip
+
+
+def test_redelivery_changes_nothing(store_url: str, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", [arrival("1"), arrival("2"), arrival("3", mode="")])
+    ilos("ingest", "arrivals", str(path), db=store_url)
+    before = (ilos("export", "records", "arrivals", db=store_url).out, quarantine_rows(store_url))
+
+    again = ilos("ingest", "arrivals", str(path), db=store_url)
+
+    assert "new 0, corrected 0, retracted 0, unchanged 2, quarantined 1" in again.out
+    assert (ilos("export", "records", "arrivals", db=store_url).out, quarantine_rows(store_url)) == before
+
+
+def test_correction_supersedes_from_its_recorded_at_and_keeps_the_old_version(
+    store_url: str, tmp_path: Path
+) -> None:
+    first = write_csv(tmp_path / "a.csv", [arrival("1", admit_until="2024-08-31")])
+    fixed = write_csv(
+        tmp_path / "b.csv", [arrival("1", admit_until="2024-09-30", recorded_at="2024-04-01T09:00:00-04:00")]
+    )
+    ilos("ingest", "arrivals", str(first), db=store_url)
+    result = ilos("ingest", "arrivals", str(fixed), db=store_url)
+
+    assert "corrected 1" in result.out
+    [now] = records(store_url)
+    assert (now["version"], now["admit_until"], now["recorded_at_utc"]) == (
+        "2",
+        "2024-09-30",
+        "2024-04-01T13:00:00.000000Z",
+    )
+    [then] = records(store_url, "--known-at", "2024-04-01T12:59:59Z")
+    assert (then["version"], then["admit_until"]) == ("1", "2024-08-31")
+
+
+def test_retraction_withdraws_the_record_from_its_recorded_at(store_url: str, tmp_path: Path) -> None:
+    ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", [arrival("1"), arrival("2")])), db=store_url)
+    retraction = arrival("2", recorded_at="2024-05-01T00:00:00Z", retracted="true")
+    result = ilos("ingest", "arrivals", str(write_csv(tmp_path / "r.csv", [retraction])), db=store_url)
+
+    assert "retracted 1" in result.out
+    assert [r["source_record_id"] for r in records(store_url)] == ["1"]
+    assert [r["source_record_id"] for r in records(store_url, "--known-at", "2024-04-30")] == ["1", "2"]
+
+
+def test_result_does_not_depend_on_the_order_of_files(store_url: str, tmp_path: Path) -> None:
+    original = write_csv(tmp_path / "a.csv", [arrival("1"), arrival("2")])
+    later = write_csv(
+        tmp_path / "b.csv", [arrival("1", admit_until="2024-07-01", recorded_at="2024-03-09T00:00:00Z")]
+    )
+    other = f"sqlite:///{tmp_path / 'other' / 'ilos.db'}"
+    for path in (original, later):
+        ilos("ingest", "arrivals", str(path), db=store_url)
+    for path in (later, original):
+        ilos("ingest", "arrivals", str(path), db=other)
+
+    def in_force(db: str) -> list[tuple[str, str]]:
+        return [(r["source_record_id"], r["admit_until"]) for r in records(db)]
+
+    assert in_force(store_url) == in_force(other) == [("1", "2024-07-01"), ("2", "2024-08-31")]
+
+
+def test_file_without_a_required_column_loads_nothing(store_url: str, tmp_path: Path) -> None:
+    good = write_csv(tmp_path / "good.csv", [arrival("1")])
+    bad = write_csv(tmp_path / "bad.csv", [arrival("2")], columns=[c for c in arrival("2") if c != "mode"])
+
+    result = ilos("ingest", "arrivals", str(good), str(bad), db=store_url)
+
+    assert result.code == 1
+    assert "missing required column(s) mode" in result.err and len(result.err.strip().splitlines()) == 1
+    assert records(store_url) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [("a.xml", "<a/>", "unknown format"), ("a.csv", "", "no header row"), ("a.parquet", "nope", "parquet")],
+)
+def test_unreadable_files_exit_nonzero_with_one_line(
+    store_url: str, tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    result = ilos("ingest", "arrivals", str(path), db=store_url)
+    assert result.code == 1 and message in result.err
+
+
+def test_malformed_rows_are_quarantined_with_their_row_numbers(store_url: str, tmp_path: Path) -> None:
+    good = write_csv(tmp_path / "a.csv", [arrival("1"), arrival("2"), arrival("3")])
+    lines = good.read_text().splitlines()
+    lines.insert(2, "I94,broken,row")  # becomes data row 2; the rows after it move down
+    good.write_text("\n".join(lines) + "\n")
+
+    ilos("ingest", "arrivals", str(good), db=store_url)
+
+    assert [(q["row"], q["reason"]) for q in quarantine_rows(store_url)] == [("2", "MALFORMED_ROW")]
+    assert [r["source_record_id"] for r in records(store_url)] == ["1", "2", "3"]
+
+
+def test_same_rows_in_parquet_and_json_lines_are_redeliveries(store_url: str, tmp_path: Path) -> None:
+    rows = [arrival("1"), arrival("2", given_names="")]
+    ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", rows)), db=store_url)
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "a.parquet")
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text("\n".join(json.dumps({k: v for k, v in r.items() if v}) for r in rows) + "\n")
+
+    for path in (tmp_path / "a.parquet", jsonl):
+        result = ilos("ingest", "arrivals", str(path), db=store_url)
+        assert "new 0, corrected 0, retracted 0, unchanged 2" in result.out, result.out
+
+
+def test_json_lines_reject_non_objects_and_keep_extra_keys(store_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({**arrival("1"), "gate": "B7"}) + "\n[1, 2]\n{not json\n")
+
+    result = ilos("ingest", "arrivals", str(path), db=store_url)
+
+    assert "new 1" in result.out and "quarantined MALFORMED_ROW: 2" in result.out
+    assert json.loads(records(store_url)[0]["extra"]) == {"gate": "B7"}
+
+
+def test_replay_loads_quarantined_rows_that_now_pass(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ILOS_NOW", "2024-03-02T12:00:00Z")
+    early = arrival("1", recorded_at="2024-03-03T08:00:00Z")  # tomorrow, as far as the clock knows
+    ilos(
+        "ingest",
+        "arrivals",
+        str(write_csv(tmp_path / "a.csv", [early, arrival("2", mode="X")])),
+        db=store_url,
+    )
+    assert {q["reason"] for q in quarantine_rows(store_url)} == {"RECORDED_IN_FUTURE", "INVALID_CODE"}
+
+    monkeypatch.setenv("ILOS_NOW", "2024-03-04T00:00:00Z")
+    result = ilos("quarantine", "replay", db=store_url)
+
+    assert "new 1" in result.out
+    assert [r["source_record_id"] for r in records(store_url)] == ["1"]
+    assert [q["reason"] for q in quarantine_rows(store_url)] == ["INVALID_CODE"]
+    everything = ilos("quarantine", "list", "--all", db=store_url).out
+    assert "RECORDED_IN_FUTURE" in everything  # the quarantine keeps its history
+
+
+def test_quarantine_list_filters_by_feed_and_reason(store_url: str, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", [arrival("1", mode="X"), arrival("2", family_name="")])
+    ilos("ingest", "arrivals", str(path), db=store_url)
+    only = ilos("quarantine", "list", "--reason", "INVALID_CODE", db=store_url).out
+    assert [r["source_record_id"] for r in csv.DictReader(io.StringIO(only))] == ["1"]
+    assert ilos("quarantine", "list", "--feed", "departures", db=store_url).out.count("\n") == 1
+    assert ilos("quarantine", "list", "--reason", "NOPE", db=store_url).code == 1
