@@ -52,3 +52,26 @@ def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] | None 
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def big_arrivals_csv(path: Path, rows: int, seed: int = 0) -> Path:
+    """A large valid arrivals file written set-at-a-time by DuckDB (for kill and concurrency tests)."""
+    import duckdb
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        COPY (
+          SELECT 'I94' AS source_system, 'R{seed}-' || i AS source_record_id,
+                 '2024-03-02T10:00:00Z' AS recorded_at, 'FAMILY' || (i % 5000) AS family_name,
+                 'GIVEN' || (i % 97) AS given_names, '1980-01-' || lpad(((i % 28) + 1)::VARCHAR, 2, '0') AS date_of_birth,
+                 'MEX' AS citizenship, lpad(({seed} * 100000000 + i)::VARCHAR, 11, '0') AS admission_number,
+                 'B2' AS class_of_admission, 'LAX' AS port_of_entry, 'AIR' AS mode,
+                 '2024-03-01' AS admitted_on, '2024-08-31' AS admit_until
+          FROM range({rows}) t(i)
+        ) TO '{path}' (HEADER)
+        """
+    )
+    con.close()
+    return path
