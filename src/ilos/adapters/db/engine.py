@@ -52,6 +52,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below own transactions
         cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA page_size=16384")  # only takes effect while the file is empty
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")

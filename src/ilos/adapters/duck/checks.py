@@ -50,19 +50,21 @@ def birth_lower_bound_sql(expr: str) -> str:
     return f"({expr} || substr('-01-01', length({expr}) - 3))"
 
 
+TIMESTAMP_FORMATS = ", ".join(
+    f"'%Y-%m-%d{sep}%H:%M{sec}%z'" for sep in ("T", " ") for sec in (":%S", ":%S.%f", "")
+)
+
+
 def utc_timestamp_sql(expr: str) -> str:
-    """Normalise an ISO 8601 timestamp with offset to UTC text `YYYY-MM-DDTHH:MM:SS.ffffffZ`, else NULL."""
-    local = f"try_cast(replace(regexp_extract({expr}, '^(.*?)(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$', 1), 'T', ' ') AS TIMESTAMP)"
-    offset = f"regexp_extract({expr}, '(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$', 1)"
-    minutes = (
-        f"(CASE WHEN {offset} = 'Z' THEN 0 ELSE "
-        f"(CASE WHEN left({offset}, 1) = '-' THEN -1 ELSE 1 END) * "
-        f"(cast(substr({offset}, 2, 2) AS INTEGER) * 60 + "
-        f"coalesce(try_cast(right(replace({offset}, ':', ''), 2) AS INTEGER) * (length(replace({offset}, ':', '')) = 5)::INTEGER, 0)) END)"
-    )
+    """Normalise an ISO 8601 timestamp with offset to UTC text `YYYY-MM-DDTHH:MM:SS.ffffffZ`, else NULL.
+
+    Needs the connection's TimeZone set to UTC (see staging.connect).
+    """
+    zulu = f"(CASE WHEN suffix({expr}, 'Z') THEN left({expr}, -1) || '+00:00' ELSE {expr} END)"
+    parsed = f"try_strptime({zulu}, [{TIMESTAMP_FORMATS}])::TIMESTAMP"
     return (
-        f"(CASE WHEN regexp_full_match({expr}, '{TIMESTAMP_RE}') AND {local} IS NOT NULL "
-        f"THEN strftime({local} - to_minutes({minutes}), '%Y-%m-%dT%H:%M:%S.%fZ') END)"
+        f"(CASE WHEN regexp_full_match({expr}, '{TIMESTAMP_RE}') "
+        f"THEN strftime({parsed}, '%Y-%m-%dT%H:%M:%S.%fZ') END)"
     )
 
 
@@ -80,8 +82,8 @@ def _value_check(col: Column) -> str | None:
             return f"NOT {_valid_birth_date(c)}"
         case Kind.STAY_END:
             return f"{c} <> 'D/S' AND NOT {valid_date_sql(c)}"
-        case Kind.TIMESTAMP:
-            return f"{utc_timestamp_sql(c)} IS NULL"
+        case Kind.TIMESTAMP:  # normalised once per row as _recorded_utc (the only timestamp column)
+            return "_recorded_utc IS NULL"
         case Kind.BOOLEAN:
             return f"lower({c}) NOT IN ('true', 'false')"
         case Kind.INTEGER:
@@ -104,7 +106,8 @@ def _when(condition: str, reason: Reason, message: str) -> str:
 def _required(feed: Feed) -> Iterator[str]:
     for col in feed.columns:
         if col.required:
-            cond = f"nullif(trim({q(col.name)}), '') IS NULL"
+            c = q(col.name)  # empty strings are NULL already; trim only what starts with a blank
+            cond = f"{c} IS NULL OR (left({c}, 1) IN (' ', chr(9)) AND trim({c}) = '')"
             yield _when(cond, Reason.MISSING_REQUIRED, lit(f"required column {col.name} is empty"))
 
 

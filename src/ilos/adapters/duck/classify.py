@@ -18,31 +18,30 @@ KEY = "source_system, source_record_id"
 
 
 def classify(staged: Staged, existing: pa.Table) -> str:
-    """Create a table of the rows to store, with `_version` and `_outcome`; return its name.
+    """Create a narrow table (_row, _version) of the rows to store; return its name.
 
     `existing` holds (source_system, source_record_id, version, content_hash) of stored versions.
-    A row whose content equals any stored version of its key, or an earlier row of the same file,
-    is a re-delivery. The others get the next version numbers in file order.
+    A row whose content equals a stored version of its key, or an earlier row of the same file,
+    is a re-delivery and is left out. The others get the next version numbers in file order.
     """
     con, name = staged.con, f"{staged.checked}_fresh"
     con.register("existing_versions", existing)
+    unseen = (
+        "firsts"
+        if existing.num_rows == 0
+        else f"""(SELECT f.* FROM firsts f ANTI JOIN existing_versions e
+                   ON e.source_system = f.source_system AND e.source_record_id = f.source_record_id
+                  AND e.content_hash = f._hash)"""
+    )
     run(
         con,
         f"""
         CREATE TEMP TABLE {name} AS
-        WITH ranked AS (
-          SELECT * EXCLUDE (_fail),
-                 row_number() OVER (PARTITION BY {KEY}, _hash ORDER BY _row) AS _occurrence
-          FROM {staged.checked} WHERE _fail IS NULL),
-        fresh AS (
-          SELECT r.* EXCLUDE (_occurrence) FROM ranked r
-          ANTI JOIN existing_versions e
-            ON e.source_system = r.source_system AND e.source_record_id = r.source_record_id
-           AND e.content_hash = r._hash
-          WHERE _occurrence = 1),
+        WITH firsts AS (
+          SELECT {KEY}, _hash, min(_row) AS _row FROM {staged.checked} WHERE _fail IS NULL GROUP BY ALL),
         latest AS (SELECT {KEY}, max(version) AS latest FROM existing_versions GROUP BY ALL)
-        SELECT f.*, coalesce(l.latest, 0) + row_number() OVER (PARTITION BY {KEY} ORDER BY f._row) AS _version
-        FROM fresh f LEFT JOIN latest l USING ({KEY})
+        SELECT u._row, coalesce(l.latest, 0) + row_number() OVER (PARTITION BY {KEY} ORDER BY u._row) AS _version
+        FROM {unseen} u LEFT JOIN latest l USING ({KEY})
         """,
     )
     con.unregister("existing_versions")
@@ -57,7 +56,7 @@ def outcome_counts(staged: Staged, fresh: str) -> dict[Outcome, int]:
         SELECT count(*) FILTER (WHERE lower(coalesce(retracted, '')) = 'true'),
                count(*) FILTER (WHERE lower(coalesce(retracted, '')) <> 'true' AND _version = 1),
                count(*) FILTER (WHERE lower(coalesce(retracted, '')) <> 'true' AND _version > 1)
-        FROM {fresh}
+        FROM {fresh} JOIN {staged.checked} USING (_row)
         """
     ).fetchall()[0]
     con.complete()
@@ -95,7 +94,7 @@ def records_query(staged: Staged, fresh: str, batch_id: int) -> str:
     return (
         f"SELECT {batch_id}::BIGINT AS batch_id, _row::BIGINT AS file_row, _version::INTEGER AS version, "
         f"_hash AS content_hash, _recorded_utc AS recorded_at_utc, {cols}, _extra AS extra "
-        f"FROM {fresh} ORDER BY {KEY}, _version"
+        f"FROM {staged.checked} JOIN {fresh} USING (_row)"
     )
 
 

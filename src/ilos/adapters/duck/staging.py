@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,12 +54,17 @@ class Staged:
 
     def drop(self) -> None:
         """Free the staging tables."""
-        run(self.con, f"DROP TABLE IF EXISTS {self.checked}; DROP TABLE IF EXISTS {self.malformed}")
+        kinds = dict(self.con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+        self.con.complete()
+        for name in (self.checked, self.checked.replace("checked_", "unnumbered_"), self.malformed):
+            if name in kinds:
+                run(self.con, f"DROP {'VIEW' if kinds[name] == 'VIEW' else 'TABLE'} {name}")
 
 
 def connect(memory_limit: str = "1GB", temp_directory: Path | None = None) -> duckdb.DuckDBPyConnection:
     """An in-process DuckDB for staging, bounded in memory (it spills to `temp_directory`)."""
     con = duckdb.connect(config={"memory_limit": memory_limit, "threads": 2})
+    run(con, "SET enable_progress_bar = false; SET TimeZone = 'UTC'")
     if temp_directory is not None:
         temp_directory.mkdir(parents=True, exist_ok=True)
         run(con, f"SET temp_directory = {lit(str(temp_directory))}")
@@ -79,12 +85,20 @@ def stage_file(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, now_utc: 
     preflight(con, feed, path)
     fmt = FORMATS[path.suffix.lower()]
     n = next(_counter)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hashlib releases the GIL: hash while DuckDB parses
+        digest = pool.submit(file_sha256, path)
+        _stage_file(con, feed, path, fmt, n, now_utc)
+        return Staged(con, feed, str(path), digest.result(), f"checked_{n}", f"malformed_{n}")
+
+
+def _stage_file(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, fmt: str, n: int, now_utc: str) -> None:
     try:
         columns = {"csv": _read_csv, "parquet": _read_parquet, "jsonl": _read_jsonl}[fmt](con, feed, path, n)
     except duckdb.Error as exc:
         raise FileUnreadableError(f"{path}: cannot be read as {fmt}: {str(exc).splitlines()[0]}") from exc
     _check(con, feed, n, columns, now_utc)
-    return Staged(con, feed, str(path), file_sha256(path), f"checked_{n}", f"malformed_{n}")
+    if fmt == "csv":
+        _collect_csv_rejects(con, n)
 
 
 def stage_json(
@@ -119,17 +133,25 @@ def _read_csv(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, n: int) ->
     src = f"read_csv({lit(str(path))}, {opts}"
     run(
         con,
-        f"CREATE TEMP TABLE input_{n} AS SELECT row_number() OVER () AS _row, * FROM {src}, "
+        f"CREATE TEMP VIEW input_{n} AS SELECT * FROM {src}, "
         f"store_rejects=true, rejects_table='rej_{n}', rejects_scan='rejscan_{n}')",
     )
+    return header
+
+
+def _collect_csv_rejects(con: duckdb.DuckDBPyConnection, n: int) -> None:
+    """After the scan: rows DuckDB could not parse become malformed_<n>; the others are renumbered."""
     run(
         con,
-        f"CREATE TEMP TABLE malformed_{n} AS SELECT (line - 1)::BIGINT AS _row, any_value(csv_line) AS raw FROM rej_{n} GROUP BY line",
+        f"CREATE TEMP TABLE malformed_{n} AS SELECT (line - 1)::BIGINT AS _row, any_value(csv_line) AS raw "
+        f"FROM rej_{n} GROUP BY line",
     )
-    if one(con, f"SELECT count(*) FROM malformed_{n}"):
-        _renumber_around_rejects(con, n)
     run(con, f"DROP TABLE rej_{n}; DROP TABLE rejscan_{n}")
-    return header
+    if not one(con, f"SELECT count(*) FROM malformed_{n}"):
+        # CREATE TABLE AS keeps the file's order, so rowid + 1 is the data row number.
+        run(con, f"CREATE TEMP VIEW checked_{n} AS SELECT rowid + 1 AS _row, * FROM unnumbered_{n}")
+        return
+    _renumber_around_rejects(con, n)
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -149,14 +171,14 @@ def _renumber_around_rejects(con: duckdb.DuckDBPyConnection, n: int) -> None:
         SELECT _row - i AS good_before, max(i) AS k
         FROM (SELECT _row, row_number() OVER (ORDER BY _row) AS i FROM malformed_{n})
         GROUP BY ALL;
-        CREATE OR REPLACE TEMP TABLE input_{n} AS
-        SELECT * REPLACE (a._row + coalesce(s.k, 0) AS _row)
-        FROM input_{n} a ASOF LEFT JOIN shift_{n} s ON a._row > s.good_before;
+        CREATE TEMP TABLE checked_{n} AS
+        SELECT a._row + coalesce(s.k, 0) AS _row, a.* EXCLUDE (_row)
+        FROM (SELECT rowid + 1 AS _row, * FROM unnumbered_{n}) a
+        ASOF LEFT JOIN shift_{n} s ON a._row > s.good_before;
         DROP TABLE shift_{n};
+        DROP TABLE unnumbered_{n};
         """,
     )
-    run(con, f"ALTER TABLE input_{n} DROP COLUMN IF EXISTS good_before")
-    run(con, f"ALTER TABLE input_{n} DROP COLUMN IF EXISTS k")
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, n: int) -> list[str]:
@@ -164,9 +186,9 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, n: int
     names = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {src}").fetchall() if r[0] != "file_row_number"]
     _require_columns(feed, path, names)
     cols = ", ".join(f"CAST({q(c)} AS VARCHAR) AS {q(c)}" for c in names)
-    run(con, f"CREATE TEMP TABLE input_{n} AS SELECT file_row_number + 1 AS _row, {cols} FROM {src}")
+    run(con, f"CREATE TEMP VIEW input_{n} AS SELECT file_row_number + 1 AS _row, {cols} FROM {src}")
     run(con, f"CREATE TEMP TABLE malformed_{n} (_row BIGINT, raw VARCHAR)")
-    return names
+    return ["_row", *names]
 
 
 def _read_jsonl(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, n: int) -> list[str]:
@@ -193,13 +215,12 @@ def _json_lines_to_input(con: duckdb.DuckDBPyConnection, feed: Feed, n: int) -> 
         f"""
         CREATE TEMP TABLE malformed_{n} AS SELECT _row, line AS raw FROM lines_{n}
         WHERE NOT coalesce(CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END, false);
-        CREATE TEMP TABLE input_{n} AS
+        CREATE TEMP VIEW input_{n} AS
         SELECT _row, {cols}, nullif(json_merge_patch(line, {lit(drop)})::VARCHAR, '{{}}') AS _extra_json
         FROM lines_{n} WHERE _row NOT IN (SELECT _row FROM malformed_{n});
-        DROP TABLE lines_{n};
         """,
     )
-    return [*names, "_extra_json"]
+    return ["_row", *names, "_extra_json"]
 
 
 def _check(con: duckdb.DuckDBPyConnection, feed: Feed, n: int, present: list[str], now_utc: str) -> None:
@@ -207,7 +228,7 @@ def _check(con: duckdb.DuckDBPyConnection, feed: Feed, n: int, present: list[str
     values = ", ".join(
         f"nullif({q(c)}, '') AS {q(c)}" if c in present else f"NULL::VARCHAR AS {q(c)}" for c in contract
     )
-    extras = [c for c in present if c not in contract and c != "_extra_json"]
+    extras = [c for c in present if c not in contract and c not in ("_row", "_extra_json")]
     if "_extra_json" in present:
         extra = "_extra_json"
     elif extras:
@@ -216,14 +237,17 @@ def _check(con: duckdb.DuckDBPyConnection, feed: Feed, n: int, present: list[str
     else:
         extra = "NULL::VARCHAR"
     digest = ", ".join([*(f"coalesce({q(c)}, '')" for c in contract), "coalesce(_extra, '')"])
+    numbered = "_row" in present
     run(
         con,
         f"""
-        CREATE TEMP TABLE checked_{n} AS
+        CREATE TEMP TABLE {"checked" if numbered else "unnumbered"}_{n} AS
         SELECT *, {failure_sql(feed, now_utc)} AS _fail, md5(concat_ws(chr(31), {digest})) AS _hash
-        FROM (SELECT _row, {values}, {extra} AS _extra, {utc_timestamp_sql(q("recorded_at"))} AS _recorded_utc
+        FROM (SELECT {"_row, " if numbered else ""}{values}, {extra} AS _extra,
+                     {utc_timestamp_sql(q("recorded_at"))} AS _recorded_utc
               FROM input_{n});
-        DROP TABLE input_{n};
+        DROP VIEW input_{n};
+        DROP TABLE IF EXISTS lines_{n};
         """,
     )
 
