@@ -11,7 +11,8 @@ import duckdb
 
 from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.db.record_store import SqlRecordStore
-from ilos.adapters.duck import staging
+from ilos.adapters.duck.checking import connect
+from ilos.adapters.loader import FeedLoader
 from ilos.config import Settings
 
 
@@ -41,12 +42,12 @@ class Ilos:
     @cached_property
     def duck(self) -> duckdb.DuckDBPyConnection:
         """The in-process analytical engine for staging and bulk work."""
-        return staging.connect(self.settings.duckdb_memory_limit, Path(tempfile.gettempdir()) / "ilos-duckdb")
+        return connect(self.settings.duckdb_memory_limit, Path(tempfile.gettempdir()) / "ilos-duckdb")
 
     @cached_property
-    def stager(self) -> staging.DuckStager:
-        """Reads and checks feed input."""
-        return staging.DuckStager(self.duck, self.settings.now_utc())
+    def loader(self) -> FeedLoader:
+        """Reads, checks and stores feed input."""
+        return FeedLoader(self.store, self.duck, self.settings.now_utc())
 
     def close(self) -> None:
         """Release whatever was opened."""

@@ -97,6 +97,7 @@ def test_readers_are_not_blocked_by_a_writer_and_writers_take_turns(store_url: s
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
 
-    assert reads and set(reads) <= {2, 1002, ROWS + 2, ROWS + 1002}  # whole batches only, never part of one
+    assert reads
+    assert set(reads) <= {2, 1002, ROWS + 2, ROWS + 1002}
     assert writer_running_after_reads or reads[0] in {2, 1002}, "a read only finished after the writer"
     assert counts(store_url) == (ROWS + 1002, 3)

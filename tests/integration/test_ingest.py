@@ -50,7 +50,8 @@ def test_each_rule_quarantines_its_row_and_the_rest_loads(store_url: str, tmp_pa
     result = ilos("ingest", "arrivals", str(path), db=store_url)
 
     assert result.code == 0, result.err
-    assert "new 2," in result.out and f"quarantined {len(DEFECTS)}" in result.out
+    assert "new 2," in result.out
+    assert f"quarantined {len(DEFECTS)}" in result.out
     found = {(q["source_record_id"], q["reason"]) for q in quarantine_rows(store_url)}
     assert found == {(str(100 + i), reason) for i, reason in enumerate(DEFECTS)}
     assert [r["source_record_id"] for r in records(store_url)] == ["1", "2"]
@@ -132,7 +133,8 @@ def test_file_without_a_required_column_loads_nothing(store_url: str, tmp_path: 
     result = ilos("ingest", "arrivals", str(good), str(bad), db=store_url)
 
     assert result.code == 1
-    assert "missing required column(s) mode" in result.err and len(result.err.strip().splitlines()) == 1
+    assert "missing required column(s) mode" in result.err
+    assert len(result.err.strip().splitlines()) == 1
     assert records(store_url) == []
 
 
@@ -146,7 +148,8 @@ def test_unreadable_files_exit_nonzero_with_one_line(
     path = tmp_path / name
     path.write_text(content)
     result = ilos("ingest", "arrivals", str(path), db=store_url)
-    assert result.code == 1 and message in result.err
+    assert result.code == 1
+    assert message in result.err
 
 
 def test_malformed_rows_are_quarantined_with_their_row_numbers(store_url: str, tmp_path: Path) -> None:
@@ -179,7 +182,8 @@ def test_json_lines_reject_non_objects_and_keep_extra_keys(store_url: str, tmp_p
 
     result = ilos("ingest", "arrivals", str(path), db=store_url)
 
-    assert "new 1" in result.out and "quarantined MALFORMED_ROW: 2" in result.out
+    assert "new 1" in result.out
+    assert "quarantined MALFORMED_ROW: 2" in result.out
     assert json.loads(records(store_url)[0]["extra"]) == {"gate": "B7"}
 
 

@@ -7,32 +7,24 @@ from pathlib import Path
 
 from ilos.domain.feeds import feed as feed_named
 from ilos.domain.outcomes import BatchResult
-from ilos.services.ports import Progress, RecordStore, Stager
+from ilos.services.ports import Loader, Progress
 
-#: Called once a file is staged, with its path and the number of rows that will be stored or quarantined.
-OnStaged = Callable[[Path, int], Progress | None]
+#: Called as each file starts loading; returns a callback told how many rows were stored.
+OnFile = Callable[[Path], Progress | None]
 
 
 def ingest_files(
-    feed_name: str,
-    paths: Sequence[Path],
-    stager: Stager,
-    store: RecordStore,
-    on_staged: OnStaged | None = None,
+    feed_name: str, paths: Sequence[Path], loader: Loader, on_file: OnFile | None = None
 ) -> list[BatchResult]:
-    """Check every file can be read, then stage and commit them one by one.
+    """Check that every file can be read, then load them one by one.
 
     A file either loads completely (valid rows stored, invalid rows quarantined) or not at all.
     """
     feed = feed_named(feed_name)
     for path in paths:
-        stager.preflight(feed, path)
+        loader.preflight(feed, path)
     results = []
     for path in paths:
-        staged = stager.stage_file(feed, path)
-        try:
-            progress = on_staged(path, staged.count("_fail IS NULL")) if on_staged else None
-            results.append(store.commit(staged, origin="file", progress=progress))
-        finally:
-            staged.drop()
+        progress = on_file(path) if on_file else None
+        results.append(loader.load(loader.open_file(feed, path), origin="file", progress=progress))
     return results

@@ -12,32 +12,26 @@ from ilos.domain.outcomes import BatchResult
 Progress = Callable[[int], None]
 
 
-class StagedBatch(Protocol):
-    """A feed file or batch of rows, parsed and checked, not yet stored."""
+class FeedSource(Protocol):
+    """Feed input opened for reading: a file or rows in memory."""
 
     feed: Feed
-    source: str
-
-    def count(self, where: str) -> int: ...
-
-    def drop(self) -> None: ...
+    name: str
 
 
-class Stager(Protocol):
-    """Reads and checks feed input set-at-a-time."""
+class Loader(Protocol):
+    """Reads, checks and stores feed input, each source in one transaction."""
 
     def preflight(self, feed: Feed, path: Path) -> None:
         """Raise FileUnreadableError now if `path` could never load (format, required columns)."""
 
-    def stage_file(self, feed: Feed, path: Path) -> StagedBatch: ...
+    def open_file(self, feed: Feed, path: Path) -> Any:
+        """A FeedSource for a file."""
 
-    def stage_json(self, feed: Feed, rows: Any, source: str) -> StagedBatch:
-        """Stage rows given as JSON objects (columns `_row`, `line`)."""
+    def open_json_rows(self, feed: Feed, rows: Any, name: str) -> Any:
+        """A FeedSource for rows given as JSON objects (columns `_row`, `line`)."""
 
-
-class RecordStore(Protocol):
-    """Stores staged batches atomically."""
-
-    def commit(
-        self, staged: Any, origin: str, resolves: Any = None, progress: Progress | None = None
-    ) -> BatchResult: ...
+    def load(
+        self, source: Any, origin: str, resolves: Any = None, progress: Progress | None = None
+    ) -> BatchResult:
+        """Store the source: new record versions, quarantined rows and the batch, atomically."""

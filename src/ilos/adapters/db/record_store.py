@@ -1,38 +1,29 @@
-"""The record store: writes staged batches atomically, and is the one door through which person data is read."""
+"""The record store: loads a source atomically, chunk by chunk, DuckDB checking while the store writes."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from ilos.adapters.db.bulk import BulkConnection
 from ilos.adapters.db.engine import make_engine, upgrade
 from ilos.adapters.db.schema import record_table_name
-from ilos.adapters.duck.classify import (
-    classify,
-    outcome_counts,
-    quarantine_query,
-    reason_counts,
-    records_query,
-)
-from ilos.adapters.duck.staging import Staged
-from ilos.domain.outcomes import BatchResult
+from ilos.adapters.duck import classify as cls
+from ilos.adapters.duck.run import run
+from ilos.adapters.duck.sources import Source
+from ilos.domain.outcomes import BatchResult, Outcome
 
+KEY_COLUMNS = "source_system, source_record_id, version, content_hash"
 EXISTING_SCHEMA = pa.schema(
-    [
-        ("source_system", pa.string()),
-        ("source_record_id", pa.string()),
-        ("version", pa.int64()),
-        ("content_hash", pa.string()),
-    ]
-)
-#: Above this ratio of stored rows to incoming rows, look keys up instead of reading all stored keys.
-LOOKUP_RATIO = 4
-ARROW_BATCH_ROWS = 100_000
+    [("source_system", pa.string()), ("source_record_id", pa.string()), ("version", pa.int32()),
+     ("content_hash", pa.string())]
+)  # fmt: skip
 
 Progress = Callable[[int], None]
 
@@ -40,6 +31,19 @@ Progress = Callable[[int], None]
 def utc_now_text() -> str:
     """The current time as the store writes timestamps."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class _Load:
+    """State of one source being loaded."""
+
+    source: Source
+    batch_id: int
+    table: str
+    seen: str | None  # DuckDB table of versions stored by this load, when the store held none before
+    outcomes: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
+    invalid: list[pa.Table] = field(default_factory=list)
+    valid_rows: list[pa.Table] | None = None  # collected for a replay only
 
 
 class SqlRecordStore:
@@ -63,108 +67,177 @@ class SqlRecordStore:
         """A new ADBC connection; the caller closes it."""
         return BulkConnection(self.url, self.busy_timeout_s)
 
-    def commit(
-        self, staged: Staged, origin: str, resolves: pa.Table | None = None, progress: Progress | None = None
-    ) -> BatchResult:
-        """Store a staged batch in one transaction: new versions, new quarantine rows, the batch itself.
+    def load(
+        self, source: Source, con: duckdb.DuckDBPyConnection, now_utc: str, origin: str,
+        resolves: pa.Table | None = None, progress: Progress | None = None,
+    ) -> BatchResult:  # fmt: skip
+        """Store a source in one transaction: new versions, new quarantine rows and the batch itself.
 
-        `resolves` lists quarantine ids (column `quarantine_id`) that this batch loads after a replay.
+        `resolves` lists quarantine ids (`quarantine_id`) a replay re-checks; those that now pass are
+        marked as loaded by this batch.
         """
-        started = utc_now_text()
         bulk = self.bulk()
         try:
             with bulk.write_transaction():
-                table = record_table_name(staged.feed)
-                fresh = classify(staged, self._existing_versions(bulk, staged, table))
-                outcomes, reasons = outcome_counts(staged, fresh), reason_counts(staged)
-                counts = {**{o.value: n for o, n in outcomes.items()}, "reasons": reasons}
-                batch_id = self._insert_batch(bulk, staged, origin, started, counts)
-                _append(bulk, table, staged, records_query(staged, fresh, batch_id), progress)
-                known = bulk.fetch_arrow(
-                    f"SELECT raw_hash FROM quarantine WHERE feed = {bulk.param(1)}", [staged.feed.name]
-                ).cast(pa.schema([("raw_hash", pa.string())]))
-                _append(bulk, "quarantine", staged, quarantine_query(staged, batch_id, known))
-                staged.con.unregister("known_quarantine")
+                load = self._begin(bulk, con, source, origin)
+                load.valid_rows = [] if resolves is not None else None
+                self._load_chunks(bulk, con, load, now_utc, progress)
+                reasons = self._finish(bulk, con, load)
                 if resolves is not None:
-                    self._resolve(bulk, staged, batch_id, resolves, fresh)
-                staged.con.execute(f"DROP TABLE {fresh}")
+                    self._resolve(bulk, con, load, resolves)
         finally:
             bulk.close()
-        return BatchResult(staged.feed.name, staged.source, batch_id, outcomes, reasons)
+        return BatchResult(source.feed.name, source.name, load.batch_id, load.outcomes, reasons)
 
-    def _existing_versions(self, bulk: BulkConnection, staged: Staged, table: str) -> pa.Table:
-        stored = bulk.scalar(f"SELECT max(record_id) FROM {table}")
-        if stored is None:
-            return EXISTING_SCHEMA.empty_table()
-        columns = "source_system, source_record_id, version, content_hash"
-        if stored <= LOOKUP_RATIO * staged.count("_fail IS NULL"):
-            return bulk.fetch_arrow(f"SELECT {columns} FROM {table}").cast(EXISTING_SCHEMA)
-        keys = staged.con.sql(
-            f"SELECT DISTINCT source_system, source_record_id FROM {staged.checked} WHERE _fail IS NULL"
+    def _begin(
+        self, bulk: BulkConnection, con: duckdb.DuckDBPyConnection, source: Source, origin: str
+    ) -> _Load:
+        p = bulk.param
+        batch_id = int(
+            bulk.scalar(
+                "INSERT INTO ingest_batch (feed, origin, source, source_sha256, started_at, finished_at, rows_read, "
+                f"outcome_counts) VALUES ({p(1)}, {p(2)}, {p(3)}, '', {p(4)}, '', 0, '{{}}') RETURNING batch_id",
+                [source.feed.name, origin, source.name, utc_now_text()],
+            )
+        )
+        table = record_table_name(source.feed)
+        seen = None
+        if bulk.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1) t") == 0:
+            seen = f"seen_{batch_id}"  # nothing stored yet: this load's own versions are all there is
+            con.register("empty_existing", EXISTING_SCHEMA.empty_table())
+            run(con, f"CREATE OR REPLACE TEMP TABLE {seen} AS SELECT * FROM empty_existing")
+            con.unregister("empty_existing")
+        return _Load(source, batch_id, table, seen)
+
+    def _load_chunks(
+        self, bulk: BulkConnection, con: duckdb.DuckDBPyConnection, load: _Load, now_utc: str,
+        progress: Progress | None,
+    ) -> None:  # fmt: skip
+        """Check chunk k+1 in DuckDB while the store appends chunk k (one writer thread)."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ilos-writer") as writer:
+            pending: Future[None] | None = None
+            try:
+                for number, chunk in enumerate(load.source.chunks(now_utc)):
+                    checked = f"checked_{load.batch_id}_{number}"
+                    con.register(checked, chunk)
+                    load.invalid.append(cls.invalid_rows(con, load.source.feed, checked))
+                    if pending is not None:
+                        pending.result()  # the store now holds every earlier chunk
+                    rows = self._classify(bulk, con, load, checked)
+                    pending = writer.submit(self._append, bulk, load.table, rows, progress)
+            finally:
+                if pending is not None:
+                    pending.result()
+
+    def _classify(
+        self, bulk: BulkConnection, con: duckdb.DuckDBPyConnection, load: _Load, checked: str
+    ) -> pa.Table:
+        existing = load.seen or self._stored_versions(bulk, con, checked, load.table)
+        fresh = cls.classify(con, checked, existing)
+        for outcome, n in cls.outcome_counts(con, checked, fresh).items():
+            load.outcomes[outcome] += n
+        rows = cls.records(con, load.source.feed, checked, fresh, load.batch_id)
+        if load.seen:
+            run(
+                con,
+                f"INSERT INTO {load.seen} SELECT source_system, source_record_id, _version, _hash FROM {fresh}",
+            )
+        if load.valid_rows is not None:
+            load.valid_rows.append(
+                con.sql(f"SELECT _row FROM {checked} WHERE _fail IS NULL").to_arrow_table()
+            )
+        run(con, f"DROP TABLE {fresh}")
+        con.unregister(checked)
+        if existing == "existing_chunk":
+            con.unregister("existing_chunk")
+        return rows
+
+    @staticmethod
+    def _stored_versions(
+        bulk: BulkConnection, con: duckdb.DuckDBPyConnection, checked: str, table: str
+    ) -> str:
+        """Register the stored versions of the chunk's keys as `existing_chunk`."""
+        keys = con.sql(
+            f"SELECT DISTINCT source_system, source_record_id FROM {checked} WHERE _fail IS NULL"
         ).to_arrow_table()
         bulk.ingest("ilos_incoming_keys", keys, temporary=True)
         try:
-            return bulk.fetch_arrow(
-                f"SELECT {', '.join('r.' + c for c in columns.split(', '))} FROM {table} r "
+            stored = bulk.fetch_arrow(
+                f"SELECT {', '.join('r.' + c for c in KEY_COLUMNS.split(', '))} FROM {table} r "
                 "JOIN ilos_incoming_keys k USING (source_system, source_record_id)"
             ).cast(EXISTING_SCHEMA)
         finally:
             bulk.execute("DROP TABLE ilos_incoming_keys")
+        con.register("existing_chunk", stored)
+        return "existing_chunk"
 
     @staticmethod
-    def _insert_batch(
-        bulk: BulkConnection, staged: Staged, origin: str, started: str, counts: dict[str, Any]
-    ) -> int:
+    def _append(bulk: BulkConnection, table: str, rows: pa.Table, progress: Progress | None) -> None:
+        if rows.num_rows:
+            bulk.ingest(table, rows)
+        if progress is not None:
+            progress(rows.num_rows)
+
+    def _finish(self, bulk: BulkConnection, con: duckdb.DuckDBPyConnection, load: _Load) -> dict[str, int]:
+        """Renumber around unparseable rows, store the quarantine and the batch's totals."""
+        end = load.source.finish()
+        if end.shifts.num_rows:
+            self._shift_rows(bulk, load, end.shifts)
+        invalid = pa.concat_tables([cls.QUARANTINE_SCHEMA.empty_table(), *load.invalid])
+        known = bulk.fetch_arrow(
+            f"SELECT raw_hash FROM quarantine WHERE feed = {bulk.param(1)}", [load.source.feed.name]
+        )
+        quarantined = cls.quarantine_rows(
+            con, load.source.feed, load.source.name, load.batch_id, invalid, end.malformed, end.shifts, known
+        )
+        if quarantined.num_rows:
+            bulk.ingest("quarantine", quarantined)
+        load.outcomes[Outcome.QUARANTINED] += end.malformed.num_rows
+        reasons = cls.reason_counts(invalid, end.malformed)
+        if load.seen:
+            run(con, f"DROP TABLE {load.seen}")
+        counts = {**{o.value: n for o, n in load.outcomes.items()}, "reasons": reasons}
         p = bulk.param
-        batch_id = bulk.scalar(
-            "INSERT INTO ingest_batch (feed, origin, source, source_sha256, started_at, finished_at, rows_read, "
-            f"outcome_counts) VALUES ({p(1)}, {p(2)}, {p(3)}, {p(4)}, {p(5)}, {p(6)}, {p(7)}, {p(8)}) "
-            "RETURNING batch_id",
+        bulk.execute(
+            f"UPDATE ingest_batch SET source_sha256 = {p(1)}, finished_at = {p(2)}, rows_read = {p(3)}, "
+            f"outcome_counts = {p(4)} WHERE batch_id = {load.batch_id}",
             [
-                staged.feed.name,
-                origin,
-                staged.source,
-                staged.sha256,
-                started,
+                load.source.sha256,
                 utc_now_text(),
-                staged.rows_read(),
+                sum(load.outcomes.values()),
                 json.dumps(counts, sort_keys=True),
             ],
         )
-        return int(batch_id)
+        return reasons
 
     @staticmethod
-    def _resolve(bulk: BulkConnection, staged: Staged, batch_id: int, resolves: pa.Table, fresh: str) -> None:
+    def _shift_rows(bulk: BulkConnection, load: _Load, shifts: pa.Table) -> None:
+        """Rows after an unparseable one were numbered too low: move them down (rare path)."""
+        bulk.ingest("ilos_shifts", shifts, temporary=True)
+        bulk.execute(
+            f"UPDATE {load.table} SET file_row = file_row + coalesce("
+            f"(SELECT max(k) FROM ilos_shifts s WHERE s.good_before < {load.table}.file_row), 0) "
+            f"WHERE batch_id = {load.batch_id}"
+        )
+        bulk.execute("DROP TABLE ilos_shifts")
+
+    @staticmethod
+    def _resolve(
+        bulk: BulkConnection, con: duckdb.DuckDBPyConnection, load: _Load, resolves: pa.Table
+    ) -> None:
         """Mark replayed quarantine rows that now passed every rule as loaded by this batch."""
-        staged.con.register("replayed", resolves)
-        passed = staged.con.sql(
-            f"SELECT quarantine_id FROM replayed WHERE quarantine_id IN "
-            f"(SELECT _row FROM {staged.checked} WHERE _fail IS NULL)"
-        ).to_arrow_table()
-        staged.con.unregister("replayed")
+        con.register("replayed", resolves)
+        con.register(
+            "passed",
+            pa.concat_tables([pa.table({"_row": pa.array([], pa.int64())}), *(load.valid_rows or [])]),
+        )
+        ids = con.sql("SELECT quarantine_id FROM replayed WHERE quarantine_id IN (SELECT _row FROM passed)")
+        passed = ids.to_arrow_table()
+        con.unregister("replayed")
+        con.unregister("passed")
         bulk.ingest("ilos_resolved", passed, temporary=True)
         bulk.execute(
-            f"UPDATE quarantine SET resolved_batch_id = {batch_id} "
+            f"UPDATE quarantine SET resolved_batch_id = {load.batch_id} "
             "WHERE quarantine_id IN (SELECT quarantine_id FROM ilos_resolved)"
         )
         bulk.execute("DROP TABLE ilos_resolved")
-
-
-def _append(
-    bulk: BulkConnection, table: str, staged: Staged, sql: str, progress: Progress | None = None
-) -> None:
-    """Stream a DuckDB query's rows into a store table, closing the DuckDB result whatever happens."""
-    source = staged.con.sql(sql).to_arrow_reader(ARROW_BATCH_ROWS)
-    try:
-        if progress is None:
-            bulk.ingest(table, source)
-            return
-
-        def batches() -> Iterator[pa.RecordBatch]:
-            for batch in source:
-                yield batch
-                progress(batch.num_rows)
-
-        bulk.ingest(table, pa.RecordBatchReader.from_batches(source.schema, batches()))
-    finally:
-        source.close()

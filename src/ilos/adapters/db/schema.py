@@ -1,13 +1,15 @@
 """Relational schema of the record store, shared by the embedded store (SQLite) and PostgreSQL.
 
 Source records are append-only: one row per version of `(source_system, source_record_id)`.
-A correction is a new version; nothing here is ever updated in place except the quarantine's
-`resolved_batch_id`, which records that a quarantined row was later loaded by a replay.
+A correction is a new version; a record version is identified by (source_system,
+source_record_id, version) within its feed's table. Nothing is updated in place, except the
+quarantine's `resolved_batch_id` (a replay later loaded the row) and, within the transaction that
+loads a batch, the batch's totals and the row numbers after an unparseable CSV row.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, PrimaryKeyConstraint, Table, Text
 
 from ilos.domain.feeds import FEEDS, Feed
 
@@ -65,7 +67,6 @@ def _record_table(feed: Feed) -> Table:
     return Table(
         name,
         metadata,
-        Column("record_id", Integer, primary_key=True, autoincrement=True),
         Column("batch_id", BigInteger, nullable=False),
         Column("file_row", BigInteger, nullable=False),
         Column("version", Integer, nullable=False),
@@ -73,7 +74,7 @@ def _record_table(feed: Feed) -> Table:
         Column("recorded_at_utc", Text, nullable=False),
         *(Column(c.name, Text, nullable=not c.required) for c in feed.columns),
         Column("extra", Text),  # unknown extra columns as a JSON object
-        UniqueConstraint("source_system", "source_record_id", "version"),
+        PrimaryKeyConstraint("source_system", "source_record_id", "version"),
     )
 
 

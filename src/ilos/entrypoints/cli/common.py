@@ -70,8 +70,8 @@ def progress_factory() -> tuple[Callable[..., Callable[[int], None] | None], Cal
     bar = Progress(transient=True)
     bar.start()
 
-    def on_staged(path: object, total: int) -> Callable[[int], None]:
-        task = bar.add_task(f"storing {path}", total=total)
+    def on_file(path: object) -> Callable[[int], None]:
+        task = bar.add_task(f"loading {path}", total=None)
         return lambda n: bar.advance(task, n)
 
-    return on_staged, bar.stop
+    return on_file, bar.stop

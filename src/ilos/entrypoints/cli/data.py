@@ -26,9 +26,9 @@ def ingest(
     """Load files of one feed: valid rows become source records, invalid rows go to the quarantine."""
     with failures_exit(), app_for(db) as app:
         _check_feed(feed_name)
-        on_staged, done = progress_factory()
+        on_file, done = progress_factory()
         try:
-            results = ingest_files(feed_name, paths, app.stager, app.store, on_staged)
+            results = ingest_files(feed_name, paths, app.loader, on_file)
         finally:
             done()
         print_results(results)
@@ -36,19 +36,18 @@ def ingest(
 
 def summary(db: Db = None) -> None:
     """What the store holds: records in force and versions per feed, open quarantine rows."""
-    with failures_exit(), app_for(db) as app:
-        with app.store.engine.connect() as conn:
-            typer.echo(f"store: {app.store.engine.url.render_as_string(hide_password=True)}")
-            for name, table in record_tables.items():
-                keys = select(func.count()).select_from(
-                    select(table.c.source_system, table.c.source_record_id).distinct().subquery()
-                )
-                versions = conn.scalar(select(func.count()).select_from(table))
-                typer.echo(f"{name:22} records {conn.scalar(keys):>9}  versions {versions:>9}")
-            open_rows = conn.scalar(
-                select(func.count()).select_from(quarantine).where(quarantine.c.resolved_batch_id.is_(None))
+    with failures_exit(), app_for(db) as app, app.store.engine.connect() as conn:
+        typer.echo(f"store: {app.store.engine.url.render_as_string(hide_password=True)}")
+        for name, table in record_tables.items():
+            keys = select(func.count()).select_from(
+                select(table.c.source_system, table.c.source_record_id).distinct().subquery()
             )
-            typer.echo(f"{'quarantine (open)':22} rows    {open_rows:>9}")
+            versions = conn.scalar(select(func.count()).select_from(table))
+            typer.echo(f"{name:22} records {conn.scalar(keys):>9}  versions {versions:>9}")
+        open_rows = conn.scalar(
+            select(func.count()).select_from(quarantine).where(quarantine.c.resolved_batch_id.is_(None))
+        )
+        typer.echo(f"{'quarantine (open)':22} rows    {open_rows:>9}")
 
 
 export_app = typer.Typer(help="CSV exports, sorted by their first columns.", no_args_is_help=True)

@@ -43,7 +43,7 @@ def replay(
         unknown = [f for f in feed or [] if f not in FEEDS]
         if unknown:
             raise IlosError(f"unknown feed(s) {', '.join(unknown)}; feeds are: {', '.join(FEEDS)}")
-        results = replay_quarantine(feed, app.reader, app.stager, app.store)
+        results = replay_quarantine(feed, app.reader, app.loader)
         if not results:
             typer.echo("nothing to replay")
         print_results(results)

@@ -48,7 +48,6 @@ def upgrade() -> None:
 
     op.create_table(
         "records_arrivals",
-        sa.Column("record_id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("batch_id", sa.BigInteger(), nullable=False),
         sa.Column("file_row", sa.BigInteger(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -75,17 +74,12 @@ def upgrade() -> None:
         sa.Column("admit_until", sa.Text(), nullable=False),
         sa.Column("retracted", sa.Text(), nullable=True),
         sa.Column("extra", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_records_arrivals")),
-        sa.UniqueConstraint(
-            "source_system",
-            "source_record_id",
-            "version",
-            name=op.f("uq_records_arrivals_source_system_source_record_id_version"),
+        sa.PrimaryKeyConstraint(
+            "source_system", "source_record_id", "version", name=op.f("pk_records_arrivals")
         ),
     )
     op.create_table(
         "records_court_events",
-        sa.Column("record_id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("batch_id", sa.BigInteger(), nullable=False),
         sa.Column("file_row", sa.BigInteger(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -111,17 +105,12 @@ def upgrade() -> None:
         sa.Column("country", sa.Text(), nullable=True),
         sa.Column("retracted", sa.Text(), nullable=True),
         sa.Column("extra", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_records_court_events")),
-        sa.UniqueConstraint(
-            "source_system",
-            "source_record_id",
-            "version",
-            name=op.f("uq_records_court_events_source_system_source_record_id_version"),
+        sa.PrimaryKeyConstraint(
+            "source_system", "source_record_id", "version", name=op.f("pk_records_court_events")
         ),
     )
     op.create_table(
         "records_criminal_dispositions",
-        sa.Column("record_id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("batch_id", sa.BigInteger(), nullable=False),
         sa.Column("file_row", sa.BigInteger(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -151,17 +140,12 @@ def upgrade() -> None:
         sa.Column("sentence_days", sa.Text(), nullable=True),
         sa.Column("retracted", sa.Text(), nullable=True),
         sa.Column("extra", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_records_criminal_dispositions")),
-        sa.UniqueConstraint(
-            "source_system",
-            "source_record_id",
-            "version",
-            name=op.f("uq_records_criminal_dispositions_source_system_source_record_id_version"),
+        sa.PrimaryKeyConstraint(
+            "source_system", "source_record_id", "version", name=op.f("pk_records_criminal_dispositions")
         ),
     )
     op.create_table(
         "records_departures",
-        sa.Column("record_id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("batch_id", sa.BigInteger(), nullable=False),
         sa.Column("file_row", sa.BigInteger(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -188,17 +172,12 @@ def upgrade() -> None:
         sa.Column("admission_number", sa.Text(), nullable=True),
         sa.Column("retracted", sa.Text(), nullable=True),
         sa.Column("extra", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_records_departures")),
-        sa.UniqueConstraint(
-            "source_system",
-            "source_record_id",
-            "version",
-            name=op.f("uq_records_departures_source_system_source_record_id_version"),
+        sa.PrimaryKeyConstraint(
+            "source_system", "source_record_id", "version", name=op.f("pk_records_departures")
         ),
     )
     op.create_table(
         "records_designations",
-        sa.Column("record_id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("batch_id", sa.BigInteger(), nullable=False),
         sa.Column("file_row", sa.BigInteger(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -223,17 +202,12 @@ def upgrade() -> None:
         sa.Column("authority", sa.Text(), nullable=False),
         sa.Column("retracted", sa.Text(), nullable=True),
         sa.Column("extra", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_records_designations")),
-        sa.UniqueConstraint(
-            "source_system",
-            "source_record_id",
-            "version",
-            name=op.f("uq_records_designations_source_system_source_record_id_version"),
+        sa.PrimaryKeyConstraint(
+            "source_system", "source_record_id", "version", name=op.f("pk_records_designations")
         ),
     )
     op.create_table(
         "records_encounters",
-        sa.Column("record_id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("batch_id", sa.BigInteger(), nullable=False),
         sa.Column("file_row", sa.BigInteger(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -260,17 +234,12 @@ def upgrade() -> None:
         sa.Column("field_office", sa.Text(), nullable=True),
         sa.Column("retracted", sa.Text(), nullable=True),
         sa.Column("extra", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_records_encounters")),
-        sa.UniqueConstraint(
-            "source_system",
-            "source_record_id",
-            "version",
-            name=op.f("uq_records_encounters_source_system_source_record_id_version"),
+        sa.PrimaryKeyConstraint(
+            "source_system", "source_record_id", "version", name=op.f("pk_records_encounters")
         ),
     )
     op.create_table(
         "records_relationships",
-        sa.Column("record_id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("batch_id", sa.BigInteger(), nullable=False),
         sa.Column("file_row", sa.BigInteger(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -298,17 +267,12 @@ def upgrade() -> None:
         sa.Column("relative_a_number", sa.Text(), nullable=True),
         sa.Column("retracted", sa.Text(), nullable=True),
         sa.Column("extra", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_records_relationships")),
-        sa.UniqueConstraint(
-            "source_system",
-            "source_record_id",
-            "version",
-            name=op.f("uq_records_relationships_source_system_source_record_id_version"),
+        sa.PrimaryKeyConstraint(
+            "source_system", "source_record_id", "version", name=op.f("pk_records_relationships")
         ),
     )
     op.create_table(
         "records_status_events",
-        sa.Column("record_id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("batch_id", sa.BigInteger(), nullable=False),
         sa.Column("file_row", sa.BigInteger(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -338,12 +302,8 @@ def upgrade() -> None:
         sa.Column("admission_number", sa.Text(), nullable=True),
         sa.Column("retracted", sa.Text(), nullable=True),
         sa.Column("extra", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_records_status_events")),
-        sa.UniqueConstraint(
-            "source_system",
-            "source_record_id",
-            "version",
-            name=op.f("uq_records_status_events_source_system_source_record_id_version"),
+        sa.PrimaryKeyConstraint(
+            "source_system", "source_record_id", "version", name=op.f("pk_records_status_events")
         ),
     )
 

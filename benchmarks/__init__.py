@@ -1,0 +1,1 @@
+"""Reproducible benchmarks: each measures ILOS beside a floor run in the same benchmark run."""

@@ -1,0 +1,64 @@
+"""Measured steps, each run in its own child process by benchmarks.measure.in_child."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from benchmarks.measure import report
+
+
+def duckdb_ctas(csv_path: str, db_path: str) -> None:
+    """Floor for the embedded store: DuckDB loads the CSV into a file database, nothing checked."""
+    import duckdb
+
+    con = duckdb.connect(db_path)
+    con.execute("SET enable_progress_bar = false")
+    report(lambda: con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv_path}')").fetchall())
+
+
+def postgres_copy(csv_path: str, url: str) -> None:
+    """Floor for PostgreSQL: a plain COPY of the file into an unindexed table of text columns."""
+    import psycopg
+
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+    with Path(csv_path).open(encoding="utf-8") as fh:
+        header = fh.readline().strip().split(",")
+
+    def copy() -> None:
+        with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS bench_copy_floor")
+            cur.execute(f"CREATE TABLE bench_copy_floor ({', '.join(f'{c} text' for c in header)})")
+            with (
+                cur.copy("COPY bench_copy_floor FROM STDIN (FORMAT csv, HEADER true)") as copy_in,
+                Path(csv_path).open("rb") as fh,
+            ):
+                while chunk := fh.read(1 << 20):
+                    copy_in.write(chunk)
+            cur.execute("DROP TABLE bench_copy_floor")
+
+    report(copy)
+
+
+def ilos_ingest(feed: str, csv_path: str, url: str) -> None:
+    """ILOS: validate and store one feed file (the schema is created before the clock starts)."""
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+
+    app = Ilos(Settings(), url)
+    _ = app.store, app.loader
+
+    def ingest() -> dict[str, Any]:
+        [result] = ingest_files(feed, [Path(csv_path)], app.loader)
+        return {o.value: n for o, n in result.outcomes.items()}
+
+    report(ingest)
+    app.close()
+
+
+STEPS = {"duckdb_ctas": duckdb_ctas, "postgres_copy": postgres_copy, "ilos_ingest": ilos_ingest}
+
+if __name__ == "__main__":
+    STEPS[sys.argv[1]](*sys.argv[2:])

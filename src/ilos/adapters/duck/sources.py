@@ -1,0 +1,237 @@
+"""Feed input as a stream of Arrow chunks: CSV, Parquet and JSON Lines files, or JSON rows in memory.
+
+DuckDB parses the input in its own threads and hands over chunks of at most `CHUNK_ROWS` rows,
+so a file is never held in memory whole. Every chunk carries `_row`, the 1-based data row.
+Rows the CSV parser rejects are only known once the scan ends; `Source.finish` then reports
+them and how the row numbers of the rows after each must shift.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import itertools
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ilos.adapters.duck.checking import checked_query
+from ilos.adapters.duck.checks import lit, q
+from ilos.adapters.duck.run import run
+from ilos.domain.feeds import Feed
+from ilos.services.errors import FileUnreadableError
+
+CHUNK_ROWS = 262_144
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+_counter = itertools.count(1)
+_hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ilos-sha256")
+
+
+@dataclass
+class Finish:
+    """What is known only after the whole input was read."""
+
+    malformed: pa.Table  # (_row, raw) of rows that could not be parsed
+    shifts: pa.Table  # (good_before, k): rows numbered above good_before move down by k
+
+
+@dataclass
+class Source:
+    """One input: its feed, name, columns and chunks."""
+
+    feed: Feed
+    name: str
+    columns: list[str]  # contract and extra columns present; "_extra_json" for JSON input
+    con: duckdb.DuckDBPyConnection  # the connection streaming this input
+    query: str
+    number_rows: bool  # chunks need `_row` added by position (CSV)
+    finish_query: str | None = None  # yields malformed (_row, raw) once the scan is over
+    digest: Future[str] | None = None
+    cleanup: list[str] = field(default_factory=list)
+    _offset: int = 0
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the file (computed while DuckDB reads it), or of the name for in-memory input."""
+        return self.digest.result() if self.digest else hashlib.sha256(self.name.encode()).hexdigest()
+
+    def chunks(self, now_utc: str) -> Iterator[pa.Table]:
+        """The input's rows, checked (see checking.py), in order, in chunks of at most CHUNK_ROWS rows."""
+        columns = self.columns if self.number_rows else ["_row", *self.columns]
+        reader = self.con.sql(checked_query(self.feed, columns, self.query, now_utc)).to_arrow_reader(
+            CHUNK_ROWS
+        )
+        try:
+            for batch in _rechunk(reader):
+                if self.number_rows:
+                    rows = pa.array(range(self._offset + 1, self._offset + batch.num_rows + 1), pa.int64())
+                    batch = batch.add_column(0, "_row", rows)
+                self._offset += batch.num_rows
+                yield batch
+        finally:
+            reader.close()
+
+    def finish(self) -> Finish:
+        """Malformed rows and row-number shifts; call after `chunks` is exhausted."""
+        malformed = pa.table({"_row": pa.array([], pa.int64()), "raw": pa.array([], pa.string())})
+        if self.finish_query:
+            malformed = self.con.sql(self.finish_query).to_arrow_table()
+        shifts = pa.table({"good_before": pa.array([], pa.int64()), "k": pa.array([], pa.int64())})
+        if self.number_rows and malformed.num_rows:
+            shifts = self.con.sql(
+                "SELECT _row - i AS good_before, max(i) AS k FROM "
+                "(SELECT _row, row_number() OVER (ORDER BY _row) AS i FROM malformed) GROUP BY ALL ORDER BY 1"
+            ).to_arrow_table()
+        for statement in self.cleanup:
+            run(self.con, statement)
+        return Finish(malformed, shifts)
+
+
+def _rechunk(reader: pa.RecordBatchReader) -> Iterator[pa.Table]:
+    pending: list[pa.RecordBatch] = []
+    size = 0
+    for batch in reader:
+        pending.append(batch)
+        size += batch.num_rows
+        if size >= CHUNK_ROWS:
+            yield _parallel(pending)
+            pending, size = [], 0
+    if pending:
+        yield _parallel(pending)
+
+
+def _parallel(batches: list[pa.RecordBatch]) -> pa.Table:
+    """A chunk in record batches small enough for DuckDB to scan them on every thread."""
+    return pa.Table.from_batches(pa.Table.from_batches(batches).to_batches(max_chunksize=16_384))
+
+
+def open_file(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
+    """Open a feed file for streaming. Raises FileUnreadableError when it can never load."""
+    fmt = preflight(con, feed, path)
+    stream = con.cursor()
+    try:
+        source = {"csv": _csv, "parquet": _parquet, "jsonl": _jsonl}[fmt](stream, feed, path)
+    except duckdb.Error as exc:
+        raise FileUnreadableError(f"{path}: cannot be read as {fmt}: {str(exc).splitlines()[0]}") from exc
+    source.digest = _hasher.submit(file_sha256, path)
+    return source
+
+
+def open_json_rows(con: duckdb.DuckDBPyConnection, feed: Feed, rows: pa.Table, name: str) -> Source:
+    """Rows given as JSON objects in memory (`_row`, `line`): the stream and replay path."""
+    stream = con.cursor()
+    n = next(_counter)
+    stream.register(f"rows_{n}", rows)
+    run(
+        stream,
+        f"CREATE TEMP TABLE lines_{n} AS SELECT _row::BIGINT AS _row, line::VARCHAR AS line FROM rows_{n}",
+    )
+    stream.unregister(f"rows_{n}")
+    return _json_lines(stream, feed, name, n)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def preflight(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> str:
+    """The file's format, or FileUnreadableError if it could never load (missing, unknown, no required column)."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise FileUnreadableError(f"{path}: unknown format {path.suffix!r} (use .csv, .parquet or .jsonl)")
+    if not path.is_file():
+        raise FileUnreadableError(f"{path}: no such file")
+    if fmt == "csv":
+        _require_columns(feed, path, _csv_header(path))
+    elif fmt == "parquet":
+        _require_columns(feed, path, _parquet_columns(con, path))
+    return fmt
+
+
+def _require_columns(feed: Feed, path: Path, present: list[str]) -> None:
+    missing = [c for c in feed.required if c not in present]
+    if missing:
+        raise FileUnreadableError(
+            f"{path}: missing required column(s) {', '.join(missing)}; nothing was loaded"
+        )
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
+        header = next(csv.reader(fh), None)
+    if not header or len(set(header)) != len(header):
+        raise FileUnreadableError(f"{path}: no header row, or a column named twice; nothing was loaded")
+    return header
+
+
+def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    try:
+        return [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM read_parquet({lit(str(path))})").fetchall()]
+    except duckdb.Error as exc:
+        raise FileUnreadableError(f"{path}: cannot be read as parquet: {str(exc).splitlines()[0]}") from exc
+
+
+def _csv(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
+    n = next(_counter)
+    header = _csv_header(path)
+    columns = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in header) + "}"
+    options = (
+        f"header=true, delim=',', quote='\"', escape='\"', auto_detect=false, columns={columns}, "
+        f"store_rejects=true, rejects_table='rej_{n}', rejects_scan='rejscan_{n}'"
+    )
+    finish = (
+        f"CREATE OR REPLACE TEMP TABLE malformed AS SELECT (line - 1)::BIGINT AS _row, any_value(csv_line) AS raw "
+        f"FROM rej_{n} GROUP BY line ORDER BY 1; SELECT * FROM malformed"
+    )
+    return Source(
+        feed, str(path), header, con, f"SELECT * FROM read_csv({lit(str(path))}, {options})", number_rows=True,
+        finish_query=finish, cleanup=[f"DROP TABLE IF EXISTS rej_{n}; DROP TABLE IF EXISTS rejscan_{n}"],
+    )  # fmt: skip
+
+
+def _parquet(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
+    names = _parquet_columns(con, path)
+    cols = ", ".join(f"CAST({q(c)} AS VARCHAR) AS {q(c)}" for c in names)
+    query = f"SELECT file_row_number + 1 AS _row, {cols} FROM read_parquet({lit(str(path))}, file_row_number=true)"
+    return Source(feed, str(path), names, con, query, number_rows=False)
+
+
+def _jsonl(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
+    n = next(_counter)
+    run(
+        con,
+        f"""
+        CREATE TEMP TABLE lines_{n} AS
+        SELECT i AS _row, lines[i] AS line
+        FROM (SELECT string_split(replace(content, chr(13), ''), chr(10)) AS lines
+              FROM read_text({lit(str(path))})), range(1, len(lines) + 1) t(i)
+        WHERE trim(lines[i]) <> ''
+        """,
+    )
+    return _json_lines(con, feed, str(path), n)
+
+
+def _json_lines(con: duckdb.DuckDBPyConnection, feed: Feed, name: str, n: int) -> Source:
+    """Table lines_<n> (_row, line): JSON objects become rows; anything else is malformed."""
+    names = list(feed.column_names)
+    cols = ", ".join(f"line ->> {lit('$.' + q(c))} AS {q(c)}" for c in names)
+    drop = "{" + ", ".join(f'"{c}": null' for c in names) + "}"
+    is_object = "coalesce(CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END, false)"
+    query = (
+        f"SELECT _row, {cols}, nullif(json_merge_patch(line, {lit(drop)})::VARCHAR, '{{}}') AS _extra_json "
+        f"FROM lines_{n} WHERE {is_object} ORDER BY _row"
+    )
+    finish = f"SELECT _row, line AS raw FROM lines_{n} WHERE NOT {is_object} ORDER BY _row"
+    return Source(
+        feed, name, [*names, "_extra_json"], con, query, number_rows=False, finish_query=finish,
+        cleanup=[f"DROP TABLE lines_{n}"],
+    )  # fmt: skip
