@@ -36,6 +36,10 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 ## make bench: benchmarks; JSON in benchmarks/results/, table in docs/benchmarks.md
+## make docs: regenerate the references in docs/reference/ from the code
+docs: $(STAMP)
+	$(BIN)/python -m ilos.entrypoints.reference
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 

@@ -58,7 +58,42 @@ def ilos_ingest(feed: str, csv_path: str, url: str) -> None:
     app.close()
 
 
-STEPS = {"duckdb_ctas": duckdb_ctas, "postgres_copy": postgres_copy, "ilos_ingest": ilos_ingest}
+def keyed_insert(csv_path: str, url: str) -> None:
+    """Reference: the same rows, unchecked, appended through ADBC to a table shaped like ILOS's records
+    table (text columns, primary key on source_system, source_record_id, version) in the same store."""
+    import duckdb
+
+    from ilos.adapters.db.bulk import BulkConnection
+    from ilos.adapters.db.engine import make_engine
+
+    make_engine(url).dispose()  # creates the embedded file with ILOS's pragmas (WAL, page size)
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    query = (
+        "SELECT *, 1::INTEGER AS version, 0::BIGINT AS batch_id, 0::BIGINT AS file_row, '' AS content_hash, "
+        f"recorded_at AS recorded_at_utc FROM read_csv('{csv_path}', all_varchar=true)"
+    )
+    columns = con.sql(query).columns
+    bulk = BulkConnection(url)
+    ddl = ", ".join(f"{c} {'INTEGER' if c == 'version' else 'TEXT'}" for c in columns)
+    bulk.execute("DROP TABLE IF EXISTS bench_keyed")
+    bulk.execute(f"CREATE TABLE bench_keyed ({ddl}, PRIMARY KEY (source_system, source_record_id, version))")
+
+    def insert() -> None:
+        with bulk.write_transaction():
+            bulk.ingest("bench_keyed", con.sql(query).to_arrow_reader(262_144))
+
+    report(insert)
+    bulk.execute("DROP TABLE bench_keyed")
+    bulk.close()
+
+
+STEPS = {
+    "duckdb_ctas": duckdb_ctas,
+    "postgres_copy": postgres_copy,
+    "ilos_ingest": ilos_ingest,
+    "keyed_insert": keyed_insert,
+}
 
 if __name__ == "__main__":
     STEPS[sys.argv[1]](*sys.argv[2:])

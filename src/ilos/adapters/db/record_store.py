@@ -20,6 +20,8 @@ from ilos.adapters.duck.sources import Source
 from ilos.domain.outcomes import BatchResult, Outcome
 
 KEY_COLUMNS = "source_system, source_record_id, version, content_hash"
+#: Hold all stored versions in DuckDB while the feed's table has at most this many rows per incoming row.
+LOOKUP_RATIO = 4
 EXISTING_SCHEMA = pa.schema(
     [("source_system", pa.string()), ("source_record_id", pa.string()), ("version", pa.int32()),
      ("content_hash", pa.string())]
@@ -40,7 +42,7 @@ class _Load:
     source: Source
     batch_id: int
     table: str
-    seen: str | None  # DuckDB table of versions stored by this load, when the store held none before
+    seen: str | None  # DuckDB table of every stored version of the feed, when small enough to hold
     outcomes: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
     invalid: list[pa.Table] = field(default_factory=list)
     valid_rows: list[pa.Table] | None = None  # collected for a replay only
@@ -102,11 +104,17 @@ class SqlRecordStore:
         )
         table = record_table_name(source.feed)
         seen = None
-        if bulk.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1) t") == 0:
-            seen = f"seen_{batch_id}"  # nothing stored yet: this load's own versions are all there is
-            con.register("empty_existing", EXISTING_SCHEMA.empty_table())
-            run(con, f"CREATE OR REPLACE TEMP TABLE {seen} AS SELECT * FROM empty_existing")
-            con.unregister("empty_existing")
+        stored = int(bulk.scalar(f"SELECT count(*) FROM {table}"))
+        if stored <= LOOKUP_RATIO * source.estimated_rows:
+            # Cheaper to hold every stored version in DuckDB (and this load's, as they are stored)
+            # than to look keys up in the store chunk by chunk.
+            seen = f"seen_{batch_id}"
+            versions = EXISTING_SCHEMA.empty_table()
+            if stored:
+                versions = bulk.fetch_arrow(f"SELECT {KEY_COLUMNS} FROM {table}").cast(EXISTING_SCHEMA)
+            con.register("stored_versions", versions)
+            run(con, f"CREATE OR REPLACE TEMP TABLE {seen} AS SELECT * FROM stored_versions")
+            con.unregister("stored_versions")
         return _Load(source, batch_id, table, seen)
 
     def _load_chunks(

@@ -50,6 +50,7 @@ class Source:
     query: str
     number_rows: bool  # chunks need `_row` added by position (CSV)
     finish_query: str | None = None  # yields malformed (_row, raw) once the scan is over
+    estimated_rows: int = 0  # a generous guess, before reading, of how many rows the input holds
     digest: Future[str] | None = None
     cleanup: list[str] = field(default_factory=list)
     _offset: int = 0
@@ -118,6 +119,7 @@ def open_file(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
     except duckdb.Error as exc:
         raise FileUnreadableError(f"{path}: cannot be read as {fmt}: {str(exc).splitlines()[0]}") from exc
     source.digest = _hasher.submit(file_sha256, path)
+    source.estimated_rows = max(1, path.stat().st_size // 64)  # feed rows are rarely under 64 bytes
     return source
 
 
@@ -131,7 +133,9 @@ def open_json_rows(con: duckdb.DuckDBPyConnection, feed: Feed, rows: pa.Table, n
         f"CREATE TEMP TABLE lines_{n} AS SELECT _row::BIGINT AS _row, line::VARCHAR AS line FROM rows_{n}",
     )
     stream.unregister(f"rows_{n}")
-    return _json_lines(stream, feed, name, n)
+    source = _json_lines(stream, feed, name, n)
+    source.estimated_rows = rows.num_rows
+    return source
 
 
 def file_sha256(path: Path) -> str:

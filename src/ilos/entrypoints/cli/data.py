@@ -50,7 +50,9 @@ def summary(db: Db = None) -> None:
         typer.echo(f"{'quarantine (open)':22} rows    {open_rows:>9}")
 
 
-export_app = typer.Typer(help="CSV exports, sorted by their first columns.", no_args_is_help=True)
+export_app = typer.Typer(
+    help="CSV exports, sorted by their first columns.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @export_app.command("records")

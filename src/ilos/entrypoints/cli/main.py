@@ -12,6 +12,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help text: the same on a terminal, in a pipe and in docs/reference
 )
 app.command("generate")(generate.generate)
 app.command("ingest")(data.ingest)

@@ -12,7 +12,9 @@ from ilos.entrypoints.cli.common import Db, app_for, failures_exit, print_result
 from ilos.services.errors import IlosError
 from ilos.services.quarantine import replay_quarantine
 
-app = typer.Typer(help="Rows that broke a rule, with the reason.", no_args_is_help=True)
+app = typer.Typer(
+    help="Rows that broke a rule, with the reason.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @app.command("list")

@@ -1,0 +1,105 @@
+"""Reference documents generated from the code: the CLI and the feed rules. `make docs` writes them;
+a test fails when a committed copy is out of date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typing import Any
+
+import typer
+
+from ilos.domain.feeds import FEEDS, Column, DateOrder, Kind, LiteralOnlyFor, MaxStay, RowRule
+from ilos.domain.reasons import REASON_DESCRIPTIONS, Reason
+from ilos.entrypoints.cli.main import app
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "reference"
+
+
+def cli_reference() -> str:
+    """Every command with its usage, help and options, from the Typer application itself."""
+    root = typer.main.get_command(app)
+    lines = ["# CLI reference", "", "Generated from the code by `make docs`; do not edit by hand.", ""]
+    for path, command in _walk(root, ["ilos"]):
+        ctx = command.context_class(
+            command, info_name=" ".join(path), terminal_width=100, max_content_width=100
+        )
+        lines += [f"## `{' '.join(path)}`", "", "```text", command.get_help(ctx).rstrip(), "```", ""]
+    return "\n".join(lines)
+
+
+def _walk(command: Any, path: list[str]) -> list[tuple[list[str], Any]]:
+    found = [(path, command)]
+    for name in sorted(getattr(command, "commands", {})):  # a group (Typer bundles its own click)
+        found += _walk(command.commands[name], [*path, name])
+    return found
+
+
+def feeds_reference() -> str:
+    """Every feed's columns and rules, and every quarantine reason, from ilos.domain."""
+    lines = [
+        "# Feeds and quarantine reasons",
+        "",
+        "Generated from `ilos.domain.feeds` and `ilos.domain.reasons` by `make docs`; do not edit by hand.",
+        "The contract is `shared/spec/feeds.md`; this page is how ILOS reads it.",
+        "",
+        "## Quarantine reasons",
+        "",
+        "A row is quarantined under the first reason it breaks, in this order.",
+        "",
+        "| reason | meaning |",
+        "|---|---|",
+        *(f"| `{r.value}` | {REASON_DESCRIPTIONS[r]} |" for r in Reason),
+        "",
+    ]
+    for feed in FEEDS.values():
+        lines += [
+            f"## `{feed.name}` — {feed.summary}",
+            "",
+            "| column | required | check | reason |",
+            "|---|---|---|---|",
+        ]
+        lines += [_column_row(c) for c in feed.columns]
+        lines += ["", *(f"- {_rule(r)}" for r in feed.rules), ""]
+    return "\n".join(lines)
+
+
+def _column_row(col: Column) -> str:
+    if col.kind is Kind.CODE:
+        codes = sorted(col.codes)
+        check = "one of " + (
+            ", ".join(f"`{c}`" for c in codes) if len(codes) <= 40 else f"{len(codes)} codes"
+        )
+    elif col.kind is Kind.TEXT:
+        check = "any text"
+    else:
+        check = col.shape or col.kind.value
+    if col.event_date:
+        check += "; not before date_of_birth, not after the date of recorded_at"
+    reason = "" if col.kind is Kind.TEXT else f"`{col.reason.value}`"
+    return f"| `{col.name}` | {'yes' if col.required else ''} | {check} | {reason} |"
+
+
+def _rule(rule: RowRule) -> str:
+    match rule:
+        case DateOrder(earlier, later, reason):
+            return f"`{later}` is not before `{earlier}` — else `{reason.value}`"
+        case MaxStay(classes, since, until, days, reason):
+            return f"classes {', '.join(sorted(classes))}: `{until}` at most {days} days after `{since}` — else `{reason.value}`"
+        case LiteralOnlyFor(column, literal, class_column, classes, reason):
+            return f"`{column}` = `{literal}` only for `{class_column}` {', '.join(sorted(classes))} — else `{reason.value}`"
+    raise AssertionError(rule)
+
+
+REFERENCES = {"cli.md": cli_reference, "feeds.md": feeds_reference}
+
+
+def write() -> None:
+    """Write every reference document under docs/reference/."""
+    DOCS.mkdir(parents=True, exist_ok=True)
+    for name, render in REFERENCES.items():
+        (DOCS / name).write_text(render() + "\n")
+
+
+if __name__ == "__main__":
+    write()
