@@ -4,7 +4,6 @@ a test fails when a committed copy is out of date."""
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Any
 
 import typer
