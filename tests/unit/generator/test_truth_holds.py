@@ -1,0 +1,170 @@
+"""Hand-made cases for the ground-truth legal holds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from ilos.generator.truth_holds import Hold, appeal_window_end, holds_truth
+from ilos.generator.world import Admission, CourtEvent, Departure, Encounter, StatusEvent
+
+from .builders import admission, apprehension, at, court, d, departure, status
+
+
+def holds(
+    adms: Sequence[Admission] = (),
+    deps: Sequence[Departure] = (),
+    evs: Sequence[StatusEvent] = (),
+    cases: Sequence[CourtEvent] = (),
+    meets: Sequence[Encounter] = (),
+    as_of: str = "2026-06-30",
+) -> list[tuple[str, date, date | None]]:
+    found = holds_truth(["P1"], adms, deps, evs, cases, meets, d(as_of), at(as_of))
+    assert all(isinstance(h, Hold) and h.person == "P1" for h in found)
+    return [(h.code, h.start, h.end) for h in found]
+
+
+def test_appeal_window_ending_on_a_saturday_moves_to_monday() -> None:
+    assert d("2025-03-01").weekday() == 5
+    assert appeal_window_end(d("2025-01-30")) == d("2025-03-03")
+    assert holds(cases=[court("REMOVAL_ORDERED", "2025-01-30")]) == [
+        ("APPEAL", d("2025-01-30"), d("2025-03-03"))
+    ]
+
+
+def test_appeal_window_ending_on_a_federal_holiday_moves_to_the_next_business_day() -> None:
+    assert appeal_window_end(d("2025-06-04")) == d("2025-07-07")  # 4 July 2025 is a Friday
+    assert appeal_window_end(d("2021-12-01")) == d("2022-01-03")  # New Year's Day observed on 31 December
+    assert appeal_window_end(d("2025-10-15")) == d("2025-11-14")  # an ordinary Friday stays
+
+
+def test_no_appeal_window_after_in_absentia_or_a_waiver() -> None:
+    assert holds(cases=[court("IN_ABSENTIA_ORDER", "2025-01-30")]) == []
+    waived = [court("REMOVAL_ORDERED", "2025-01-30"), court("APPEAL_WAIVED", "2025-01-30")]
+    assert holds(cases=waived) == []
+
+
+def test_a_pending_appeal_holds_until_decided() -> None:
+    cases = [
+        court("REMOVAL_ORDERED", "2025-01-30"),
+        court("APPEAL_FILED", "2025-02-10"),
+        court("APPEAL_DISMISSED", "2025-09-01"),
+    ]
+    assert ("APPEAL", d("2025-02-10"), d("2025-09-01")) in holds(cases=cases)
+    assert ("APPEAL", d("2025-02-10"), None) in holds(cases=cases[:2])
+
+
+def test_motion_to_reopen_an_in_absentia_order_stays_removal() -> None:
+    cases = [
+        court("IN_ABSENTIA_ORDER", "2025-01-30"),
+        court("MOTION_TO_REOPEN_FILED", "2025-03-01"),
+        court("MOTION_TO_REOPEN_DECIDED", "2025-05-01"),
+    ]
+    assert holds(cases=cases) == [("STAY", d("2025-03-01"), d("2025-05-01"))]
+    ordinary = [
+        court("REMOVAL_ORDERED", "2025-01-30"),
+        court("APPEAL_WAIVED", "2025-01-30"),
+        court("MOTION_TO_REOPEN_FILED", "2025-03-01"),
+    ]
+    assert holds(cases=ordinary) == []
+
+
+def test_stay_granted_until_lifted() -> None:
+    cases = [
+        court("STAY_GRANTED", "2025-03-01"),
+        court("STAY_LIFTED", "2025-06-01"),
+        court("STAY_GRANTED", "2025-08-01", case="C2"),
+    ]
+    assert holds(cases=cases) == [("STAY", d("2025-03-01"), d("2025-06-01")), ("STAY", d("2025-08-01"), None)]
+
+
+def test_voluntary_departure_runs_to_its_deadline() -> None:
+    cases = [
+        court("VOLUNTARY_DEPARTURE_GRANTED", "2025-03-01", deadline="2025-05-30"),
+        court("APPEAL_WAIVED", "2025-03-01"),
+    ]
+    assert holds(cases=cases) == [("VOLUNTARY_DEPARTURE", d("2025-03-01"), d("2025-05-30"))]
+
+
+def test_tps_validity_windows_and_initial_application() -> None:
+    evs = [
+        status("TPS", "FILED", "2024-01-10"),
+        status("TPS", "APPROVED", "2024-06-01", valid=("2024-06-01", "2025-11-30")),
+        status("TPS", "APPROVED", "2025-11-01", receipt="R2", valid=("2025-12-01", "2027-05-31")),
+    ]
+    assert holds(evs=evs) == [
+        ("TPS", d("2024-01-10"), d("2024-06-01")),
+        ("TPS", d("2024-06-01"), d("2025-11-30")),
+        ("TPS", d("2025-12-01"), d("2027-05-31")),
+    ]
+    expired = [status("TPS", "APPROVED", "2023-01-01", valid=("2023-01-01", "2024-06-30"))]
+    assert holds(evs=expired) == [("TPS", d("2023-01-01"), d("2024-06-30"))]
+    assert holds(evs=evs[:1]) == [("TPS", d("2024-01-10"), None)]
+
+
+def test_citizenship_claim_until_rejected_or_confirmed() -> None:
+    rejected = [
+        status("CITIZENSHIP", "CLAIMED", "2025-01-05"),
+        status("CITIZENSHIP", "REJECTED", "2025-04-01"),
+    ]
+    assert holds(evs=rejected) == [("CITIZENSHIP_CLAIM", d("2025-01-05"), d("2025-04-01"))]
+    confirmed = [
+        status("CITIZENSHIP", "CLAIMED", "2025-01-05"),
+        status("CITIZENSHIP", "CONFIRMED", "2025-04-01"),
+    ]
+    assert holds(evs=confirmed) == [("CITIZENSHIP_CLAIM", d("2025-01-05"), None)]
+
+
+def test_protection_pending_and_country_bar() -> None:
+    evs = [
+        status("ASYLUM", "FILED", "2024-02-01"),
+        status("WITHHOLDING", "FILED", "2024-02-01", receipt="R2"),
+        status("WITHHOLDING", "APPROVED", "2025-03-01", receipt="R2", country="SYR"),
+        status("CAT", "FILED", "2024-02-01", receipt="R3"),
+        status("CAT", "DENIED", "2025-03-01", receipt="R3"),
+    ]
+    assert holds(evs=evs) == [
+        ("COUNTRY_BAR:SYR", d("2025-03-01"), None),
+        ("PROTECTION_PENDING", d("2024-02-01"), d("2025-03-01")),
+        ("PROTECTION_PENDING", d("2024-02-01"), None),
+    ]
+
+
+def test_discretionary_filings_are_listed() -> None:
+    evs = [
+        status("DACA", "FILED", "2024-01-01"),
+        status("DACA", "APPROVED", "2024-05-01", valid=("2024-05-01", "2026-04-30")),
+        status("U_VISA", "FILED", "2024-02-01", receipt="R2"),
+        status("T_VISA", "FILED", "2024-03-01", receipt="R3"),
+        status("T_VISA", "DENIED", "2025-03-01", receipt="R3"),
+    ]
+    assert holds(evs=evs) == [
+        ("DACA", d("2024-01-01"), d("2026-04-30")),
+        ("T_VISA_PENDING", d("2024-03-01"), d("2025-03-01")),
+        ("U_VISA_PENDING", d("2024-02-01"), None),
+    ]
+
+
+def test_departed_until_the_next_admission_or_entry() -> None:
+    adms = [
+        admission("A1", "B2", "2024-01-10", "2024-07-09"),
+        admission("A2", "B2", "2024-09-01", "2025-02-28"),
+    ]
+    deps = [
+        departure("2024-02-01"),
+        departure("2024-02-02", "BIOMETRIC_EXIT", "CBP-BE"),
+        departure("2024-10-01"),
+    ]
+    assert holds(adms, deps) == [
+        ("DEPARTED", d("2024-02-01"), d("2024-09-01")),
+        ("DEPARTED", d("2024-10-01"), None),
+    ]
+    removed = [departure("2025-03-01", "REMOVAL_EXECUTED", "ICE-ERO")]
+    assert holds(deps=removed, meets=[apprehension("2025-06-01")]) == [
+        ("DEPARTED", d("2025-03-01"), d("2025-06-01"))
+    ]
+
+
+def test_an_unverified_self_report_is_not_a_departure() -> None:
+    adms = [admission("A1", "B2", "2024-01-10", "2024-07-09")]
+    assert holds(adms, [departure("2024-02-01", "SELF_REPORTED", "APP-SELF")]) == []
