@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from ilos.adapters.db.engine import is_sqlite, sqlite_path
 
+SQLITE_BATCH_ROWS = "adbc.sqlite.query.batch_rows"
 _PG_WRITER_LOCK = 7_140_222  # pg_advisory_xact_lock key: one ingest writer at a time, like SQLite
 
 
@@ -43,6 +44,8 @@ class BulkConnection:
     def _run(self, sql: str, params: Sequence[Any] | None = None) -> Iterator[Any]:
         cur = self._conn.cursor()
         try:
+            if self.sqlite:  # SQLite has no column types: the driver infers them from the first batch
+                cur.adbc_statement.set_options(**{SQLITE_BATCH_ROWS: str(2**30)})
             cur.execute(sql, params)
             yield cur
         finally:
@@ -63,10 +66,20 @@ class BulkConnection:
             row = cur.fetchone()
         return row[0] if row else None
 
-    def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        """A query's whole result as an Arrow table."""
+    def fetch_arrow(
+        self, sql: str, params: Sequence[Any] | None = None, text: Sequence[str] = ()
+    ) -> pa.Table:
+        """A query's whole result as an Arrow table; the `text` columns come back as strings.
+
+        (On SQLite a column that holds only NULLs is otherwise typed as an integer.)
+        """
         with self._run(sql, params) as cur:
-            return cur.fetch_arrow_table()
+            table = cur.fetch_arrow_table()
+        for name in text:
+            i = table.schema.get_field_index(name)
+            if i >= 0 and table.schema.field(i).type != pa.string():
+                table = table.set_column(i, name, table.column(i).cast(pa.string()))
+        return table
 
     def ingest(self, table: str, data: pa.RecordBatchReader | pa.Table, temporary: bool = False) -> None:
         """Append Arrow data to `table` (or create it as a temporary table)."""

@@ -27,11 +27,13 @@ class PersonDataReader:
         self.store = store
         self.actor = actor
 
-    def _read(self, purpose: str, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+    def _read(
+        self, purpose: str, sql: str, params: Sequence[Any] | None = None, text: Sequence[str] = ()
+    ) -> pa.Table:
         """Run a read of person data. The single point where read auditing attaches."""
         bulk = self.store.bulk()
         try:
-            return bulk.fetch_arrow(sql, params)
+            return bulk.fetch_arrow(sql, params, text)
         finally:
             bulk.close()
 
@@ -55,7 +57,8 @@ class PersonDataReader:
             WHERE latest = 1 AND coalesce(lower(retracted), '') <> 'true'
             ORDER BY source_system, source_record_id
         """
-        return self._read(f"export {feed.name}", sql, [known_at_utc] if known_at_utc else None)
+        text = [*feed.column_names, "recorded_at_utc", "extra"]
+        return self._read(f"export {feed.name}", sql, [known_at_utc] if known_at_utc else None, text)
 
     def quarantine(self, feed: str | None, reason: str | None, include_resolved: bool = False) -> pa.Table:
         """Quarantined rows, oldest first, optionally filtered."""
@@ -68,7 +71,8 @@ class PersonDataReader:
             conditions.append("resolved_batch_id IS NULL")
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         sql = f"SELECT {QUARANTINE_COLUMNS} FROM quarantine {where} ORDER BY feed, file, file_row, quarantine_id"
-        return self._read("quarantine list", sql, params)
+        text = ["feed", "source_system", "source_record_id", "file", "reason", "message"]
+        return self._read("quarantine list", sql, params, text)
 
     def replayable_quarantine(self, feed: Feed) -> pa.Table:
         """Open quarantined rows of `feed` that a fix could load: (_row = quarantine_id, line = raw JSON)."""

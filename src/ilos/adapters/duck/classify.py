@@ -22,7 +22,9 @@ def classify(con: duckdb.DuckDBPyConnection, checked: str, existing: str) -> str
 
     `existing` names a relation of stored versions (source_system, source_record_id, version,
     content_hash). A row whose content equals a stored version of its key, or an earlier row of
-    the chunk, is a re-delivery and is left out. The others get the next versions in row order.
+    the chunk, is a re-delivery and is left out. The others get the next versions in the order
+    of their recorded_at (then content hash), so a correction delivered in the same file before
+    the row it corrects is still numbered after it.
     """
     name = f"{checked}_fresh"
     run(
@@ -30,7 +32,8 @@ def classify(con: duckdb.DuckDBPyConnection, checked: str, existing: str) -> str
         f"""
         CREATE TEMP TABLE {name} AS
         WITH firsts AS MATERIALIZED (
-          SELECT {KEY}, _hash, min(_row) AS _row FROM {checked} WHERE _fail IS NULL GROUP BY ALL),
+          SELECT {KEY}, _hash, any_value(_recorded_utc) AS _recorded_utc, min(_row) AS _row
+          FROM {checked} WHERE _fail IS NULL GROUP BY ALL),
         relevant AS MATERIALIZED (  -- stored versions of this chunk's keys only (the chunk is the hash side)
           SELECT e.* FROM {existing} e SEMI JOIN firsts f
             ON e.source_system = f.source_system AND e.source_record_id = f.source_record_id),
@@ -40,7 +43,8 @@ def classify(con: duckdb.DuckDBPyConnection, checked: str, existing: str) -> str
            AND e.content_hash = f._hash),
         latest AS (SELECT {KEY}, max(version) AS latest FROM relevant GROUP BY ALL)
         SELECT u._row, u.source_system, u.source_record_id, u._hash,
-               (coalesce(l.latest, 0) + row_number() OVER (PARTITION BY {KEY} ORDER BY u._row))::INTEGER AS _version
+               (coalesce(l.latest, 0)
+                + row_number() OVER (PARTITION BY {KEY} ORDER BY u._recorded_utc, u._hash))::INTEGER AS _version
         FROM unseen u LEFT JOIN latest l USING ({KEY})
         """,
     )

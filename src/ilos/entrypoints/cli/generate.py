@@ -19,7 +19,9 @@ def generate(
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same files.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for <feed>.csv|parquet and truth/.")],
     start: Annotated[str | None, typer.Option("--start", help="First day of the simulated period.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Last day; nothing is recorded after it.")] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Last day (default yesterday); nothing is recorded after it.")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
 ) -> None:
     """Write synthetic feeds for every feed of the contract, and the ground truth ILOS never reads."""
