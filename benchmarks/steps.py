@@ -75,7 +75,8 @@ def keyed_insert(csv_path: str, url: str) -> None:
     )
     columns = con.sql(query).columns
     bulk = BulkConnection(url)
-    ddl = ", ".join(f"{c} {'INTEGER' if c == 'version' else 'TEXT'}" for c in columns)
+    types = {"version": "INTEGER", "batch_id": "BIGINT", "file_row": "BIGINT"}
+    ddl = ", ".join(f"{c} {types.get(c, 'TEXT')}" for c in columns)
     bulk.execute("DROP TABLE IF EXISTS bench_keyed")
     bulk.execute(f"CREATE TABLE bench_keyed ({ddl}, PRIMARY KEY (source_system, source_record_id, version))")
 

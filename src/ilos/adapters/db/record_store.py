@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from ilos.domain.outcomes import BatchResult, Outcome
 KEY_COLUMNS = "source_system, source_record_id, version, content_hash"
 #: Hold all stored versions in DuckDB while the feed's table has at most this many rows per incoming row.
 LOOKUP_RATIO = 4
+#: Chunks classified ahead of the writer at most (each holds up to CHUNK_ROWS rows in memory).
+WRITE_QUEUE = 2
 EXISTING_SCHEMA = pa.schema(
     [("source_system", pa.string()), ("source_record_id", pa.string()), ("version", pa.int32()),
      ("content_hash", pa.string())]
@@ -121,40 +124,43 @@ class SqlRecordStore:
         self, bulk: BulkConnection, con: duckdb.DuckDBPyConnection, load: _Load, now_utc: str,
         progress: Progress | None,
     ) -> None:  # fmt: skip
-        """Check chunk k+1 in DuckDB while the store appends chunk k (one writer thread)."""
+        """DuckDB checks and classifies chunk k+1 while one writer thread appends chunk k.
+
+        When the stored versions are held in DuckDB (`load.seen`), classifying needs nothing from
+        the store, so it runs ahead of the writer by up to WRITE_QUEUE chunks; otherwise each chunk
+        waits until the previous one is stored, because its keys are looked up in the store.
+        """
+        ahead = WRITE_QUEUE if load.seen else 1
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ilos-writer") as writer:
-            pending: Future[None] | None = None
+            pending: deque[Future[None]] = deque()
             try:
                 for number, chunk in enumerate(load.source.chunks(now_utc)):
                     checked = f"checked_{load.batch_id}_{number}"
                     con.register(checked, chunk)
                     load.invalid.append(cls.invalid_rows(con, load.source.feed, checked))
-                    if pending is not None:
-                        pending.result()  # the store now holds every earlier chunk
-                    rows = self._classify(bulk, con, load, checked)
-                    pending = writer.submit(self._append, bulk, load.table, rows, progress)
+                    while len(pending) >= ahead:
+                        pending.popleft().result()
+                    rows = self._classify(bulk, con, load, checked, chunk)
+                    pending.append(writer.submit(self._append, bulk, load.table, rows, progress))
             finally:
-                if pending is not None:
-                    pending.result()
+                while pending:
+                    pending.popleft().result()
 
     def _classify(
-        self, bulk: BulkConnection, con: duckdb.DuckDBPyConnection, load: _Load, checked: str
+        self, bulk: BulkConnection, con: duckdb.DuckDBPyConnection, load: _Load, checked: str, chunk: pa.Table
     ) -> pa.Table:
         existing = load.seen or self._stored_versions(bulk, con, checked, load.table)
-        fresh = cls.classify(con, checked, existing)
-        for outcome, n in cls.outcome_counts(con, checked, fresh).items():
+        rows = cls.new_versions(con, load.source.feed, checked, existing, load.batch_id)
+        for outcome, n in cls.outcome_counts(chunk, rows).items():
             load.outcomes[outcome] += n
-        rows = cls.records(con, load.source.feed, checked, fresh, load.batch_id)
         if load.seen:
-            run(
-                con,
-                f"INSERT INTO {load.seen} SELECT source_system, source_record_id, _version, _hash FROM {fresh}",
-            )
+            con.register("stored_now", rows)
+            run(con, f"INSERT INTO {load.seen} SELECT {KEY_COLUMNS} FROM stored_now")
+            con.unregister("stored_now")
         if load.valid_rows is not None:
             load.valid_rows.append(
                 con.sql(f"SELECT _row FROM {checked} WHERE _fail IS NULL").to_arrow_table()
             )
-        run(con, f"DROP TABLE {fresh}")
         con.unregister(checked)
         if existing == "existing_chunk":
             con.unregister("existing_chunk")

@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ilos.adapters.duck.checks import lit, q
-from ilos.adapters.duck.run import run
 from ilos.domain.feeds import Feed
 from ilos.domain.outcomes import Outcome
 from ilos.domain.reasons import REASON_DESCRIPTIONS, Reason
 
 KEY = "source_system, source_record_id"
-RETRACTED = "lower(coalesce(retracted, '')) = 'true'"
 
 
-def classify(con: duckdb.DuckDBPyConnection, checked: str, existing: str) -> str:
-    """Create a narrow table (_row, _version, plus key and hash) of the rows to store; return its name.
+def new_versions(
+    con: duckdb.DuckDBPyConnection, feed: Feed, checked: str, existing: str, batch_id: int
+) -> pa.Table:
+    """The chunk's rows to store, as the records table's columns, with their version numbers.
 
     `existing` names a relation of stored versions (source_system, source_record_id, version,
     content_hash). A row whose content equals a stored version of its key, or an earlier row of
@@ -26,11 +27,9 @@ def classify(con: duckdb.DuckDBPyConnection, checked: str, existing: str) -> str
     of their recorded_at (then content hash), so a correction delivered in the same file before
     the row it corrects is still numbered after it.
     """
-    name = f"{checked}_fresh"
-    run(
-        con,
+    cols = ", ".join(f"c.{q(c)}" for c in feed.column_names)
+    return con.sql(
         f"""
-        CREATE TEMP TABLE {name} AS
         WITH firsts AS MATERIALIZED (
           SELECT {KEY}, _hash, any_value(_recorded_utc) AS _recorded_utc, min(_row) AS _row
           FROM {checked} WHERE _fail IS NULL GROUP BY ALL),
@@ -41,47 +40,33 @@ def classify(con: duckdb.DuckDBPyConnection, checked: str, existing: str) -> str
           SELECT f.* FROM firsts f ANTI JOIN relevant e
             ON e.source_system = f.source_system AND e.source_record_id = f.source_record_id
            AND e.content_hash = f._hash),
-        latest AS (SELECT {KEY}, max(version) AS latest FROM relevant GROUP BY ALL)
-        SELECT u._row, u.source_system, u.source_record_id, u._hash,
-               (coalesce(l.latest, 0)
-                + row_number() OVER (PARTITION BY {KEY} ORDER BY u._recorded_utc, u._hash))::INTEGER AS _version
-        FROM unseen u LEFT JOIN latest l USING ({KEY})
-        """,
-    )
-    return name
-
-
-def outcome_counts(con: duckdb.DuckDBPyConnection, checked: str, fresh: str) -> dict[Outcome, int]:
-    """Rows of a checked chunk by outcome."""
-    retracted, new, corrected = con.execute(
-        f"""
-        SELECT count(*) FILTER (WHERE {RETRACTED}),
-               count(*) FILTER (WHERE NOT {RETRACTED} AND _version = 1),
-               count(*) FILTER (WHERE NOT {RETRACTED} AND _version > 1)
-        FROM {fresh} JOIN {checked} USING (_row)
+        latest AS (SELECT {KEY}, max(version) AS latest FROM relevant GROUP BY ALL),
+        numbered AS (
+          SELECT u._row, (coalesce(l.latest, 0)
+                 + row_number() OVER (PARTITION BY {KEY} ORDER BY u._recorded_utc, u._hash))::INTEGER AS version
+          FROM unseen u LEFT JOIN latest l USING ({KEY}))
+        SELECT {batch_id}::BIGINT AS batch_id, c._row AS file_row, n.version,
+               c._hash AS content_hash, c._recorded_utc AS recorded_at_utc, {cols}, c._extra AS extra
+        FROM {checked} c JOIN numbered n USING (_row)
         """
-    ).fetchall()[0]
-    valid, invalid = con.execute(
-        f"SELECT count(*) FILTER (WHERE _fail IS NULL), count(*) FILTER (WHERE _fail IS NOT NULL) FROM {checked}"
-    ).fetchall()[0]
-    con.complete()
+    ).to_arrow_table()
+
+
+def outcome_counts(chunk: pa.Table, stored: pa.Table) -> dict[Outcome, int]:
+    """Rows of a checked chunk by outcome, given the versions `new_versions` returned for it."""
+    invalid = chunk.num_rows - chunk.column("_fail").null_count
+    retracted_flags = pc.equal(pc.utf8_lower(pc.fill_null(stored.column("retracted"), "")), "true")
+    first = pc.equal(stored.column("version"), 1)
+    retracted = int(pc.sum(retracted_flags).as_py() or 0)
+    new = int(pc.sum(pc.and_(first, pc.invert(retracted_flags))).as_py() or 0)
+    corrected = stored.num_rows - retracted - new
     return {
         Outcome.NEW: new,
         Outcome.CORRECTED: corrected,
         Outcome.RETRACTED: retracted,
-        Outcome.UNCHANGED: valid - new - corrected - retracted,
+        Outcome.UNCHANGED: chunk.num_rows - invalid - stored.num_rows,
         Outcome.QUARANTINED: invalid,
     }
-
-
-def records(con: duckdb.DuckDBPyConnection, feed: Feed, checked: str, fresh: str, batch_id: int) -> pa.Table:
-    """The record versions to append, as the store's columns."""
-    cols = ", ".join(f"c.{q(c)}" for c in feed.column_names)
-    return con.sql(
-        f"SELECT {batch_id}::BIGINT AS batch_id, c._row AS file_row, f._version AS version, "
-        f"c._hash AS content_hash, c._recorded_utc AS recorded_at_utc, {cols}, c._extra AS extra "
-        f"FROM {checked} c JOIN {fresh} f USING (_row)"
-    ).to_arrow_table()
 
 
 def invalid_rows(con: duckdb.DuckDBPyConnection, feed: Feed, checked: str) -> pa.Table:
