@@ -47,7 +47,8 @@ def _ingest(data: dict[str, Any]) -> str:
         [
             f"## Ingestion: {data['rows']:,}-row arrivals feed",
             "",
-            f"Measured {data['measured_at']} on {data['machine']['cpus']} CPUs. "
+            f"Measured {data['measured_at']} on {data['machine']['cpus']} CPUs; each figure is the median of "
+            f"{data.get('repeats', 1)} runs. "
             "ILOS parses, checks every contract rule, classifies new / corrected / re-delivered rows and "
             "stores them with their provenance and the quarantine, in one transaction; the floors only copy. "
             f"Outcomes of the first load: {outcomes}. The re-delivery stores nothing.",
