@@ -11,8 +11,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from ilos.adapters.db import record_store
 from tests.cli import ilos
 from tests.feedfiles import arrival, write_csv
+
+
+@pytest.fixture(autouse=True, params=["versions held in DuckDB", "versions looked up in the store"])
+def classification_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every test both ways a load can find the stored versions of its keys."""
+    if request.param == "versions looked up in the store":
+        monkeypatch.setattr(record_store, "LOOKUP_RATIO", 0)  # any non-empty store: look keys up
 
 
 def quarantine_rows(db: str) -> list[dict[str, str]]:

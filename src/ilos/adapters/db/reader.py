@@ -55,10 +55,10 @@ class PersonDataReader:
                 ORDER BY recorded_at_utc DESC, content_hash DESC) AS latest
               FROM {table} r {cutoff}) v
             WHERE latest = 1 AND coalesce(lower(retracted), '') <> 'true'
-            ORDER BY source_system, source_record_id
         """
         text = [*feed.column_names, "recorded_at_utc", "extra"]
-        return self._read(f"export {feed.name}", sql, [known_at_utc] if known_at_utc else None, text)
+        table = self._read(f"export {feed.name}", sql, [known_at_utc] if known_at_utc else None, text)
+        return _sorted(table, ["source_system", "source_record_id"])
 
     def quarantine(self, feed: str | None, reason: str | None, include_resolved: bool = False) -> pa.Table:
         """Quarantined rows, oldest first, optionally filtered."""
@@ -70,9 +70,10 @@ class PersonDataReader:
         if not include_resolved:
             conditions.append("resolved_batch_id IS NULL")
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        sql = f"SELECT {QUARANTINE_COLUMNS} FROM quarantine {where} ORDER BY feed, file, file_row, quarantine_id"
+        sql = f"SELECT {QUARANTINE_COLUMNS} FROM quarantine {where} ORDER BY quarantine_id"
         text = ["feed", "source_system", "source_record_id", "file", "reason", "message"]
-        return self._read("quarantine list", sql, params, text)
+        table = self._read("quarantine list", sql, params, text)
+        return _sorted(table, ["feed", "source_system", "source_record_id", "file", "row"])
 
     def replayable_quarantine(self, feed: Feed) -> pa.Table:
         """Open quarantined rows of `feed` that a fix could load: (_row = quarantine_id, line = raw JSON)."""
@@ -82,3 +83,8 @@ class PersonDataReader:
             f"WHERE feed = {p(1)} AND resolved_batch_id IS NULL AND reason <> {p(2)} ORDER BY quarantine_id"
         )
         return self._read("quarantine replay", sql, [feed.name, Reason.MALFORMED_ROW.value])
+
+
+def _sorted(table: pa.Table, columns: list[str]) -> pa.Table:
+    """Rows in byte order of `columns` (missing values last), the same whatever the store's collation."""
+    return table.sort_by([(c, "ascending", "at_end") for c in columns])
