@@ -9,9 +9,11 @@ from pathlib import Path
 
 import duckdb
 
+from ilos.adapters.db.identity_store import IdentityStore
 from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.db.record_store import SqlRecordStore
 from ilos.adapters.duck.checking import connect
+from ilos.adapters.identity_work import DuckIdentityWork
 from ilos.adapters.loader import FeedLoader
 from ilos.config import Settings
 
@@ -48,6 +50,16 @@ class Ilos:
     def loader(self) -> FeedLoader:
         """Reads, checks and stores feed input."""
         return FeedLoader(self.store, self.duck, self.settings.now_utc())
+
+    @cached_property
+    def identity_store(self) -> IdentityStore:
+        """Persons, links, events, models and reviews."""
+        return IdentityStore(self.store)
+
+    @cached_property
+    def identity_work(self) -> DuckIdentityWork:
+        """Set-at-a-time steps of identity resolution."""
+        return DuckIdentityWork(self.reader, self.duck)
 
     def close(self) -> None:
         """Release whatever was opened."""

@@ -63,7 +63,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def _head() -> str | None:
+def head_revision() -> str | None:
+    """The newest migration this code knows."""
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
@@ -82,10 +83,10 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration; safe when several processes start at once."""
-    if current_revision(engine) == _head():
+    if current_revision(engine) == head_revision():
         return
     with _migration_lock(engine), engine.begin() as conn:
-        if MigrationContext.configure(conn).get_current_revision() != _head():
+        if MigrationContext.configure(conn).get_current_revision() != head_revision():
             command.upgrade(_alembic_config(conn), "head")
 
 

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute
 
 from ilos.adapters.db.record_store import SqlRecordStore
 from ilos.adapters.db.schema import record_table_name
-from ilos.domain.feeds import Feed
+from ilos.domain.feeds import FEEDS, IDENTITY_COLUMNS, Feed
 from ilos.domain.reasons import Reason
 
 QUARANTINE_COLUMNS = "feed, source_system, source_record_id, file, file_row AS row, reason, message"
@@ -59,6 +60,55 @@ class PersonDataReader:
         text = [*feed.column_names, "recorded_at_utc", "extra"]
         table = self._read(f"export {feed.name}", sql, [known_at_utc] if known_at_utc else None, text)
         return _sorted(table, ["source_system", "source_record_id"])
+
+    def identity_records(self) -> pa.Table:
+        """Identity columns of every record in force, all feeds: the input of identity resolution.
+
+        record_uid is feed/source_system/source_record_id; first_recorded_utc is when the record was
+        first recorded (its oldest version), which decides whose id survives a split.
+        """
+        parts = [self._identity_part(feed) for feed in FEEDS.values()]
+        return pa.concat_tables(parts).sort_by([("record_uid", "ascending")])
+
+    def _identity_part(self, feed: Feed) -> pa.Table:
+        identity = [c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"]
+        admission = "admission_number" if "admission_number" in feed.column_names else "NULL"
+        columns = ", ".join(identity)
+        sql = f"""
+            SELECT CAST({self.store.param(1)} AS TEXT) || '/' || source_system || '/' || source_record_id AS record_uid,
+                   CAST({self.store.param(2)} AS TEXT) AS feed, {columns}, {admission} AS admission_number,
+                   first_recorded_utc
+            FROM (
+              SELECT r.*, row_number() OVER (
+                       PARTITION BY source_system, source_record_id
+                       ORDER BY recorded_at_utc DESC, content_hash DESC) AS latest,
+                     min(recorded_at_utc) OVER (PARTITION BY source_system, source_record_id) AS first_recorded_utc
+              FROM {record_table_name(feed)} r) v
+            WHERE latest = 1 AND coalesce(lower(retracted), '') <> 'true'
+        """
+        text = ["record_uid", "feed", *identity, "admission_number", "first_recorded_utc"]
+        return self._read(f"identity {feed.name}", sql, [feed.name, feed.name], text).select(text)
+
+    def links(self) -> pa.Table:
+        """The current person of every record in force: feed, source_system, source_record_id, person_id."""
+        sql = "SELECT feed, source_system, source_record_id, person_id, record_uid FROM identity_link"
+        table = self._read(
+            "export links", sql, text=["feed", "source_system", "source_record_id", "person_id", "record_uid"]
+        )
+        return _sorted(table, ["feed", "source_system", "source_record_id"])
+
+    def review_queue(self) -> pa.Table:
+        """Open pairs awaiting a reviewer, strongest first."""
+        sql = (
+            "SELECT record_uid_l, record_uid_r, match_weight, match_probability, rule FROM review_pair "
+            "WHERE decision IS NULL ORDER BY match_weight DESC, record_uid_l, record_uid_r"
+        )
+        return self._read("review list", sql, text=["record_uid_l", "record_uid_r", "rule"])
+
+    def records_by_uid(self, uids: list[str]) -> pa.Table:
+        """Identity records in force with these record uids (for explanations)."""
+        table = self.identity_records()
+        return table.filter(pa.compute.is_in(table.column("record_uid"), pa.array(uids)))
 
     def quarantine(self, feed: str | None, reason: str | None, include_resolved: bool = False) -> pa.Table:
         """Quarantined rows, oldest first, optionally filtered."""

@@ -9,7 +9,7 @@ loads a batch, the batch's totals and the row numbers after an unparseable CSV r
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, PrimaryKeyConstraint, Table, Text
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, MetaData, PrimaryKeyConstraint, Table, Text
 
 from ilos.domain.feeds import FEEDS, Feed
 
@@ -79,3 +79,72 @@ def _record_table(feed: Feed) -> Table:
 
 
 record_tables: dict[str, Table] = {name: _record_table(f) for name, f in FEEDS.items()}
+
+# --- identity resolution (issue 3): derived state that must persist between runs -------------------
+
+resolution_run = Table(
+    "resolution_run",
+    metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=True),
+    Column("mode", Text, nullable=False),  # full | incremental
+    Column("model_id", BigInteger),
+    Column("started_at", Text, nullable=False),
+    Column("finished_at", Text, nullable=False),
+    Column("counts", Text, nullable=False),  # JSON: records, persons, merges, splits, review
+)
+
+identity_model = Table(
+    "identity_model",
+    metadata,
+    Column("model_id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", Text, nullable=False),
+    Column("trained_on_records", BigInteger, nullable=False),
+    Column("model_json", Text, nullable=False),
+)
+
+person = Table(
+    "person",
+    metadata,
+    Column("person_id", Text, primary_key=True),
+    Column("created_run", BigInteger, nullable=False),
+    Column("retired_run", BigInteger),  # set when merged into another person
+)
+
+identity_link = Table(
+    "identity_link",
+    metadata,
+    Column("record_uid", Text, primary_key=True),  # feed/source_system/source_record_id
+    Column("feed", Text, nullable=False),
+    Column("source_system", Text, nullable=False),
+    Column("source_record_id", Text, nullable=False),
+    Column("person_id", Text, nullable=False),
+    Column("run_id", BigInteger, nullable=False),
+    Index(None, "person_id"),
+)
+
+identity_event = Table(
+    "identity_event",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", BigInteger, nullable=False),
+    Column("kind", Text, nullable=False),  # merge | split
+    Column("person_id", Text, nullable=False),  # merge: the survivor; split: the id that was kept
+    Column("other_person_id", Text, nullable=False),  # merge: the absorbed id; split: the new id
+    Column("reason", Text, nullable=False),
+    Column("at", Text, nullable=False),
+)
+
+review_pair = Table(
+    "review_pair",
+    metadata,
+    Column("record_uid_l", Text, primary_key=True),
+    Column("record_uid_r", Text, primary_key=True),
+    Column("match_weight", Float, nullable=False),
+    Column("match_probability", Float, nullable=False),
+    Column("rule", Text, nullable=False),  # the hard rule that sent it to review, or ''
+    Column("first_seen_run", BigInteger, nullable=False),
+    Column("decision", Text),  # NULL while open; link | separate (kept as a constraint for every later run)
+    Column("reason", Text),
+    Column("actor", Text),
+    Column("decided_at", Text),
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ilos.entrypoints.cli import data, generate, quarantine
+from ilos.entrypoints.cli import data, generate, identity, quarantine
 
 app = typer.Typer(
     name="ilos",
@@ -19,6 +19,10 @@ app.command("ingest")(data.ingest)
 app.command("summary")(data.summary)
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(data.export_app, name="export")
+app.command("resolve")(identity.resolve)
+app.add_typer(identity.review_app, name="review")
+app.add_typer(identity.explain_app, name="explain")
+data.export_app.command("links")(identity.export_links)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,183 @@
+"""What identity resolution keeps between runs: links, persons, merge/split events, models and reviews."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyarrow as pa
+
+from ilos.adapters.db.bulk import BulkConnection
+from ilos.adapters.db.record_store import SqlRecordStore, utc_now_text
+from ilos.adapters.duck.stable_ids import Assignment
+
+PAIR_KEY = ["record_uid_l", "record_uid_r"]
+
+
+class IdentityStore:
+    """Reads and writes the identity tables of the record store's database."""
+
+    def __init__(self, store: SqlRecordStore) -> None:
+        self.store = store
+
+    def _bulk(self) -> BulkConnection:
+        return self.store.bulk()
+
+    def next_sequence(self) -> int:
+        """The sequence number of the next person id to issue."""
+        bulk = self._bulk()
+        try:
+            last = bulk.scalar("SELECT max(CAST(substr(person_id, 2) AS BIGINT)) FROM person")
+        finally:
+            bulk.close()
+        return int(last or 0) + 1
+
+    def latest_model(self) -> tuple[int, dict[str, Any]] | None:
+        """The newest saved model and its id, or None."""
+        bulk = self._bulk()
+        try:
+            row = bulk.fetch_arrow(
+                "SELECT model_id, model_json FROM identity_model ORDER BY model_id DESC LIMIT 1",
+                text=["model_json"],
+            ).to_pylist()
+        finally:
+            bulk.close()
+        return (int(row[0]["model_id"]), json.loads(row[0]["model_json"])) if row else None
+
+    def save_model(self, model: dict[str, Any], trained_on: int) -> int:
+        """Keep a trained model (models are versioned, never replaced); returns its id."""
+        bulk = self._bulk()
+        p = bulk.param
+        try:
+            with bulk.write_transaction():
+                model_id = bulk.scalar(
+                    "INSERT INTO identity_model (created_at, trained_on_records, model_json) "
+                    f"VALUES ({p(1)}, {p(2)}, {p(3)}) RETURNING model_id",
+                    [utc_now_text(), trained_on, json.dumps(model, sort_keys=True)],
+                )
+        finally:
+            bulk.close()
+        return int(model_id)
+
+    def decisions(self) -> pa.Table:
+        """Reviewers' decisions (record_uid_l, record_uid_r, decision): constraints for every run."""
+        bulk = self._bulk()
+        try:
+            return bulk.fetch_arrow(
+                "SELECT record_uid_l, record_uid_r, decision FROM review_pair WHERE decision IS NOT NULL",
+                text=[*PAIR_KEY, "decision"],
+            )
+        finally:
+            bulk.close()
+
+    def decide(self, left: str, right: str, decision: str, reason: str, actor: str) -> bool:
+        """Record a reviewer's decision on a pair; False when the pair is not in the review queue."""
+        left, right = sorted((left, right))
+        bulk = self._bulk()
+        p = bulk.param
+        try:
+            with bulk.write_transaction():
+                known = bulk.scalar(
+                    f"SELECT count(*) FROM review_pair WHERE record_uid_l = {p(1)} AND record_uid_r = {p(2)}",
+                    [left, right],
+                )
+                if known:
+                    bulk.execute(
+                        f"UPDATE review_pair SET decision = {p(1)}, reason = {p(2)}, actor = {p(3)}, decided_at = {p(4)} "
+                        f"WHERE record_uid_l = {p(5)} AND record_uid_r = {p(6)}",
+                        [decision, reason, actor, utc_now_text(), left, right],
+                    )
+        finally:
+            bulk.close()
+        return bool(known)
+
+    def save_run(
+        self, mode: str, model_id: int | None, started: str, records: pa.Table, assignment: Assignment,
+        review: pa.Table,
+    ) -> int:  # fmt: skip
+        """Replace the links with this run's, record new and retired persons, events and new review pairs."""
+        bulk = self._bulk()
+        p = bulk.param
+        counts = {
+            "records": records.num_rows,
+            "persons": len(set(assignment.links.column("person_id").to_pylist())),
+            "merges": assignment.merges.num_rows,
+            "splits": assignment.splits.num_rows,
+            "review_pairs": review.num_rows,
+        }
+        try:
+            with bulk.write_transaction():
+                run_id = int(
+                    bulk.scalar(
+                        "INSERT INTO resolution_run (mode, model_id, started_at, finished_at, counts) "
+                        f"VALUES ({p(1)}, {p(2)}, {p(3)}, {p(4)}, {p(5)}) RETURNING run_id",
+                        [mode, model_id, started, utc_now_text(), json.dumps(counts, sort_keys=True)],
+                    )
+                )
+                self._write_links(bulk, run_id, records, assignment)
+                self._write_events(bulk, run_id, assignment)
+                self._write_review(bulk, run_id, review)
+        finally:
+            bulk.close()
+        return run_id
+
+    @staticmethod
+    def _write_links(bulk: BulkConnection, run_id: int, records: pa.Table, assignment: Assignment) -> None:
+        links = assignment.links.join(records.select(["record_uid", "feed", "source_system", "source_record_id"]),
+                                      "record_uid")  # fmt: skip
+        links = links.append_column("run_id", pa.array([run_id] * links.num_rows, pa.int64()))
+        bulk.execute("DELETE FROM identity_link")
+        bulk.ingest("identity_link", links)
+        ids = pa.table(
+            {"person_id": pa.array(sorted(set(links.column("person_id").to_pylist())), pa.string())}
+        )
+        bulk.ingest("ilos_run_persons", ids, temporary=True)
+        bulk.execute(
+            f"INSERT INTO person (person_id, created_run) SELECT person_id, {run_id} FROM ilos_run_persons "
+            "WHERE person_id NOT IN (SELECT person_id FROM person)"
+        )
+        bulk.execute("DROP TABLE ilos_run_persons")
+
+    @staticmethod
+    def _write_events(bulk: BulkConnection, run_id: int, assignment: Assignment) -> None:
+        now = utc_now_text()
+        events = [
+            {"run_id": run_id, "kind": "merge", "person_id": m["survivor"], "other_person_id": m["absorbed"],
+             "reason": "records of both persons resolved to one", "at": now}
+            for m in assignment.merges.to_pylist()
+        ] + [
+            {"run_id": run_id, "kind": "split", "person_id": s["person_id"], "other_person_id": s["new_person_id"],
+             "reason": "records of one person resolved apart; the part with the oldest record kept the id", "at": now}
+            for s in assignment.splits.to_pylist()
+        ]  # fmt: skip
+        if not events:
+            return
+        table = pa.Table.from_pylist(events, schema=_EVENT_SCHEMA)
+        bulk.ingest("identity_event", table)
+        absorbed = pa.table({"person_id": assignment.merges.column("absorbed")})
+        if absorbed.num_rows:
+            bulk.ingest("ilos_absorbed", absorbed, temporary=True)
+            bulk.execute(
+                f"UPDATE person SET retired_run = {run_id} WHERE person_id IN (SELECT person_id FROM ilos_absorbed)"
+            )
+            bulk.execute("DROP TABLE ilos_absorbed")
+
+    @staticmethod
+    def _write_review(bulk: BulkConnection, run_id: int, review: pa.Table) -> None:
+        if not review.num_rows:
+            return
+        fresh = review.select([*PAIR_KEY, "match_weight", "match_probability", "rule"])
+        bulk.ingest("ilos_review", fresh, temporary=True)
+        bulk.execute(
+            "INSERT INTO review_pair (record_uid_l, record_uid_r, match_weight, match_probability, rule, first_seen_run) "
+            f"SELECT record_uid_l, record_uid_r, match_weight, match_probability, rule, {run_id} FROM ilos_review n "
+            "WHERE NOT EXISTS (SELECT 1 FROM review_pair r "
+            "WHERE r.record_uid_l = n.record_uid_l AND r.record_uid_r = n.record_uid_r)"
+        )
+        bulk.execute("DROP TABLE ilos_review")
+
+
+_EVENT_SCHEMA = pa.schema(
+    [("run_id", pa.int64()), ("kind", pa.string()), ("person_id", pa.string()), ("other_person_id", pa.string()),
+     ("reason", pa.string()), ("at", pa.string())]
+)  # fmt: skip

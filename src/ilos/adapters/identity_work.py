@@ -1,0 +1,49 @@
+"""The IdentityWork port: records from the reader, DuckDB for constraints and stable ids, the Splink engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ilos.adapters.db.reader import PersonDataReader
+from ilos.adapters.duck import decisions, stable_ids
+
+
+class DuckIdentityWork:
+    """Set-at-a-time steps of a resolution run."""
+
+    def __init__(self, reader: PersonDataReader, con: duckdb.DuckDBPyConnection) -> None:
+        self.reader = reader
+        self.con = con
+
+    def records(self) -> pa.Table:
+        """Identity columns of every record in force."""
+        return self.reader.identity_records()
+
+    def previous_links(self) -> pa.Table:
+        """record_uid → person_id from the last run."""
+        return self.reader.links().select(["record_uid", "person_id"])
+
+    def apply_decisions(self, pairs: pa.Table, decided: pa.Table) -> pa.Table:
+        """Reviewers' decisions override the model's."""
+        return decisions.apply_decisions(self.con, pairs, decided)
+
+    def assign(self, clusters: pa.Table, previous: pa.Table, records: pa.Table, next_sequence: int) -> Any:
+        """Stable person ids for this run's clusters."""
+        ages = records.select(["record_uid", "first_recorded_utc"]).rename_columns(
+            ["record_uid", "recorded_at"]
+        )
+        return stable_ids.assign(self.con, clusters, previous, ages, next_sequence)
+
+    def review_pairs(self, pairs: pa.Table) -> pa.Table:
+        """Pairs the model could not decide."""
+        return pairs.filter(pc.equal(pairs.column("decision"), "review"))
+
+    def resolver(self, model: dict[str, Any] | None) -> Any:
+        """The Splink engine with this model (None: the default model shipped in the package)."""
+        from ilos.adapters.identity.resolver import IdentityResolver
+
+        return IdentityResolver(self.con, model)

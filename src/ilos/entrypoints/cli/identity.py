@@ -1,0 +1,110 @@
+"""`ilos resolve`, `ilos review list|decide`, `ilos explain link`, `ilos export links`."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+
+import pyarrow as pa
+import typer
+
+from ilos.entrypoints.cli.common import Db, app_for, failures_exit, write_csv
+from ilos.services.errors import IlosError
+from ilos.services.resolve import resolve_all
+
+review_app = typer.Typer(help="Pairs the model could not decide, for a person to decide.", no_args_is_help=True,
+                         rich_markup_mode=None)  # fmt: skip
+explain_app = typer.Typer(help="Why ILOS said what it said.", no_args_is_help=True, rich_markup_mode=None)
+
+
+def resolve(
+    retrain: Annotated[bool, typer.Option("--retrain", help="Train a new model on the data first.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Re-resolve every record (every run does so today).")] = False,
+    db: Db = None,
+) -> None:
+    """Resolve every record in force to a person; person ids stay stable between runs."""
+    with failures_exit(), app_for(db) as app:
+        s = resolve_all(app.identity_work, app.identity_store, retrain=retrain)
+        model = f"model {s.model_id} (trained now)" if s.trained else f"model {s.model_id or 'default'}"
+        typer.echo(
+            f"run {s.run_id}: {s.records} records, {s.persons} persons, {s.merges} merges, {s.splits} splits, "
+            f"{s.review_pairs} pairs to review; {model}"
+        )
+
+
+def export_links(db: Db = None) -> None:
+    """CSV feed,source_system,source_record_id,person_id: one line per record in force."""
+    with failures_exit(), app_for(db) as app:
+        write_csv(app.reader.links().select(["feed", "source_system", "source_record_id", "person_id"]))
+
+
+def pair_id(left: str, right: str) -> str:
+    """A short, stable name for a pair of records."""
+    return hashlib.sha1(f"{left}\n{right}".encode()).hexdigest()[:12]  # noqa: S324 (a label, not security)
+
+
+@review_app.command("list")
+def review_list(db: Db = None) -> None:
+    """Open pairs as CSV: pair,record_a,record_b,match_weight,match_probability,rule."""
+    with failures_exit(), app_for(db) as app:
+        queue = app.reader.review_queue()
+        ids = [pair_id(a, b) for a, b in zip(queue["record_uid_l"].to_pylist(), queue["record_uid_r"].to_pylist(),
+                                             strict=True)]  # fmt: skip
+        table = pa.table(
+            {"pair": ids, "record_a": queue["record_uid_l"], "record_b": queue["record_uid_r"],
+             "match_weight": queue["match_weight"], "match_probability": queue["match_probability"],
+             "rule": queue["rule"]}
+        )  # fmt: skip
+        write_csv(table)
+
+
+@review_app.command("decide")
+def review_decide(
+    pair: Annotated[str, typer.Argument(help="The pair id from `ilos review list`.")],
+    decision: Annotated[str, typer.Argument(metavar="link|separate")],
+    reason: Annotated[str, typer.Option("--reason", help="Why; kept with the decision.")],
+    actor: Annotated[str, typer.Option("--actor", help="Who decides.")] = "cli",
+    db: Db = None,
+) -> None:
+    """Decide a pair. The decision holds for every later run and retraining."""
+    with failures_exit(), app_for(db) as app:
+        if decision not in ("link", "separate"):
+            raise IlosError("decision must be link or separate")
+        if not reason.strip():
+            raise IlosError("a decision needs a reason")
+        queue = app.reader.review_queue().to_pylist()
+        match = [q for q in queue if pair_id(q["record_uid_l"], q["record_uid_r"]) == pair]
+        if not match:
+            raise IlosError(f"no open pair {pair!r}; see `ilos review list`")
+        app.identity_store.decide(match[0]["record_uid_l"], match[0]["record_uid_r"], decision, reason, actor)
+        typer.echo(f"pair {pair}: {decision} ({reason}); run `ilos resolve` to apply")
+
+
+@explain_app.command("link")
+def explain_link(
+    record_a: Annotated[str, typer.Argument(help="FEED/SOURCE_SYSTEM/SOURCE_RECORD_ID")],
+    record_b: Annotated[str, typer.Argument(help="FEED/SOURCE_SYSTEM/SOURCE_RECORD_ID")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+    db: Db = None,
+) -> None:
+    """How much each comparison of two records counts for or against their being one person."""
+    import json
+
+    with failures_exit(), app_for(db) as app:
+        found = {r["record_uid"]: r for r in app.reader.records_by_uid([record_a, record_b]).to_pylist()}
+        missing = [u for u in (record_a, record_b) if u not in found]
+        if missing:
+            raise IlosError(f"no record in force: {', '.join(missing)}")
+        saved = app.identity_store.latest_model()
+        steps = app.identity_work.resolver(saved[1] if saved else None).explain(
+            found[record_a], found[record_b]
+        )
+        if as_json:
+            typer.echo(json.dumps(steps, indent=2, default=str))
+            return
+        for step in steps:
+            weight = step.get("match_weight", 0.0)
+            typer.echo(
+                f"{weight:+7.2f}  {step.get('comparison', '')}: {step.get('level', '')}"
+                f"  [{step.get('value_a', '')} | {step.get('value_b', '')}]"
+            )

@@ -1,0 +1,124 @@
+"""Persons through the CLI on both stores, with a stand-in engine (the Splink engine has tests of its own):
+stable ids across runs, merges and splits recorded, review decisions kept, `ilos export links`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from ilos.adapters.identity_work import DuckIdentityWork
+from tests.cli import ilos
+from tests.feedfiles import arrival, write_csv
+
+
+class SameNameResolver:
+    """Links records with the same family name and birth date; pairs whose names differ only in case go to review."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, model: dict[str, Any] | None) -> None:
+        self.con = con
+
+    def train(self, records: pa.Table) -> dict[str, Any]:
+        return {"trained_on": records.num_rows}
+
+    def score(self, records: pa.Table) -> pa.Table:
+        cur = self.con.cursor()
+        cur.register("r", records)
+        pairs = cur.sql(
+            """SELECT a.record_uid AS record_uid_l, b.record_uid AS record_uid_r, 10.0::DOUBLE AS match_weight,
+                      0.999::DOUBLE AS match_probability, '' AS rule,
+                      CASE WHEN a.family_name = b.family_name THEN 'link' ELSE 'review' END AS decision
+               FROM r a JOIN r b ON a.record_uid < b.record_uid AND upper(a.family_name) = upper(b.family_name)
+                    AND a.date_of_birth = b.date_of_birth"""
+        ).to_arrow_table()
+        cur.close()
+        return pairs
+
+    def cluster(self, records: pa.Table, pairs: pa.Table) -> pa.Table:
+        parent = {u: u for u in records.column("record_uid").to_pylist()}
+
+        def find(u: str) -> str:
+            while parent[u] != u:
+                u = parent[u]
+            return u
+
+        for p in pairs.to_pylist():
+            if p["decision"] == "link":
+                parent[find(p["record_uid_l"])] = find(p["record_uid_r"])
+        roots = sorted({find(u) for u in parent})
+        label = {r: i for i, r in enumerate(roots)}
+        uids = sorted(parent)
+        return pa.table({"record_uid": uids, "cluster": [label[find(u)] for u in uids]})
+
+
+@pytest.fixture(autouse=True)
+def stand_in_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(DuckIdentityWork, "resolver", lambda self, model: SameNameResolver(self.con, model))
+
+
+def links(db: str) -> dict[str, str]:
+    out = ilos("export", "links", db=db)
+    assert out.code == 0, out.err
+    rows = list(csv.DictReader(io.StringIO(out.out)))
+    assert list(rows[0]) == ["feed", "source_system", "source_record_id", "person_id"]
+    return {r["source_record_id"]: r["person_id"] for r in rows}
+
+
+def load(db: str, path: Path, *rows: dict[str, str]) -> None:
+    assert ilos("ingest", "arrivals", str(write_csv(path, list(rows))), db=db).code == 0
+    result = ilos("resolve", db=db)
+    assert result.code == 0, result.err
+
+
+def test_ids_are_stable_and_merges_keep_the_oldest(store_url: str, tmp_path: Path) -> None:
+    load(
+        store_url,
+        tmp_path / "a.csv",
+        arrival("1"),
+        arrival("2", family_name="ADEYEMI", date_of_birth="1985-02-03"),
+    )
+    first = links(store_url)
+    assert first["1"] != first["2"]
+
+    load(store_url, tmp_path / "b.csv", arrival("3"))  # another record of person 1
+    second = links(store_url)
+    assert second["1"] == second["3"] == first["1"]
+    assert second["2"] == first["2"]
+
+    # a correction makes record 2 the same person as record 1: the older id survives
+    fix = arrival("2", recorded_at="2024-04-01T00:00:00Z")
+    load(store_url, tmp_path / "c.csv", fix)
+    third = links(store_url)
+    assert third["1"] == third["2"] == third["3"] == min(first["1"], first["2"])
+
+
+def test_split_keeps_the_id_with_the_oldest_record(store_url: str, tmp_path: Path) -> None:
+    load(store_url, tmp_path / "a.csv", arrival("1"), arrival("2", recorded_at="2024-03-05T00:00:00Z"))
+    before = links(store_url)
+    assert before["1"] == before["2"]
+    moved = arrival("2", family_name="BELLO", recorded_at="2024-04-01T00:00:00Z")
+    load(store_url, tmp_path / "b.csv", moved)
+    after = links(store_url)
+    assert after["1"] == before["1"]  # record 1 is the oldest
+    assert after["2"] != before["1"]
+
+
+def test_review_decisions_hold_for_later_runs(store_url: str, tmp_path: Path) -> None:
+    load(store_url, tmp_path / "a.csv", arrival("1"), arrival("2", family_name="Okafor"))
+    queue = list(csv.DictReader(io.StringIO(ilos("review", "list", db=store_url).out)))
+    assert [(q["record_a"], q["record_b"]) for q in queue] == [("arrivals/I94/1", "arrivals/I94/2")]
+    assert links(store_url)["1"] != links(store_url)["2"]
+
+    decided = ilos(
+        "review", "decide", queue[0]["pair"], "link", "--reason", "same passport photo page", db=store_url
+    )
+    assert decided.code == 0, decided.err
+    assert ilos("resolve", "--retrain", db=store_url).code == 0
+    assert links(store_url)["1"] == links(store_url)["2"]
+    assert ilos("review", "list", db=store_url).out.count("\n") == 1  # decided pairs leave the queue
+    assert ilos("review", "decide", "nope", "link", "--reason", "x", db=store_url).code == 1
