@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
