@@ -1,0 +1,74 @@
+"""Build resolver input records and the ground truth from a generator output folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ilos.domain.feeds import FEEDS
+
+_IDENTITY = (
+    "family_name",
+    "given_names",
+    "date_of_birth",
+    "sex",
+    "citizenship",
+    "birth_country",
+    "document_type",
+    "document_number",
+    "document_country",
+    "a_number",
+)
+
+
+def _feed_sql(folder: Path, feed: str) -> str:
+    path = folder / f"{feed}.csv"
+    has_adm = "admission_number" in FEEDS[feed].column_names
+    adm = "nullif(admission_number, '')" if has_adm else "NULL::VARCHAR"
+    cols = ", ".join(f"nullif({c}, '') AS {c}" for c in _IDENTITY)
+    return f"""
+        SELECT '{feed}/' || source_system || '/' || source_record_id AS record_uid, '{feed}' AS feed,
+               source_system, source_record_id, {cols}, {adm} AS admission_number,
+               recorded_at, coalesce(retracted, '') AS retracted
+        FROM read_csv('{path}', all_varchar = true, header = true)
+    """
+
+
+def load_records(folder: Path, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
+    """The latest, non-retracted version of every source record in every feed, as resolver input."""
+    con = con or duckdb.connect()
+    union = " UNION ALL ".join(_feed_sql(folder, f) for f in FEEDS if (folder / f"{f}.csv").exists())
+    sql = f"""
+        WITH allrows AS ({union}),
+        latest AS (
+            SELECT * FROM allrows
+            QUALIFY row_number() OVER (PARTITION BY source_system, source_record_id
+                                       ORDER BY try_cast(recorded_at AS TIMESTAMPTZ) DESC NULLS LAST) = 1
+        )
+        SELECT * EXCLUDE (recorded_at, retracted, date_of_birth),
+               CASE WHEN regexp_full_match(date_of_birth, '\\d{{4}}(-\\d{{2}}(-\\d{{2}})?)?')
+                         AND (length(date_of_birth) < 10 OR try_cast(date_of_birth AS DATE) IS NOT NULL)
+                    THEN date_of_birth END AS date_of_birth
+        FROM latest WHERE lower(retracted) <> 'true'
+        ORDER BY record_uid
+    """
+    table = con.sql(sql).to_arrow_table()
+    order = ["record_uid", "feed", "source_system", "source_record_id", *_IDENTITY, "admission_number"]
+    return table.select(order)
+
+
+def load_truth(folder: Path, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
+    """record_uid -> true_person_id is keyed by (source_system, source_record_id) in the truth file."""
+    con = con or duckdb.connect()
+    path = folder / "truth" / "persons.csv"
+    return con.sql(f"SELECT * FROM read_csv('{path}', all_varchar = true)").to_arrow_table()
+
+
+def load_twins(folder: Path, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
+    """Pairs (true_person_id, twin_of) of generated twins."""
+    con = con or duckdb.connect()
+    path = folder / "truth" / "identities.csv"
+    sql = f"SELECT true_person_id, twin_of FROM read_csv('{path}', all_varchar = true) WHERE twin_of <> ''"
+    return con.sql(sql).to_arrow_table()

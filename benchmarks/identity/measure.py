@@ -1,0 +1,125 @@
+"""Measure identity resolution against the generator's ground truth.
+
+    .venv/bin/python -m benchmarks.identity.measure --persons 15000 --seed 11 [--data DIR] [--default-model]
+        [--save-model PATH]
+
+Generates data (unless DIR already holds it), builds resolver records from the feed CSVs, trains
+on them (or uses the shipped default model), scores, clusters and prints precision, recall, F1,
+blocking recall, pairs scored, the largest cluster, twins joined and the seconds of each stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from benchmarks.identity.data import load_records, load_truth, load_twins
+from ilos.adapters.identity import IdentityResolver, unusable
+from ilos.generator import generate
+
+
+class Stopwatch:
+    """Seconds per named stage."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def run(self, name: str, work: Any, *args: Any) -> Any:
+        started = time.perf_counter()
+        result = work(*args)
+        self.seconds[name] = round(time.perf_counter() - started, 2)
+        print(f"  {name}: {self.seconds[name]} s", flush=True)
+        return result
+
+
+def accuracy(con: duckdb.DuckDBPyConnection, clusters: pa.Table, pairs: pa.Table) -> dict[str, Any]:
+    """Cluster-level pairwise precision/recall/F1, blocking recall, largest cluster, twins joined."""
+    con.register("clusters", clusters)
+    con.register("pairs", pairs)
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE labelled AS SELECT c.record_uid, c.cluster, t.true_person_id
+           FROM clusters c JOIN records r USING (record_uid)
+           JOIN truth t USING (source_system, source_record_id)"""
+    )
+    q = """WITH
+      pred AS (SELECT sum(n * (n - 1) / 2) AS v FROM (SELECT count(*) n FROM labelled GROUP BY cluster)),
+      true_ AS (SELECT sum(n * (n - 1) / 2) AS v FROM (SELECT count(*) n FROM labelled GROUP BY true_person_id)),
+      both_ AS (SELECT sum(n * (n - 1) / 2) AS v
+                FROM (SELECT count(*) n FROM labelled GROUP BY cluster, true_person_id)),
+      blocked AS (SELECT count(*) AS v FROM pairs p JOIN labelled l ON l.record_uid = p.record_uid_l
+                  JOIN labelled r ON r.record_uid = p.record_uid_r WHERE l.true_person_id = r.true_person_id)
+    SELECT pred.v, true_.v, both_.v, blocked.v, (SELECT max(n) FROM (SELECT count(*) n FROM labelled GROUP BY cluster))
+    FROM pred, true_, both_, blocked"""
+    pred, true, both, blocked, largest = con.sql(q).fetchall()[0]
+    twins = con.sql(
+        """SELECT count(*) FROM twins t WHERE EXISTS (SELECT 1 FROM labelled a JOIN labelled b USING (cluster)
+           WHERE a.true_person_id = t.true_person_id AND b.true_person_id = t.twin_of)"""
+    ).fetchall()[0][0]
+    precision, recall = both / pred, both / true
+    return {
+        "precision": round(precision, 5),
+        "recall": round(recall, 5),
+        "f1": round(2 * precision * recall / (precision + recall), 5),
+        "blocking_recall": round(blocked / true, 5),
+        "true_pairs": int(true),
+        "clustered_pairs": int(pred),
+        "largest_cluster": int(largest),
+        "twins_joined": int(twins),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, default=15_000)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--default-model", action="store_true")
+    parser.add_argument("--save-model", type=Path, default=None)
+    parser.add_argument("--model", type=Path, default=None, help="use this saved model (no training)")
+    parser.add_argument("--pairs", type=Path, default=None, help="cache of scored pairs (Parquet)")
+    args = parser.parse_args()
+    folder = args.data or Path(tempfile.gettempdir()) / f"ilos-identity-{args.persons}-{args.seed}"
+    watch = Stopwatch()
+    if not (folder / "truth" / "persons.csv").exists():
+        watch.run("generate", generate, args.persons, args.seed, folder)
+    con = duckdb.connect()
+    records = watch.run("load", load_records, folder, con)
+    con.register("records", records)
+    con.register("truth", load_truth(folder, con))
+    con.register("twins", load_twins(folder, con))
+    saved = json.loads(args.model.read_text()) if args.model else None
+    resolver = IdentityResolver(con, saved)
+    if not args.default_model and saved is None:
+        model = watch.run("train", resolver.train, records)
+        if args.save_model:
+            args.save_model.write_text(json.dumps(model, indent=2) + "\n")
+    if args.pairs and args.pairs.exists():
+        pairs = pq.read_table(args.pairs)
+    else:
+        pairs = watch.run("score", resolver.score, records)
+        if args.pairs:
+            pq.write_table(pairs, args.pairs)
+    clusters = watch.run("cluster", resolver.cluster, records, pairs)
+    unusable_count = unusable(records).num_rows
+    decisions = dict(con.sql("SELECT decision, count(*) FROM pairs GROUP BY 1").fetchall())
+    result = {
+        "records": records.num_rows,
+        "unusable": unusable_count,
+        "pairs_scored": pairs.num_rows,
+        "decisions": decisions,
+        **accuracy(con, clusters, pairs),
+        "seconds": watch.seconds,
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

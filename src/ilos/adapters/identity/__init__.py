@@ -1,0 +1,11 @@
+"""Identity resolution: which source records describe the same person.
+
+`IdentityResolver` scores candidate pairs with a Splink 5 model made for immigration identities
+(names in any order and script, birth-date errors, document misreads, A-numbers), applies the hard
+rules (different A-numbers, twins, shared admission numbers, passport/birth-date conflicts) and
+clusters linked records without chaining different people together.
+"""
+
+from ilos.adapters.identity.resolver import LOWER, UPPER, IdentityResolver, unusable
+
+__all__ = ["LOWER", "UPPER", "IdentityResolver", "unusable"]

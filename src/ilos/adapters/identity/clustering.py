@@ -1,0 +1,168 @@
+"""Clusters: connected components over linked pairs, with chains cut where evidence or rules forbid.
+
+Components are found set-at-a-time in DuckDB (label propagation with pointer jumping). A component is
+kept whole when it is dense (most of its record pairs support each other) and holds no conflict (two
+different A-numbers, or both records of a `twins` pair). Other components are rebuilt greedily: links
+are replayed strongest first (same admission number before any score) and two groups merge only when
+no hard rule forbids it and at least DENSITY of their cross pairs are supporting pairs (weight at or
+above SUPPORT), so one ambiguous record cannot chain two people together.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from ilos.adapters.identity.workspace import fetch
+
+CLUSTER_SCHEMA = pa.schema([("record_uid", pa.string()), ("cluster", pa.int64())])
+#: Pairs at or above this match weight support a merge (they need not be links).
+SUPPORT = 0.0
+#: Share of cross pairs that must be supporting pairs for two groups to merge.
+DENSITY = 0.5
+#: Components at least this dense (and without conflicts) are kept without rebuilding.
+CLEAN_DENSITY = 0.9
+_MAX_ROUNDS = 200
+
+
+def _components(cur: duckdb.DuckDBPyConnection) -> None:
+    """Table comp(id, label): the connected component (smallest id) of every node over `edges`."""
+    cur.execute("CREATE TABLE comp AS SELECT id, id AS label FROM nodes")
+    for _ in range(_MAX_ROUNDS):
+        cur.execute(
+            """CREATE OR REPLACE TABLE comp2 AS
+               WITH hop AS (
+                   SELECT e.a AS id, min(c.label) AS label FROM edges e JOIN comp c ON c.id = e.b GROUP BY e.a
+               ), best AS (
+                   SELECT c.id, least(c.label, coalesce(h.label, c.label)) AS label
+                   FROM comp c LEFT JOIN hop h USING (id)
+               )
+               SELECT b.id, least(b.label, j.label) AS label FROM best b JOIN best j ON j.id = b.label"""
+        )
+        changed = cur.sql(
+            "SELECT count(*) FROM comp2 JOIN comp USING (id) WHERE comp2.label <> comp.label"
+        ).fetchall()[0][0]
+        cur.execute("DROP TABLE comp; ALTER TABLE comp2 RENAME TO comp")
+        if changed == 0:
+            return
+    raise RuntimeError("connected components did not converge")
+
+
+def _load(cur: duckdb.DuckDBPyConnection, records: pa.Table, pairs: pa.Table) -> None:
+    cur.register("in_records", records.select(["record_uid", "a_number"]))
+    cur.register(
+        "in_pairs", pairs.select(["record_uid_l", "record_uid_r", "match_weight", "rule", "decision"])
+    )
+    digits = "regexp_extract(upper(a_number), '^A?0*([0-9]{1,9})$', 1)"
+    cur.execute(
+        f"""CREATE TABLE nodes AS SELECT row_number() OVER (ORDER BY record_uid) - 1 AS id, record_uid,
+                   CASE WHEN {digits} <> '' THEN lpad({digits}, 9, '0') END AS a9
+            FROM in_records"""
+    )
+    cur.execute(
+        f"""CREATE TABLE scored AS SELECT nl.id AS a, nr.id AS b, p.decision = 'link' AS link,
+                   CASE WHEN p.rule = 'same_admission_number' THEN 1e9 ELSE p.match_weight END AS w,
+                   p.rule IN ('twins', 'different_a_number') AS apart,
+                   p.rule NOT IN ('twins', 'different_a_number', 'passport_dob_conflict')
+                       AND (p.match_weight >= {SUPPORT} OR p.rule = 'same_admission_number') AS support
+            FROM in_pairs p JOIN nodes nl ON nl.record_uid = p.record_uid_l
+            JOIN nodes nr ON nr.record_uid = p.record_uid_r"""
+    )
+    cur.execute(
+        "CREATE TABLE edges AS SELECT a, b FROM scored WHERE link UNION ALL SELECT b, a FROM scored WHERE link"
+    )
+    cur.unregister("in_records")
+    cur.unregister("in_pairs")
+
+
+def _to_rebuild(cur: duckdb.DuckDBPyConnection) -> None:
+    """Table redo(id): nodes of components that are sparse or hold a conflict."""
+    cur.execute(
+        f"""CREATE TABLE redo AS
+            WITH size AS (SELECT label, count(*) AS n, count(DISTINCT a9) AS a9s FROM comp JOIN nodes USING (id)
+                          GROUP BY label),
+            inside AS (SELECT ca.label, count(*) FILTER (WHERE s.support) AS sup, bool_or(s.apart) AS conflict
+                       FROM scored s JOIN comp ca ON ca.id = s.a JOIN comp cb ON cb.id = s.b
+                       WHERE ca.label = cb.label GROUP BY ca.label),
+            bad AS (SELECT label FROM size LEFT JOIN inside USING (label)
+                    WHERE n > 2 AND (a9s > 1 OR coalesce(conflict, false)
+                                     OR coalesce(sup, 0) < {CLEAN_DENSITY} * n * (n - 1) / 2)
+                       OR (n = 2 AND (a9s > 1 OR coalesce(conflict, false))))
+            SELECT id FROM comp SEMI JOIN bad USING (label)"""
+    )
+
+
+class _Groups:
+    """Union-find over one rebuild: groups with their members, A-numbers and forbidden partners."""
+
+    def __init__(
+        self, a9: dict[int, str | None], apart: dict[int, set[int]], support: dict[int, set[int]]
+    ) -> None:
+        self.parent = {n: n for n in a9}
+        self.members = {n: {n} for n in a9}
+        self.a9 = {n: ({v} if v else set()) for n, v in a9.items()}
+        self.forbid = {n: set(apart.get(n, ())) for n in a9}
+        self.support = support
+
+    def find(self, n: int) -> int:
+        while self.parent[n] != n:
+            self.parent[n] = self.parent[self.parent[n]]
+            n = self.parent[n]
+        return n
+
+    def try_union(self, a: int, b: int, forced: bool) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        small, big = sorted((ra, rb), key=lambda r: len(self.members[r]))
+        if self._forbidden(small, big) or not (forced or self._dense(small, big)):
+            return
+        self.parent[small] = big
+        self.members[big] |= self.members.pop(small)
+        self.a9[big] |= self.a9.pop(small)
+        self.forbid[big] |= self.forbid.pop(small)
+
+    def _forbidden(self, small: int, big: int) -> bool:
+        if len(self.a9[small] | self.a9[big]) > 1:
+            return True
+        return not self.forbid[small].isdisjoint(self.members[big])
+
+    def _dense(self, small: int, big: int) -> bool:
+        inside = self.members[big]
+        count = sum(len(self.support.get(n, set()) & inside) for n in self.members[small])
+        return count >= DENSITY * len(self.members[small]) * len(inside)
+
+
+def _pairs_of(cur: duckdb.DuckDBPyConnection, where: str) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {}
+    sql = f"SELECT a, b FROM scored SEMI JOIN redo ON redo.id = scored.a WHERE {where}"
+    for a, b in cur.sql(sql).fetchall():
+        out.setdefault(a, set()).add(b)
+        out.setdefault(b, set()).add(a)
+    return out
+
+
+def _rebuild(cur: duckdb.DuckDBPyConnection) -> dict[int, int]:
+    """New labels (smallest member id) for the nodes in `redo`, links replayed strongest first."""
+    nodes = cur.sql("SELECT id, a9 FROM nodes SEMI JOIN redo USING (id)").fetchall()
+    groups = _Groups(dict(nodes), _pairs_of(cur, "apart"), _pairs_of(cur, "support"))
+    links = cur.sql(
+        "SELECT a, b, w >= 1e9 FROM scored SEMI JOIN redo ON redo.id = scored.a WHERE link ORDER BY w DESC, a, b"
+    )
+    for a, b, forced in links.fetchall():
+        groups.try_union(a, b, forced)
+    return {n: min(groups.members[groups.find(n)]) for n, _ in nodes}
+
+
+def cluster(cur: duckdb.DuckDBPyConnection, records: pa.Table, pairs: pa.Table) -> pa.Table:
+    """record_uid -> cluster (the smallest node id of its cluster) for every record."""
+    _load(cur, records, pairs)
+    _components(cur)
+    _to_rebuild(cur)
+    fixed = _rebuild(cur)
+    if fixed:
+        cur.register("fixed", pa.table({"id": list(fixed), "label": list(fixed.values())}))
+        cur.execute("UPDATE comp SET label = fixed.label FROM fixed WHERE comp.id = fixed.id")
+        cur.unregister("fixed")
+    sql = "SELECT record_uid, label AS cluster FROM nodes JOIN comp USING (id) ORDER BY record_uid"
+    return fetch(cur, sql).cast(CLUSTER_SCHEMA)

@@ -1,0 +1,204 @@
+"""The comparison design for immigration identities: Splink comparisons as plain level dicts.
+
+Each level has a label a case officer understands; the order of levels is the order of precedence.
+Columns are the features of `features.py` (suffixed `_l`/`_r` by Splink).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Level = dict[str, Any]
+
+JW = 0.88  # Jaro-Winkler similarity for "similar spelling"
+
+
+def _null(sql: str, label: str) -> Level:
+    return {"sql_condition": sql, "label_for_charts": label, "is_null_level": True}
+
+
+def _level(sql: str, label: str) -> Level:
+    return {"sql_condition": sql, "label_for_charts": label}
+
+
+def _tf(level: Level) -> Level:
+    """The level, adjusted for how common the (more common of the two) full names is."""
+    return {**level, "tf_adjustment_column": "name_key"}
+
+
+def _else(label: str) -> Level:
+    return {"sql_condition": "ELSE", "label_for_charts": label}
+
+
+def _sim(a: str, b: str) -> str:
+    return f"jaro_winkler_similarity({a}, {b}) >= {JW}"
+
+
+def _same_names_reordered() -> str:
+    skel = "fam_skel_l = fam_skel_r AND giv_skel_l = giv_skel_r"
+    swap = "fam_skel_l = giv_skel_r AND giv_skel_l = fam_skel_r"
+    return f"giv_key_l IS NOT NULL AND giv_key_r IS NOT NULL AND (({skel}) OR ({swap}))"
+
+
+def _compound() -> str:
+    given = "giv_skel_l = giv_skel_r"
+    part = "(starts_with(fam_skel_l, fam_first_skel_r) OR starts_with(fam_skel_r, fam_first_skel_l))"
+    return f"{given} AND {part}"
+
+
+def _similar_names() -> str:
+    straight = f"{_sim('fam_key_l', 'fam_key_r')} AND {_sim('giv_key_l', 'giv_key_r')}"
+    swapped = f"{_sim('fam_key_l', 'giv_key_r')} AND {_sim('giv_key_l', 'fam_key_r')}"
+    return f"({straight}) OR ({swapped})"
+
+
+def same_surname_sql() -> str:
+    """Surnames alike: same skeleton, similar spelling, or one compound part of the other."""
+    part = "(starts_with(fam_skel_l, fam_first_skel_r) OR starts_with(fam_skel_r, fam_first_skel_l))"
+    return f"(fam_skel_l = fam_skel_r OR {_sim('fam_key_l', 'fam_key_r')} OR {part})"
+
+
+def given_alike_sql() -> str:
+    """Given names alike: same skeleton or first given name, similar spelling, or two edits apart."""
+    return (
+        f"(giv_skel_l = giv_skel_r OR {_sim('giv_key_l', 'giv_key_r')} "
+        "OR giv_first_skel_l = giv_first_skel_r OR damerau_levenshtein(giv_key_l, giv_key_r) <= 2)"
+    )
+
+
+def _given_missing() -> str:
+    one_missing = "(giv_key_l IS NULL) <> (giv_key_r IS NULL)"
+    return f"{one_missing} AND {same_surname_sql()}"
+
+
+def name_comparison() -> dict[str, Any]:
+    """Family and given names together, in either order."""
+    levels = [
+        _null("fam_key_l IS NULL OR fam_key_r IS NULL", "Name missing"),
+        _tf(_level('"name_key_l" = "name_key_r"', "Same names")),
+        _tf(_level(_same_names_reordered(), "Same names, spelled or ordered differently")),
+        _tf(_level(_compound(), "Same given names, one part of a compound surname")),
+        _tf(_level(_similar_names(), "Names spelled similarly")),
+        _level(_given_missing(), "Same surname, given names missing on one record"),
+        _level(f"{same_surname_sql()} AND {given_alike_sql()}", "Same surname, given names partly alike"),
+        _level(same_surname_sql(), "Same surname, different given names"),
+        _level("giv_skel_l = giv_skel_r", "Same given names, different surname"),
+        _else("Different names"),
+    ]
+    return {"output_column_name": "name", "comparison_levels": levels}
+
+
+def _dob_partial(length: int) -> str:
+    """The shorter date has `length` characters (7: year-month, 4: year) and agrees with the other."""
+    shorter = f"least(length(dob_text_l), length(dob_text_r)) = {length}"
+    prefix = "(starts_with(dob_text_l, dob_text_r) OR starts_with(dob_text_r, dob_text_l))"
+    return f"{shorter} AND {prefix}"
+
+
+def _hamming_one() -> str:
+    return "dob_l IS NOT NULL AND dob_r IS NOT NULL AND hamming(dob_l, dob_r) = 1"
+
+
+def dob_comparison() -> dict[str, Any]:
+    """Birth dates with the errors sources make."""
+    levels = [
+        _null("dob_text_l IS NULL OR dob_text_r IS NULL", "Birth date missing"),
+        {**_level('"dob_l" = "dob_r"', "Same birth date"), "tf_adjustment_column": "dob"},
+        _level(
+            "dob_y_l = dob_y_r AND dob_d_l = dob_m_r AND dob_m_l = dob_d_r",
+            "Same birth date, day and month swapped",
+        ),
+        _level(
+            "dob_y_l = dob_y_r AND ((dob_m_l = 1 AND dob_d_l = 1) OR (dob_m_r = 1 AND dob_d_r = 1))",
+            "Same birth year, one date is a 1 January placeholder",
+        ),
+        _level(_dob_partial(7), "Only birth year and month known on one record, and they agree"),
+        _level(_dob_partial(4), "Only the birth year known on one record, and it agrees"),
+        _level("abs(date_diff('day', dob_date_l, dob_date_r)) = 1", "Birth dates one day apart"),
+        _level(
+            "abs(dob_y_l - dob_y_r) = 1 AND dob_m_l = dob_m_r AND dob_d_l = dob_d_r",
+            "Birth dates one year apart",
+        ),
+        _level(_hamming_one(), "Birth dates differ in one digit"),
+        _level("dob_year_l = dob_year_r", "Same birth year only"),
+        _else("Different birth dates"),
+    ]
+    return {"output_column_name": "dob", "comparison_levels": levels}
+
+
+def doc_one_off_sql() -> str:
+    """Document numbers one character apart, issued by the same country."""
+    return "doc_country_l = doc_country_r AND levenshtein(doc_num_l, doc_num_r) = 1"
+
+
+def document_comparison() -> dict[str, Any]:
+    """Travel document numbers."""
+    levels = [
+        _null("doc_num_l IS NULL OR doc_num_r IS NULL", "Document number missing"),
+        _level("doc_num_l = doc_num_r", "Same document number"),
+        _level(doc_one_off_sql(), "Document numbers one character apart (misread)"),
+        _level("doc_type_l <> doc_type_r", "Different kinds of document"),
+        _else("Different document numbers (e.g. a renewed passport)"),
+    ]
+    return {"output_column_name": "document", "comparison_levels": levels}
+
+
+def _exact(name: str, column: str, what: str) -> dict[str, Any]:
+    lower = what if what.startswith("A-") else what.lower()
+    levels = [
+        _null(f"{column}_l IS NULL OR {column}_r IS NULL", f"{what} missing"),
+        _level(f"{column}_l = {column}_r", f"Same {lower}"),
+        _else(f"Different {lower}"),
+    ]
+    return {"output_column_name": name, "comparison_levels": levels}
+
+
+def comparisons() -> list[dict[str, Any]]:
+    """All comparisons of the model."""
+    return [
+        name_comparison(),
+        dob_comparison(),
+        document_comparison(),
+        _exact("a_number", "a9", "A-number"),
+        _exact("citizenship", "cit", "Citizenship"),
+        _exact("birth_country", "bcountry", "Birth country"),
+        _exact("sex", "sex_code", "Sex"),
+    ]
+
+
+_DOB_NEAR = (
+    "(l.dob_m = r.dob_m OR l.dob_d = r.dob_d OR l.dob_m = r.dob_d OR l.dob_m IS NULL OR r.dob_m IS NULL"
+    " OR (l.dob_m = 1 AND l.dob_d = 1) OR (r.dob_m = 1 AND r.dob_d = 1))"
+)
+_ORDER_FREE = (
+    "least(l.fam_first_skel, l.giv_first_skel) = least(r.fam_first_skel, r.giv_first_skel)"
+    " AND greatest(l.fam_first_skel, l.giv_first_skel) = greatest(r.fam_first_skel, r.giv_first_skel)"
+)
+
+
+def _rule(sql: str, explode: bool = False) -> dict[str, Any]:
+    rule: dict[str, Any] = {"blocking_rule": sql, "sql_dialect": "duckdb"}
+    if explode:
+        rule["arrays_to_explode"] = ["name_parts"]
+    return rule
+
+
+def blocking_rules(only_new: bool = False) -> list[dict[str, Any]]:
+    """Blocking rules (Splink dicts); `only_new` keeps pairs touching a record flagged `is_new`."""
+    rules = [
+        ("l.adm = r.adm", False),
+        ("l.a9 = r.a9", False),
+        ("l.doc_num = r.doc_num", False),
+        ("l.dob = r.dob", False),
+        (f"l.name_parts = r.name_parts AND l.dob_year = r.dob_year AND {_DOB_NEAR}", True),
+        ("l.name_parts = r.name_parts AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d", True),
+        (
+            "l.name_parts = r.name_parts AND l.cit = r.cit AND (l.dob_year IS NULL OR r.dob_year IS NULL)",
+            True,
+        ),
+        ("l.fam_skel = r.fam_skel AND l.giv_skel = r.giv_skel AND l.cit = r.cit", False),
+        (_ORDER_FREE, False),
+        ("l.doc_country = r.doc_country AND l.doc_head = r.doc_head", False),
+    ]
+    new = " AND (l.is_new OR r.is_new)" if only_new else ""
+    return [_rule(sql + new, explode) for sql, explode in rules]

@@ -1,0 +1,166 @@
+"""Normalised identity features, computed set-at-a-time in DuckDB from resolver input records.
+
+Names are folded to upper-case ASCII (`unidecode` for other scripts and diacritics, applied once per
+distinct non-ASCII spelling), split into tokens, joined into keys (so compound surnames written with
+a space, a hyphen or nothing meet) and reduced to a transliteration *skeleton* (consonant frame) so
+that Mohammed/Muhammad/Mohamed or Aleksandr/Oleksandr/Alexander meet. Birth dates are split into
+parts with their precision; document numbers keep only letters and digits; A-numbers are
+zero-padded to nine digits.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pyarrow as pa
+from unidecode import unidecode
+
+#: Input columns the resolver reads (all strings).
+INPUT_COLUMNS = (
+    "record_uid",
+    "feed",
+    "source_system",
+    "source_record_id",
+    "family_name",
+    "given_names",
+    "date_of_birth",
+    "sex",
+    "citizenship",
+    "birth_country",
+    "document_type",
+    "document_number",
+    "document_country",
+    "a_number",
+    "admission_number",
+)
+
+#: Spelling rules of the skeleton, applied in order: (regex, replacement).
+_SKELETON_RULES: tuple[tuple[str, str], ...] = (
+    ("C([EIY])", "S\\1"),
+    ("T?SCH|T?CH|SH|ZH", "S"),
+    ("PH", "F"),
+    ("KH|GH", "H"),
+    ("TH", "T"),
+    ("CK|Q|C", "K"),
+    ("X", "KS"),
+    ("W", "V"),
+    ("Z", "S"),
+    ("DJ|J", "Y"),
+    ("[^BDFGHKLMNPRSTV]", ""),
+)
+
+
+def skeleton_sql(expr: str) -> str:
+    """SQL for the transliteration skeleton of an upper-case A-Z key (NULL stays NULL)."""
+    out = expr
+    for pattern, repl in _SKELETON_RULES:
+        out = f"regexp_replace({out}, '{pattern}', '{repl}', 'g')"
+    chars = f"string_split({out}, '')"
+    dedup = f"array_to_string(list_filter({chars}, lambda c, i: i = 1 OR c <> {chars}[i - 1]), '')"
+    return f"nullif({dedup}, '')"
+
+
+def skeleton(text: str) -> str:
+    """The skeleton of an upper-case A-Z key, in Python (for explanations and tests)."""
+    out = text
+    for pattern, repl in _SKELETON_RULES:
+        out = re.sub(pattern, repl, out)
+    return re.sub(r"(.)\1+", r"\1", out)
+
+
+def _ascii_map(cur: duckdb.DuckDBPyConnection, source: str) -> pa.Table:
+    """raw -> ASCII for each distinct non-ASCII name spelling in `source`."""
+    sql = f"""
+        SELECT DISTINCT v FROM (
+            SELECT family_name AS v FROM {source} UNION ALL SELECT given_names FROM {source})
+        WHERE v IS NOT NULL AND NOT regexp_full_match(v, '[\\x00-\\x7F]*')
+    """
+    raw = [row[0] for row in cur.sql(sql).fetchall()]
+    return pa.table({"raw": pa.array(raw, pa.string()), "ascii": [unidecode(v) for v in raw]})
+
+
+def _clean(expr: str) -> str:
+    """Upper-case A-Z words separated by single spaces; apostrophes dropped, other marks split."""
+    no_apos = f"regexp_replace(upper({expr}), '[''`’‘]', '', 'g')"
+    return f"nullif(trim(regexp_replace({no_apos}, '[^A-Z]+', ' ', 'g')), '')"
+
+
+def _names_sql(source: str, amap: str) -> str:
+    return f"""
+        SELECT s.*, {_clean("coalesce(mf.ascii, s.family_name)")} AS fam,
+               {_clean("coalesce(mg.ascii, s.given_names)")} AS giv
+        FROM {source} s
+        LEFT JOIN {amap} mf ON mf.raw = s.family_name
+        LEFT JOIN {amap} mg ON mg.raw = s.given_names
+    """
+
+
+def _dob_sql() -> str:
+    d = "trim(date_of_birth)"
+    ok = f"regexp_full_match({d}, '[0-9]{{4}}(-[0-9]{{2}}(-[0-9]{{2}})?)?')"
+    full = f"CASE WHEN length({d}) = 10 THEN try_cast({d} AS DATE) END"
+    return f"""
+        CASE WHEN {ok} AND (length({d}) < 10 OR {full} IS NOT NULL) THEN {d} END AS dob_text,
+        CASE WHEN {ok} THEN strftime({full}, '%Y-%m-%d') END AS dob,
+        {full} AS dob_date
+    """
+
+
+def _doc_sql() -> str:
+    num = "nullif(regexp_replace(upper(document_number), '[^A-Z0-9]', '', 'g'), '')"
+    return f"""
+        CASE WHEN length({num}) >= 5 THEN {num} END AS doc_num,
+        nullif(upper(trim(document_country)), '') AS doc_country,
+        nullif(upper(trim(document_type)), '') AS doc_type
+    """
+
+
+def _skel(column: str) -> str:
+    """The skeleton, or the key itself when it has no consonant frame (JOY, EVA)."""
+    return f"coalesce({skeleton_sql(column)}, {column})"
+
+
+def features_sql(source: str, amap: str) -> str:
+    """SELECT of the feature table over the records view `source` and the ASCII map `amap`."""
+    a_digits = "regexp_extract(upper(a_number), '^A?0*([0-9]{1,9})$', 1)"
+    return f"""
+        WITH n AS ({_names_sql(source, amap)}),
+        k AS (
+            SELECT *, replace(fam, ' ', '') AS fam_key, replace(giv, ' ', '') AS giv_key,
+                   split_part(fam, ' ', 1) AS fam_first, split_part(giv, ' ', 1) AS giv_first,
+                   {_dob_sql()}, {_doc_sql()},
+                   CASE WHEN {a_digits} <> '' THEN lpad({a_digits}, 9, '0') END AS a9,
+                   nullif(upper(trim(admission_number)), '') AS adm,
+                   nullif(upper(trim(citizenship)), '') AS cit,
+                   nullif(upper(trim(birth_country)), '') AS bcountry,
+                   CASE WHEN upper(sex) IN ('M', 'F') THEN upper(sex) END AS sex_code
+            FROM n
+        )
+        SELECT record_uid, is_new, feed, source_system, source_record_id,
+               family_name, given_names, date_of_birth, document_number, a_number, admission_number,
+               fam_key, giv_key, {_skel("fam_key")} AS fam_skel, {_skel("giv_key")} AS giv_skel,
+               {_skel("fam_first")} AS fam_first_skel, {_skel("giv_first")} AS giv_first_skel,
+               fam_key || '|' || coalesce(giv_key, '') AS name_key,
+               dob_text, dob, dob_date, year(dob_date) AS dob_y, month(dob_date) AS dob_m,
+               day(dob_date) AS dob_d,
+               CASE WHEN dob_text IS NOT NULL THEN left(dob_text, 4) END AS dob_year,
+               doc_num, left(doc_num, 5) AS doc_head, doc_country, doc_type, a9, adm, cit, bcountry,
+               sex_code
+        FROM k
+    """
+
+
+def build_features(cur: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
+    """Create table `target` holding the features of the records view `source`."""
+    amap = f"{target}_ascii"
+    cur.register(amap, _ascii_map(cur, source))
+    parts = "[fam_skel, giv_skel, fam_first_skel, giv_first_skel]"
+    try:
+        cur.execute(
+            f"CREATE OR REPLACE TABLE {target} AS SELECT *, "
+            f"list_distinct(list_filter({parts}, lambda x: x IS NOT NULL)) AS name_parts "
+            f"FROM ({features_sql(source, amap)})"
+        )
+    finally:
+        cur.unregister(amap)

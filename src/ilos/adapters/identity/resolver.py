@@ -1,0 +1,97 @@
+"""IdentityResolver: the identity-resolution engine (Splink 5 on DuckDB, with hard rules)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ilos.adapters.identity import clustering, frequencies, model, scoring
+from ilos.adapters.identity import explain as explaining
+from ilos.adapters.identity.features import INPUT_COLUMNS, build_features
+from ilos.adapters.identity.rules import LOWER, UPPER
+from ilos.adapters.identity.workspace import fetch, register_records, workspace
+
+__all__ = ["LOWER", "UPPER", "IdentityResolver", "unusable"]
+
+UNUSABLE_SCHEMA = pa.schema([("record_uid", pa.string()), ("reason", pa.string())])
+
+
+class IdentityResolver:
+    """Scores, explains and clusters identity records; see the package docstring for the design."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, model: dict[str, Any] | None = None) -> None:
+        self._con = con
+        self.model: dict[str, Any] = copy.deepcopy(model) if model is not None else _default()
+        self._tf: dict[str, pa.Table] = {}
+
+    def train(self, records: pa.Table) -> dict[str, Any]:
+        """Train u (random sampling) and m (EM) on `records`; the resolver uses the new model."""
+        with workspace(self._con) as cur:
+            register_records(cur, "records", records, new=False)
+            feat = scoring.prepare(cur, "records")
+            self.model = model.train(cur, feat)
+        return copy.deepcopy(self.model)
+
+    def score(self, records: pa.Table) -> pa.Table:
+        """Every blocked pair of usable records, scored, with hard rules and decisions."""
+        with workspace(self._con) as cur:
+            register_records(cur, "records", records, new=False)
+            return self._predict(cur, only_new=False)
+
+    def score_between(self, existing: pa.Table, new: pa.Table) -> pa.Table:
+        """Pairs new x existing and new x new, exactly as `score(existing + new)` scores them."""
+        with workspace(self._con) as cur:
+            register_records(cur, "records", existing, new=False)
+            register_records(cur, "records_new", new, new=True)
+            cur.execute("INSERT INTO records SELECT * FROM records_new")
+            return self._predict(cur, only_new=True)
+
+    def explain(self, a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
+        """Per comparison: level in plain words, the two values and the weight; then prior and total."""
+        left, right = sorted((a, b), key=lambda r: str(r.get("record_uid") or ""))
+        if left is right or left.get("record_uid") == right.get("record_uid"):
+            right = {**right, "record_uid": f"{right.get('record_uid') or ''}~"}
+        table = pa.Table.from_pylist(
+            [{c: _text(r.get(c)) for c in INPUT_COLUMNS} for r in (left, right)],
+            schema=pa.schema([(c, pa.string()) for c in INPUT_COLUMNS]),
+        )
+        with workspace(self._con) as cur:
+            register_records(cur, "records", table, new=False)
+            build_features(cur, "records", "feat")
+            tf = self._tf or frequencies.lookups(cur, "feat", self.model)
+            return explaining.explain_pair(cur, "feat", self.model, tf, (left, right))
+
+    def cluster(self, records: pa.Table, pairs: pa.Table) -> pa.Table:
+        """record_uid, cluster: linked components, never two A-numbers nor two twins in one cluster."""
+        with workspace(self._con) as cur:
+            return clustering.cluster(cur, records, pairs)
+
+    def _predict(self, cur: duckdb.DuckDBPyConnection, only_new: bool) -> pa.Table:
+        feat = scoring.prepare(cur, "records")
+        self._tf = frequencies.lookups(cur, feat, self.model)
+        return scoring.predict(cur, feat, self.model, self._tf, only_new)
+
+
+def unusable(records: pa.Table) -> pa.Table:
+    """Records with no usable identity (they link to nothing): record_uid and a reason."""
+    con = duckdb.connect()
+    try:
+        with workspace(con) as cur:
+            register_records(cur, "records", records, new=False)
+            build_features(cur, "records", "feat")
+            sql = f"""SELECT record_uid, {scoring.unusable_reason_sql()} AS reason FROM feat
+                      WHERE NOT {scoring.usable_sql()} ORDER BY record_uid"""
+            return fetch(cur, sql).cast(UNUSABLE_SCHEMA)
+    finally:
+        con.close()
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _default() -> dict[str, Any]:
+    return model.default_model()

@@ -1,0 +1,68 @@
+"""Hard rules beside the probabilities, and the decision bands.
+
+Precedence: different A-numbers (never the same person), twins (kept apart), the same admission
+number (always linked), the same passport with irreconcilable birth dates (review, not link);
+otherwise the match weight decides: link at or above UPPER, separate below LOWER, review between.
+"""
+
+from __future__ import annotations
+
+from ilos.adapters.identity.comparisons import doc_one_off_sql, given_alike_sql, same_surname_sql
+
+#: Match weight (log2 Bayes factor with the prior) at or above which a pair is linked.
+UPPER = 6.0
+#: Match weight below which a pair is kept separate.
+LOWER = 0.0
+
+RULES = ("different_a_number", "twins", "same_admission_number", "passport_dob_conflict")
+
+
+def _dob_reconcilable() -> str:
+    """Birth dates that one known kind of error explains: swap, placeholder, partial, one digit or unit."""
+    return """(
+        dob_text_l = dob_text_r
+        OR length(dob_text_l) < 10 OR length(dob_text_r) < 10
+        OR (dob_y_l = dob_y_r AND dob_d_l = dob_m_r AND dob_m_l = dob_d_r)
+        OR (dob_y_l = dob_y_r AND ((dob_m_l = 1 AND dob_d_l = 1) OR (dob_m_r = 1 AND dob_d_r = 1)))
+        OR hamming(dob_l, dob_r) = 1
+        OR abs(date_diff('day', dob_date_l, dob_date_r)) = 1
+        OR (abs(dob_y_l - dob_y_r) = 1 AND dob_m_l = dob_m_r AND dob_d_l = dob_d_r)
+    )"""
+
+
+def _docs_differ() -> str:
+    same = f"(doc_num_l = doc_num_r OR ({doc_one_off_sql()}))"
+    return f"(doc_num_l IS NULL OR doc_num_r IS NULL OR NOT {same})"
+
+
+def twins_sql() -> str:
+    """Same surname and full birth date, different given names and documents."""
+    return f"""(
+        dob_l = dob_r AND {same_surname_sql()}
+        AND giv_key_l IS NOT NULL AND giv_key_r IS NOT NULL AND NOT {given_alike_sql()}
+        AND NOT (fam_skel_l = giv_skel_r AND giv_skel_l = fam_skel_r)
+        AND {_docs_differ()}
+    )"""
+
+
+def rule_sql() -> str:
+    """CASE expression naming the hard rule that decides a pair ('' when none does)."""
+    return f"""CASE
+        WHEN a9_l <> a9_r THEN 'different_a_number'
+        WHEN {twins_sql()} THEN 'twins'
+        WHEN adm_l = adm_r THEN 'same_admission_number'
+        WHEN doc_num_l = doc_num_r AND doc_country_l = doc_country_r AND dob_text_l IS NOT NULL
+             AND dob_text_r IS NOT NULL AND NOT {_dob_reconcilable()}
+             AND match_weight >= {UPPER} THEN 'passport_dob_conflict'
+        ELSE '' END"""
+
+
+def decision_sql(rule: str = "rule") -> str:
+    """CASE expression of the decision given the deciding rule column and match_weight."""
+    return f"""CASE
+        WHEN {rule} IN ('different_a_number', 'twins') THEN 'separate'
+        WHEN {rule} = 'same_admission_number' THEN 'link'
+        WHEN {rule} = 'passport_dob_conflict' THEN 'review'
+        WHEN match_weight >= {UPPER} THEN 'link'
+        WHEN match_weight < {LOWER} THEN 'separate'
+        ELSE 'review' END"""

@@ -1,0 +1,94 @@
+"""Scoring inside a workspace: features, Splink predictions, hard rules and decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+
+from ilos.adapters.identity import frequencies
+from ilos.adapters.identity.features import build_features
+from ilos.adapters.identity.model import with_blocking
+from ilos.adapters.identity.rules import decision_sql, rule_sql
+from ilos.adapters.identity.workspace import fetch
+
+#: Feature columns the hard rules read, per side.
+RULE_COLUMNS = (
+    "a9",
+    "adm",
+    "doc_num",
+    "doc_country",
+    "dob_text",
+    "dob",
+    "dob_y",
+    "dob_m",
+    "dob_d",
+    "dob_date",
+    "fam_key",
+    "giv_key",
+    "fam_skel",
+    "giv_skel",
+    "fam_first_skel",
+    "giv_first_skel",
+)
+PAIR_SCHEMA = pa.schema(
+    [
+        ("record_uid_l", pa.string()),
+        ("record_uid_r", pa.string()),
+        ("match_weight", pa.float64()),
+        ("match_probability", pa.float64()),
+        ("rule", pa.string()),
+        ("decision", pa.string()),
+    ]
+)
+
+
+def usable_sql() -> str:
+    """Condition on a feature row: enough identity to link (a number, or a name with a birth date)."""
+    return "(a9 IS NOT NULL OR adm IS NOT NULL OR doc_num IS NOT NULL OR (fam_key IS NOT NULL AND dob_text IS NOT NULL))"
+
+
+def unusable_reason_sql() -> str:
+    """CASE naming why a feature row cannot be linked (NULL when it can)."""
+    return f"""CASE WHEN {usable_sql()} THEN NULL
+        WHEN fam_key IS NULL AND giv_key IS NULL AND dob_text IS NULL THEN 'no_identity'
+        WHEN fam_key IS NULL THEN 'no_family_name'
+        WHEN giv_key IS NULL THEN 'family_name_only'
+        ELSE 'name_without_birth_date_or_number' END"""
+
+
+def prepare(cur: duckdb.DuckDBPyConnection, source: str) -> str:
+    """Build features of `source`; return the name of the table of usable records' features."""
+    build_features(cur, source, "feat_all")
+    cur.execute(f"CREATE TABLE feat AS SELECT * FROM feat_all WHERE {usable_sql()}")
+    return "feat"
+
+
+def _side(side: str) -> str:
+    return ", ".join(f"{side}.{c} AS {c}_{'l' if side == 'fl' else 'r'}" for c in RULE_COLUMNS)
+
+
+def predict(
+    cur: duckdb.DuckDBPyConnection, feat: str, model: dict[str, Any], tf: dict[str, pa.Table], only_new: bool
+) -> pa.Table:
+    """All blocked pairs of `feat` (touching `is_new` rows when `only_new`), scored and decided."""
+    db_api = DuckDBAPI(cur)
+    linker = Linker(db_api.register(feat), with_blocking(model, only_new), log_level=40)
+    frequencies.register(linker, db_api, tf)
+    pred = linker.inference.predict(warning_mode="never")
+    cur.execute(
+        f"""CREATE TABLE scored AS SELECT p.record_uid_l, p.record_uid_r,
+                   p.match_weight::DOUBLE AS match_weight, p.match_probability::DOUBLE AS match_probability,
+                   {_side("fl")}, {_side("fr")}
+            FROM {pred.physical_name} p
+            JOIN {feat} fl ON fl.record_uid = p.record_uid_l
+            JOIN {feat} fr ON fr.record_uid = p.record_uid_r"""
+    )
+    pred.drop_table_from_database_and_remove_from_cache()
+    cur.execute(f"CREATE TABLE ruled AS SELECT *, {rule_sql()} AS rule FROM scored")
+    sql = f"""SELECT record_uid_l, record_uid_r, match_weight, match_probability, rule,
+                     {decision_sql()} AS decision
+              FROM ruled ORDER BY record_uid_l, record_uid_r"""
+    return fetch(cur, sql).cast(PAIR_SCHEMA)

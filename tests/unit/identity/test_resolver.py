@@ -1,0 +1,136 @@
+"""The resolver's interface: output shapes, the incremental path, explanations, unusable records."""
+
+from __future__ import annotations
+
+import math
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ilos.adapters.identity import IdentityResolver, unusable
+from ilos.adapters.identity.scoring import PAIR_SCHEMA
+
+from .conftest import record, table
+
+
+def _population() -> pa.Table:
+    return table(
+        record("arrivals/I94/1"),
+        record("departures/APIS/2", feed="departures", given_names="Bartek", document_number=None),
+        record(
+            "arrivals/I94/3",
+            family_name="Lindqvist",
+            given_names="Astrid",
+            sex="F",
+            date_of_birth="1990-06-02",
+            citizenship="SWE",
+            birth_country="SWE",
+            document_number="99812734",
+            document_country="SWE",
+        ),
+        record(
+            "arrivals/I94/4",
+            family_name="Lindqvist",
+            given_names="Astrid Maria",
+            sex="F",
+            date_of_birth="1990-02-06",
+            citizenship="SWE",
+            birth_country="SWE",
+            document_number="99812734",
+            document_country="SWE",
+        ),
+        record("court_events/EOIR/5", feed="court_events", a_number="A012345678", document_number=None),
+        record(
+            "encounters/ICE-EID/6",
+            feed="encounters",
+            family_name="Kowalczyk",
+            given_names="Bartosz",
+            a_number="A12345678",
+            document_number=None,
+            date_of_birth="1984-03",
+        ),
+        record(
+            "arrivals/I94/7",
+            family_name="Haddad",
+            given_names="Rami",
+            date_of_birth="1979-01-01",
+            citizenship="LBN",
+            birth_country="LBN",
+            document_number="RL0099812",
+            document_country="LBN",
+        ),
+    )
+
+
+def test_score_returns_the_contract_columns(resolver: IdentityResolver) -> None:
+    pairs = resolver.score(_population())
+    assert pairs.schema == PAIR_SCHEMA
+    assert pairs.num_rows > 0
+    assert pc.all(pc.less(pairs["record_uid_l"], pairs["record_uid_r"])).as_py()
+    assert set(pairs["decision"].to_pylist()) <= {"link", "separate", "review"}
+
+
+def test_score_between_equals_score_on_pairs_touching_new(resolver: IdentityResolver) -> None:
+    everything = _population()
+    new_ids = {"departures/APIS/2", "arrivals/I94/4", "encounters/ICE-EID/6"}
+    is_new = pc.is_in(everything["record_uid"], pa.array(sorted(new_ids)))
+    existing, new = everything.filter(pc.invert(is_new)), everything.filter(is_new)
+    full = {(p["record_uid_l"], p["record_uid_r"]): p for p in resolver.score(everything).to_pylist()}
+    expected = {k: v for k, v in full.items() if new_ids & set(k)}
+    got = {
+        (p["record_uid_l"], p["record_uid_r"]): p for p in resolver.score_between(existing, new).to_pylist()
+    }
+    assert set(got) == set(expected)
+    for key, row in got.items():
+        assert math.isclose(row["match_weight"], expected[key]["match_weight"], abs_tol=1e-9), key
+        assert (row["rule"], row["decision"]) == (expected[key]["rule"], expected[key]["decision"]), key
+
+
+def test_explain_weights_add_up_to_the_total(resolver: IdentityResolver) -> None:
+    a = record("arrivals/I94/1")
+    b = record("departures/APIS/2", feed="departures", given_names="Bartek", date_of_birth="1984-07-03")
+    rows = resolver.explain(a, b)
+    assert rows[0]["comparison"] == "prior"
+    assert rows[-1]["comparison"] == "total"
+    parts = rows[:-1]
+    assert {r["comparison"] for r in parts[1:]} == {
+        "name",
+        "dob",
+        "document",
+        "a_number",
+        "citizenship",
+        "birth_country",
+        "sex",
+    }
+    assert math.isclose(sum(r["match_weight"] for r in parts), rows[-1]["match_weight"], abs_tol=1e-6)
+    by_name = {r["comparison"]: r for r in rows}
+    assert by_name["dob"]["value_a"] == "1984-03-17"
+    assert by_name["dob"]["value_b"] == "1984-07-03"
+    assert all(isinstance(r["level"], str) and r["level"] for r in rows)
+
+
+def test_explain_total_matches_score(resolver: IdentityResolver) -> None:
+    a = record("arrivals/I94/1")
+    b = record("departures/APIS/2", feed="departures", given_names="Bartek", document_number=None)
+    scored = resolver.score(table(a, b)).to_pylist()[0]
+    assert math.isclose(resolver.explain(a, b)[-1]["match_weight"], scored["match_weight"], abs_tol=1e-6)
+
+
+def test_unusable_records_are_listed_with_a_reason_and_link_to_nothing(resolver: IdentityResolver) -> None:
+    bare = {"document_number": None, "date_of_birth": None, "document_type": None, "document_country": None}
+    records = table(
+        record("arrivals/I94/1"),
+        record("criminal_dispositions/CJIS-TX/2", feed="criminal_dispositions", given_names=None, **bare),
+        record("criminal_dispositions/CJIS-TX/3", feed="criminal_dispositions", **bare),
+        record("relationships/USCIS/4", feed="relationships", family_name=None, given_names=None, **bare),
+        record("arrivals/I94/5", given_names=None, date_of_birth=None),
+    )
+    listed = dict(zip(*unusable(records).to_pydict().values(), strict=True))
+    assert listed == {
+        "criminal_dispositions/CJIS-TX/2": "family_name_only",
+        "criminal_dispositions/CJIS-TX/3": "name_without_birth_date_or_number",
+        "relationships/USCIS/4": "no_identity",
+    }
+    pairs = resolver.score(records)
+    touched = set(pairs["record_uid_l"].to_pylist()) | set(pairs["record_uid_r"].to_pylist())
+    assert not touched & set(listed)

@@ -1,0 +1,126 @@
+"""The hard rules beside the probabilities, and the decision bands."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from ilos.adapters.identity import LOWER, UPPER, IdentityResolver
+
+from .conftest import clusters_of, pair, record, table
+
+
+def test_bands_are_ordered() -> None:
+    assert LOWER < UPPER
+
+
+def test_unrelated_people_are_separate(resolver: IdentityResolver) -> None:
+    a = record("arrivals/I94/1")
+    b = record(
+        "arrivals/I94/2",
+        family_name="Lindqvist",
+        given_names="Astrid",
+        sex="F",
+        citizenship="SWE",
+        birth_country="SWE",
+        document_number="99812734",
+        document_country="SWE",
+    )
+    pairs = resolver.score(table(a, b))
+    assert all(p["decision"] != "link" for p in pairs.to_pylist())
+
+
+def test_different_a_numbers_are_never_linked(resolver: IdentityResolver) -> None:
+    a = record("court_events/EOIR/1", feed="court_events", a_number="A012345678")
+    b = record("court_events/EOIR/2", feed="court_events", a_number="A087654321")
+    found = pair(resolver.score(table(a, b)), "court_events/EOIR/1", "court_events/EOIR/2")
+    assert (found["rule"], found["decision"]) == ("different_a_number", "separate")
+
+
+def test_a_number_without_zero_padding_is_the_same(resolver: IdentityResolver) -> None:
+    a = record("court_events/EOIR/1", feed="court_events", a_number="A012345678", document_number=None)
+    b = record("encounters/ICE-EID/2", feed="encounters", a_number="A12345678", document_number=None)
+    found = pair(resolver.score(table(a, b)), "court_events/EOIR/1", "encounters/ICE-EID/2")
+    assert found["rule"] == ""
+    assert found["decision"] == "link"
+
+
+def test_same_admission_number_links_a_bare_departure(resolver: IdentityResolver) -> None:
+    arrival = record("arrivals/I94/1", admission_number="12345678901")
+    departure = record(
+        "departures/APIS/2",
+        feed="departures",
+        given_names=None,
+        date_of_birth=None,
+        document_number=None,
+        admission_number="12345678901",
+    )
+    found = pair(resolver.score(table(arrival, departure)), "arrivals/I94/1", "departures/APIS/2")
+    assert (found["rule"], found["decision"]) == ("same_admission_number", "link")
+
+
+def test_same_passport_with_irreconcilable_birth_dates_goes_to_review(resolver: IdentityResolver) -> None:
+    a = record("arrivals/I94/1")
+    b = record("arrivals/I94/2", date_of_birth="1971-11-23")
+    found = pair(resolver.score(table(a, b)), "arrivals/I94/1", "arrivals/I94/2")
+    assert (found["rule"], found["decision"]) == ("passport_dob_conflict", "review")
+
+
+def test_same_passport_with_a_swapped_birth_date_still_links(resolver: IdentityResolver) -> None:
+    a = record("arrivals/I94/1", date_of_birth="1984-03-07")
+    b = record("arrivals/I94/2", date_of_birth="1984-07-03")
+    found = pair(resolver.score(table(a, b)), "arrivals/I94/1", "arrivals/I94/2")
+    assert (found["rule"], found["decision"]) == ("", "link")
+
+
+def _twins() -> list[dict[str, object]]:
+    return [
+        record("arrivals/I94/t1", given_names="Bartosz", document_number="EK1111111"),
+        record("arrivals/I94/t2", given_names="Wojciech", document_number="EK2222222"),
+    ]
+
+
+def test_twins_are_separate(resolver: IdentityResolver) -> None:
+    found = pair(resolver.score(table(*_twins())), "arrivals/I94/t1", "arrivals/I94/t2")
+    assert (found["rule"], found["decision"]) == ("twins", "separate")
+
+
+def test_a_record_matching_both_twins_does_not_join_them(resolver: IdentityResolver) -> None:
+    bridge = record("departures/APIS/b", feed="departures", given_names=None, document_number=None)
+    records = table(
+        *_twins(), record("arrivals/I94/t1b", given_names="Bartosz", document_number="EK1111111"), bridge
+    )
+    clusters = clusters_of(resolver.cluster(records, resolver.score(records)))
+    assert clusters["arrivals/I94/t1"] == clusters["arrivals/I94/t1b"]
+    assert clusters["arrivals/I94/t1"] != clusters["arrivals/I94/t2"]
+
+
+def test_chains_never_join_two_a_numbers(resolver: IdentityResolver) -> None:
+    a = record("court_events/EOIR/1", feed="court_events", a_number="A012345678")
+    middle = record("arrivals/I94/2")
+    b = record("court_events/EOIR/3", feed="court_events", a_number="A087654321")
+    records = table(a, middle, b)
+    pairs = resolver.score(records)
+    assert pair(pairs, "arrivals/I94/2", "court_events/EOIR/1")["decision"] == "link"
+    assert pair(pairs, "arrivals/I94/2", "court_events/EOIR/3")["decision"] == "link"
+    clusters = clusters_of(resolver.cluster(records, pairs))
+    assert clusters["court_events/EOIR/1"] != clusters["court_events/EOIR/3"]
+    assert clusters["arrivals/I94/2"] in (clusters["court_events/EOIR/1"], clusters["court_events/EOIR/3"])
+
+
+def test_cluster_returns_every_record(resolver: IdentityResolver) -> None:
+    records = table(
+        record("arrivals/I94/1"),
+        record("arrivals/I94/2"),
+        record(
+            "criminal/CJIS-TX/3",
+            family_name="Zed",
+            given_names=None,
+            date_of_birth=None,
+            document_number=None,
+        ),
+    )
+    clusters = resolver.cluster(records, resolver.score(records))
+    assert clusters.schema == pa.schema([("record_uid", pa.string()), ("cluster", pa.int64())])
+    got = clusters_of(clusters)
+    assert set(got) == {"arrivals/I94/1", "arrivals/I94/2", "criminal/CJIS-TX/3"}
+    assert got["arrivals/I94/1"] == got["arrivals/I94/2"] != got["criminal/CJIS-TX/3"]
