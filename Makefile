@@ -20,7 +20,8 @@ $(DEMO)/truth/manifest.json: $(STAMP)
 
 ## make run: install, generate demo data, load it into the embedded store, print what was loaded
 run: $(DEMO)/truth/manifest.json
-	for feed in $(FEEDS); do $(BIN)/ilos ingest $$feed $(DEMO)/$$feed.csv || exit 1; done
+	for feed in $(FEEDS); do $(BIN)/ilos ingest --no-resolve $$feed $(DEMO)/$$feed.csv || exit 1; done
+	$(BIN)/ilos resolve
 	$(BIN)/ilos summary
 
 ## make test: lint, types, architecture contracts and the whole test suite

@@ -49,7 +49,7 @@ def test_sigkill_at_any_moment_leaves_all_or_nothing(store_url: str, tmp_path: P
     big = big_arrivals_csv(tmp_path / "big.csv", ROWS)
     assert run("summary", db=store_url).returncode == 0  # schema in place, so kills hit the load itself
     started = time.monotonic()
-    assert run("ingest", "arrivals", str(big), db=store_url).returncode == 0
+    assert run("ingest", "--no-resolve", "arrivals", str(big), db=store_url).returncode == 0
     full = time.monotonic() - started
     engine = create_engine(store_url)
     with engine.begin() as conn:  # start again from an empty store, keeping the schema
@@ -59,7 +59,7 @@ def test_sigkill_at_any_moment_leaves_all_or_nothing(store_url: str, tmp_path: P
 
     seen = set()
     for fraction in (0.15, 0.35, 0.55, 0.75, 0.9):
-        proc = start("ingest", "arrivals", str(big), db=store_url)
+        proc = start("ingest", "--no-resolve", "arrivals", str(big), db=store_url)
         time.sleep(full * fraction)
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
@@ -70,10 +70,10 @@ def test_sigkill_at_any_moment_leaves_all_or_nothing(store_url: str, tmp_path: P
             break
     assert 0 in seen, "no kill landed before the commit; the test proved nothing"
 
-    done = run("ingest", "arrivals", str(big), db=store_url)
+    done = run("ingest", "--no-resolve", "arrivals", str(big), db=store_url)
     assert done.returncode == 0, done.stderr
     assert counts(store_url) == (ROWS, 1 + (ROWS in seen))
-    again = run("ingest", "arrivals", str(big), db=store_url)
+    again = run("ingest", "--no-resolve", "arrivals", str(big), db=store_url)
     assert f"unchanged {ROWS}" in again.stdout
     assert counts(store_url)[0] == ROWS
 
@@ -81,11 +81,15 @@ def test_sigkill_at_any_moment_leaves_all_or_nothing(store_url: str, tmp_path: P
 def test_readers_are_not_blocked_by_a_writer_and_writers_take_turns(store_url: str, tmp_path: Path) -> None:
     big = big_arrivals_csv(tmp_path / "big.csv", ROWS)
     small = write_csv(tmp_path / "small.csv", [arrival("1"), arrival("2")])
-    assert run("ingest", "arrivals", str(small), db=store_url).returncode == 0
+    assert run("ingest", "--no-resolve", "arrivals", str(small), db=store_url).returncode == 0
 
-    writer = start("ingest", "arrivals", str(big), db=store_url)
+    writer = start("ingest", "--no-resolve", "arrivals", str(big), db=store_url)
     second_writer = start(
-        "ingest", "arrivals", str(big_arrivals_csv(tmp_path / "b2.csv", 1000, seed=7)), db=store_url
+        "ingest",
+        "--no-resolve",
+        "arrivals",
+        str(big_arrivals_csv(tmp_path / "b2.csv", 1000, seed=7)),
+        db=store_url,
     )
     reads = []
     while writer.poll() is None and len(reads) < 5:

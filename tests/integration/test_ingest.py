@@ -55,7 +55,7 @@ def test_each_rule_quarantines_its_row_and_the_rest_loads(store_url: str, tmp_pa
     rows += [arrival(str(100 + i), **defect) for i, defect in enumerate(DEFECTS.values())]
     path = write_csv(tmp_path / "arrivals.csv", rows)
 
-    result = ilos("ingest", "arrivals", str(path), db=store_url)
+    result = ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
 
     assert result.code == 0, result.err
     assert "new 2," in result.out
@@ -67,7 +67,7 @@ def test_each_rule_quarantines_its_row_and_the_rest_loads(store_url: str, tmp_pa
 
 def test_quarantine_keeps_file_row_and_a_sentence(store_url: str, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", [arrival("1"), arrival("2", mode="BOAT")])
-    ilos("ingest", "arrivals", str(path), db=store_url)
+    ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
     [row] = quarantine_rows(store_url)
     assert row == {
         "feed": "arrivals", "source_system": "I94", "source_record_id": "2", "file": str(path), "row": "2",
@@ -77,10 +77,10 @@ def test_quarantine_keeps_file_row_and_a_sentence(store_url: str, tmp_path: Path
 
 def test_redelivery_changes_nothing(store_url: str, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", [arrival("1"), arrival("2"), arrival("3", mode="")])
-    ilos("ingest", "arrivals", str(path), db=store_url)
+    ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
     before = (ilos("export", "records", "arrivals", db=store_url).out, quarantine_rows(store_url))
 
-    again = ilos("ingest", "arrivals", str(path), db=store_url)
+    again = ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
 
     assert "new 0, corrected 0, retracted 0, unchanged 2, quarantined 1" in again.out
     assert (ilos("export", "records", "arrivals", db=store_url).out, quarantine_rows(store_url)) == before
@@ -93,8 +93,8 @@ def test_correction_supersedes_from_its_recorded_at_and_keeps_the_old_version(
     fixed = write_csv(
         tmp_path / "b.csv", [arrival("1", admit_until="2024-09-30", recorded_at="2024-04-01T09:00:00-04:00")]
     )
-    ilos("ingest", "arrivals", str(first), db=store_url)
-    result = ilos("ingest", "arrivals", str(fixed), db=store_url)
+    ilos("ingest", "--no-resolve", "arrivals", str(first), db=store_url)
+    result = ilos("ingest", "--no-resolve", "arrivals", str(fixed), db=store_url)
 
     assert "corrected 1" in result.out
     [now] = records(store_url)
@@ -108,9 +108,17 @@ def test_correction_supersedes_from_its_recorded_at_and_keeps_the_old_version(
 
 
 def test_retraction_withdraws_the_record_from_its_recorded_at(store_url: str, tmp_path: Path) -> None:
-    ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", [arrival("1"), arrival("2")])), db=store_url)
+    ilos(
+        "ingest",
+        "--no-resolve",
+        "arrivals",
+        str(write_csv(tmp_path / "a.csv", [arrival("1"), arrival("2")])),
+        db=store_url,
+    )
     retraction = arrival("2", recorded_at="2024-05-01T00:00:00Z", retracted="true")
-    result = ilos("ingest", "arrivals", str(write_csv(tmp_path / "r.csv", [retraction])), db=store_url)
+    result = ilos(
+        "ingest", "--no-resolve", "arrivals", str(write_csv(tmp_path / "r.csv", [retraction])), db=store_url
+    )
 
     assert "retracted 1" in result.out
     assert [r["source_record_id"] for r in records(store_url)] == ["1"]
@@ -124,9 +132,9 @@ def test_result_does_not_depend_on_the_order_of_files(store_url: str, tmp_path: 
     )
     other = f"sqlite:///{tmp_path / 'other' / 'ilos.db'}"
     for path in (original, later):
-        ilos("ingest", "arrivals", str(path), db=store_url)
+        ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
     for path in (later, original):
-        ilos("ingest", "arrivals", str(path), db=other)
+        ilos("ingest", "--no-resolve", "arrivals", str(path), db=other)
 
     def in_force(db: str) -> list[tuple[str, str]]:
         return [(r["source_record_id"], r["admit_until"]) for r in records(db)]
@@ -138,7 +146,7 @@ def test_file_without_a_required_column_loads_nothing(store_url: str, tmp_path: 
     good = write_csv(tmp_path / "good.csv", [arrival("1")])
     bad = write_csv(tmp_path / "bad.csv", [arrival("2")], columns=[c for c in arrival("2") if c != "mode"])
 
-    result = ilos("ingest", "arrivals", str(good), str(bad), db=store_url)
+    result = ilos("ingest", "--no-resolve", "arrivals", str(good), str(bad), db=store_url)
 
     assert result.code == 1
     assert "missing required column(s) mode" in result.err
@@ -155,7 +163,7 @@ def test_unreadable_files_exit_nonzero_with_one_line(
 ) -> None:
     path = tmp_path / name
     path.write_text(content)
-    result = ilos("ingest", "arrivals", str(path), db=store_url)
+    result = ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
     assert result.code == 1
     assert message in result.err
 
@@ -166,7 +174,7 @@ def test_malformed_rows_are_quarantined_with_their_row_numbers(store_url: str, t
     lines.insert(2, "I94,broken,row")  # becomes data row 2; the rows after it move down
     good.write_text("\n".join(lines) + "\n")
 
-    ilos("ingest", "arrivals", str(good), db=store_url)
+    ilos("ingest", "--no-resolve", "arrivals", str(good), db=store_url)
 
     assert [(q["row"], q["reason"]) for q in quarantine_rows(store_url)] == [("2", "MALFORMED_ROW")]
     assert [r["source_record_id"] for r in records(store_url)] == ["1", "2", "3"]
@@ -174,13 +182,13 @@ def test_malformed_rows_are_quarantined_with_their_row_numbers(store_url: str, t
 
 def test_same_rows_in_parquet_and_json_lines_are_redeliveries(store_url: str, tmp_path: Path) -> None:
     rows = [arrival("1"), arrival("2", given_names="")]
-    ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", rows)), db=store_url)
+    ilos("ingest", "--no-resolve", "arrivals", str(write_csv(tmp_path / "a.csv", rows)), db=store_url)
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "a.parquet")
     jsonl = tmp_path / "a.jsonl"
     jsonl.write_text("\n".join(json.dumps({k: v for k, v in r.items() if v}) for r in rows) + "\n")
 
     for path in (tmp_path / "a.parquet", jsonl):
-        result = ilos("ingest", "arrivals", str(path), db=store_url)
+        result = ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
         assert "new 0, corrected 0, retracted 0, unchanged 2" in result.out, result.out
 
 
@@ -188,7 +196,7 @@ def test_json_lines_reject_non_objects_and_keep_extra_keys(store_url: str, tmp_p
     path = tmp_path / "a.jsonl"
     path.write_text(json.dumps({**arrival("1"), "gate": "B7"}) + "\n[1, 2]\n{not json\n")
 
-    result = ilos("ingest", "arrivals", str(path), db=store_url)
+    result = ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
 
     assert "new 1" in result.out
     assert "quarantined MALFORMED_ROW: 2" in result.out
@@ -220,7 +228,7 @@ def test_replay_loads_quarantined_rows_that_now_pass(
 
 def test_quarantine_list_filters_by_feed_and_reason(store_url: str, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", [arrival("1", mode="X"), arrival("2", family_name="")])
-    ilos("ingest", "arrivals", str(path), db=store_url)
+    ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
     only = ilos("quarantine", "list", "--reason", "INVALID_CODE", db=store_url).out
     assert [r["source_record_id"] for r in csv.DictReader(io.StringIO(only))] == ["1"]
     assert ilos("quarantine", "list", "--feed", "departures", db=store_url).out.count("\n") == 1

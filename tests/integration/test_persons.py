@@ -70,7 +70,7 @@ def links(db: str) -> dict[str, str]:
 
 
 def load(db: str, path: Path, *rows: dict[str, str]) -> None:
-    assert ilos("ingest", "arrivals", str(write_csv(path, list(rows))), db=db).code == 0
+    assert ilos("ingest", "--no-resolve", "arrivals", str(write_csv(path, list(rows))), db=db).code == 0
     result = ilos("resolve", db=db)
     assert result.code == 0, result.err
 
@@ -122,3 +122,13 @@ def test_review_decisions_hold_for_later_runs(store_url: str, tmp_path: Path) ->
     assert links(store_url)["1"] == links(store_url)["2"]
     assert ilos("review", "list", db=store_url).out.count("\n") == 1  # decided pairs leave the queue
     assert ilos("review", "decide", "nope", "link", "--reason", "x", db=store_url).code == 1
+
+
+def test_ingest_resolves_so_that_links_reflect_the_new_rows(store_url: str, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", [arrival("1"), arrival("2")])
+    result = ilos("ingest", "arrivals", str(path), db=store_url)
+    assert result.code == 0, result.err
+    assert "resolution run 1: 2 records, 1 persons" in result.out
+    assert set(links(store_url)) == {"1", "2"}
+    again = ilos("ingest", "arrivals", str(path), db=store_url)
+    assert "resolution run" not in again.out  # nothing new was stored, nothing to resolve

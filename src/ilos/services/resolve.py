@@ -27,8 +27,6 @@ class IdentityState(Protocol):
 
     def save_model(self, model: dict[str, Any], trained_on: int) -> int: ...
 
-    def decisions(self) -> Any: ...
-
     def next_sequence(self) -> int: ...
 
     def save_run(
@@ -43,7 +41,8 @@ class IdentityWork(Protocol):
 
     def previous_links(self) -> Any: ...
 
-    def apply_decisions(self, pairs: Any, decisions: Any) -> Any: ...
+    def apply_decisions(self, pairs: Any) -> Any:
+        """Reviewers' decisions, kept from earlier runs, replace the model's."""
 
     def assign(self, clusters: Any, previous: Any, records: Any, next_sequence: int) -> Any: ...
 
@@ -77,7 +76,7 @@ def resolve_all(work: IdentityWork, state: IdentityState, retrain: bool = False)
         model = work.resolver(model).train(records)
         model_id = state.save_model(model, records.num_rows)
     resolver = work.resolver(model)
-    pairs = work.apply_decisions(resolver.score(records), state.decisions())
+    pairs = work.apply_decisions(resolver.score(records))
     clusters = resolver.cluster(records, pairs)
     assignment = work.assign(clusters, work.previous_links(), records, state.next_sequence())
     review = work.review_pairs(pairs)

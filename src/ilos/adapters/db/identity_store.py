@@ -36,13 +36,13 @@ class IdentityStore:
         """The newest saved model and its id, or None."""
         bulk = self._bulk()
         try:
-            row = bulk.fetch_arrow(
-                "SELECT model_id, model_json FROM identity_model ORDER BY model_id DESC LIMIT 1",
-                text=["model_json"],
-            ).to_pylist()
+            model_id = bulk.scalar("SELECT max(model_id) FROM identity_model")
+            if model_id is None:
+                return None
+            text = bulk.scalar(f"SELECT model_json FROM identity_model WHERE model_id = {int(model_id)}")
         finally:
             bulk.close()
-        return (int(row[0]["model_id"]), json.loads(row[0]["model_json"])) if row else None
+        return int(model_id), json.loads(text)
 
     def save_model(self, model: dict[str, Any], trained_on: int) -> int:
         """Keep a trained model (models are versioned, never replaced); returns its id."""
@@ -58,17 +58,6 @@ class IdentityStore:
         finally:
             bulk.close()
         return int(model_id)
-
-    def decisions(self) -> pa.Table:
-        """Reviewers' decisions (record_uid_l, record_uid_r, decision): constraints for every run."""
-        bulk = self._bulk()
-        try:
-            return bulk.fetch_arrow(
-                "SELECT record_uid_l, record_uid_r, decision FROM review_pair WHERE decision IS NOT NULL",
-                text=[*PAIR_KEY, "decision"],
-            )
-        finally:
-            bulk.close()
 
     def decide(self, left: str, right: str, decision: str, reason: str, actor: str) -> bool:
         """Record a reviewer's decision on a pair; False when the pair is not in the review queue."""

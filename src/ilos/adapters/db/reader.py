@@ -105,6 +105,11 @@ class PersonDataReader:
         )
         return self._read("review list", sql, text=["record_uid_l", "record_uid_r", "rule"])
 
+    def review_decisions(self) -> pa.Table:
+        """Reviewers' decisions (record_uid_l, record_uid_r, decision): constraints for every run."""
+        sql = "SELECT record_uid_l, record_uid_r, decision FROM review_pair WHERE decision IS NOT NULL"
+        return self._read("review decisions", sql, text=["record_uid_l", "record_uid_r", "decision"])
+
     def records_by_uid(self, uids: list[str]) -> pa.Table:
         """Identity records in force with these record uids (for explanations)."""
         table = self.identity_records()

@@ -15,6 +15,7 @@ from ilos.bootstrap import Ilos
 from ilos.config import Settings
 from ilos.domain.outcomes import BatchResult, Outcome, combine
 from ilos.services.errors import IlosError
+from ilos.services.resolve import ResolutionSummary
 
 Db = Annotated[
     str | None,
@@ -59,6 +60,15 @@ def print_results(results: list[BatchResult]) -> None:
         typer.echo("total: " + ", ".join(f"{o.value} {n}" for o, n in outcomes.items()))
     for reason, n in reasons.items():
         typer.echo(f"  quarantined {reason}: {n}")
+
+
+def print_resolution(s: ResolutionSummary) -> None:
+    """One line about a resolution run."""
+    model = f"model {s.model_id} (trained now)" if s.trained else f"model {s.model_id or 'default'}"
+    typer.echo(
+        f"resolution run {s.run_id}: {s.records} records, {s.persons} persons, {s.merges} merges, "
+        f"{s.splits} splits, {s.review_pairs} pairs to review; {model}"
+    )
 
 
 def progress_factory() -> tuple[Callable[..., Callable[[int], None] | None], Callable[[], None]]:

@@ -11,9 +11,18 @@ from sqlalchemy import func, select
 from ilos.adapters.db.schema import quarantine, record_tables
 from ilos.domain.feeds import FEEDS, feed
 from ilos.domain.moments import normalise_known_at
-from ilos.entrypoints.cli.common import Db, app_for, failures_exit, print_results, progress_factory, write_csv
+from ilos.entrypoints.cli.common import (
+    Db,
+    app_for,
+    failures_exit,
+    print_resolution,
+    print_results,
+    progress_factory,
+    write_csv,
+)
 from ilos.services.errors import IlosError
 from ilos.services.ingest import ingest_files
+from ilos.services.resolve import resolve_all
 
 FEED_HELP = f"One of: {', '.join(FEEDS)}."
 
@@ -21,6 +30,14 @@ FEED_HELP = f"One of: {', '.join(FEEDS)}."
 def ingest(
     feed_name: Annotated[str, typer.Argument(metavar="FEED", help=FEED_HELP)],
     paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="CSV, Parquet or JSON Lines files.")],
+    resolve: Annotated[
+        bool,
+        typer.Option(
+            "--resolve/--no-resolve",
+            help="Resolve identities afterwards, so that every export reflects the new rows. "
+            "--no-resolve when loading many files, then run `ilos resolve` once.",
+        ),
+    ] = True,
     db: Db = None,
 ) -> None:
     """Load files of one feed: valid rows become source records, invalid rows go to the quarantine."""
@@ -32,6 +49,8 @@ def ingest(
         finally:
             done()
         print_results(results)
+        if resolve and any(r.stored for r in results):
+            print_resolution(resolve_all(app.identity_work, app.identity_store))
 
 
 def summary(db: Db = None) -> None:

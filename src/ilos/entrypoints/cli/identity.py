@@ -8,7 +8,7 @@ from typing import Annotated
 import pyarrow as pa
 import typer
 
-from ilos.entrypoints.cli.common import Db, app_for, failures_exit, write_csv
+from ilos.entrypoints.cli.common import Db, app_for, failures_exit, print_resolution, write_csv
 from ilos.services.errors import IlosError
 from ilos.services.resolve import resolve_all
 
@@ -19,17 +19,14 @@ explain_app = typer.Typer(help="Why ILOS said what it said.", no_args_is_help=Tr
 
 def resolve(
     retrain: Annotated[bool, typer.Option("--retrain", help="Train a new model on the data first.")] = False,
-    full: Annotated[bool, typer.Option("--full", help="Re-resolve every record (every run does so today).")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-resolve every record (every run does so today).")
+    ] = False,
     db: Db = None,
 ) -> None:
     """Resolve every record in force to a person; person ids stay stable between runs."""
     with failures_exit(), app_for(db) as app:
-        s = resolve_all(app.identity_work, app.identity_store, retrain=retrain)
-        model = f"model {s.model_id} (trained now)" if s.trained else f"model {s.model_id or 'default'}"
-        typer.echo(
-            f"run {s.run_id}: {s.records} records, {s.persons} persons, {s.merges} merges, {s.splits} splits, "
-            f"{s.review_pairs} pairs to review; {model}"
-        )
+        print_resolution(resolve_all(app.identity_work, app.identity_store, retrain=retrain))
 
 
 def export_links(db: Db = None) -> None:
