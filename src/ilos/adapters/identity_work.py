@@ -40,9 +40,19 @@ class DuckIdentityWork:
         )
         return stable_ids.assign(self.con, clusters, previous, ages, next_sequence)
 
-    def review_pairs(self, pairs: pa.Table) -> pa.Table:
-        """Pairs the model could not decide."""
-        return pairs.filter(pc.equal(pairs.column("decision"), "review"))
+    def review_pairs(self, pairs: pa.Table, clusters: pa.Table) -> pa.Table:
+        """Pairs the model could not decide, where a decision would matter: records now in different clusters."""
+        cur = self.con.cursor()
+        cur.register("scored_pairs", pairs.filter(pc.equal(pairs.column("decision"), "review")))
+        cur.register("run_clusters", clusters)
+        review = cur.sql(
+            """SELECT p.* FROM scored_pairs p
+               JOIN run_clusters l ON l.record_uid = p.record_uid_l
+               JOIN run_clusters r ON r.record_uid = p.record_uid_r
+               WHERE l.cluster <> r.cluster ORDER BY p.record_uid_l, p.record_uid_r"""
+        ).to_arrow_table()
+        cur.close()
+        return review
 
     def resolver(self, model: dict[str, Any] | None) -> Any:
         """The Splink engine with this model (None: the default model shipped in the package)."""

@@ -46,7 +46,8 @@ class IdentityWork(Protocol):
 
     def assign(self, clusters: Any, previous: Any, records: Any, next_sequence: int) -> Any: ...
 
-    def review_pairs(self, pairs: Any) -> Any: ...
+    def review_pairs(self, pairs: Any, clusters: Any) -> Any:
+        """Undecided pairs whose records the run left apart: a reviewer's decision would change a person."""
 
     def resolver(self, model: dict[str, Any] | None) -> Resolver: ...
 
@@ -79,7 +80,7 @@ def resolve_all(work: IdentityWork, state: IdentityState, retrain: bool = False)
     pairs = work.apply_decisions(resolver.score(records))
     clusters = resolver.cluster(records, pairs)
     assignment = work.assign(clusters, work.previous_links(), records, state.next_sequence())
-    review = work.review_pairs(pairs)
+    review = work.review_pairs(pairs, clusters)
     run_id = state.save_run("full", model_id, started, records, assignment, review)
     persons = len(set(assignment.links.column("person_id").to_pylist()))
     return ResolutionSummary(
