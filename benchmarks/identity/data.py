@@ -7,19 +7,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ilos.domain.feeds import FEEDS
+from ilos.domain.feeds import FEEDS, IDENTITY_COLUMNS
 
-_IDENTITY = (
-    "family_name",
-    "given_names",
-    "date_of_birth",
-    "sex",
-    "citizenship",
-    "birth_country",
-    "document_type",
-    "document_number",
-    "document_country",
-    "a_number",
+_IDENTITY = tuple(
+    c.name for c in IDENTITY_COLUMNS if c.name not in ("source_system", "source_record_id", "recorded_at")
 )
 
 

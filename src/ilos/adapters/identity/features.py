@@ -16,22 +16,14 @@ import duckdb
 import pyarrow as pa
 from unidecode import unidecode
 
-#: Input columns the resolver reads (all strings).
-INPUT_COLUMNS = (
+from ilos.domain.feeds import IDENTITY_COLUMNS
+
+#: Input columns the resolver reads (all strings): the contract's identity columns (but recorded_at),
+#: framed by the record's uid and feed, and the admission number some feeds carry.
+INPUT_COLUMNS: tuple[str, ...] = (
     "record_uid",
     "feed",
-    "source_system",
-    "source_record_id",
-    "family_name",
-    "given_names",
-    "date_of_birth",
-    "sex",
-    "citizenship",
-    "birth_country",
-    "document_type",
-    "document_number",
-    "document_country",
-    "a_number",
+    *(c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"),
     "admission_number",
 )
 
