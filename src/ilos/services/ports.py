@@ -25,11 +25,11 @@ class Loader(Protocol):
     def preflight(self, feed: Feed, path: Path) -> None:
         """Raise FileUnreadableError now if `path` could never load (format, required columns)."""
 
-    def open_file(self, feed: Feed, path: Path) -> Any:
-        """A FeedSource for a file."""
+    def open_file(self, feed: Feed, path: Path) -> FeedSource:
+        """A feed file, ready to stream."""
 
-    def open_json_rows(self, feed: Feed, rows: Any, name: str) -> Any:
-        """A FeedSource for rows given as JSON objects (columns `_row`, `line`)."""
+    def open_json_rows(self, feed: Feed, rows: Any, name: str) -> FeedSource:
+        """Rows given as JSON objects (columns `_row`, `line`), ready to stream."""
 
     def load(
         self, source: Any, origin: str, resolves: Any = None, progress: Progress | None = None
