@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import func, select
 
-from ilos.adapters.db.schema import quarantine, record_tables
+from ilos.adapters.db.schema import identity_link, quarantine, record_tables, review_pair
 from ilos.domain.feeds import FEEDS, feed
 from ilos.domain.moments import normalise_known_at
 from ilos.entrypoints.cli.common import (
@@ -54,7 +54,7 @@ def ingest(
 
 
 def summary(db: Db = None) -> None:
-    """What the store holds: records in force and versions per feed, open quarantine rows."""
+    """What the store holds: records and versions per feed, open quarantine rows, persons, open reviews."""
     with failures_exit(), app_for(db) as app, app.store.engine.connect() as conn:
         typer.echo(f"store: {app.store.engine.url.render_as_string(hide_password=True)}")
         for name, table in record_tables.items():
@@ -67,6 +67,11 @@ def summary(db: Db = None) -> None:
             select(func.count()).select_from(quarantine).where(quarantine.c.resolved_batch_id.is_(None))
         )
         typer.echo(f"{'quarantine (open)':22} rows    {open_rows:>9}")
+        persons = conn.scalar(select(func.count(func.distinct(identity_link.c.person_id))))
+        reviews = conn.scalar(
+            select(func.count()).select_from(review_pair).where(review_pair.c.decision.is_(None))
+        )
+        typer.echo(f"{'persons':22} persons {persons:>9}  open reviews {reviews:>9}")
 
 
 export_app = typer.Typer(
