@@ -1,0 +1,36 @@
+"""The real engine behind the CLI: two records of one traveller become one person, and the link is explained."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli import ilos
+from tests.feedfiles import arrival, write_csv
+
+
+def test_one_traveller_two_records_one_person_with_an_explanation(store_url: str, tmp_path: Path) -> None:
+    first = arrival("1", document_number="A1234567", document_country="NGA", citizenship="NGA")
+    second = arrival(
+        "2", given_names="CHIDI", family_name="OKAFOR", date_of_birth="1990-05-17",
+        document_number="A1234567", document_country="NGA", citizenship="NGA", admission_number="99999999999",
+    )  # fmt: skip
+    stranger = arrival("3", family_name="LINDQVIST", given_names="ASTRID", date_of_birth="1961-11-30",
+                       citizenship="SWE", document_number="S9988776", document_country="SWE")  # fmt: skip
+    result = ilos(
+        "ingest", "arrivals", str(write_csv(tmp_path / "a.csv", [first, second, stranger])), db=store_url
+    )
+    assert result.code == 0, result.err
+    assert "3 records, 2 persons" in result.out
+
+    explained = ilos("explain", "link", "arrivals/I94/1", "arrivals/I94/2", "--json", db=store_url)
+    assert explained.code == 0, explained.err
+    steps = json.loads(explained.out)
+    total = steps[-1]["match_weight"]
+    assert abs(sum(s["match_weight"] for s in steps[:-1]) - total) < 1e-6
+    assert total > 6  # above the auto-link threshold
+    text = ilos("explain", "link", "arrivals/I94/1", "arrivals/I94/3", db=store_url).out
+    assert len(text.splitlines()) >= 3
+    missing = ilos("explain", "link", "arrivals/I94/1", "arrivals/I94/404", db=store_url)
+    assert missing.code == 1
+    assert "no record in force: arrivals/I94/404" in missing.err
