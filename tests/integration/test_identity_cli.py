@@ -34,3 +34,29 @@ def test_one_traveller_two_records_one_person_with_an_explanation(store_url: str
     missing = ilos("explain", "link", "arrivals/I94/1", "arrivals/I94/404", db=store_url)
     assert missing.code == 1
     assert "no record in force: arrivals/I94/404" in missing.err
+
+
+def test_a_record_without_usable_identity_links_to_nothing_and_is_listed(
+    store_url: str, tmp_path: Path
+) -> None:
+    assert (
+        ilos(
+            "ingest",
+            "arrivals",
+            str(write_csv(tmp_path / "a.csv", [arrival("1"), arrival("2")])),
+            db=store_url,
+        ).code
+        == 0
+    )
+    bare = {  # a departure naming only a family name: nothing to link it by
+        "source_system": "APIS", "source_record_id": "D1", "recorded_at": "2024-03-10T00:00:00Z",
+        "family_name": "OKAFOR", "departure_date": "2024-03-09", "mode": "AIR", "evidence": "MANIFEST",
+    }  # fmt: skip
+    assert ilos("ingest", "departures", str(write_csv(tmp_path / "d.csv", [bare])), db=store_url).code == 0
+    listed = ilos("export", "unlinked", db=store_url).out.splitlines()
+    assert listed == ["feed,source_system,source_record_id,reason", "departures,APIS,D1,family_name_only"]
+    persons = {
+        line.split(",")[2]: line.split(",")[3]
+        for line in ilos("export", "links", db=store_url).out.splitlines()[1:]
+    }
+    assert persons["1"] == persons["2"] != persons["D1"]

@@ -54,6 +54,18 @@ class DuckIdentityWork:
         cur.close()
         return review
 
+    def unusable(self) -> pa.Table:
+        """Records in force with too little identity to link: feed, source_system, source_record_id, reason."""
+        from ilos.adapters.identity import unusable
+
+        records = self.records()
+        reasons = unusable(records)
+        listed = records.select(["record_uid", "feed", "source_system", "source_record_id"]).join(
+            reasons, "record_uid", join_type="inner"
+        )
+        columns = ["feed", "source_system", "source_record_id", "reason"]
+        return listed.select(columns).sort_by([(c, "ascending") for c in columns[:3]])
+
     def resolver(self, model: dict[str, Any] | None) -> Any:
         """The Splink engine with this model (None: the default model shipped in the package)."""
         from ilos.adapters.identity.resolver import IdentityResolver

@@ -35,6 +35,12 @@ def export_links(db: Db = None) -> None:
         write_csv(app.reader.links().select(["feed", "source_system", "source_record_id", "person_id"]))
 
 
+def export_unlinked(db: Db = None) -> None:
+    """CSV feed,source_system,source_record_id,reason: records too poor in identity to link to anyone."""
+    with failures_exit(), app_for(db) as app:
+        write_csv(app.identity_work.unusable())
+
+
 def pair_id(left: str, right: str) -> str:
     """A short, stable name for a pair of records."""
     return hashlib.sha1(f"{left}\n{right}".encode()).hexdigest()[:12]  # noqa: S324 (a label, not security)

@@ -23,6 +23,7 @@ app.command("resolve")(identity.resolve)
 app.add_typer(identity.review_app, name="review")
 app.add_typer(identity.explain_app, name="explain")
 data.export_app.command("links")(identity.export_links)
+data.export_app.command("unlinked")(identity.export_unlinked)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
