@@ -53,7 +53,7 @@ class BulkConnection:
 
     def param(self, i: int) -> str:
         """Placeholder for the i-th (1-based) parameter."""
-        return "?" if self.sqlite else f"${i}"
+        return placeholder(self.sqlite, i)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         """Run a statement that returns nothing useful."""
@@ -100,6 +100,11 @@ class BulkConnection:
             self.execute("ROLLBACK")
             raise
         self.execute("COMMIT")
+
+
+def placeholder(sqlite: bool, i: int) -> str:
+    """How the i-th (1-based) parameter is written: `?` for SQLite, `$i` for PostgreSQL."""
+    return "?" if sqlite else f"${i}"
 
 
 def _libpq_uri(url: str) -> str:

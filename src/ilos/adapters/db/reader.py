@@ -39,24 +39,13 @@ class PersonDataReader:
             bulk.close()
 
     def records_in_force(self, feed: Feed, known_at_utc: str | None = None) -> pa.Table:
-        """The version of each record in force with what was recorded by `known_at_utc` (default: all).
-
-        Versions are ordered by recorded_at (ties broken by content hash, so the answer does not depend
-        on the order of delivery); a record whose latest version is a retraction is left out.
-        """
+        """The version of each record in force with what was recorded by `known_at_utc` (default: all)."""
         table = record_table_name(feed)
         cutoff = f"WHERE recorded_at_utc <= {self.store.param(1)}" if known_at_utc else ""
         key = ["source_system", "source_record_id"]
         rest = [c for c in feed.column_names if c not in key]
         columns = ", ".join([*key, "version", "recorded_at_utc", *rest, "extra"])
-        sql = f"""
-            SELECT {columns} FROM (
-              SELECT r.*, row_number() OVER (
-                PARTITION BY source_system, source_record_id
-                ORDER BY recorded_at_utc DESC, content_hash DESC) AS latest
-              FROM {table} r {cutoff}) v
-            WHERE latest = 1 AND coalesce(lower(retracted), '') <> 'true'
-        """
+        sql = f"SELECT {columns} FROM {_in_force(table, cutoff)}"
         text = [*feed.column_names, "recorded_at_utc", "extra"]
         table = self._read(f"export {feed.name}", sql, [known_at_utc] if known_at_utc else None, text)
         return _sorted(table, ["source_system", "source_record_id"])
@@ -78,13 +67,7 @@ class PersonDataReader:
             SELECT CAST({self.store.param(1)} AS TEXT) || '/' || source_system || '/' || source_record_id AS record_uid,
                    CAST({self.store.param(2)} AS TEXT) AS feed, {columns}, {admission} AS admission_number,
                    first_recorded_utc
-            FROM (
-              SELECT r.*, row_number() OVER (
-                       PARTITION BY source_system, source_record_id
-                       ORDER BY recorded_at_utc DESC, content_hash DESC) AS latest,
-                     min(recorded_at_utc) OVER (PARTITION BY source_system, source_record_id) AS first_recorded_utc
-              FROM {record_table_name(feed)} r) v
-            WHERE latest = 1 AND coalesce(lower(retracted), '') <> 'true'
+            FROM {_in_force(record_table_name(feed), first_recorded=True)}
         """
         text = ["record_uid", "feed", *identity, "admission_number", "first_recorded_utc"]
         return self._read(f"identity {feed.name}", sql, [feed.name, feed.name], text).select(text)
@@ -138,6 +121,24 @@ class PersonDataReader:
             f"WHERE feed = {p(1)} AND resolved_batch_id IS NULL AND reason <> {p(2)} ORDER BY quarantine_id"
         )
         return self._read("quarantine replay", sql, [feed.name, Reason.MALFORMED_ROW.value])
+
+
+def _in_force(table: str, cutoff: str = "", first_recorded: bool = False) -> str:
+    """A subquery of the version of each record in force: the latest by recorded_at (ties by content
+    hash, so the answer does not depend on the order of delivery), unless that version is a retraction.
+    `cutoff` is a WHERE clause on the versions considered; `first_recorded` adds when each record was
+    first recorded (its oldest version)."""
+    first = (
+        ", min(recorded_at_utc) OVER (PARTITION BY source_system, source_record_id) AS first_recorded_utc"
+        if first_recorded
+        else ""
+    )
+    return f"""(
+        SELECT r.*, row_number() OVER (
+                 PARTITION BY source_system, source_record_id
+                 ORDER BY recorded_at_utc DESC, content_hash DESC) AS latest{first}
+        FROM {table} r {cutoff}) v
+        WHERE latest = 1 AND coalesce(lower(retracted), '') <> 'true'"""
 
 
 def _sorted(table: pa.Table, columns: list[str]) -> pa.Table:

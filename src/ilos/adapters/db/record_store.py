@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 
-from ilos.adapters.db.bulk import BulkConnection
+from ilos.adapters.db.bulk import BulkConnection, placeholder
 from ilos.adapters.db.engine import make_engine, upgrade
 from ilos.adapters.db.schema import record_table_name
 from ilos.adapters.duck import classify as cls
@@ -66,7 +66,7 @@ class SqlRecordStore:
 
     def param(self, i: int) -> str:
         """Placeholder for the i-th (1-based) parameter of a BulkConnection statement."""
-        return "?" if self.engine.dialect.name == "sqlite" else f"${i}"
+        return placeholder(self.engine.dialect.name == "sqlite", i)
 
     def bulk(self) -> BulkConnection:
         """A new ADBC connection; the caller closes it."""
