@@ -20,12 +20,9 @@ class IdentityStore:
     def __init__(self, store: SqlRecordStore) -> None:
         self.store = store
 
-    def _bulk(self) -> BulkConnection:
-        return self.store.bulk()
-
     def next_sequence(self) -> int:
         """The sequence number of the next person id to issue."""
-        bulk = self._bulk()
+        bulk = self.store.bulk()
         try:
             last = bulk.scalar("SELECT max(CAST(substr(person_id, 2) AS BIGINT)) FROM person")
         finally:
@@ -34,7 +31,7 @@ class IdentityStore:
 
     def latest_model(self) -> tuple[int, dict[str, Any]] | None:
         """The newest saved model and its id, or None."""
-        bulk = self._bulk()
+        bulk = self.store.bulk()
         try:
             model_id = bulk.scalar("SELECT max(model_id) FROM identity_model")
             if model_id is None:
@@ -46,7 +43,7 @@ class IdentityStore:
 
     def save_model(self, model: dict[str, Any], trained_on: int) -> int:
         """Keep a trained model (models are versioned, never replaced); returns its id."""
-        bulk = self._bulk()
+        bulk = self.store.bulk()
         p = bulk.param
         try:
             with bulk.write_transaction():
@@ -62,7 +59,7 @@ class IdentityStore:
     def decide(self, left: str, right: str, decision: str, reason: str, actor: str) -> bool:
         """Record a reviewer's decision on a pair; False when the pair is not in the review queue."""
         left, right = sorted((left, right))
-        bulk = self._bulk()
+        bulk = self.store.bulk()
         p = bulk.param
         try:
             with bulk.write_transaction():
@@ -85,7 +82,7 @@ class IdentityStore:
         review: pa.Table,
     ) -> int:  # fmt: skip
         """Replace the links with this run's, record new and retired persons, events and new review pairs."""
-        bulk = self._bulk()
+        bulk = self.store.bulk()
         p = bulk.param
         counts = {
             "records": records.num_rows,
