@@ -42,22 +42,37 @@ class Stopwatch:
         return result
 
 
-def accuracy(con: duckdb.DuckDBPyConnection, clusters: pa.Table, pairs: pa.Table) -> dict[str, Any]:
-    """Cluster-level pairwise precision/recall/F1, blocking recall, largest cluster, twins joined."""
+def accuracy(
+    con: duckdb.DuckDBPyConnection, clusters: pa.Table, pairs: pa.Table, members: pa.Table | None = None
+) -> dict[str, Any]:
+    """Cluster-level pairwise precision/recall/F1, blocking recall, largest cluster, twins joined.
+
+    `pairs` name signatures by representative records (`members`: record_uid -> rep); a true pair
+    counts as blocked when its records share a signature or their signatures were scored together.
+    """
     con.register("clusters", clusters)
     con.register("pairs", pairs)
+    empty = pa.table({"record_uid": pa.array([], pa.string()), "rep": pa.array([], pa.string())})
+    con.register("members", members if members is not None else empty)
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE labelled AS SELECT c.record_uid, c.cluster, t.true_person_id
+        """CREATE OR REPLACE TEMP TABLE labelled AS SELECT c.record_uid, c.cluster, t.true_person_id,
+                  coalesce(m.rep, c.record_uid) AS rep
            FROM clusters c JOIN records r USING (record_uid)
-           JOIN truth t USING (source_system, source_record_id)"""
+           JOIN truth t USING (source_system, source_record_id) LEFT JOIN members m USING (record_uid)"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE rep_person AS
+           SELECT rep, true_person_id, count(*) AS n FROM labelled GROUP BY ALL"""
     )
     q = """WITH
       pred AS (SELECT sum(n * (n - 1) / 2) AS v FROM (SELECT count(*) n FROM labelled GROUP BY cluster)),
       true_ AS (SELECT sum(n * (n - 1) / 2) AS v FROM (SELECT count(*) n FROM labelled GROUP BY true_person_id)),
       both_ AS (SELECT sum(n * (n - 1) / 2) AS v
                 FROM (SELECT count(*) n FROM labelled GROUP BY cluster, true_person_id)),
-      blocked AS (SELECT count(*) AS v FROM pairs p JOIN labelled l ON l.record_uid = p.record_uid_l
-                  JOIN labelled r ON r.record_uid = p.record_uid_r WHERE l.true_person_id = r.true_person_id)
+      blocked AS (SELECT (SELECT coalesce(sum(l.n * r.n), 0) FROM pairs p
+                          JOIN rep_person l ON l.rep = p.record_uid_l
+                          JOIN rep_person r ON r.rep = p.record_uid_r AND r.true_person_id = l.true_person_id)
+                       + (SELECT sum(n * (n - 1) / 2) FROM rep_person) AS v)
     SELECT pred.v, true_.v, both_.v, blocked.v, (SELECT max(n) FROM (SELECT count(*) n FROM labelled GROUP BY cluster))
     FROM pred, true_, both_, blocked"""
     pred, true, both, blocked, largest = con.sql(q).fetchall()[0]
@@ -85,9 +100,11 @@ def usable_blocking_recall(con: duckdb.DuckDBPyConnection, unusable_records: pa.
     """
     con.register("unusable_records", unusable_records)
     q = """WITH u AS (SELECT * FROM labelled ANTI JOIN unusable_records USING (record_uid)),
+      rp AS (SELECT rep, true_person_id, count(*) AS n FROM u GROUP BY ALL),
       true_ AS (SELECT sum(n * (n - 1) / 2) AS v FROM (SELECT count(*) n FROM u GROUP BY true_person_id)),
-      blocked AS (SELECT count(*) AS v FROM pairs p JOIN u l ON l.record_uid = p.record_uid_l
-                  JOIN u r ON r.record_uid = p.record_uid_r WHERE l.true_person_id = r.true_person_id)
+      blocked AS (SELECT (SELECT coalesce(sum(l.n * r.n), 0) FROM pairs p JOIN rp l ON l.rep = p.record_uid_l
+                          JOIN rp r ON r.rep = p.record_uid_r AND r.true_person_id = l.true_person_id)
+                       + (SELECT sum(n * (n - 1) / 2) FROM rp) AS v)
     SELECT blocked.v / true_.v FROM blocked, true_"""
     value: float = con.sql(q).fetchall()[0][0]
     return round(value, 5)
@@ -133,7 +150,10 @@ def main() -> None:
         "unusable": unusable_count,
         "pairs_scored": pairs.num_rows,
         "decisions": decisions,
-        **accuracy(con, clusters, pairs),
+        "signatures": resolver.members.select(["rep"]).group_by("rep").aggregate([]).num_rows
+        if resolver.members is not None
+        else None,
+        **accuracy(con, clusters, pairs, resolver.members),
         "blocking_recall_usable": usable_blocking_recall(con, unusable_records),
         "seconds": watch.seconds,
     }

@@ -22,6 +22,7 @@ class SameNameResolver:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, model: dict[str, Any] | None) -> None:
         self.con = con
+        self.members = None  # every record is its own signature
 
     def train(self, records: pa.Table) -> dict[str, Any]:
         return {"trained_on": records.num_rows}

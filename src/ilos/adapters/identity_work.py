@@ -27,11 +27,14 @@ class DuckIdentityWork:
         """record_uid → person_id from the last run."""
         return self.reader.links().select(["record_uid", "person_id"])
 
-    def apply_decisions(self, pairs: pa.Table) -> pa.Table:
-        """Reviewers' decisions override the model's. Pairs the model separates are dropped first
-        (most blocked pairs): they add no edge, and a reviewer's `link` is added back by the join."""
-        kept = pairs.filter(pc.not_equal(pairs.column("decision"), "separate"))
-        return decisions.apply_decisions(self.con, kept, self.reader.review_decisions())
+    def apply_decisions(self, pairs: pa.Table, members: pa.Table | None = None) -> pa.Table:
+        """Reviewers' decisions override the model's. Pairs the model separates on weight alone are
+        dropped first (most blocked pairs): they add no edge, and a reviewer's `link` is added back
+        by the join; pairs a hard rule keeps apart stay, for clustering to respect."""
+        rule = pairs.column("rule")
+        apart = pc.is_in(rule, pa.array(["twins", "different_a_number"]))
+        kept = pairs.filter(pc.or_(pc.not_equal(pairs.column("decision"), "separate"), apart))
+        return decisions.apply_decisions(self.con, kept, self.reader.review_decisions(), members)
 
     def assign(self, clusters: pa.Table, previous: pa.Table, records: pa.Table, next_sequence: int) -> Any:
         """Stable person ids for this run's clusters."""

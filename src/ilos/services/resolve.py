@@ -15,6 +15,8 @@ class Resolver(Protocol):
 
     def train(self, records: Any) -> dict[str, Any]: ...
 
+    members: Any  # record -> representative of its identity signature, from the last `score`
+
     def score(self, records: Any) -> Any: ...
 
     def cluster(self, records: Any, pairs: Any) -> Any: ...
@@ -41,7 +43,7 @@ class IdentityWork(Protocol):
 
     def previous_links(self) -> Any: ...
 
-    def apply_decisions(self, pairs: Any) -> Any:
+    def apply_decisions(self, pairs: Any, members: Any) -> Any:
         """Reviewers' decisions, kept from earlier runs, replace the model's."""
 
     def assign(self, clusters: Any, previous: Any, records: Any, next_sequence: int) -> Any: ...
@@ -77,7 +79,7 @@ def resolve_all(work: IdentityWork, state: IdentityState, retrain: bool = False)
         model = work.resolver(model).train(records)
         model_id = state.save_model(model, records.num_rows)
     resolver = work.resolver(model)
-    pairs = work.apply_decisions(resolver.score(records))
+    pairs = work.apply_decisions(resolver.score(records), resolver.members)
     clusters = resolver.cluster(records, pairs)
     assignment = work.assign(clusters, work.previous_links(), records, state.next_sequence())
     review = work.review_pairs(pairs, clusters)

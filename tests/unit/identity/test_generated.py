@@ -24,7 +24,7 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
     con.register("twins", load_twins(folder, con))
     resolver = IdentityResolver(con)
     pairs = resolver.score(records)
-    return accuracy(con, resolver.cluster(records, pairs), pairs)
+    return accuracy(con, resolver.cluster(records, pairs), pairs, resolver.members)
 
 
 def test_precision_and_recall_on_generated_data(measured: dict[str, float]) -> None:

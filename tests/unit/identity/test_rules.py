@@ -39,9 +39,17 @@ def test_different_a_numbers_are_never_linked(resolver: IdentityResolver) -> Non
 def test_a_number_without_zero_padding_is_the_same(resolver: IdentityResolver) -> None:
     a = record("court_events/EOIR/1", feed="court_events", a_number="A012345678", document_number=None)
     b = record("encounters/ICE-EID/2", feed="encounters", a_number="A12345678", document_number=None)
-    found = pair(resolver.score(table(a, b)), "court_events/EOIR/1", "encounters/ICE-EID/2")
-    assert found["rule"] == ""
-    assert found["decision"] == "link"
+    records = table(a, b)
+    pairs = resolver.score(records)
+    assert pairs.num_rows == 0  # one identity signature: nothing to score
+    reps = dict(
+        zip(resolver.members["record_uid"].to_pylist(), resolver.members["rep"].to_pylist(), strict=True)
+    )
+    assert reps == {
+        "court_events/EOIR/1": "court_events/EOIR/1",
+        "encounters/ICE-EID/2": "court_events/EOIR/1",
+    }
+    assert len(set(clusters_of(resolver.cluster(records, pairs)).values())) == 1
 
 
 def test_same_admission_number_links_a_bare_departure(resolver: IdentityResolver) -> None:

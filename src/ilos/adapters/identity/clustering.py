@@ -48,16 +48,26 @@ def _components(cur: duckdb.DuckDBPyConnection) -> None:
     raise RuntimeError("connected components did not converge")
 
 
-def _load(cur: duckdb.DuckDBPyConnection, records: pa.Table, pairs: pa.Table) -> None:
+def _load(
+    cur: duckdb.DuckDBPyConnection, records: pa.Table, pairs: pa.Table, members: pa.Table | None
+) -> None:
+    """Nodes are signatures (their representative records); every record not in `members` is its own."""
     cur.register("in_records", records.select(["record_uid", "a_number"]))
+    if members is None:
+        members = pa.table({"record_uid": pa.array([], pa.string()), "rep": pa.array([], pa.string())})
+    cur.register("in_members", members.select(["record_uid", "rep"]))
     cur.register(
         "in_pairs", pairs.select(["record_uid_l", "record_uid_r", "match_weight", "rule", "decision"])
+    )
+    cur.execute(
+        """CREATE TABLE membership AS SELECT r.record_uid, coalesce(m.rep, r.record_uid) AS rep
+           FROM in_records r LEFT JOIN in_members m USING (record_uid)"""
     )
     digits = "regexp_extract(upper(a_number), '^A?0*([0-9]{1,9})$', 1)"
     cur.execute(
         f"""CREATE TABLE nodes AS SELECT row_number() OVER (ORDER BY record_uid) - 1 AS id, record_uid,
                    CASE WHEN {digits} <> '' THEN lpad({digits}, 9, '0') END AS a9
-            FROM in_records"""
+            FROM in_records SEMI JOIN membership ON membership.rep = in_records.record_uid"""
     )
     cur.execute(
         f"""CREATE TABLE scored AS SELECT nl.id AS a, nr.id AS b, p.decision = 'link' AS link,
@@ -72,6 +82,7 @@ def _load(cur: duckdb.DuckDBPyConnection, records: pa.Table, pairs: pa.Table) ->
         "CREATE TABLE edges AS SELECT a, b FROM scored WHERE link UNION ALL SELECT b, a FROM scored WHERE link"
     )
     cur.unregister("in_records")
+    cur.unregister("in_members")
     cur.unregister("in_pairs")
 
 
@@ -154,9 +165,12 @@ def _rebuild(cur: duckdb.DuckDBPyConnection) -> dict[int, int]:
     return {n: min(groups.members[groups.find(n)]) for n, _ in nodes}
 
 
-def cluster(cur: duckdb.DuckDBPyConnection, records: pa.Table, pairs: pa.Table) -> pa.Table:
-    """record_uid -> cluster (the smallest node id of its cluster) for every record."""
-    _load(cur, records, pairs)
+def cluster(
+    cur: duckdb.DuckDBPyConnection, records: pa.Table, pairs: pa.Table, members: pa.Table | None = None
+) -> pa.Table:
+    """record_uid -> cluster (the smallest node id of its cluster) for every record; records of one
+    signature (`members`: record_uid -> rep) share their representative's cluster."""
+    _load(cur, records, pairs, members)
     _components(cur)
     _to_rebuild(cur)
     fixed = _rebuild(cur)
@@ -164,5 +178,6 @@ def cluster(cur: duckdb.DuckDBPyConnection, records: pa.Table, pairs: pa.Table) 
         cur.register("fixed", pa.table({"id": list(fixed), "label": list(fixed.values())}))
         cur.execute("UPDATE comp SET label = fixed.label FROM fixed WHERE comp.id = fixed.id")
         cur.unregister("fixed")
-    sql = "SELECT record_uid, label AS cluster FROM nodes JOIN comp USING (id) ORDER BY record_uid"
+    sql = """SELECT m.record_uid, c.label AS cluster FROM membership m
+             JOIN nodes n ON n.record_uid = m.rep JOIN comp c USING (id) ORDER BY m.record_uid"""
     return fetch(cur, sql).cast(CLUSTER_SCHEMA)

@@ -176,17 +176,17 @@ _ORDER_FREE = (
 )
 
 
-def _rule(sql: str, explode: bool = False) -> dict[str, Any]:
+def _rule(sql: str, explode: bool | str = False) -> dict[str, Any]:
     rule: dict[str, Any] = {"blocking_rule": sql, "sql_dialect": "duckdb"}
     if explode:
-        rule["arrays_to_explode"] = ["name_parts"]
+        rule["arrays_to_explode"] = [explode if isinstance(explode, str) else "name_parts"]
     return rule
 
 
 def blocking_rules(only_new: bool = False) -> list[dict[str, Any]]:
     """Blocking rules (Splink dicts); `only_new` keeps pairs touching a record flagged `is_new`."""
-    rules = [
-        ("l.adm = r.adm", False),
+    rules: list[tuple[str, bool | str]] = [
+        ("l.adms = r.adms", "adms"),
         ("l.a9 = r.a9", False),
         ("l.doc_num = r.doc_num", False),
         ("l.dob = r.dob", False),

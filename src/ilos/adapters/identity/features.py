@@ -16,7 +16,10 @@ import duckdb
 import pyarrow as pa
 from unidecode import unidecode
 
-from ilos.domain.feeds import IDENTITY_COLUMNS
+from ilos.domain.feeds import ADMISSION_NUMBER_PATTERN, IDENTITY_COLUMNS
+
+#: The contract's admission number format: other values never identify an admission.
+ADMISSION_NUMBER_SQL = ADMISSION_NUMBER_PATTERN.removeprefix("^").removesuffix("$")
 
 #: Input columns the resolver reads (all strings): the contract's identity columns (but recorded_at),
 #: framed by the record's uid and feed, and the admission number some feeds carry.
@@ -78,13 +81,18 @@ def _clean(expr: str) -> str:
     return f"nullif(trim(regexp_replace({no_apos}, '[^A-Z]+', ' ', 'g')), '')"
 
 
-def _names_sql(source: str, amap: str) -> str:
+def _name_map_sql(source: str, column: str, amap: str) -> str:
+    """Per distinct spelling of a name column: its key, first word and their skeletons.
+
+    Spellings repeat across a person's records, so the costly skeleton runs once per spelling.
+    """
     return f"""
-        SELECT s.*, {_clean("coalesce(mf.ascii, s.family_name)")} AS fam,
-               {_clean("coalesce(mg.ascii, s.given_names)")} AS giv
-        FROM {source} s
-        LEFT JOIN {amap} mf ON mf.raw = s.family_name
-        LEFT JOIN {amap} mg ON mg.raw = s.given_names
+        WITH raw AS (SELECT DISTINCT {column} AS raw FROM {source} WHERE {column} IS NOT NULL),
+        clean AS (SELECT raw.raw, {_clean("coalesce(m.ascii, raw.raw)")} AS words
+                  FROM raw LEFT JOIN {amap} m ON m.raw = raw.raw),
+        keyed AS (SELECT raw, replace(words, ' ', '') AS name_key, split_part(words, ' ', 1) AS first
+                  FROM clean)
+        SELECT raw, name_key, {_skel("name_key")} AS skel, {_skel("first")} AS first_skel FROM keyed
     """
 
 
@@ -113,26 +121,27 @@ def _skel(column: str) -> str:
     return f"coalesce({skeleton_sql(column)}, {column})"
 
 
-def features_sql(source: str, amap: str) -> str:
-    """SELECT of the feature table over the records view `source` and the ASCII map `amap`."""
+def features_sql(source: str, fam_map: str, giv_map: str) -> str:
+    """SELECT of the feature table over the records view `source` and the name maps."""
     a_digits = "regexp_extract(upper(a_number), '^A?0*([0-9]{1,9})$', 1)"
     return f"""
-        WITH n AS ({_names_sql(source, amap)}),
-        k AS (
-            SELECT *, replace(fam, ' ', '') AS fam_key, replace(giv, ' ', '') AS giv_key,
-                   split_part(fam, ' ', 1) AS fam_first, split_part(giv, ' ', 1) AS giv_first,
+        WITH k AS (
+            SELECT s.*, fm.name_key AS fam_key, gm.name_key AS giv_key, fm.skel AS fam_skel,
+                   gm.skel AS giv_skel, fm.first_skel AS fam_first_skel, gm.first_skel AS giv_first_skel,
                    {_dob_sql()}, {_doc_sql()},
                    CASE WHEN {a_digits} <> '' THEN lpad({a_digits}, 9, '0') END AS a9,
-                   nullif(upper(trim(admission_number)), '') AS adm,
+                   CASE WHEN regexp_full_match(upper(trim(admission_number)), '{ADMISSION_NUMBER_SQL}')
+                        THEN upper(trim(admission_number)) END AS adm,
                    nullif(upper(trim(citizenship)), '') AS cit,
                    nullif(upper(trim(birth_country)), '') AS bcountry,
                    CASE WHEN upper(sex) IN ('M', 'F') THEN upper(sex) END AS sex_code
-            FROM n
+            FROM {source} s
+            LEFT JOIN {fam_map} fm ON fm.raw = s.family_name
+            LEFT JOIN {giv_map} gm ON gm.raw = s.given_names
         )
         SELECT record_uid, is_new, feed, source_system, source_record_id,
                family_name, given_names, date_of_birth, document_number, a_number, admission_number,
-               fam_key, giv_key, {_skel("fam_key")} AS fam_skel, {_skel("giv_key")} AS giv_skel,
-               {_skel("fam_first")} AS fam_first_skel, {_skel("giv_first")} AS giv_first_skel,
+               fam_key, giv_key, fam_skel, giv_skel, fam_first_skel, giv_first_skel,
                fam_key || '|' || coalesce(giv_key, '') AS name_key,
                dob_text, dob, dob_date, year(dob_date) AS dob_y, month(dob_date) AS dob_m,
                day(dob_date) AS dob_d,
@@ -147,12 +156,17 @@ def build_features(cur: duckdb.DuckDBPyConnection, source: str, target: str) -> 
     """Create table `target` holding the features of the records view `source`."""
     amap = f"{target}_ascii"
     cur.register(amap, _ascii_map(cur, source))
+    maps = {column: f"{target}_{column}_map" for column in ("family_name", "given_names")}
     parts = "[fam_skel, giv_skel, fam_first_skel, giv_first_skel]"
     try:
+        for column, table in maps.items():
+            cur.execute(f"CREATE OR REPLACE TABLE {table} AS {_name_map_sql(source, column, amap)}")
         cur.execute(
             f"CREATE OR REPLACE TABLE {target} AS SELECT *, "
             f"list_distinct(list_filter({parts}, lambda x: x IS NOT NULL)) AS name_parts "
-            f"FROM ({features_sql(source, amap)})"
+            f"FROM ({features_sql(source, maps['family_name'], maps['given_names'])})"
         )
     finally:
         cur.unregister(amap)
+        for table in maps.values():
+            cur.execute(f"DROP TABLE IF EXISTS {table}")

@@ -26,6 +26,8 @@ class IdentityResolver:
         self._con = con
         self.model: dict[str, Any] = copy.deepcopy(model) if model is not None else _default()
         self._tf: dict[str, pa.Table] = {}
+        #: record_uid -> representative of its identity signature, set by the last `score` call.
+        self.members: pa.Table | None = None
 
     def train(self, records: pa.Table) -> dict[str, Any]:
         """Train u (random sampling) and m (EM) on `records`; the resolver uses the new model."""
@@ -36,13 +38,17 @@ class IdentityResolver:
         return copy.deepcopy(self.model)
 
     def score(self, records: pa.Table) -> pa.Table:
-        """Every blocked pair of usable records, scored, with hard rules and decisions."""
+        """Every blocked pair of identity signatures, scored, with hard rules and decisions.
+
+        Pairs name each signature by its representative record; `members` maps every usable
+        record to its representative.
+        """
         with workspace(self._con) as cur:
             register_records(cur, "records", records, new=False)
             return self._predict(cur, only_new=False)
 
     def score_between(self, existing: pa.Table, new: pa.Table) -> pa.Table:
-        """Pairs new x existing and new x new, exactly as `score(existing + new)` scores them."""
+        """Pairs touching a new record's signature, exactly as `score(existing + new)` scores them."""
         with workspace(self._con) as cur:
             register_records(cur, "records", existing, new=False)
             register_records(cur, "records_new", new, new=True)
@@ -60,17 +66,24 @@ class IdentityResolver:
         )
         with workspace(self._con) as cur:
             register_records(cur, "records", table, new=False)
-            build_features(cur, "records", "feat")
+            build_features(cur, "records", "feat_one")
+            cur.execute(
+                "CREATE TABLE feat AS SELECT * EXCLUDE (adm), "
+                "CASE WHEN adm IS NULL THEN [] ELSE [adm] END AS adms FROM feat_one"
+            )
             tf = self._tf or frequencies.lookups(cur, "feat", self.model)
             return explaining.explain_pair(cur, "feat", self.model, tf, (left, right))
 
-    def cluster(self, records: pa.Table, pairs: pa.Table) -> pa.Table:
-        """record_uid, cluster: linked components, never two A-numbers nor two twins in one cluster."""
+    def cluster(self, records: pa.Table, pairs: pa.Table, members: pa.Table | None = None) -> pa.Table:
+        """record_uid, cluster for every record: linked components of signatures (`members`, by
+        default those of the last `score`), never two A-numbers nor two twins in one cluster."""
+        members = members if members is not None else self.members
         with workspace(self._con) as cur:
-            return clustering.cluster(cur, records, pairs)
+            return clustering.cluster(cur, records, pairs, members)
 
     def _predict(self, cur: duckdb.DuckDBPyConnection, only_new: bool) -> pa.Table:
         feat = scoring.prepare(cur, "records")
+        self.members = fetch(cur, "SELECT record_uid, rep FROM members ORDER BY record_uid")
         self._tf = frequencies.lookups(cur, feat, self.model)
         return scoring.predict(cur, feat, self.model, self._tf, only_new)
 

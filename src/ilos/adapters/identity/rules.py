@@ -50,7 +50,7 @@ def rule_sql() -> str:
     return f"""CASE
         WHEN a9_l <> a9_r THEN 'different_a_number'
         WHEN {twins_sql()} THEN 'twins'
-        WHEN adm_l = adm_r THEN 'same_admission_number'
+        WHEN list_has_any(adms_l, adms_r) THEN 'same_admission_number'
         WHEN doc_num_l = doc_num_r AND doc_country_l = doc_country_r AND dob_text_l IS NOT NULL
              AND dob_text_r IS NOT NULL AND NOT {_dob_reconcilable()}
              AND match_weight >= {UPPER} THEN 'passport_dob_conflict'

@@ -17,7 +17,7 @@ from ilos.adapters.identity.workspace import fetch
 #: Feature columns the hard rules read, per side.
 RULE_COLUMNS = (
     "a9",
-    "adm",
+    "adms",
     "doc_num",
     "doc_country",
     "dob_text",
@@ -59,10 +59,47 @@ def unusable_reason_sql() -> str:
         ELSE 'name_without_birth_date_or_number' END"""
 
 
+#: Feature columns that decide every comparison, rule and blocking key but the admission number:
+#: records equal on all of them are one *identity signature*, scored once.
+SIGNATURE = (
+    "fam_key",
+    "giv_key",
+    "fam_first_skel",
+    "giv_first_skel",
+    "dob_text",
+    "doc_num",
+    "doc_country",
+    "doc_type",
+    "a9",
+    "cit",
+    "bcountry",
+    "sex_code",
+)
+
+
 def prepare(cur: duckdb.DuckDBPyConnection, source: str) -> str:
-    """Build features of `source`; return the name of the table of usable records' features."""
+    """Build features of `source`; return the name of the table of identity signatures.
+
+    Usable records equal on every SIGNATURE column collapse into one row, represented by the
+    smallest record uid, carrying the list of their admission numbers (`adms`) and `is_new` when
+    any of them is new. Table `members` maps each usable record to its representative. A person's
+    records mostly repeat one identity, so this divides the pairs to score several times over.
+    """
     build_features(cur, source, "feat_all")
-    cur.execute(f"CREATE TABLE feat AS SELECT * FROM feat_all WHERE {usable_sql()}")
+    sig = ", ".join(SIGNATURE)
+    cur.execute(
+        f"""CREATE TABLE members AS SELECT record_uid, min(record_uid) OVER (PARTITION BY {sig}) AS rep,
+                   adm, is_new
+            FROM feat_all WHERE {usable_sql()}"""
+    )
+    cur.execute(
+        """CREATE TABLE feat AS
+            WITH reps AS (SELECT rep, coalesce(list(DISTINCT adm ORDER BY adm) FILTER (WHERE adm IS NOT NULL), [])
+                                      AS adms, bool_or(is_new) AS new
+                          FROM members GROUP BY rep)
+            SELECT f.* EXCLUDE (adm, is_new), reps.adms, reps.new AS is_new
+            FROM feat_all f JOIN reps ON reps.rep = f.record_uid"""
+    )
     return "feat"
 
 
