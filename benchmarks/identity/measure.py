@@ -110,6 +110,18 @@ def usable_blocking_recall(con: duckdb.DuckDBPyConnection, unusable_records: pa.
     return round(value, 5)
 
 
+def register_views(con: duckdb.DuckDBPyConnection, folder: Path) -> pa.Table:
+    """Load the resolver records of `folder` and register the views `accuracy` reads on `con`.
+
+    Views: `records` (returned too), `truth` and `twins`.
+    """
+    records = load_records(folder, con)
+    con.register("records", records)
+    con.register("truth", load_truth(folder, con))
+    con.register("twins", load_twins(folder, con))
+    return records
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=15_000)
@@ -125,10 +137,7 @@ def main() -> None:
     if not (folder / "truth" / "persons.csv").exists():
         watch.run("generate", generate, args.persons, args.seed, folder)
     con = duckdb.connect()
-    records = watch.run("load", load_records, folder, con)
-    con.register("records", records)
-    con.register("truth", load_truth(folder, con))
-    con.register("twins", load_twins(folder, con))
+    records = watch.run("load", register_views, con, folder)
     saved = json.loads(args.model.read_text()) if args.model else None
     resolver = IdentityResolver(con, saved)
     if not args.default_model and saved is None:
