@@ -183,21 +183,32 @@ def _rule(sql: str, explode: bool | str = False) -> dict[str, Any]:
     return rule
 
 
+_DOB_MISSING = "(l.dob_year IS NULL OR r.dob_year IS NULL)"
+_NAMES = "l.fam_skel = r.fam_skel AND l.giv_skel = r.giv_skel"
+
+
 def blocking_rules(only_new: bool = False) -> list[dict[str, Any]]:
-    """Blocking rules (Splink dicts); `only_new` keeps pairs touching a record flagged `is_new`."""
+    """Blocking rules (Splink dicts); `only_new` keeps pairs touching a record flagged `is_new`.
+
+    Every rule joins on keys whose blocks stay small as the population grows (a number, a full
+    birth date with a second key, or a name skeleton with part of the birth date), so the pairs
+    to score grow about linearly: one name part or one birth date alone would make them grow with
+    the square of the population. `benchmarks/identity/blocking.py` measures what each rule adds.
+    """
     rules: list[tuple[str, bool | str]] = [
         ("l.adms = r.adms", "adms"),
         ("l.a9 = r.a9", False),
         ("l.doc_num = r.doc_num", False),
-        ("l.dob = r.dob", False),
-        (f"l.name_parts = r.name_parts AND l.dob_year = r.dob_year AND {_DOB_NEAR}", True),
-        ("l.name_parts = r.name_parts AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d", True),
-        (
-            "l.name_parts = r.name_parts AND l.cit = r.cit AND (l.dob_year IS NULL OR r.dob_year IS NULL)",
-            True,
-        ),
-        ("l.fam_skel = r.fam_skel AND l.giv_skel = r.giv_skel AND l.cit = r.cit", False),
-        (_ORDER_FREE, False),
+        ("l.dob = r.dob AND l.cit = r.cit", False),
+        ("l.name_parts = r.name_parts AND l.dob = r.dob", True),
+        (f"{_NAMES} AND l.dob_year = r.dob_year", False),
+        (f"{_NAMES} AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d", False),
+        (f"{_ORDER_FREE} AND l.dob_year = r.dob_year", False),
+        (f"{_ORDER_FREE} AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d", False),
+        (f"l.name_parts = r.name_parts AND l.cit = r.cit AND l.dob_year = r.dob_year AND {_DOB_NEAR}", True),
+        ("l.name_parts = r.name_parts AND l.cit = r.cit AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d", True),
+        (f"{_NAMES} AND l.cit = r.cit AND {_DOB_MISSING}", False),
+        (f"{_ORDER_FREE} AND l.cit = r.cit AND {_DOB_MISSING}", False),
         ("l.doc_country = r.doc_country AND l.doc_head = r.doc_head", False),
     ]
     new = " AND (l.is_new OR r.is_new)" if only_new else ""

@@ -1,9 +1,14 @@
-"""Term frequencies for the TF-adjusted comparisons, shrunk towards the model's average.
+"""Term frequencies for the TF-adjusted comparisons: frozen into the model, shrunk towards its average.
 
-Raw frequencies from a small store are meaningless (two records of one name make it "common"), so
-each frequency is shrunk towards the u probability of the exact-match level with a pseudo-population
-of PSEUDO_RECORDS: tf = (count + PSEUDO_RECORDS * u) / (records + PSEUDO_RECORDS). A tiny store gets
-almost no adjustment; a large one gets nearly its own frequencies.
+The frequencies are counted once, on the records the model is trained on, and saved inside the
+model: the same model then scores a pair the same way whatever else the store holds, so linking a
+new batch incrementally and re-running everything give the same weights. A model that was never
+trained on the store (the default model) carries no counts, so nothing is adjusted.
+
+Raw frequencies from a small sample are meaningless (two records of one name make it "common"), so
+each is shrunk towards the u probability of the exact-match level with a pseudo-population of
+PSEUDO_RECORDS: tf = (count + PSEUDO_RECORDS * u) / (records + PSEUDO_RECORDS). Values seen once
+are not kept (they count as unseen).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from ilos.adapters.identity.workspace import fetch
 TF_COLUMNS = ("name_key", "dob")
 #: Weight of the model's average frequency, in records.
 PSEUDO_RECORDS = 50_000
+#: Key of the frozen counts in a model dict.
+MODEL_KEY = "ilos_term_frequencies"
 
 
 def exact_u(model: dict[str, Any], column: str) -> float:
@@ -32,16 +39,41 @@ def exact_u(model: dict[str, Any], column: str) -> float:
     raise ValueError(f"the model has no exact level adjusted on {column}")
 
 
-def lookup_sql(feat: str, column: str, u: float) -> str:
-    """SELECT of the shrunk term frequency of every value of `column` in `feat`."""
-    return f"""SELECT {column}, (count(*) + {PSEUDO_RECORDS} * {u})
-                      / (sum(count(*)) OVER () + {PSEUDO_RECORDS}) AS tf_{column}
-               FROM {feat} WHERE {column} IS NOT NULL GROUP BY {column}"""
+def snapshot(cur: duckdb.DuckDBPyConnection, feat: str) -> dict[str, Any]:
+    """Counts of every TF column's values seen at least twice in `feat`, to freeze into a model."""
+    counts: dict[str, dict[str, int]] = {}
+    for column in TF_COLUMNS:
+        rows = cur.sql(
+            f"SELECT {column}, count(*) FROM {feat} WHERE {column} IS NOT NULL GROUP BY 1 HAVING count(*) > 1 ORDER BY 1"
+        ).fetchall()
+        counts[column] = {str(value): int(n) for value, n in rows}
+    total = cur.sql(f"SELECT count(*) FROM {feat}").fetchall()[0][0]
+    return {"records": int(total), "counts": counts}
 
 
 def lookups(cur: duckdb.DuckDBPyConnection, feat: str, model: dict[str, Any]) -> dict[str, pa.Table]:
-    """The shrunk term-frequency tables of `feat`, one per TF column."""
-    return {c: fetch(cur, lookup_sql(feat, c, exact_u(model, c))) for c in TF_COLUMNS}
+    """The shrunk term frequency of every value of each TF column in `feat`, from the model's counts."""
+    frozen = model.get(MODEL_KEY) or {"records": 0, "counts": {}}
+    tables = {}
+    for column in TF_COLUMNS:
+        u = exact_u(model, column)
+        counts = frozen["counts"].get(column, {})
+        cur.register(
+            "ilos_tf_counts",
+            pa.table(
+                {"v": list(counts), "n": list(counts.values())},
+                schema=pa.schema([("v", pa.string()), ("n", pa.int64())]),
+            ),
+        )
+        tables[column] = fetch(
+            cur,
+            f"""SELECT f.{column}, ((coalesce(any_value(c.n), 0) + {PSEUDO_RECORDS} * {u})
+                                   / ({int(frozen["records"])} + {PSEUDO_RECORDS}))::DOUBLE AS tf_{column}
+                FROM (SELECT DISTINCT {column} FROM {feat} WHERE {column} IS NOT NULL) f
+                LEFT JOIN ilos_tf_counts c ON c.v = f.{column} GROUP BY f.{column}""",
+        )
+        cur.unregister("ilos_tf_counts")
+    return tables
 
 
 def register(linker: Linker, db_api: DuckDBAPI, tables: dict[str, pa.Table]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
+from ilos.adapters.identity import frequencies
 from ilos.adapters.identity.comparisons import blocking_rules, comparisons
 
 #: A store smaller than this is resolved with the default model: EM needs enough matches to learn from.
@@ -52,7 +53,7 @@ def base_settings(only_new: bool = False) -> dict[str, Any]:
 
 def with_blocking(model: dict[str, Any], only_new: bool = False) -> dict[str, Any]:
     """A copy of a saved model whose blocking rules are this package's current ones."""
-    settings = copy.deepcopy(model)
+    settings = copy.deepcopy({k: v for k, v in model.items() if k != frequencies.MODEL_KEY})
     settings["blocking_rules_to_generate_predictions"] = blocking_rules(only_new)
     settings["retain_intermediate_calculation_columns"] = True
     settings["retain_matching_columns"] = False
@@ -75,6 +76,7 @@ def train(cur: duckdb.DuckDBPyConnection, feat: str, seed: int = 1) -> dict[str,
     for keys in EM_SESSIONS:
         training.estimate_parameters_using_expectation_maximisation(block_on(*keys))
     model: dict[str, Any] = linker.misc.save_model_to_json()
+    model[frequencies.MODEL_KEY] = frequencies.snapshot(cur, feat)
     return floor_m(model)
 
 
