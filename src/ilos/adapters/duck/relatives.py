@@ -54,16 +54,18 @@ def birth_date_sql(expr: str) -> str:
     return f"CASE WHEN regexp_full_match({d}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN CAST(try_cast({d} AS DATE) AS VARCHAR) END"
 
 
-def _ascii_map(values: list[str | None]) -> pa.Table:
-    """raw -> ASCII (unidecode) for each distinct non-ASCII spelling."""
-    raw = sorted({v for v in values if v is not None and not v.isascii()})
+def _ascii_map(cur: duckdb.DuckDBPyConnection) -> pa.Table:
+    """raw -> ASCII (unidecode) for each distinct non-ASCII name spelling, on either side."""
+    sql = """
+        SELECT DISTINCT v FROM (
+            SELECT relative_family_name AS v FROM rel_rows UNION ALL SELECT relative_given_names FROM rel_rows
+            UNION ALL SELECT family_name FROM rel_records UNION ALL SELECT given_names FROM rel_records)
+        WHERE v IS NOT NULL AND NOT regexp_full_match(v, '[\\x00-\\x7F]*')
+    """
+    raw = [row[0] for row in cur.sql(sql).fetchall()]
     return pa.table(
         {"raw": pa.array(raw, pa.string()), "ascii": pa.array([unidecode(v) for v in raw], pa.string())}
     )
-
-
-def _names(table: pa.Table, columns: tuple[str, ...]) -> list[str | None]:
-    return [v for c in columns for v in table.column(c).to_pylist()]
 
 
 def link_relatives(
@@ -75,16 +77,12 @@ def link_relatives(
     columns); records: identity records in force (record_uid, family_name, given_names, date_of_birth,
     a_number); links: record_uid -> person_id. Sorted by source_system, source_record_id.
     """
-    amap = _ascii_map(
-        _names(relationships, ("relative_family_name", "relative_given_names"))
-        + _names(records, ("family_name", "given_names"))
-    )
     cur = con.cursor()
     try:
         cur.register("rel_rows", relationships)
         cur.register("rel_records", records)
         cur.register("rel_links", links.select(["record_uid", "person_id"]))
-        cur.register("rel_ascii", amap)
+        cur.register("rel_ascii", _ascii_map(cur))
 
         def key(column: str) -> str:
             return name_key_sql(f"coalesce((SELECT ascii FROM rel_ascii WHERE raw = {column}), {column})")
