@@ -12,9 +12,11 @@ import duckdb
 from ilos.adapters.db.identity_store import IdentityStore
 from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.db.record_store import SqlRecordStore
+from ilos.adapters.db.relative_store import RelativeStore
 from ilos.adapters.duck.checking import connect
 from ilos.adapters.identity_work import DuckIdentityWork
 from ilos.adapters.loader import FeedLoader
+from ilos.adapters.relatives_work import DuckRelativesWork
 from ilos.config import Settings
 
 
@@ -60,6 +62,16 @@ class Ilos:
     def identity_work(self) -> DuckIdentityWork:
         """Set-at-a-time steps of identity resolution."""
         return DuckIdentityWork(self.reader, self.duck)
+
+    @cached_property
+    def relatives_work(self) -> DuckRelativesWork:
+        """Relatives named in `relationships`, resolved to persons."""
+        return DuckRelativesWork(self.reader, self.duck)
+
+    @cached_property
+    def relative_store(self) -> RelativeStore:
+        """Where resolved relatives are kept."""
+        return RelativeStore(self.store)
 
     def close(self) -> None:
         """Release whatever was opened."""

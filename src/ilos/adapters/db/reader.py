@@ -122,6 +122,28 @@ class PersonDataReader:
         )
         return self._read("quarantine replay", sql, [feed.name, Reason.MALFORMED_ROW.value])
 
+    def relatives(self, person_id: str | None = None) -> pa.Table:
+        """Relatives named in `relationships`, resolved to persons (all, or those filed by or naming
+        `person_id`), with the relative as the filer described them and the record's uid (`source`)."""
+        p = self.store.param
+        where = f"WHERE l.subject_person_id = {p(1)} OR l.relative_person_id = {p(2)}" if person_id else ""
+        rows = _in_force(record_table_name(FEEDS["relationships"]))
+        sql = f"""
+            SELECT l.source_system, l.source_record_id, l.relationship_id, l.subject_person_id, l.relationship,
+                   l.relative_person_id, l.relative_us_citizen, l.match, l.run_id,
+                   r.relative_family_name, r.relative_given_names, r.relative_date_of_birth,
+                   r.relative_a_number,
+                   'relationships/' || l.source_system || '/' || l.source_record_id AS source
+            FROM relative_link l LEFT JOIN (SELECT * FROM {rows}) r
+                 ON r.source_system = l.source_system AND r.source_record_id = l.source_record_id
+            {where}
+        """
+        text = ["source_system", "source_record_id", "relationship_id", "subject_person_id", "relationship",
+                "relative_person_id", "relative_us_citizen", "match", "relative_family_name",
+                "relative_given_names", "relative_date_of_birth", "relative_a_number", "source"]  # fmt: skip
+        table = self._read("relatives", sql, [person_id, person_id] if person_id else None, text)
+        return _sorted(table, ["source_system", "source_record_id"])
+
 
 def _in_force(table: str, cutoff: str = "", first_recorded: bool = False) -> str:
     """A subquery of the version of each record in force: the latest by recorded_at (ties by content

@@ -148,3 +148,21 @@ review_pair = Table(
     Column("actor", Text),
     Column("decided_at", Text),
 )
+
+# --- relatives (issue 3, item 7): the relatives named in `relationships`, resolved to persons --------
+
+relative_link = Table(
+    "relative_link",
+    metadata,
+    Column("source_system", Text, primary_key=True),  # the relationships row
+    Column("source_record_id", Text, primary_key=True),
+    Column("relationship_id", Text, nullable=False),
+    Column("subject_person_id", Text),  # NULL only when the row itself is not linked to a person
+    Column("relationship", Text, nullable=False),  # SPOUSE | CHILD | PARENT (what the relative is)
+    Column("relative_person_id", Text),  # NULL when ILOS holds no record of the relative, or several fit
+    Column("relative_us_citizen", Text),  # true | false | NULL (not reported)
+    Column("match", Text, nullable=False),  # a_number | name_and_birth_date | ambiguous | not_held
+    Column("run_id", BigInteger, nullable=False),  # the resolution run whose persons these are
+    Index(None, "subject_person_id"),
+    Index(None, "relative_person_id"),
+)

@@ -20,6 +20,7 @@ from ilos.entrypoints.cli.common import (
     progress_factory,
     write_csv,
 )
+from ilos.entrypoints.cli.relatives import after_resolution
 from ilos.services.errors import IlosError
 from ilos.services.ingest import ingest_files
 from ilos.services.resolve import resolve_all
@@ -51,6 +52,7 @@ def ingest(
         print_results(results)
         if resolve and any(r.stored for r in results):
             print_resolution(resolve_all(app.identity_work, app.identity_store))
+            after_resolution(app)
 
 
 def summary(db: Db = None) -> None:

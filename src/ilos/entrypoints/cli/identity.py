@@ -9,6 +9,7 @@ import pyarrow as pa
 import typer
 
 from ilos.entrypoints.cli.common import Db, app_for, failures_exit, print_resolution, write_csv
+from ilos.entrypoints.cli.relatives import after_resolution
 from ilos.services.errors import IlosError
 from ilos.services.resolve import resolve_all
 
@@ -27,6 +28,7 @@ def resolve(
     """Resolve every record in force to a person; person ids stay stable between runs."""
     with failures_exit(), app_for(db) as app:
         print_resolution(resolve_all(app.identity_work, app.identity_store, retrain=retrain))
+        after_resolution(app)
 
 
 def export_links(db: Db = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ilos.entrypoints.cli import data, generate, identity, quarantine
+from ilos.entrypoints.cli import data, generate, identity, quarantine, relatives
 
 app = typer.Typer(
     name="ilos",
@@ -24,6 +24,7 @@ app.add_typer(identity.review_app, name="review")
 app.add_typer(identity.explain_app, name="explain")
 data.export_app.command("links")(identity.export_links)
 data.export_app.command("unlinked")(identity.export_unlinked)
+app.command("relatives")(relatives.relatives)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,27 @@
+"""The RelativesWork port: relationships, identity records and links from the reader; DuckDB does the matching."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from ilos.adapters.db.reader import PersonDataReader
+from ilos.adapters.duck.relatives import link_relatives
+from ilos.domain.feeds import FEEDS
+
+
+class DuckRelativesWork:
+    """Resolves the relatives named in `relationships` to the persons of the current links."""
+
+    def __init__(self, reader: PersonDataReader, con: duckdb.DuckDBPyConnection) -> None:
+        self.reader = reader
+        self.con = con
+
+    def relatives(self) -> pa.Table:
+        """One row per relationship in force: its subject's and its relative's person, and how."""
+        return link_relatives(
+            self.con,
+            self.reader.records_in_force(FEEDS["relationships"]),
+            self.reader.identity_records(),
+            self.reader.links(),
+        )
