@@ -34,16 +34,33 @@ def _sim(a: str, b: str) -> str:
     return f"jaro_winkler_similarity({a}, {b}) >= {JW}"
 
 
+#: Least Jaro-Winkler similarity of two spellings for an equal skeleton to count: the skeleton drops
+#: vowels, which carry the name in some languages (SEOYEON and SOOJIN share the skeleton SYN).
+SKELETON_JW = 0.75
+
+
+def skeleton_alike_sql(a: str, b: str) -> str:
+    """Names `a` and `b` (name and side, e.g. 'giv_l', 'fam_r') share a skeleton and look alike as spelled."""
+    (name_a, side_a), (name_b, side_b) = a.rsplit("_", 1), b.rsplit("_", 1)
+    skel = f"{name_a}_skel_{side_a} = {name_b}_skel_{side_b}"
+    spelled = f"jaro_winkler_similarity({name_a}_key_{side_a}, {name_b}_key_{side_b}) >= {SKELETON_JW}"
+    return f"({skel} AND {spelled})"
+
+
 def _same_names_reordered() -> str:
-    skel = "fam_skel_l = fam_skel_r AND giv_skel_l = giv_skel_r"
-    swap = "fam_skel_l = giv_skel_r AND giv_skel_l = fam_skel_r"
+    skel = f"{skeleton_alike_sql('fam_l', 'fam_r')} AND {skeleton_alike_sql('giv_l', 'giv_r')}"
+    swap = f"{skeleton_alike_sql('fam_l', 'giv_r')} AND {skeleton_alike_sql('giv_l', 'fam_r')}"
     return f"giv_key_l IS NOT NULL AND giv_key_r IS NOT NULL AND (({skel}) OR ({swap}))"
 
 
 def _compound() -> str:
-    given = "giv_skel_l = giv_skel_r"
-    part = "(starts_with(fam_skel_l, fam_first_skel_r) OR starts_with(fam_skel_r, fam_first_skel_l))"
-    return f"{given} AND {part}"
+    """Same given names; one surname is the first or the last part of the other (a compound surname cut short)."""
+    part = (
+        "(fam_skel_l = fam_first_skel_r OR fam_skel_r = fam_first_skel_l"
+        " OR (length(fam_skel_r) >= 3 AND ends_with(fam_skel_l, fam_skel_r))"
+        " OR (length(fam_skel_l) >= 3 AND ends_with(fam_skel_r, fam_skel_l)))"
+    )
+    return f"{skeleton_alike_sql('giv_l', 'giv_r')} AND {part}"
 
 
 def _similar_names() -> str:
@@ -61,7 +78,7 @@ def same_surname_sql() -> str:
 def given_alike_sql() -> str:
     """Given names alike: same skeleton or first given name, similar spelling, or two edits apart."""
     return (
-        f"(giv_skel_l = giv_skel_r OR {_sim('giv_key_l', 'giv_key_r')} "
+        f"({skeleton_alike_sql('giv_l', 'giv_r')} OR {_sim('giv_key_l', 'giv_key_r')} "
         "OR giv_first_skel_l = giv_first_skel_r OR damerau_levenshtein(giv_key_l, giv_key_r) <= 2)"
     )
 
@@ -82,7 +99,7 @@ def name_comparison() -> dict[str, Any]:
         _level(_given_missing(), "Same surname, given names missing on one record"),
         _level(f"{same_surname_sql()} AND {given_alike_sql()}", "Same surname, given names partly alike"),
         _level(same_surname_sql(), "Same surname, different given names"),
-        _level("giv_skel_l = giv_skel_r", "Same given names, different surname"),
+        _level(skeleton_alike_sql("giv_l", "giv_r"), "Same given names, different surname"),
         _else("Different names"),
     ]
     return {"output_column_name": "name", "comparison_levels": levels}

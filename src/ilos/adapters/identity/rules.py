@@ -3,18 +3,20 @@
 Precedence: different A-numbers (never the same person), twins (kept apart), the same admission
 number (always linked), the same passport with irreconcilable birth dates (review, not link);
 otherwise the match weight decides: link at or above UPPER, separate below LOWER, review between.
+A record the weights would link to both of two records kept apart (`ambiguous`, decided after
+scoring) goes to review instead.
 """
 
 from __future__ import annotations
 
-from ilos.adapters.identity.comparisons import doc_one_off_sql, given_alike_sql, same_surname_sql
+from ilos.adapters.identity.comparisons import JW, doc_one_off_sql, given_alike_sql
 
 #: Match weight (log2 Bayes factor with the prior) at or above which a pair is linked.
-UPPER = 6.0
+UPPER = 7.0
 #: Match weight below which a pair is kept separate.
 LOWER = 0.0
 
-RULES = ("different_a_number", "twins", "same_admission_number", "passport_dob_conflict")
+RULES = ("different_a_number", "twins", "same_admission_number", "passport_dob_conflict", "ambiguous")
 
 
 def _dob_reconcilable() -> str:
@@ -35,12 +37,19 @@ def _docs_differ() -> str:
     return f"(doc_num_l IS NULL OR doc_num_r IS NULL OR NOT {same})"
 
 
+def _alike(a: str, b: str) -> str:
+    """Two name keys (e.g. 'fam_key_l', 'giv_key_r') alike: same skeleton or similar spelling."""
+    skel_a, skel_b = a.replace("_key_", "_skel_"), b.replace("_key_", "_skel_")
+    return f"({skel_a} = {skel_b} OR jaro_winkler_similarity({a}, {b}) >= {JW})"
+
+
 def twins_sql() -> str:
-    """Same surname and full birth date, different given names and documents."""
+    """Same full birth date and surname, given names unalike (and not the names swapped), other documents."""
+    crossed = f"({_alike('fam_key_l', 'giv_key_r')} OR {_alike('giv_key_l', 'fam_key_r')})"
     return f"""(
-        dob_l = dob_r AND {same_surname_sql()}
+        dob_l = dob_r AND {_alike("fam_key_l", "fam_key_r")}
         AND giv_key_l IS NOT NULL AND giv_key_r IS NOT NULL AND NOT {given_alike_sql()}
-        AND NOT (fam_skel_l = giv_skel_r AND giv_skel_l = fam_skel_r)
+        AND NOT {crossed}
         AND {_docs_differ()}
     )"""
 

@@ -125,7 +125,29 @@ def predict(
     )
     pred.drop_table_from_database_and_remove_from_cache()
     cur.execute(f"CREATE TABLE ruled AS SELECT *, {rule_sql()} AS rule FROM scored")
-    sql = f"""SELECT record_uid_l, record_uid_r, match_weight, match_probability, rule,
-                     {decision_sql()} AS decision
-              FROM ruled ORDER BY record_uid_l, record_uid_r"""
-    return fetch(cur, sql).cast(PAIR_SCHEMA)
+    cur.execute(
+        f"""CREATE TABLE decided AS SELECT record_uid_l, record_uid_r, match_weight, match_probability, rule,
+                   {decision_sql()} AS decision FROM ruled"""
+    )
+    _hold_ambiguous(cur)
+    return fetch(cur, "SELECT * FROM decided ORDER BY record_uid_l, record_uid_r").cast(PAIR_SCHEMA)
+
+
+def _hold_ambiguous(cur: duckdb.DuckDBPyConnection) -> None:
+    """A signature the model would link to two signatures that a hard rule keeps apart (twins, two
+    A-numbers) could belong to either person: its weight-based links go to review instead
+    (rule `ambiguous`), so that it joins neither until a reviewer decides."""
+    cur.execute(
+        """CREATE TABLE ambiguous AS
+           WITH und AS (SELECT record_uid_l AS x, record_uid_r AS y, rule, decision FROM decided
+                        UNION ALL SELECT record_uid_r, record_uid_l, rule, decision FROM decided),
+           linked AS (SELECT x, y FROM und WHERE decision = 'link' AND rule = ''),
+           apart AS (SELECT x, y FROM und WHERE rule = 'twins')
+           SELECT DISTINCT a.x FROM linked a JOIN linked b ON b.x = a.x AND a.y < b.y
+           SEMI JOIN apart ON apart.x = a.y AND apart.y = b.y"""
+    )
+    cur.execute(
+        """UPDATE decided SET decision = 'review', rule = 'ambiguous'
+           WHERE decision = 'link' AND rule = ''
+             AND (record_uid_l IN (SELECT x FROM ambiguous) OR record_uid_r IN (SELECT x FROM ambiguous))"""
+    )
