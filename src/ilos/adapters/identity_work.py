@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import duckdb
@@ -9,7 +10,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ilos.adapters.db.reader import PersonDataReader
-from ilos.adapters.duck import decisions, stable_ids
+from ilos.adapters.duck import decisions, incremental, stable_ids
+from ilos.domain.feeds import IDENTITY_COLUMNS
+
+#: Columns whose change makes a record's identity change (what the resolver reads).
+_HASHED = (*(c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"), "admission_number")
 
 
 class DuckIdentityWork:
@@ -20,8 +25,41 @@ class DuckIdentityWork:
         self.con = con
 
     def records(self) -> pa.Table:
-        """Identity columns of every record in force."""
-        return self.reader.identity_records()
+        """Identity columns of every record in force, with a hash of the columns the resolver reads."""
+        records = self.reader.identity_records()
+        cur = self.con.cursor()
+        cur.register("identity_input", records)
+        parts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '\x01')" for c in _HASHED)
+        hashed = cur.sql(
+            f"SELECT *, md5(concat_ws('\x02', {parts})) AS identity_hash FROM identity_input ORDER BY record_uid"
+        ).to_arrow_table()
+        cur.close()
+        return hashed
+
+    def link_state(self) -> pa.Table:
+        """record_uid, person_id, component, identity_hash as the last run left them."""
+        return self.reader.link_state()
+
+    def affected(self, records: pa.Table, state: pa.Table, resolver: Any) -> pa.Table | None:
+        """The records an incremental run must re-resolve, or None when a full run is needed.
+
+        Changed records (new, corrected, retracted) are scored against the rest; the re-resolved set
+        is every changed record plus every record of each linked component that a changed record
+        belonged to or now touches (by a link, a review pair, a hard-rule pair or a shared identity
+        signature). Components are closed under links, so resolving this set alone gives the same
+        persons as resolving everything.
+        """
+        if state.num_rows == 0 or pc.any(pc.is_null(state.column("component"))).as_py():
+            return None
+        cur = self.con.cursor()
+        try:
+            return incremental.affected(cur, records, state, resolver, self.reader.review_decisions())
+        finally:
+            cur.close()
+
+    def merge_assignment(self, records: pa.Table, state: pa.Table, subset: pa.Table, assignment: Any) -> Any:
+        """The run's links: the last run's for records left alone, the new assignment's for the rest."""
+        return incremental.merge(self.con, records, state, subset, assignment)
 
     def previous_links(self) -> pa.Table:
         """record_uid → person_id from the last run."""
@@ -41,7 +79,11 @@ class DuckIdentityWork:
         ages = records.select(["record_uid", "first_recorded_utc"]).rename_columns(
             ["record_uid", "recorded_at"]
         )
-        return stable_ids.assign(self.con, clusters, previous, ages, next_sequence)
+        assignment = stable_ids.assign(self.con, clusters, previous, ages, next_sequence)
+        if "component" in clusters.column_names:
+            links = assignment.links.join(clusters.select(["record_uid", "component"]), "record_uid")
+            assignment = replace(assignment, links=links.sort_by([("record_uid", "ascending")]))
+        return assignment
 
     def review_pairs(self, pairs: pa.Table, clusters: pa.Table) -> pa.Table:
         """Pairs the model could not decide, where a decision would matter: records now in different clusters."""

@@ -53,6 +53,13 @@ class IdentityWork(Protocol):
 
     def resolver(self, model: dict[str, Any] | None) -> Resolver: ...
 
+    def link_state(self) -> Any: ...
+
+    def affected(self, records: Any, state: Any, resolver: Resolver) -> Any:
+        """Records an incremental run must re-resolve (None: a full run is needed)."""
+
+    def merge_assignment(self, records: Any, state: Any, subset: Any, assignment: Any) -> Any: ...
+
 
 @dataclass(frozen=True)
 class ResolutionSummary:
@@ -66,11 +73,39 @@ class ResolutionSummary:
     review_pairs: int
     model_id: int | None
     trained: bool
+    resolved: int = 0  # records re-resolved (all of them in a full run)
+
+
+def resolve_incremental(work: IdentityWork, state: IdentityState) -> ResolutionSummary:
+    """Link new and changed records to persons without re-resolving the whole population.
+
+    Falls back to `resolve_all` when there is no earlier run to build on, or when the store has grown
+    large enough to train a model and none is saved yet. Gives the same persons as `resolve_all`.
+    """
+    started = _now()
+    records = work.records()
+    saved = state.latest_model()
+    if saved is None and records.num_rows >= MIN_TRAINING_RECORDS:
+        return resolve_all(work, state)
+    model_id, model = saved if saved else (None, None)
+    resolver = work.resolver(model)
+    links = work.link_state()
+    subset = work.affected(records, links, resolver)
+    if subset is None:
+        return resolve_all(work, state)
+    pairs = work.apply_decisions(resolver.score(subset), resolver.members)
+    clusters = resolver.cluster(subset, pairs)
+    previous = links.select(["record_uid", "person_id"])
+    assignment = work.assign(clusters, previous, subset, state.next_sequence())
+    merged = work.merge_assignment(records, links, subset, assignment)
+    review = work.review_pairs(pairs, clusters)
+    run_id = state.save_run("incremental", model_id, started, records, merged, review)
+    return _summary(run_id, records, merged, review, model_id, trained=False, resolved=subset.num_rows)
 
 
 def resolve_all(work: IdentityWork, state: IdentityState, retrain: bool = False) -> ResolutionSummary:
     """Score and cluster every record in force, then carry person ids over from the last run."""
-    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    started = _now()
     records = work.records()
     saved = state.latest_model()
     model_id, model = saved if saved else (None, None)
@@ -84,8 +119,24 @@ def resolve_all(work: IdentityWork, state: IdentityState, retrain: bool = False)
     assignment = work.assign(clusters, work.previous_links(), records, state.next_sequence())
     review = work.review_pairs(pairs, clusters)
     run_id = state.save_run("full", model_id, started, records, assignment, review)
+    return _summary(run_id, records, assignment, review, model_id, trained, resolved=records.num_rows)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _summary(
+    run_id: int,
+    records: Any,
+    assignment: Any,
+    review: Any,
+    model_id: int | None,
+    trained: bool,
+    resolved: int,
+) -> ResolutionSummary:
     persons = len(set(assignment.links.column("person_id").to_pylist()))
     return ResolutionSummary(
         run_id, records.num_rows, persons, assignment.merges.num_rows, assignment.splits.num_rows,
-        review.num_rows, model_id, trained,
+        review.num_rows, model_id, trained, resolved,
     )  # fmt: skip

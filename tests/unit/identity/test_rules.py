@@ -128,7 +128,9 @@ def test_cluster_returns_every_record(resolver: IdentityResolver) -> None:
         ),
     )
     clusters = resolver.cluster(records, resolver.score(records))
-    assert clusters.schema == pa.schema([("record_uid", pa.string()), ("cluster", pa.int64())])
+    assert clusters.schema == pa.schema(
+        [("record_uid", pa.string()), ("cluster", pa.int64()), ("component", pa.string())]
+    )
     got = clusters_of(clusters)
     assert set(got) == {"arrivals/I94/1", "arrivals/I94/2", "criminal/CJIS-TX/3"}
     assert got["arrivals/I94/1"] == got["arrivals/I94/2"] != got["criminal/CJIS-TX/3"]

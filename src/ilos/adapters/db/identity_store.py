@@ -81,7 +81,10 @@ class IdentityStore:
         self, mode: str, model_id: int | None, started: str, records: pa.Table, assignment: Assignment,
         review: pa.Table,
     ) -> int:  # fmt: skip
-        """Replace the links with this run's, record new and retired persons, events and new review pairs."""
+        """Replace the links with this run's, record new and retired persons, events and new review pairs.
+
+        `assignment.links` may carry `component`; `records` may carry `identity_hash`.
+        """
         bulk = self.store.bulk()
         p = bulk.param
         counts = {
@@ -109,8 +112,12 @@ class IdentityStore:
 
     @staticmethod
     def _write_links(bulk: BulkConnection, run_id: int, records: pa.Table, assignment: Assignment) -> None:
-        links = assignment.links.join(records.select(["record_uid", "feed", "source_system", "source_record_id"]),
-                                      "record_uid")  # fmt: skip
+        keys = ["record_uid", "feed", "source_system", "source_record_id"]
+        keys += [c for c in ("identity_hash",) if c in records.column_names]
+        links = assignment.links.join(records.select(keys), "record_uid")
+        for column in ("component", "identity_hash"):
+            if column not in links.column_names:
+                links = links.append_column(column, pa.nulls(links.num_rows, pa.string()))
         links = links.append_column("run_id", pa.array([run_id] * links.num_rows, pa.int64()))
         bulk.execute("DELETE FROM identity_link")
         bulk.ingest("identity_link", links)

@@ -80,6 +80,13 @@ class PersonDataReader:
         )
         return _sorted(table, ["feed", "source_system", "source_record_id"])
 
+    def link_state(self) -> pa.Table:
+        """record_uid, person_id, component, identity_hash of every linked record (for incremental linking)."""
+        sql = "SELECT record_uid, person_id, component, identity_hash FROM identity_link"
+        return self._read(
+            "identity link state", sql, text=["record_uid", "person_id", "component", "identity_hash"]
+        ).sort_by([("record_uid", "ascending")])
+
     def review_queue(self) -> pa.Table:
         """Open pairs awaiting a reviewer, strongest first."""
         sql = (

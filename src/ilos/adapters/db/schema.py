@@ -119,6 +119,10 @@ identity_link = Table(
     Column("source_record_id", Text, nullable=False),
     Column("person_id", Text, nullable=False),
     Column("run_id", BigInteger, nullable=False),
+    # The record's linked component (its smallest record uid) and a hash of its identity columns:
+    # what incremental linking needs to know which persons a new or changed record can touch.
+    Column("component", Text, nullable=True),
+    Column("identity_hash", Text, nullable=True),
     Index(None, "person_id"),
 )
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from ilos.adapters.identity.workspace import fetch
 
-CLUSTER_SCHEMA = pa.schema([("record_uid", pa.string()), ("cluster", pa.int64())])
+CLUSTER_SCHEMA = pa.schema([("record_uid", pa.string()), ("cluster", pa.int64()), ("component", pa.string())])
 #: Pairs at or above this match weight support a merge (they need not be links).
 SUPPORT = 0.0
 #: Share of cross pairs that must be supporting pairs for two groups to merge.
@@ -168,16 +168,22 @@ def _rebuild(cur: duckdb.DuckDBPyConnection) -> dict[int, int]:
 def cluster(
     cur: duckdb.DuckDBPyConnection, records: pa.Table, pairs: pa.Table, members: pa.Table | None = None
 ) -> pa.Table:
-    """record_uid -> cluster (the smallest node id of its cluster) for every record; records of one
-    signature (`members`: record_uid -> rep) share their representative's cluster."""
+    """record_uid -> cluster (the smallest node id of its cluster) and component (the smallest record
+    uid of its linked component, before chains are cut) for every record; records of one signature
+    (`members`: record_uid -> rep) share their representative's cluster."""
     _load(cur, records, pairs, members)
     _components(cur)
+    cur.execute(
+        """CREATE TABLE component_of AS SELECT c.id, n.record_uid AS component
+           FROM comp c JOIN nodes n ON n.id = c.label"""
+    )
     _to_rebuild(cur)
     fixed = _rebuild(cur)
     if fixed:
         cur.register("fixed", pa.table({"id": list(fixed), "label": list(fixed.values())}))
         cur.execute("UPDATE comp SET label = fixed.label FROM fixed WHERE comp.id = fixed.id")
         cur.unregister("fixed")
-    sql = """SELECT m.record_uid, c.label AS cluster FROM membership m
-             JOIN nodes n ON n.record_uid = m.rep JOIN comp c USING (id) ORDER BY m.record_uid"""
+    sql = """SELECT m.record_uid, c.label AS cluster, k.component FROM membership m
+             JOIN nodes n ON n.record_uid = m.rep JOIN comp c USING (id) JOIN component_of k USING (id)
+             ORDER BY m.record_uid"""
     return fetch(cur, sql).cast(CLUSTER_SCHEMA)

@@ -67,7 +67,7 @@ def print_resolution(s: ResolutionSummary) -> None:
     model = f"model {s.model_id} (trained now)" if s.trained else f"model {s.model_id or 'default'}"
     typer.echo(
         f"resolution run {s.run_id}: {s.records} records, {s.persons} persons, {s.merges} merges, "
-        f"{s.splits} splits, {s.review_pairs} pairs to review; {model}"
+        f"{s.splits} splits, {s.review_pairs} pairs to review; {s.resolved} records re-resolved; {model}"
     )
 
 

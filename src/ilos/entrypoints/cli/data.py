@@ -23,7 +23,7 @@ from ilos.entrypoints.cli.common import (
 from ilos.entrypoints.cli.relatives import after_resolution
 from ilos.services.errors import IlosError
 from ilos.services.ingest import ingest_files
-from ilos.services.resolve import resolve_all
+from ilos.services.resolve import resolve_incremental
 
 FEED_HELP = f"One of: {', '.join(FEEDS)}."
 
@@ -51,7 +51,7 @@ def ingest(
             done()
         print_results(results)
         if resolve and any(r.stored for r in results):
-            print_resolution(resolve_all(app.identity_work, app.identity_store))
+            print_resolution(resolve_incremental(app.identity_work, app.identity_store))
             after_resolution(app)
 
 

@@ -11,7 +11,7 @@ import typer
 from ilos.entrypoints.cli.common import Db, app_for, failures_exit, print_resolution, write_csv
 from ilos.entrypoints.cli.relatives import after_resolution
 from ilos.services.errors import IlosError
-from ilos.services.resolve import resolve_all
+from ilos.services.resolve import resolve_all, resolve_incremental
 
 review_app = typer.Typer(help="Pairs the model could not decide, for a person to decide.", no_args_is_help=True,
                          rich_markup_mode=None)  # fmt: skip
@@ -21,13 +21,22 @@ explain_app = typer.Typer(help="Why ILOS said what it said.", no_args_is_help=Tr
 def resolve(
     retrain: Annotated[bool, typer.Option("--retrain", help="Train a new model on the data first.")] = False,
     full: Annotated[
-        bool, typer.Option("--full", help="Re-resolve every record (every run does so today).")
-    ] = False,
+        bool,
+        typer.Option(
+            "--full/--incremental",
+            help="Re-resolve every record (default), or only the records changed since the last run "
+            "and the persons they touch (what `ilos ingest` does); both give the same persons.",
+        ),
+    ] = True,
     db: Db = None,
 ) -> None:
     """Resolve every record in force to a person; person ids stay stable between runs."""
     with failures_exit(), app_for(db) as app:
-        print_resolution(resolve_all(app.identity_work, app.identity_store, retrain=retrain))
+        if full or retrain:
+            summary = resolve_all(app.identity_work, app.identity_store, retrain=retrain)
+        else:
+            summary = resolve_incremental(app.identity_work, app.identity_store)
+        print_resolution(summary)
         after_resolution(app)
 
 

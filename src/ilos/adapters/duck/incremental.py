@@ -1,0 +1,87 @@
+"""Incremental linking, set-at-a-time: which records a batch can touch, and the merged outcome.
+
+A batch changes some records (new, corrected or retracted). Only the linked components those
+records belonged to, or now reach, can change: the resolver scores the changed records against the
+rest (blocking keys give the candidates), and every component that a changed record links to, is
+held in review with, is kept apart from by a hard rule, or shares an identity signature with, is
+re-resolved whole together with the changed records. Everything else keeps its person.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ilos.adapters.duck import decisions as reviewer
+from ilos.adapters.duck.stable_ids import Assignment
+
+
+def _changed(cur: duckdb.DuckDBPyConnection) -> None:
+    """Tables changed(record_uid) and removed(record_uid) from views recs and state."""
+    cur.execute(
+        """CREATE TEMP TABLE changed AS SELECT r.record_uid FROM recs r LEFT JOIN state s USING (record_uid)
+           WHERE s.identity_hash IS NULL OR s.identity_hash <> r.identity_hash"""
+    )
+    cur.execute("CREATE TEMP TABLE removed AS SELECT record_uid FROM state ANTI JOIN recs USING (record_uid)")
+
+
+def affected(
+    cur: duckdb.DuckDBPyConnection, records: pa.Table, state: pa.Table, resolver: Any, decided: pa.Table
+) -> pa.Table:
+    """The records to re-resolve (possibly none)."""
+    cur.register("recs", records.select(["record_uid", "identity_hash"]))
+    cur.register("state", state)
+    _changed(cur)
+    uids = pa.array([r[0] for r in cur.sql("SELECT record_uid FROM changed").fetchall()], pa.string())
+    seeds = "SELECT component FROM state SEMI JOIN (SELECT record_uid FROM changed UNION ALL SELECT record_uid FROM removed) USING (record_uid)"
+    if len(uids):
+        is_new = pc.is_in(records.column("record_uid"), uids)
+        pairs = resolver.score_between(records.filter(pc.invert(is_new)), records.filter(is_new))
+        members = resolver.members
+        relevant = decided.filter(
+            pc.or_(
+                pc.is_in(decided.column("record_uid_l"), uids), pc.is_in(decided.column("record_uid_r"), uids)
+            )
+        )
+        pairs = reviewer.apply_decisions(cur, pairs, relevant, members)
+        cur.register("new_pairs", pairs)
+        cur.register("sig_members", members)
+        cur.execute(
+            """CREATE TEMP TABLE touched_reps AS
+               SELECT record_uid_l AS rep FROM new_pairs WHERE decision <> 'separate' OR rule <> ''
+               UNION SELECT record_uid_r FROM new_pairs WHERE decision <> 'separate' OR rule <> ''
+               UNION SELECT rep FROM sig_members SEMI JOIN changed USING (record_uid)"""
+        )
+        seeds += """ UNION SELECT s.component FROM state s JOIN sig_members m USING (record_uid)
+                     SEMI JOIN touched_reps t ON t.rep = m.rep"""
+    subset = cur.sql(
+        f"""SELECT record_uid FROM changed
+            UNION SELECT s.record_uid FROM state s SEMI JOIN ({seeds}) c USING (component)
+            SEMI JOIN recs USING (record_uid)"""
+    ).fetchall()
+    keep = pa.array([r[0] for r in subset], pa.string())
+    return records.filter(pc.is_in(records.column("record_uid"), keep))
+
+
+def merge(
+    con: duckdb.DuckDBPyConnection,
+    records: pa.Table,
+    state: pa.Table,
+    subset: pa.Table,
+    assignment: Assignment,
+) -> Assignment:
+    """Links of every record in force: the last run's outside `subset`, the assignment's inside it."""
+    cur = con.cursor()
+    cur.register("recs", records.select(["record_uid"]))
+    cur.register("state", state.select(["record_uid", "person_id", "component"]))
+    cur.register("redone", subset.select(["record_uid"]))
+    cur.register("new_links", assignment.links.select(["record_uid", "person_id", "component"]))
+    links = cur.sql(
+        """SELECT s.* FROM state s SEMI JOIN recs USING (record_uid) ANTI JOIN redone USING (record_uid)
+           UNION ALL SELECT * FROM new_links ORDER BY record_uid"""
+    ).to_arrow_table()
+    cur.close()
+    return Assignment(links, assignment.merges, assignment.splits, assignment.next_sequence)
