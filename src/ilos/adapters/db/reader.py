@@ -88,10 +88,13 @@ class PersonDataReader:
         ).sort_by([("record_uid", "ascending")])
 
     def review_queue(self) -> pa.Table:
-        """Open pairs awaiting a reviewer, strongest first."""
+        """Open pairs awaiting a reviewer, strongest first; pairs whose records are no longer in force
+        (retracted since) are moot and left out."""
         sql = (
             "SELECT record_uid_l, record_uid_r, match_weight, match_probability, rule FROM review_pair "
-            "WHERE decision IS NULL ORDER BY match_weight DESC, record_uid_l, record_uid_r"
+            "WHERE decision IS NULL AND record_uid_l IN (SELECT record_uid FROM identity_link) "
+            "AND record_uid_r IN (SELECT record_uid FROM identity_link) "
+            "ORDER BY match_weight DESC, record_uid_l, record_uid_r"
         )
         return self._read("review list", sql, text=["record_uid_l", "record_uid_r", "rule"])
 

@@ -2,8 +2,10 @@
 
 Components are found set-at-a-time in DuckDB (label propagation with pointer jumping). A component is
 kept whole when it is dense (most of its record pairs support each other) and holds no conflict (two
-different A-numbers, or both records of a `twins` pair). Other components are rebuilt greedily: links
-are replayed strongest first (same admission number before any score) and two groups merge only when
+different A-numbers, both records of a `twins` pair, or two records a reviewer separated: a
+reviewer's `separate` is a cannot-link, so no chain of other links may join them). Other components
+are rebuilt greedily: links are replayed strongest first (same admission number and a reviewer's
+link before any score, and always kept unless forbidden) and two groups merge only when
 no hard rule forbids it and at least DENSITY of their cross pairs are supporting pairs (weight at or
 above SUPPORT), so one ambiguous record cannot chain two people together.
 """
@@ -71,10 +73,14 @@ def _load(
     )
     cur.execute(
         f"""CREATE TABLE scored AS SELECT nl.id AS a, nr.id AS b, p.decision = 'link' AS link,
-                   CASE WHEN p.rule = 'same_admission_number' THEN 1e9 ELSE p.match_weight END AS w,
-                   p.rule IN ('twins', 'different_a_number') AS apart,
+                   CASE WHEN p.rule = 'same_admission_number' OR (p.rule = 'reviewer' AND p.decision = 'link')
+                        THEN 1e9 ELSE p.match_weight END AS w,
+                   p.rule IN ('twins', 'different_a_number')
+                       OR (p.rule = 'reviewer' AND p.decision = 'separate') AS apart,
                    p.rule NOT IN ('twins', 'different_a_number', 'passport_dob_conflict')
-                       AND (p.match_weight >= {SUPPORT} OR p.rule = 'same_admission_number') AS support
+                       AND NOT (p.rule = 'reviewer' AND p.decision = 'separate')
+                       AND (p.match_weight >= {SUPPORT} OR p.rule = 'same_admission_number'
+                            OR p.rule = 'reviewer') AS support
             FROM in_pairs p JOIN nodes nl ON nl.record_uid = p.record_uid_l
             JOIN nodes nr ON nr.record_uid = p.record_uid_r"""
     )
