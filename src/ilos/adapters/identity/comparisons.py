@@ -212,18 +212,25 @@ def blocking_rules(only_new: bool = False) -> list[dict[str, Any]]:
     to score grow about linearly: one name part or one birth date alone would make them grow with
     the square of the population. `benchmarks/identity/blocking.py` measures what each rule adds.
     """
+    parts = ("fam_skel", "giv_skel", "fam_first_skel", "giv_first_skel")
     rules: list[tuple[str, bool | str]] = [
         ("l.adms = r.adms", "adms"),
         ("l.a9 = r.a9", False),
         ("l.doc_num = r.doc_num", False),
         ("l.dob = r.dob AND l.cit = r.cit", False),
-        ("l.name_parts = r.name_parts AND l.dob = r.dob", True),
+        *((f"l.{part} = r.{part} AND l.dob = r.dob", False) for part in parts),
         (f"{_NAMES} AND l.dob_year = r.dob_year", False),
         (f"{_NAMES} AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d", False),
         (f"{_ORDER_FREE} AND l.dob_year = r.dob_year", False),
         (f"{_ORDER_FREE} AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d", False),
-        (f"l.name_parts = r.name_parts AND l.cit = r.cit AND l.dob_year = r.dob_year AND {_DOB_NEAR}", True),
-        ("l.name_parts = r.name_parts AND l.cit = r.cit AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d", True),
+        *(
+            (f"l.{part} = r.{part} AND l.cit = r.cit AND l.dob_year = r.dob_year AND {_DOB_NEAR}", False)
+            for part in parts[:2]
+        ),
+        *(
+            (f"l.{part} = r.{part} AND l.cit = r.cit AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d", False)
+            for part in parts[:2]
+        ),
         (f"{_NAMES} AND l.cit = r.cit AND {_DOB_MISSING}", False),
         (f"{_ORDER_FREE} AND l.cit = r.cit AND {_DOB_MISSING}", False),
         ("l.doc_country = r.doc_country AND l.doc_head = r.doc_head", False),

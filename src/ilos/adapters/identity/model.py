@@ -31,6 +31,9 @@ EM_SESSIONS: tuple[tuple[str, ...], ...] = (
     ("name_key", "dob_year"),
 )
 DEFAULT_MODEL_FILE = "default_model.json"
+#: Most identity signatures training reads: a random sample keeps the share of matching pairs (the
+#: prior), u and m, while EM's cost stops growing with the store. Frequencies use every signature.
+TRAIN_SAMPLE = 300_000
 
 
 def base_settings(only_new: bool = False) -> dict[str, Any]:
@@ -69,7 +72,11 @@ def default_model() -> dict[str, Any]:
 
 def train(cur: duckdb.DuckDBPyConnection, feat: str, seed: int = 1) -> dict[str, Any]:
     """Train prior, u (random sampling) and m (EM) on the feature table `feat`; return the model dict."""
-    linker = Linker(DuckDBAPI(cur).register(feat), base_settings(), log_level=40)
+    cur.execute(
+        f"CREATE OR REPLACE TABLE train_sample AS SELECT * FROM {feat} "
+        f"ORDER BY hash(record_uid, {int(seed)}) LIMIT {TRAIN_SAMPLE}"
+    )
+    linker = Linker(DuckDBAPI(cur).register("train_sample"), base_settings(), log_level=40)
     training = linker.training
     training.estimate_probability_two_random_records_match([block_on(*PRIOR_RULES)], recall=PRIOR_RECALL)
     training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
@@ -84,7 +91,11 @@ def floor_m(model: dict[str, Any]) -> dict[str, Any]:
     """Raise m probabilities below M_FLOOR to it (the levels' weights stay finite and sane)."""
     for comp in model["comparisons"]:
         for level in comp["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
             m = level.get("m_probability")
-            if m is not None and m < M_FLOOR:
+            if not isinstance(m, int | float) or m < M_FLOOR:
                 level["m_probability"] = M_FLOOR
+            if not isinstance(level.get("u_probability"), int | float):
+                level["u_probability"] = M_FLOOR  # never met among random pairs: rare, not impossible
     return model

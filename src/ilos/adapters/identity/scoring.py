@@ -1,4 +1,4 @@
-"""Scoring inside a workspace: features, Splink predictions, hard rules and decisions."""
+"""Scoring inside a workspace: features, signatures, blocking, match weights, hard rules and decisions."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from splink import DuckDBAPI, Linker
 
-from ilos.adapters.identity import frequencies
+from ilos.adapters.identity import weights
+from ilos.adapters.identity.comparisons import blocking_rules
 from ilos.adapters.identity.features import build_features
-from ilos.adapters.identity.model import with_blocking
 from ilos.adapters.identity.rules import LOWER, decision_sql, rule_sql
 from ilos.adapters.identity.workspace import fetch
 
@@ -143,6 +142,38 @@ def _side(side: str) -> str:
     return ", ".join(f"{side}.{c} AS {c}_{'l' if side == 'fl' else 'r'}" for c in RULE_COLUMNS)
 
 
+def _with_ids(cur: duckdb.DuckDBPyConnection, feat: str, tf: dict[str, pa.Table]) -> str:
+    """Table `nfeat`: `feat` with an integer id in record-uid order and its term frequencies."""
+    joins, cols = [], []
+    for column, table in tf.items():
+        cur.register(f"tf_lookup_{column}", table)
+        joins.append(f"LEFT JOIN tf_lookup_{column} t_{column} ON t_{column}.{column} = f.{column}")
+        cols.append(f"t_{column}.tf_{column}::DOUBLE AS tf_{column}")
+    extra = "".join(f", {c}" for c in cols)
+    cur.execute(
+        f"""CREATE TABLE nfeat AS SELECT row_number() OVER (ORDER BY f.record_uid) AS nid, f.*{extra}
+            FROM {feat} f {" ".join(joins)}"""
+    )
+    for column in tf:
+        cur.unregister(f"tf_lookup_{column}")
+    return "nfeat"
+
+
+def block(cur: duckdb.DuckDBPyConnection, feat: str, rules: list[dict[str, Any]]) -> str:
+    """Table `blocked(a, b)` of distinct id pairs (a < b) that any blocking rule joins."""
+    parts = []
+    for rule in rules:
+        exploded = rule.get("arrays_to_explode") or []
+        side = feat
+        if exploded:
+            side = f"(SELECT * REPLACE ({', '.join(f'unnest({c}) AS {c}' for c in exploded)}) FROM {feat})"
+        parts.append(
+            f"SELECT l.nid AS a, r.nid AS b FROM {side} l JOIN {side} r ON {rule['blocking_rule']} AND l.nid < r.nid"
+        )
+    cur.execute(f"CREATE TABLE blocked AS {' UNION '.join(parts)}")
+    return "blocked"
+
+
 def predict(
     cur: duckdb.DuckDBPyConnection, feat: str, model: dict[str, Any], tf: dict[str, pa.Table], only_new: bool
 ) -> pa.Table:
@@ -151,41 +182,37 @@ def predict(
     Pairs that weight alone separates (below LOWER, no hard rule) are dropped as they are scored:
     they are most blocked pairs and decide nothing. Every other pair is returned.
     """
-    db_api = DuckDBAPI(cur)
-    settings = with_blocking(model, only_new)
-    settings["retain_intermediate_calculation_columns"] = False
-    feat = candidates(cur, feat, settings["blocking_rules_to_generate_predictions"]) if only_new else feat
-    linker = Linker(db_api.register(feat), settings, log_level=40)
-    frequencies.register(linker, db_api, tf)
-    pred = linker.inference.predict(warning_mode="never")
+    rules = blocking_rules(only_new)
+    feat = candidates(cur, feat, rules) if only_new else feat
+    nfeat = _with_ids(cur, feat, tf)
+    blocked = block(cur, nfeat, rules)
+    used = sorted(weights.columns_used(model) | set(RULE_COLUMNS) | {"record_uid"})
+    sides = ", ".join(f"{s}.{c} AS {c}_{s}" for c in used for s in ("l", "r"))
     cur.execute(
         f"""CREATE TABLE decided AS
-            WITH ruled AS (
-                SELECT record_uid_l, record_uid_r, match_weight, match_probability, {rule_sql()} AS rule
-                FROM (SELECT p.record_uid_l, p.record_uid_r, p.match_weight::DOUBLE AS match_weight,
-                             p.match_probability::DOUBLE AS match_probability, {_side("fl")}, {_side("fr")}
-                      FROM {pred.physical_name} p
-                      JOIN {feat} fl ON fl.record_uid = p.record_uid_l
-                      JOIN {feat} fr ON fr.record_uid = p.record_uid_r))
-            SELECT *, {decision_sql()} AS decision FROM ruled WHERE rule <> '' OR match_weight >= {LOWER}"""
+            WITH paired AS (SELECT {sides} FROM {blocked} p JOIN {nfeat} l ON l.nid = p.a JOIN {nfeat} r ON r.nid = p.b),
+            weighed AS (SELECT record_uid_l, record_uid_r, ({weights.match_weight_sql(model)})::DOUBLE AS match_weight,
+                               {rule_sql()} AS rule FROM paired),
+            ruled AS (SELECT record_uid_l, record_uid_r, match_weight,
+                             (pow(2, match_weight) / (1 + pow(2, match_weight)))::DOUBLE AS match_probability, rule
+                      FROM weighed WHERE rule <> '' OR match_weight >= {LOWER})
+            SELECT *, {decision_sql()} AS decision FROM ruled"""
     )
-    pred.drop_table_from_database_and_remove_from_cache()
     _hold_ambiguous(cur)
-    return fetch(cur, "SELECT * FROM decided ORDER BY record_uid_l, record_uid_r").cast(PAIR_SCHEMA)
+    return fetch(cur, "SELECT * FROM decided").cast(PAIR_SCHEMA)
 
 
 def _hold_ambiguous(cur: duckdb.DuckDBPyConnection) -> None:
-    """A signature the model would link to two signatures that a hard rule keeps apart (twins, two
-    A-numbers) could belong to either person: its weight-based links go to review instead
+    """A signature the model would link to both signatures of a `twins` pair could belong to either
+    person: its weight-based links go to review instead
     (rule `ambiguous`), so that it joins neither until a reviewer decides."""
     cur.execute(
         """CREATE TABLE ambiguous AS
-           WITH und AS (SELECT record_uid_l AS x, record_uid_r AS y, rule, decision FROM decided
-                        UNION ALL SELECT record_uid_r, record_uid_l, rule, decision FROM decided),
-           linked AS (SELECT x, y FROM und WHERE decision = 'link' AND rule = ''),
-           apart AS (SELECT x, y FROM und WHERE rule = 'twins')
-           SELECT DISTINCT a.x FROM linked a JOIN linked b ON b.x = a.x AND a.y < b.y
-           SEMI JOIN apart ON apart.x = a.y AND apart.y = b.y"""
+           WITH linked AS (SELECT record_uid_l AS x, record_uid_r AS y FROM decided WHERE decision = 'link' AND rule = ''
+                           UNION ALL
+                           SELECT record_uid_r, record_uid_l FROM decided WHERE decision = 'link' AND rule = ''),
+           apart AS (SELECT record_uid_l AS y, record_uid_r AS z FROM decided WHERE rule = 'twins')
+           SELECT DISTINCT a.x FROM apart t JOIN linked a ON a.y = t.y JOIN linked b ON b.y = t.z AND b.x = a.x"""
     )
     cur.execute(
         """UPDATE decided SET decision = 'review', rule = 'ambiguous'
