@@ -10,8 +10,7 @@ import pytest
 from benchmarks.identity.data import load_records
 from splink import DuckDBAPI, Linker
 
-from ilos.adapters.identity import LOWER, IdentityResolver
-from ilos.adapters.identity import frequencies, scoring
+from ilos.adapters.identity import LOWER, IdentityResolver, frequencies, scoring
 from ilos.adapters.identity.model import with_blocking
 from ilos.adapters.identity.workspace import register_records, workspace
 from ilos.generator import generate
@@ -31,7 +30,9 @@ def test_weights_match_splink_predict(records) -> None:  # type: ignore[no-untyp
         register_records(cur, "records", records, new=False)
         resolver.model[frequencies.MODEL_KEY] = frequencies.snapshot(cur, scoring.prepare(cur, "records"))
     assert resolver.model[frequencies.MODEL_KEY]["counts"]["name_key"]
-    ours = {(p["record_uid_l"], p["record_uid_r"]): p["match_weight"] for p in resolver.score(records).to_pylist()}
+    ours = {
+        (p["record_uid_l"], p["record_uid_r"]): p["match_weight"] for p in resolver.score(records).to_pylist()
+    }
     with workspace(con) as cur:
         register_records(cur, "records", records, new=False)
         feat = scoring.prepare(cur, "records")

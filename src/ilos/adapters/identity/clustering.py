@@ -77,7 +77,7 @@ def _load(
                         THEN 1e9 ELSE p.match_weight END AS w,
                    p.rule IN ('twins', 'different_a_number')
                        OR (p.rule = 'reviewer' AND p.decision = 'separate') AS apart,
-                   p.rule NOT IN ('twins', 'different_a_number', 'passport_dob_conflict')
+                   p.rule NOT IN ('twins', 'different_a_number', 'passport_dob_conflict', 'surname_conflict')
                        AND NOT (p.rule = 'reviewer' AND p.decision = 'separate')
                        AND (p.match_weight >= {SUPPORT} OR p.rule = 'same_admission_number'
                             OR p.rule = 'reviewer') AS support

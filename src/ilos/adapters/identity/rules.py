@@ -1,7 +1,8 @@
 """Hard rules beside the probabilities, and the decision bands.
 
 Precedence: different A-numbers (never the same person), twins (kept apart), the same admission
-number (always linked), the same passport with irreconcilable birth dates (review, not link);
+number (always linked), the same passport with irreconcilable birth dates (review, not link),
+surnames no known error explains with no shared document or A-number (review, not link);
 otherwise the match weight decides: link at or above UPPER, separate below LOWER, review between.
 A record the weights would link to both of two records kept apart (`ambiguous`, decided after
 scoring) goes to review instead.
@@ -9,14 +10,21 @@ scoring) goes to review instead.
 
 from __future__ import annotations
 
-from ilos.adapters.identity.comparisons import JW, doc_one_off_sql, given_alike_sql
+from ilos.adapters.identity.comparisons import JW, doc_one_off_sql, given_alike_sql, same_surname_sql
 
 #: Match weight (log2 Bayes factor with the prior) at or above which a pair is linked.
 UPPER = 7.0
 #: Match weight below which a pair is kept separate.
 LOWER = 0.0
 
-RULES = ("different_a_number", "twins", "same_admission_number", "passport_dob_conflict", "ambiguous")
+RULES = (
+    "different_a_number",
+    "twins",
+    "same_admission_number",
+    "passport_dob_conflict",
+    "surname_conflict",
+    "ambiguous",
+)
 
 
 def _dob_reconcilable() -> str:
@@ -63,7 +71,18 @@ def rule_sql() -> str:
         WHEN doc_num_l = doc_num_r AND doc_country_l = doc_country_r AND dob_text_l IS NOT NULL
              AND dob_text_r IS NOT NULL AND NOT {_dob_reconcilable()}
              AND match_weight >= {UPPER} THEN 'passport_dob_conflict'
+        WHEN match_weight >= {UPPER} AND {surname_conflict_sql()} THEN 'surname_conflict'
         ELSE '' END"""
+
+
+def surname_conflict_sql() -> str:
+    """Surnames that no known error explains (not alike, not a compound part, not swapped with the
+    given names) and no shared number to vouch for the pair: a name change or a different person,
+    which a person decides."""
+    same = f"({_alike('fam_key_l', 'fam_key_r')} OR {same_surname_sql()})"
+    swapped = f"({_alike('fam_key_l', 'giv_key_r')} OR {_alike('giv_key_l', 'fam_key_r')})"
+    vouched = "(doc_num_l = doc_num_r OR a9_l = a9_r)"
+    return f"(fam_key_l IS NOT NULL AND fam_key_r IS NOT NULL AND NOT {same} AND NOT {swapped} AND NOT coalesce({vouched}, false))"
 
 
 def decision_sql(rule: str = "rule") -> str:
@@ -71,7 +90,7 @@ def decision_sql(rule: str = "rule") -> str:
     return f"""CASE
         WHEN {rule} IN ('different_a_number', 'twins') THEN 'separate'
         WHEN {rule} = 'same_admission_number' THEN 'link'
-        WHEN {rule} = 'passport_dob_conflict' THEN 'review'
+        WHEN {rule} IN ('passport_dob_conflict', 'surname_conflict') THEN 'review'
         WHEN match_weight >= {UPPER} THEN 'link'
         WHEN match_weight < {LOWER} THEN 'separate'
         ELSE 'review' END"""
