@@ -18,6 +18,7 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from ilos.adapters.identity.features import a_number_sql
 from ilos.adapters.identity.workspace import fetch
 
 CLUSTER_SCHEMA = pa.schema([("record_uid", pa.string()), ("cluster", pa.int64()), ("component", pa.string())])
@@ -64,10 +65,9 @@ def _load(
         """CREATE TABLE membership AS SELECT r.record_uid, coalesce(m.rep, r.record_uid) AS rep
            FROM in_records r LEFT JOIN in_members m USING (record_uid)"""
     )
-    digits = "regexp_extract(upper(a_number), '^A?0*([0-9]{1,9})$', 1)"
     cur.execute(
         f"""CREATE TABLE nodes AS SELECT row_number() OVER (ORDER BY record_uid) - 1 AS id, record_uid,
-                   CASE WHEN {digits} <> '' THEN lpad({digits}, 9, '0') END AS a9
+                   {a_number_sql("a_number")} AS a9
             FROM in_records SEMI JOIN membership ON membership.rep = in_records.record_uid"""
     )
     cur.execute(

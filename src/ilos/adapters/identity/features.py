@@ -121,15 +121,20 @@ def _skel(column: str) -> str:
     return f"coalesce({skeleton_sql(column)}, {column})"
 
 
+def a_number_sql(column: str) -> str:
+    """SQL for an A-number as nine digits (NULL when it is not one): `A1234567` = `001234567`."""
+    digits = f"regexp_extract(upper({column}), '^A?0*([0-9]{{1,9}})$', 1)"
+    return f"CASE WHEN {digits} <> '' THEN lpad({digits}, 9, '0') END"
+
+
 def features_sql(source: str, fam_map: str, giv_map: str) -> str:
     """SELECT of the feature table over the records view `source` and the name maps."""
-    a_digits = "regexp_extract(upper(a_number), '^A?0*([0-9]{1,9})$', 1)"
     return f"""
         WITH k AS (
             SELECT s.*, fm.name_key AS fam_key, gm.name_key AS giv_key, fm.skel AS fam_skel,
                    gm.skel AS giv_skel, fm.first_skel AS fam_first_skel, gm.first_skel AS giv_first_skel,
                    {_dob_sql()}, {_doc_sql()},
-                   CASE WHEN {a_digits} <> '' THEN lpad({a_digits}, 9, '0') END AS a9,
+                   {a_number_sql("a_number")} AS a9,
                    CASE WHEN regexp_full_match(upper(trim(admission_number)), '{ADMISSION_NUMBER_SQL}')
                         THEN upper(trim(admission_number)) END AS adm,
                    nullif(upper(trim(citizenship)), '') AS cit,

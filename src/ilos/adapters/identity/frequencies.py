@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
+from ilos.adapters.identity.weights import exact_u
 from ilos.adapters.identity.workspace import fetch
 
 #: Term-frequency columns of the model.
@@ -27,16 +28,6 @@ TF_COLUMNS = ("name_key", "dob")
 PSEUDO_RECORDS = 50_000
 #: Key of the frozen counts in a model dict.
 MODEL_KEY = "ilos_term_frequencies"
-
-
-def exact_u(model: dict[str, Any], column: str) -> float:
-    """u probability of the exact-match level adjusted on `column`."""
-    exact = f'"{column}_l" = "{column}_r"'
-    for comp in model["comparisons"]:
-        for level in comp["comparison_levels"]:
-            if level.get("tf_adjustment_column") == column and level["sql_condition"] == exact:
-                return float(level.get("u_probability") or 1e-4)
-    raise ValueError(f"the model has no exact level adjusted on {column}")
 
 
 def snapshot(cur: duckdb.DuckDBPyConnection, feat: str) -> dict[str, Any]:
@@ -56,7 +47,7 @@ def lookups(cur: duckdb.DuckDBPyConnection, feat: str, model: dict[str, Any]) ->
     frozen = model.get(MODEL_KEY) or {"records": 0, "counts": {}}
     tables = {}
     for column in TF_COLUMNS:
-        u = exact_u(model, column)
+        u = exact_u([lv for c in model["comparisons"] for lv in c["comparison_levels"]], column)
         counts = frozen["counts"].get(column, {})
         cur.register(
             "ilos_tf_counts",

@@ -13,8 +13,6 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from ilos.adapters.identity import frequencies
 from ilos.adapters.identity.comparisons import blocking_rules, comparisons
 
-#: A store smaller than this is resolved with the default model: EM needs enough matches to learn from.
-MIN_RECORDS_TO_TRAIN = 20_000
 #: Random pairs sampled to estimate u.
 U_SAMPLE_PAIRS = 2e6
 #: Deterministic rule and its recall (share of true pairs with the same name and birth date, measured

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 
-def _exact_u(levels: list[dict[str, Any]], column: str) -> float:
+def exact_u(levels: list[dict[str, Any]], column: str) -> float:
     """u of the level that compares `column` exactly (the base of every TF adjustment on it)."""
     exact = f'"{column}_l" = "{column}_r"'
     for level in levels:
@@ -40,7 +40,7 @@ def _level_weight(level: dict[str, Any], levels: list[dict[str, Any]]) -> str:
     if not column or not level.get("tf_adjustment_weight", 1.0):
         return repr(weight)
     tf_l, tf_r = f"tf_{column}_l", f"tf_{column}_r"
-    base = math.log2(_exact_u(levels, column))
+    base = math.log2(exact_u(levels, column))
     scale = float(level.get("tf_adjustment_weight", 1.0))
     tf = f"greatest(coalesce({tf_l}, {tf_r}), coalesce({tf_r}, {tf_l}), 0.0)"
     adjust = f"CASE WHEN coalesce({tf_l}, {tf_r}) IS NOT NULL THEN {scale!r} * ({base!r} - log2({tf})) ELSE 0.0 END"
