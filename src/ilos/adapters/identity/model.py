@@ -34,10 +34,10 @@ DEFAULT_MODEL_FILE = "default_model.json"
 TRAIN_SAMPLE = 300_000
 
 
-def base_settings(only_new: bool = False) -> dict[str, Any]:
+def base_settings() -> dict[str, Any]:
     """Untrained settings dict of the comparison design."""
     comps: list[Any] = list(comparisons())
-    rules: list[Any] = list(blocking_rules(only_new))
+    rules: list[Any] = list(blocking_rules())
     creator = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="record_uid",
@@ -52,10 +52,10 @@ def base_settings(only_new: bool = False) -> dict[str, Any]:
     return out
 
 
-def with_blocking(model: dict[str, Any], only_new: bool = False) -> dict[str, Any]:
+def with_blocking(model: dict[str, Any]) -> dict[str, Any]:
     """A copy of a saved model whose blocking rules are this package's current ones."""
     settings = copy.deepcopy({k: v for k, v in model.items() if k != frequencies.MODEL_KEY})
-    settings["blocking_rules_to_generate_predictions"] = blocking_rules(only_new)
+    settings["blocking_rules_to_generate_predictions"] = blocking_rules()
     settings["retain_intermediate_calculation_columns"] = True
     settings["retain_matching_columns"] = False
     return settings
