@@ -110,10 +110,10 @@ def resolve_all(work: IdentityWork, state: IdentityState, retrain: bool = False)
     saved = state.latest_model()
     model_id, model = saved if saved else (None, None)
     trained = retrain or (saved is None and records.num_rows >= MIN_TRAINING_RECORDS)
-    if trained:
-        model = work.resolver(model).train(records)
-        model_id = state.save_model(model, records.num_rows)
     resolver = work.resolver(model)
+    if trained:
+        model = resolver.train(records)
+        model_id = state.save_model(model, records.num_rows)
     pairs = work.apply_decisions(resolver.score(records), resolver.members)
     clusters = resolver.cluster(records, pairs)
     assignment = work.assign(clusters, work.previous_links(), records, state.next_sequence())

@@ -86,6 +86,35 @@ def test_score_between_equals_score_on_pairs_touching_new(resolver: IdentityReso
         assert (row["rule"], row["decision"]) == (expected[key]["rule"], expected[key]["decision"]), key
 
 
+def _by_pair(pairs: pa.Table) -> dict[tuple[str, str], dict[str, object]]:
+    return {(p["record_uid_l"], p["record_uid_r"]): p for p in pairs.to_pylist()}
+
+
+def test_score_between_an_index_equals_score_between_the_records(resolver: IdentityResolver) -> None:
+    """New records that repeat an indexed identity join its signature, whichever uid is smaller."""
+    existing = _population()
+    new = table(
+        record("arrivals/I94/0", family_name="Haddad", given_names="Rami", date_of_birth="1979-01-01",
+               citizenship="LBN", birth_country="LBN", document_number="RL0099812", document_country="LBN",
+               admission_number="32191837A11"),
+        record("departures/APIS/8", feed="departures", given_names="Bartek", document_number=None),
+        record("encounters/ICE-EID/9", feed="encounters", family_name="Lindqvist", given_names="Astrid",
+               sex="F", date_of_birth="1990-02-06", citizenship="SWE", document_number=None),
+    )  # fmt: skip
+    expected = _by_pair(resolver.score_between(existing, new))
+    expected_members = resolver.members
+    got = _by_pair(resolver.score_between(resolver.index(existing), new))
+    assert got == expected
+    assert resolver.members is not None
+    assert expected_members is not None
+    assert resolver.members.sort_by("record_uid").equals(expected_members.sort_by("record_uid"))
+    reps = dict(
+        zip(resolver.members["record_uid"].to_pylist(), resolver.members["rep"].to_pylist(), strict=True)
+    )
+    assert reps["arrivals/I94/7"] == reps["arrivals/I94/0"] == "arrivals/I94/0"
+    assert reps["departures/APIS/8"] == reps["departures/APIS/2"] == "departures/APIS/2"
+
+
 def test_explain_weights_add_up_to_the_total(resolver: IdentityResolver) -> None:
     a = record("arrivals/I94/1")
     b = record("departures/APIS/2", feed="departures", given_names="Bartek", date_of_birth="1984-07-03")

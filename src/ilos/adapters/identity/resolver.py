@@ -11,10 +11,11 @@ import pyarrow as pa
 from ilos.adapters.identity import clustering, frequencies, model, scoring
 from ilos.adapters.identity import explain as explaining
 from ilos.adapters.identity.features import INPUT_COLUMNS, build_features
+from ilos.adapters.identity.index import IdentityIndex, prepare_against
 from ilos.adapters.identity.rules import LOWER, UPPER
 from ilos.adapters.identity.workspace import fetch, register_records, workspace
 
-__all__ = ["LOWER", "UPPER", "IdentityResolver", "unusable"]
+__all__ = ["LOWER", "UPPER", "IdentityIndex", "IdentityResolver", "unusable"]
 
 UNUSABLE_SCHEMA = pa.schema([("record_uid", pa.string()), ("reason", pa.string())])
 
@@ -28,12 +29,20 @@ class IdentityResolver:
         self._tf: dict[str, pa.Table] = {}
         #: record_uid -> representative of its identity signature, set by the last `score` call.
         self.members: pa.Table | None = None
+        #: The records `train` last read and their signature table, so `score` on the same records
+        #: does not build the features again.
+        self._prepared: tuple[pa.Table, pa.Table, pa.Table] | None = None
 
     def train(self, records: pa.Table) -> dict[str, Any]:
         """Train u (random sampling) and m (EM) on `records`; the resolver uses the new model."""
         with workspace(self._con) as cur:
             register_records(cur, "records", records, new=False)
             feat = scoring.prepare(cur, "records")
+            self._prepared = (
+                records,
+                fetch(cur, f"SELECT * FROM {feat}"),
+                fetch(cur, "SELECT * FROM members"),
+            )
             self.model = model.train(cur, feat)
         return copy.deepcopy(self.model)
 
@@ -44,12 +53,32 @@ class IdentityResolver:
         record to its representative.
         """
         with workspace(self._con) as cur:
+            prepared, self._prepared = self._prepared, None
+            if prepared is not None and prepared[0] is records:
+                return self._predict(cur, only_new=False, prepared=prepared[1:])
             register_records(cur, "records", records, new=False)
             return self._predict(cur, only_new=False)
 
-    def score_between(self, existing: pa.Table, new: pa.Table) -> pa.Table:
-        """Pairs touching a new record's signature, exactly as `score(existing + new)` scores them."""
+    def index(self, records: pa.Table) -> IdentityIndex:
+        """Features and signatures of `records`, to link later batches against (`score_between`)."""
         with workspace(self._con) as cur:
+            register_records(cur, "records", records, new=False)
+            feat = scoring.prepare(cur, "records")
+            return IdentityIndex(
+                fetch(cur, f"SELECT * FROM {feat}"), fetch(cur, "SELECT record_uid, rep FROM members")
+            )
+
+    def score_between(self, existing: pa.Table | IdentityIndex, new: pa.Table) -> pa.Table:
+        """Pairs touching a new record's signature, exactly as `score(existing + new)` scores them.
+
+        `existing` is the records themselves or their index (`index`): with an index only the new
+        records' features are built.
+        """
+        with workspace(self._con) as cur:
+            if isinstance(existing, IdentityIndex):
+                register_records(cur, "records_new", new, new=True)
+                feat = prepare_against(cur, "records_new", existing)
+                return self._score_prepared(cur, feat, only_new=True)
             register_records(cur, "records", existing, new=False)
             register_records(cur, "records_new", new, new=True)
             cur.execute("INSERT INTO records SELECT * FROM records_new")
@@ -81,8 +110,16 @@ class IdentityResolver:
         with workspace(self._con) as cur:
             return clustering.cluster(cur, records, pairs, members)
 
-    def _predict(self, cur: duckdb.DuckDBPyConnection, only_new: bool) -> pa.Table:
-        feat = scoring.prepare(cur, "records")
+    def _predict(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        only_new: bool,
+        prepared: tuple[pa.Table, pa.Table] | None = None,
+    ) -> pa.Table:
+        feat = scoring.prepare(cur, "records") if prepared is None else scoring.restore(cur, *prepared)
+        return self._score_prepared(cur, feat, only_new)
+
+    def _score_prepared(self, cur: duckdb.DuckDBPyConnection, feat: str, only_new: bool) -> pa.Table:
         self.members = fetch(cur, "SELECT record_uid, rep FROM members ORDER BY record_uid")
         self._tf = frequencies.lookups(cur, feat, self.model)
         return scoring.predict(cur, feat, self.model, self._tf, only_new)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import duckdb
@@ -44,9 +45,14 @@ PAIR_SCHEMA = pa.schema(
 )
 
 
-def usable_sql() -> str:
-    """Condition on a feature row: enough identity to link (a number, or a name with a birth date)."""
-    return "(a9 IS NOT NULL OR adm IS NOT NULL OR doc_num IS NOT NULL OR (fam_key IS NOT NULL AND dob_text IS NOT NULL))"
+def usable_sql(alias: str = "") -> str:
+    """Condition on a feature row (of table `alias`, if given): enough identity to link (a number,
+    or a name with a birth date)."""
+    a = f"{alias}." if alias else ""
+    return (
+        f"({a}a9 IS NOT NULL OR {a}adm IS NOT NULL OR {a}doc_num IS NOT NULL"
+        f" OR ({a}fam_key IS NOT NULL AND {a}dob_text IS NOT NULL))"
+    )
 
 
 def unusable_reason_sql() -> str:
@@ -102,6 +108,13 @@ def prepare(cur: duckdb.DuckDBPyConnection, source: str) -> str:
     return "feat"
 
 
+def restore(cur: duckdb.DuckDBPyConnection, feat: pa.Table, members: pa.Table) -> str:
+    """Views `feat` and `members` over what `prepare` built earlier (fetched as Arrow, not copied)."""
+    cur.register("feat", feat)
+    cur.register("members", members)
+    return "feat"
+
+
 def _key_exprs(rule: dict[str, Any]) -> list[str]:
     """The join keys of a blocking rule: each `EXPR(l) = EXPR(r)` conjunct, as an expression of one row."""
     keys = []
@@ -112,27 +125,34 @@ def _key_exprs(rule: dict[str, Any]) -> list[str]:
     return keys
 
 
-def candidates(cur: duckdb.DuckDBPyConnection, feat: str, rules: list[dict[str, Any]]) -> str:
-    """Table of `feat` rows that are new, or share every join key of some blocking rule with a new row.
+def candidates(
+    cur: duckdb.DuckDBPyConnection, feat: str, rules: list[dict[str, Any]], columns: list[str]
+) -> str:
+    """Table of `columns` of the `feat` rows that are new, or share every join key of some blocking
+    rule with a new row.
 
     Scoring new rows against this subset blocks exactly the pairs it would block against all rows
     (a blocked pair shares its rule's keys), at a fraction of the cost.
     """
-    matches = []
-    for rule in rules:
+    keyed, matches = [], []
+    for i, rule in enumerate(rules):
         keys = _key_exprs(rule)
         exploded = rule.get("arrays_to_explode") or []
         if not keys:
             return feat  # a rule without join keys: no shortcut
-        cols = [f"unnest({k}) AS k{j}" if k in exploded else f"{k} AS k{j}" for j, k in enumerate(keys)]
+        keyed += [f"{k} AS r{i}k{j}" for j, k in enumerate(keys)]
+        cols = [
+            f"unnest(r{i}k{j}) AS k{j}" if k in exploded else f"r{i}k{j} AS k{j}" for j, k in enumerate(keys)
+        ]
         on = " AND ".join(f"n.k{j} = a.k{j}" for j in range(len(keys)))
         sel = ", ".join(cols)
         matches.append(
-            f"SELECT a.record_uid FROM (SELECT record_uid, {sel} FROM {feat}) a "
-            f"SEMI JOIN (SELECT DISTINCT {sel} FROM {feat} WHERE is_new) n ON {on}"
+            f"SELECT a.record_uid FROM (SELECT record_uid, {sel} FROM keyed) a "
+            f"SEMI JOIN (SELECT DISTINCT {sel} FROM keyed WHERE is_new) n ON {on}"
         )
+    cur.execute(f"CREATE TABLE keyed AS SELECT record_uid, is_new, {', '.join(keyed)} FROM {feat}")
     cur.execute(
-        f"""CREATE TABLE candidates AS SELECT * FROM {feat}
+        f"""CREATE TABLE candidates AS SELECT {", ".join(columns)} FROM {feat}
             WHERE is_new OR record_uid IN ({" UNION ".join(matches)})"""
     )
     return "candidates"
@@ -142,8 +162,13 @@ def _side(side: str) -> str:
     return ", ".join(f"{side}.{c} AS {c}_{'l' if side == 'fl' else 'r'}" for c in RULE_COLUMNS)
 
 
-def _with_ids(cur: duckdb.DuckDBPyConnection, feat: str, tf: dict[str, pa.Table]) -> str:
-    """Table `nfeat`: `feat` with an integer id in record-uid order and its term frequencies."""
+def tf_columns(tf: dict[str, pa.Table]) -> list[str]:
+    """The term-frequency columns `_with_ids` adds."""
+    return [f"tf_{column}" for column in tf]
+
+
+def _with_ids(cur: duckdb.DuckDBPyConnection, feat: str, tf: dict[str, pa.Table], columns: list[str]) -> str:
+    """Table `nfeat`: `columns` of `feat` with an integer id in record-uid order and term frequencies."""
     joins, cols = [], []
     for column, table in tf.items():
         cur.register(f"tf_lookup_{column}", table)
@@ -151,7 +176,8 @@ def _with_ids(cur: duckdb.DuckDBPyConnection, feat: str, tf: dict[str, pa.Table]
         cols.append(f"t_{column}.tf_{column}::DOUBLE AS tf_{column}")
     extra = "".join(f", {c}" for c in cols)
     cur.execute(
-        f"""CREATE TABLE nfeat AS SELECT row_number() OVER (ORDER BY f.record_uid) AS nid, f.*{extra}
+        f"""CREATE TABLE nfeat AS SELECT row_number() OVER (ORDER BY f.record_uid) AS nid,
+                   {", ".join(f"f.{c}" for c in columns)}{extra}
             FROM {feat} f {" ".join(joins)}"""
     )
     for column in tf:
@@ -159,17 +185,28 @@ def _with_ids(cur: duckdb.DuckDBPyConnection, feat: str, tf: dict[str, pa.Table]
     return "nfeat"
 
 
-def block(cur: duckdb.DuckDBPyConnection, feat: str, rules: list[dict[str, Any]]) -> str:
-    """Table `blocked(a, b)` of distinct id pairs (a < b) that any blocking rule joins."""
+def block(
+    cur: duckdb.DuckDBPyConnection, feat: str, rules: list[dict[str, Any]], only_new: bool = False
+) -> str:
+    """Table `blocked(a, b)` of distinct id pairs (a < b) that any blocking rule joins.
+
+    With `only_new`, only pairs touching an `is_new` row: each rule is joined from the new rows, once
+    on each side (rules need not be symmetric: the left row is always the smaller id), so the cost
+    follows the batch, not the population.
+    """
     parts = []
     for rule in rules:
         exploded = rule.get("arrays_to_explode") or []
         side = feat
         if exploded:
             side = f"(SELECT * REPLACE ({', '.join(f'unnest({c}) AS {c}' for c in exploded)}) FROM {feat})"
-        parts.append(
-            f"SELECT l.nid AS a, r.nid AS b FROM {side} l JOIN {side} r ON {rule['blocking_rule']} AND l.nid < r.nid"
-        )
+        on = f"{rule['blocking_rule']} AND l.nid < r.nid"
+        if only_new:
+            new = f"(SELECT * FROM {side} WHERE is_new)"
+            parts.append(f"SELECT l.nid AS a, r.nid AS b FROM {new} l JOIN {side} r ON {on}")
+            parts.append(f"SELECT l.nid AS a, r.nid AS b FROM {side} l JOIN {new} r ON {on}")
+        else:
+            parts.append(f"SELECT l.nid AS a, r.nid AS b FROM {side} l JOIN {side} r ON {on}")
     cur.execute(f"CREATE TABLE blocked AS {' UNION '.join(parts)}")
     return "blocked"
 
@@ -183,39 +220,45 @@ def predict(
     they are most blocked pairs and decide nothing. Every other pair is returned.
     """
     rules = blocking_rules(only_new)
-    feat = candidates(cur, feat, rules) if only_new else feat
-    nfeat = _with_ids(cur, feat, tf)
-    blocked = block(cur, nfeat, rules)
     used = sorted(weights.columns_used(model) | set(RULE_COLUMNS) | {"record_uid"})
+    keys = {c for rule in rules for c in re.findall(r"\bl\.([a-z0-9_]+)", rule["blocking_rule"])}
+    columns = sorted((keys | set(used) | {"record_uid", "is_new"}) - set(tf_columns(tf)))
+    feat = candidates(cur, feat, rules, columns) if only_new else feat
+    nfeat = _with_ids(cur, feat, tf, columns)
+    blocked = block(cur, nfeat, rules, only_new)
     sides = ", ".join(f"{s}.{c} AS {c}_{s}" for c in used for s in ("l", "r"))
     cur.execute(
         f"""CREATE TABLE decided AS
-            WITH paired AS (SELECT {sides} FROM {blocked} p JOIN {nfeat} l ON l.nid = p.a JOIN {nfeat} r ON r.nid = p.b),
-            weighed AS (SELECT record_uid_l, record_uid_r, ({weights.match_weight_sql(model)})::DOUBLE AS match_weight,
-                               {rule_sql()} AS rule FROM paired),
-            ruled AS (SELECT record_uid_l, record_uid_r, match_weight,
+            WITH paired AS (SELECT p.a, p.b, {sides} FROM {blocked} p
+                            JOIN {nfeat} l ON l.nid = p.a JOIN {nfeat} r ON r.nid = p.b),
+            weighed AS (SELECT a, b, record_uid_l, record_uid_r,
+                               ({weights.match_weight_sql(model)})::DOUBLE AS match_weight, {rule_sql()} AS rule
+                        FROM paired),
+            ruled AS (SELECT a, b, record_uid_l, record_uid_r, match_weight,
                              (pow(2, match_weight) / (1 + pow(2, match_weight)))::DOUBLE AS match_probability, rule
                       FROM weighed WHERE rule <> '' OR match_weight >= {LOWER})
             SELECT *, {decision_sql()} AS decision FROM ruled"""
     )
-    _hold_ambiguous(cur)
-    return fetch(cur, "SELECT * FROM decided").cast(PAIR_SCHEMA)
+    _find_ambiguous(cur)
+    held = "decision = 'link' AND rule = '' AND (a IN (SELECT x FROM ambiguous) OR b IN (SELECT x FROM ambiguous))"
+    sql = f"""SELECT record_uid_l, record_uid_r, match_weight, match_probability,
+                     CASE WHEN {held} THEN 'ambiguous' ELSE rule END AS rule,
+                     CASE WHEN {held} THEN 'review' ELSE decision END AS decision
+              FROM decided"""
+    return fetch(cur, sql).cast(PAIR_SCHEMA)
 
 
-def _hold_ambiguous(cur: duckdb.DuckDBPyConnection) -> None:
-    """A signature the model would link to both signatures of a `twins` pair could belong to either
-    person: its weight-based links go to review instead
-    (rule `ambiguous`), so that it joins neither until a reviewer decides."""
+def _find_ambiguous(cur: duckdb.DuckDBPyConnection) -> None:
+    """Table `ambiguous(x)`: signatures the model would link to both signatures of a `twins` pair.
+
+    Such a signature could belong to either person: its weight-based links go to review instead
+    (rule `ambiguous`), so that it joins neither until a reviewer decides.
+    """
     cur.execute(
         """CREATE TABLE ambiguous AS
-           WITH linked AS (SELECT record_uid_l AS x, record_uid_r AS y FROM decided WHERE decision = 'link' AND rule = ''
+           WITH linked AS (SELECT a AS x, b AS y FROM decided WHERE decision = 'link' AND rule = ''
                            UNION ALL
-                           SELECT record_uid_r, record_uid_l FROM decided WHERE decision = 'link' AND rule = ''),
-           apart AS (SELECT record_uid_l AS y, record_uid_r AS z FROM decided WHERE rule = 'twins')
-           SELECT DISTINCT a.x FROM apart t JOIN linked a ON a.y = t.y JOIN linked b ON b.y = t.z AND b.x = a.x"""
-    )
-    cur.execute(
-        """UPDATE decided SET decision = 'review', rule = 'ambiguous'
-           WHERE decision = 'link' AND rule = ''
-             AND (record_uid_l IN (SELECT x FROM ambiguous) OR record_uid_r IN (SELECT x FROM ambiguous))"""
+                           SELECT b, a FROM decided WHERE decision = 'link' AND rule = ''),
+           apart AS (SELECT a AS y, b AS z FROM decided WHERE rule = 'twins')
+           SELECT DISTINCT l.x FROM apart t JOIN linked l ON l.y = t.y JOIN linked m ON m.y = t.z AND m.x = l.x"""
     )
