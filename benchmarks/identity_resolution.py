@@ -14,7 +14,7 @@ from ilos.generator import generate
 
 #: (persons, seed) of each dataset: about 14 source records per person.
 ACCURACY = (15_000, 11)
-SCALE = ((75_000, 3, "3GB"), (225_000, 4, "6GB"))
+SCALE = ((75_000, 3, "2.5GB"), (225_000, 4, "5GB"))
 BATCH = 10_000
 TARGETS = {"precision": 0.999, "recall": 0.99, "seconds_1m": 60, "peak_mib_1m": 4096, "seconds_3m": 180,
            "peak_mib_3m": 8192, "incremental_s": 5, "attach_rate": 0.995}  # fmt: skip
