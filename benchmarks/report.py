@@ -112,6 +112,20 @@ def _identity_accuracy(data: dict[str, Any]) -> list[str]:
         f"{_yes(met)}. ILOS leads on F1: {_yes(a['f1'] > best['f1'])}. Candidate recall (true pairs blocked "
         f"and kept for clustering): {a['candidate_recall']:.5f}.",
         "",
+        *_blocking_recall(r.get("blocking_recall")),
+    ]
+
+
+def _blocking_recall(recall: dict[str, Any] | None) -> list[str]:
+    if not recall:
+        return []
+    return [
+        f"Blocking recall: pairwise {recall['pairwise']:.5f} (target ≥ 0.999: {_yes(recall['pairwise'] >= 0.999)}) — "
+        f"the share of true record pairs that share a signature or that a blocking rule pairs, over "
+        f"{recall['signature_pairs']:,} blocked signature pairs; connected {recall['connected']:.5f} — the share "
+        "of true record pairs joined by a chain of blocked true pairs, which clustering can still link "
+        "through the records in between (`benchmarks/identity/recall.py`).",
+        "",
     ]
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from ilos.adapters.duck.checking import checked_query
 from ilos.domain.feeds import FEEDS, IDENTITY_COLUMNS
 
 _IDENTITY = tuple(
@@ -14,23 +16,29 @@ _IDENTITY = tuple(
 )
 
 
-def _feed_sql(folder: Path, feed: str) -> str:
-    path = folder / f"{feed}.csv"
+def _feed_sql(con: duckdb.DuckDBPyConnection, folder: Path, feed: str, now_utc: str) -> str:
+    """The feed's rows that pass the contract's checks (ILOS quarantines the others: they never
+    reach identity resolution), with the resolver's columns."""
+    raw = f"SELECT * FROM read_csv('{folder / f'{feed}.csv'}', all_varchar = true, header = true)"
+    columns = [row[0] for row in con.sql(f"DESCRIBE {raw}").fetchall()]
     has_adm = "admission_number" in FEEDS[feed].column_names
-    adm = "nullif(admission_number, '')" if has_adm else "NULL::VARCHAR"
-    cols = ", ".join(f"nullif({c}, '') AS {c}" for c in _IDENTITY)
+    adm = "admission_number" if has_adm else "NULL::VARCHAR"
+    cols = ", ".join(_IDENTITY)
     return f"""
         SELECT '{feed}/' || source_system || '/' || source_record_id AS record_uid, '{feed}' AS feed,
                source_system, source_record_id, {cols}, {adm} AS admission_number,
                recorded_at, coalesce(retracted, '') AS retracted
-        FROM read_csv('{path}', all_varchar = true, header = true)
+        FROM ({checked_query(FEEDS[feed], columns, raw, now_utc)}) WHERE _fail IS NULL
     """
 
 
 def load_records(folder: Path, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
-    """The latest, non-retracted version of every source record in every feed, as resolver input."""
+    """The latest, non-retracted version of every source record in every feed that passes the
+    contract's checks, as resolver input."""
     con = con or duckdb.connect()
-    union = " UNION ALL ".join(_feed_sql(folder, f) for f in FEEDS if (folder / f"{f}.csv").exists())
+    now_utc = json.loads((folder / "truth" / "manifest.json").read_text())["now"]
+    feeds = [f for f in FEEDS if (folder / f"{f}.csv").exists()]
+    union = " UNION ALL ".join(_feed_sql(con, folder, f, now_utc) for f in feeds)
     sql = f"""
         WITH allrows AS ({union}),
         latest AS (

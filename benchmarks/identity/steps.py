@@ -18,7 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from benchmarks.identity.baselines import run_baselines
+from benchmarks.identity.data import load_truth
 from benchmarks.identity.measure import accuracy, register_views
+from benchmarks.identity.recall import blocking_recall
 from benchmarks.measure import report
 from ilos.adapters.duck.checking import connect
 from ilos.adapters.identity import IdentityResolver
@@ -61,7 +63,10 @@ def full(data: str, memory_limit: str, model_out: str, baselines: str) -> None:
         resolver, pairs, clusters = extra.pop("resolver"), extra.pop("pairs"), extra.pop("clusters")
         Path(model_out).write_text(json.dumps(resolver.model))
         extra["accuracy"] = accuracy(con, clusters, pairs, resolver.members)
-        return run_baselines(records, con) if baselines == "yes" else {}
+        if baselines != "yes":
+            return {}
+        extra["blocking_recall"] = blocking_recall(con, records, load_truth(Path(data), con))
+        return run_baselines(records, con)
 
     report_and_more(work, extra, after)
 

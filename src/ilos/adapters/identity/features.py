@@ -147,6 +147,7 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
         SELECT record_uid, is_new, feed, source_system, source_record_id,
                family_name, given_names, date_of_birth, document_number, a_number, admission_number,
                fam_key, giv_key, fam_skel, giv_skel, fam_first_skel, giv_first_skel,
+               least(fam_first_skel, giv_first_skel) AS first_lo, greatest(fam_first_skel, giv_first_skel) AS first_hi,
                fam_key || '|' || coalesce(giv_key, '') AS name_key,
                dob_text, dob, dob_date, year(dob_date) AS dob_y, month(dob_date) AS dob_m,
                day(dob_date) AS dob_d,

@@ -115,49 +115,6 @@ def restore(cur: duckdb.DuckDBPyConnection, feat: pa.Table, members: pa.Table) -
     return "feat"
 
 
-def _key_exprs(rule: dict[str, Any]) -> list[str]:
-    """The join keys of a blocking rule: each `EXPR(l) = EXPR(r)` conjunct, as an expression of one row."""
-    keys = []
-    for conjunct in rule["blocking_rule"].split(" AND "):
-        left, _, right = conjunct.strip().partition(" = ")
-        if right and left.replace("l.", "r.") == right and "r." not in left:
-            keys.append(left.replace("l.", ""))
-    return keys
-
-
-def candidates(
-    cur: duckdb.DuckDBPyConnection, feat: str, rules: list[dict[str, Any]], columns: list[str]
-) -> str:
-    """Table of `columns` of the `feat` rows that are new, or share every join key of some blocking
-    rule with a new row.
-
-    Scoring new rows against this subset blocks exactly the pairs it would block against all rows
-    (a blocked pair shares its rule's keys), at a fraction of the cost.
-    """
-    keyed, matches = [], []
-    for i, rule in enumerate(rules):
-        keys = _key_exprs(rule)
-        exploded = rule.get("arrays_to_explode") or []
-        if not keys:
-            return feat  # a rule without join keys: no shortcut
-        keyed += [f"{k} AS r{i}k{j}" for j, k in enumerate(keys)]
-        cols = [
-            f"unnest(r{i}k{j}) AS k{j}" if k in exploded else f"r{i}k{j} AS k{j}" for j, k in enumerate(keys)
-        ]
-        on = " AND ".join(f"n.k{j} = a.k{j}" for j in range(len(keys)))
-        sel = ", ".join(cols)
-        matches.append(
-            f"SELECT a.record_uid FROM (SELECT record_uid, {sel} FROM keyed) a "
-            f"SEMI JOIN (SELECT DISTINCT {sel} FROM keyed WHERE is_new) n ON {on}"
-        )
-    cur.execute(f"CREATE TABLE keyed AS SELECT record_uid, is_new, {', '.join(keyed)} FROM {feat}")
-    cur.execute(
-        f"""CREATE TABLE candidates AS SELECT {", ".join(columns)} FROM {feat}
-            WHERE is_new OR record_uid IN ({" UNION ".join(matches)})"""
-    )
-    return "candidates"
-
-
 def _side(side: str) -> str:
     return ", ".join(f"{side}.{c} AS {c}_{'l' if side == 'fl' else 'r'}" for c in RULE_COLUMNS)
 
@@ -185,30 +142,60 @@ def _with_ids(cur: duckdb.DuckDBPyConnection, feat: str, tf: dict[str, pa.Table]
     return "nfeat"
 
 
-def block(
-    cur: duckdb.DuckDBPyConnection, feat: str, rules: list[dict[str, Any]], only_new: bool = False
-) -> str:
-    """Table `blocked(a, b)` of distinct id pairs (a < b) that any blocking rule joins.
+def _sides(feat: str, rule: dict[str, Any]) -> str:
+    """`feat`, with the rule's list columns exploded to one row per element."""
+    exploded = rule.get("arrays_to_explode") or []
+    if not exploded:
+        return feat
+    return f"(SELECT * REPLACE ({', '.join(f'unnest({c}) AS {c}' for c in exploded)}) FROM {feat})"
 
-    With `only_new`, only pairs touching an `is_new` row: each rule is joined from the new rows, once
-    on each side (rules need not be symmetric: the left row is always the smaller id), so the cost
-    follows the batch, not the population.
+
+def block(cur: duckdb.DuckDBPyConnection, feat: str, rules: list[dict[str, Any]]) -> str:
+    """Table `blocked(a, b)` of distinct id pairs (a < b) that any blocking rule joins."""
+    parts = []
+    for rule in rules:
+        side = _sides(feat, rule)
+        on = f"{rule['blocking_rule']} AND l.nid < r.nid"
+        parts.append(f"SELECT l.nid AS a, r.nid AS b FROM {side} l JOIN {side} r ON {on}")
+    cur.execute(f"CREATE TABLE blocked AS {' UNION '.join(parts)}")
+    return "blocked"
+
+
+def block_new(
+    cur: duckdb.DuckDBPyConnection,
+    feat: str,
+    rules: list[dict[str, Any]],
+    tf: dict[str, pa.Table],
+    columns: list[str],
+) -> tuple[str, str]:
+    """Tables `nfeat` and `blocked(a, b)` for the pairs touching an `is_new` row of `feat`.
+
+    Each rule is joined once, from the new rows on its left to every row on its right, so the cost
+    follows the batch, not the population; only the rows of these pairs get ids and features.
+    That finds every pair `block` finds because the rule set is closed under swapping its sides
+    (`comparisons.blocking_rules`): a pair that a rule joins with the new row on the right, the
+    mirrored rule joins with it on the left.
     """
     parts = []
     for rule in rules:
-        exploded = rule.get("arrays_to_explode") or []
-        side = feat
-        if exploded:
-            side = f"(SELECT * REPLACE ({', '.join(f'unnest({c}) AS {c}' for c in exploded)}) FROM {feat})"
-        on = f"{rule['blocking_rule']} AND l.nid < r.nid"
-        if only_new:
-            new = f"(SELECT * FROM {side} WHERE is_new)"
-            parts.append(f"SELECT l.nid AS a, r.nid AS b FROM {new} l JOIN {side} r ON {on}")
-            parts.append(f"SELECT l.nid AS a, r.nid AS b FROM {side} l JOIN {new} r ON {on}")
-        else:
-            parts.append(f"SELECT l.nid AS a, r.nid AS b FROM {side} l JOIN {side} r ON {on}")
-    cur.execute(f"CREATE TABLE blocked AS {' UNION '.join(parts)}")
-    return "blocked"
+        side = _sides(feat, rule)
+        new = f"(SELECT * FROM {side} WHERE is_new)"
+        on = f"{rule['blocking_rule']} AND l.record_uid <> r.record_uid"
+        parts.append(
+            f"SELECT least(l.record_uid, r.record_uid) AS a, greatest(l.record_uid, r.record_uid) AS b"
+            f" FROM {new} l JOIN {side} r ON {on}"
+        )
+    cur.execute(f"CREATE TABLE uid_pairs AS {' UNION '.join(parts)}")
+    cur.execute(
+        f"""CREATE TABLE partners AS SELECT {", ".join(columns)} FROM {feat}
+            WHERE is_new OR record_uid IN (SELECT a FROM uid_pairs UNION SELECT b FROM uid_pairs)"""
+    )
+    nfeat = _with_ids(cur, "partners", tf, columns)
+    cur.execute(
+        f"""CREATE TABLE blocked AS SELECT l.nid AS a, r.nid AS b FROM uid_pairs p
+            JOIN {nfeat} l ON l.record_uid = p.a JOIN {nfeat} r ON r.record_uid = p.b"""
+    )
+    return nfeat, "blocked"
 
 
 def predict(
@@ -221,11 +208,13 @@ def predict(
     """
     rules = blocking_rules(only_new)
     used = sorted(weights.columns_used(model) | set(RULE_COLUMNS) | {"record_uid"})
-    keys = {c for rule in rules for c in re.findall(r"\bl\.([a-z0-9_]+)", rule["blocking_rule"])}
+    keys = {c for rule in rules for c in re.findall(r"\b[lr]\.([a-z0-9_]+)", rule["blocking_rule"])}
     columns = sorted((keys | set(used) | {"record_uid", "is_new"}) - set(tf_columns(tf)))
-    feat = candidates(cur, feat, rules, columns) if only_new else feat
-    nfeat = _with_ids(cur, feat, tf, columns)
-    blocked = block(cur, nfeat, rules, only_new)
+    if only_new:
+        nfeat, blocked = block_new(cur, feat, rules, tf, columns)
+    else:
+        nfeat = _with_ids(cur, feat, tf, columns)
+        blocked = block(cur, nfeat, rules)
     sides = ", ".join(f"{s}.{c} AS {c}_{s}" for c in used for s in ("l", "r"))
     cur.execute(
         f"""CREATE TABLE decided AS
