@@ -8,7 +8,7 @@ import duckdb
 import pyarrow as pa
 
 from ilos.adapters.identity.comparisons import blocking_rules
-from ilos.adapters.identity.scoring import _sides
+from ilos.adapters.identity.scoring import exploded
 
 SKELETONS = ["KRS", "MHMD", "SMT", None]
 
@@ -36,10 +36,10 @@ def _rows(count: int, seed: int) -> pa.Table:
                 "dob_m": m if y else None,
                 "dob_d": d if y else None,
                 "cit": rng.choice(["MEX", "IND", None]),
+                "sex_code": rng.choice(["F", "M", None]),
                 "a9": rng.choice(["000000001", "000000002", None]),
                 "doc_num": rng.choice(["X1234567", "X1234568", None]),
                 "doc_country": rng.choice(["MEX", None]),
-                "doc_head": rng.choice(["X1234", None]),
                 "adms": rng.choice([[], ["A1"], ["A1", "A2"]]),
             }
         )
@@ -51,7 +51,7 @@ def test_every_pair_a_rule_joins_one_way_a_rule_joins_the_other_way() -> None:
     con.register("f", _rows(240, seed=5))
     ordered, unordered = [], []
     for rule in blocking_rules():
-        side, on = _sides("f", rule), rule["blocking_rule"]
+        side, on = exploded("f", rule), rule["blocking_rule"]
         ordered.append(f"SELECT l.nid AS a, r.nid AS b FROM {side} l JOIN {side} r ON {on} AND l.nid < r.nid")
         unordered.append(
             f"SELECT least(l.nid, r.nid) AS a, greatest(l.nid, r.nid) AS b FROM {side} l JOIN {side} r "

@@ -18,6 +18,11 @@ def test_default_model_matches_the_comparison_design() -> None:
     assert _design(default_model()) == _design(base_settings()), "retrain default_model.json (see measure.py)"
 
 
+def test_default_model_carries_the_current_blocking_rules() -> None:
+    key = "blocking_rules_to_generate_predictions"
+    assert default_model()[key] == base_settings()[key], "refresh the blocking rules in default_model.json"
+
+
 def test_default_model_is_trained() -> None:
     model = default_model()
     for comp in model["comparisons"]:

@@ -198,7 +198,8 @@ def _rule(sql: str, explode: bool | str = False) -> dict[str, Any]:
     return rule
 
 
-_DOB_MISSING = "(l.dob_year IS NULL OR r.dob_year IS NULL)"
+#: Records without a birth date, on either side: two rules, so that the filter applies before the join.
+_DOB_MISSING = ("l.dob_year IS NULL", "r.dob_year IS NULL")
 _NAMES = "l.fam_skel = r.fam_skel AND l.giv_skel = r.giv_skel"
 
 
@@ -217,24 +218,17 @@ def blocking_rules(only_new: bool = False) -> list[dict[str, Any]]:
         ("l.adms = r.adms", "adms"),
         ("l.a9 = r.a9", False),
         ("l.doc_num = r.doc_num", False),
-        ("l.dob = r.dob AND l.cit = r.cit", False),
+        ("l.dob = r.dob AND l.cit = r.cit AND l.sex_code = r.sex_code", False),
         *((f"l.{part} = r.{part} AND l.dob = r.dob", False) for part in parts),
         ("l.fam_skel = r.giv_skel AND l.dob = r.dob", False),
         ("l.giv_skel = r.fam_skel AND l.dob = r.dob", False),
         (f"{_NAMES} AND l.dob_year = r.dob_year", False),
         (f"{_ORDER_FREE} AND l.dob_year = r.dob_year", False),
         (f"{_ORDER_FREE} AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d", False),
-        *(
-            (f"l.{part} = r.{part} AND l.cit = r.cit AND l.dob_year = r.dob_year AND {_DOB_NEAR}", False)
-            for part in parts[:2]
-        ),
-        *(
-            (f"l.{part} = r.{part} AND l.cit = r.cit AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d", False)
-            for part in parts[:2]
-        ),
-        (f"{_NAMES} AND {_DOB_MISSING}", False),
-        (f"{_ORDER_FREE} AND l.cit = r.cit AND {_DOB_MISSING}", False),
-        ("l.doc_country = r.doc_country AND l.doc_head = r.doc_head", False),
+        (f"l.fam_skel = r.fam_skel AND l.cit = r.cit AND l.dob_year = r.dob_year AND {_DOB_NEAR}", False),
+        ("l.fam_skel = r.fam_skel AND l.cit = r.cit AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d", False),
+        *((f"{_NAMES} AND {missing}", False) for missing in _DOB_MISSING),
+        *((f"{_ORDER_FREE} AND l.cit = r.cit AND {missing}", False) for missing in _DOB_MISSING),
     ]
     new = " AND (l.is_new OR r.is_new)" if only_new else ""
     return [_rule(sql + new, explode) for sql, explode in rules]

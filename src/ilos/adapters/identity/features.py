@@ -152,7 +152,7 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
                dob_text, dob, dob_date, year(dob_date) AS dob_y, month(dob_date) AS dob_m,
                day(dob_date) AS dob_d,
                CASE WHEN dob_text IS NOT NULL THEN left(dob_text, 4) END AS dob_year,
-               doc_num, left(doc_num, 5) AS doc_head, doc_country, doc_type, a9, adm, cit, bcountry,
+               doc_num, doc_country, doc_type, a9, adm, cit, bcountry,
                sex_code
         FROM k
     """

@@ -105,6 +105,7 @@ def prepare(cur: duckdb.DuckDBPyConnection, source: str) -> str:
             SELECT f.* EXCLUDE (adm, is_new), reps.adms, reps.new AS is_new
             FROM feat_all f JOIN reps ON reps.rep = f.record_uid"""
     )
+    cur.execute("DROP TABLE feat_all")
     return "feat"
 
 
@@ -113,10 +114,6 @@ def restore(cur: duckdb.DuckDBPyConnection, feat: pa.Table, members: pa.Table) -
     cur.register("feat", feat)
     cur.register("members", members)
     return "feat"
-
-
-def _side(side: str) -> str:
-    return ", ".join(f"{side}.{c} AS {c}_{'l' if side == 'fl' else 'r'}" for c in RULE_COLUMNS)
 
 
 def tf_columns(tf: dict[str, pa.Table]) -> list[str]:
@@ -142,7 +139,7 @@ def _with_ids(cur: duckdb.DuckDBPyConnection, feat: str, tf: dict[str, pa.Table]
     return "nfeat"
 
 
-def _sides(feat: str, rule: dict[str, Any]) -> str:
+def exploded(feat: str, rule: dict[str, Any]) -> str:
     """`feat`, with the rule's list columns exploded to one row per element."""
     exploded = rule.get("arrays_to_explode") or []
     if not exploded:
@@ -154,7 +151,7 @@ def block(cur: duckdb.DuckDBPyConnection, feat: str, rules: list[dict[str, Any]]
     """Table `blocked(a, b)` of distinct id pairs (a < b) that any blocking rule joins."""
     parts = []
     for rule in rules:
-        side = _sides(feat, rule)
+        side = exploded(feat, rule)
         on = f"{rule['blocking_rule']} AND l.nid < r.nid"
         parts.append(f"SELECT l.nid AS a, r.nid AS b FROM {side} l JOIN {side} r ON {on}")
     cur.execute(f"CREATE TABLE blocked AS {' UNION '.join(parts)}")
@@ -178,7 +175,7 @@ def block_new(
     """
     parts = []
     for rule in rules:
-        side = _sides(feat, rule)
+        side = exploded(feat, rule)
         new = f"(SELECT * FROM {side} WHERE is_new)"
         on = f"{rule['blocking_rule']} AND l.record_uid <> r.record_uid"
         parts.append(
@@ -215,25 +212,26 @@ def predict(
     else:
         nfeat = _with_ids(cur, feat, tf, columns)
         blocked = block(cur, nfeat, rules)
-    sides = ", ".join(f"{s}.{c} AS {c}_{s}" for c in used for s in ("l", "r"))
+    compared = [c for c in used if c != "record_uid"]
+    sides = ", ".join(f"{s}.{c} AS {c}_{s}" for c in compared for s in ("l", "r"))
     cur.execute(
         f"""CREATE TABLE decided AS
             WITH paired AS (SELECT p.a, p.b, {sides} FROM {blocked} p
                             JOIN {nfeat} l ON l.nid = p.a JOIN {nfeat} r ON r.nid = p.b),
-            weighed AS (SELECT a, b, record_uid_l, record_uid_r,
-                               ({weights.match_weight_sql(model)})::DOUBLE AS match_weight, {rule_sql()} AS rule
+            weighed AS (SELECT a, b, ({weights.match_weight_sql(model)})::DOUBLE AS match_weight, {rule_sql()} AS rule
                         FROM paired),
-            ruled AS (SELECT a, b, record_uid_l, record_uid_r, match_weight,
+            ruled AS (SELECT a, b, match_weight,
                              (pow(2, match_weight) / (1 + pow(2, match_weight)))::DOUBLE AS match_probability, rule
                       FROM weighed WHERE rule <> '' OR match_weight >= {LOWER})
             SELECT *, {decision_sql()} AS decision FROM ruled"""
     )
+    cur.execute(f"DROP TABLE {blocked}")  # the largest table: free it before fetching the result
     _find_ambiguous(cur)
     held = "decision = 'link' AND rule = '' AND (a IN (SELECT x FROM ambiguous) OR b IN (SELECT x FROM ambiguous))"
-    sql = f"""SELECT record_uid_l, record_uid_r, match_weight, match_probability,
+    sql = f"""SELECT l.record_uid AS record_uid_l, r.record_uid AS record_uid_r, match_weight, match_probability,
                      CASE WHEN {held} THEN 'ambiguous' ELSE rule END AS rule,
                      CASE WHEN {held} THEN 'review' ELSE decision END AS decision
-              FROM decided"""
+              FROM decided d JOIN {nfeat} l ON l.nid = d.a JOIN {nfeat} r ON r.nid = d.b"""
     return fetch(cur, sql).cast(PAIR_SCHEMA)
 
 
