@@ -31,13 +31,13 @@ CLEAN_DENSITY = 0.9
 
 
 def _components(cur: duckdb.DuckDBPyConnection) -> None:
-    """Table comp(id, label): the connected component (its smallest node id) of every node over `edges`.
+    """Table comp(id, label): the connected component (its smallest node id) of every node over the links.
 
     SciPy's union of sparse-graph components runs in C over the edge arrays in a second or two at
     3M records, where label propagation in SQL needed a join per round and tens of rounds.
     """
     nodes = int(cur.sql("SELECT count(*) FROM nodes").fetchall()[0][0])
-    edges = cur.sql("SELECT a, b FROM edges WHERE a < b").to_arrow_table()
+    edges = cur.sql("SELECT a, b FROM scored WHERE link").to_arrow_table()
     left = edges.column("a").to_numpy().astype(np.int64)
     right = edges.column("b").to_numpy().astype(np.int64)
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(nodes, nodes))
@@ -82,9 +82,6 @@ def _load(
                             OR p.rule = 'reviewer') AS support
             FROM in_pairs p JOIN nodes nl ON nl.record_uid = p.record_uid_l
             JOIN nodes nr ON nr.record_uid = p.record_uid_r"""
-    )
-    cur.execute(
-        "CREATE TABLE edges AS SELECT a, b FROM scored WHERE link UNION ALL SELECT b, a FROM scored WHERE link"
     )
     cur.unregister("in_records")
     cur.unregister("in_members")
