@@ -175,7 +175,7 @@ def _index_note(inc: dict[str, Any]) -> str:
     return (
         f"Building the index (features and signatures of the existing records) took {stages['index']} s before "
         "the clock started, as a long-running linker builds it once (`IdentityResolver.index`); the one-shot "
-        f"`ilos ingest` scores without it, which took {stages.get('without_index', '?')} s for the same batch. "
+        f"`ilos ingest` scores without it, which took {inc['result'].get('without_index_s', '?')} s for the same batch. "
     )
 
 
