@@ -207,9 +207,9 @@ def blocking_rules(only_new: bool = False) -> list[dict[str, Any]]:
     """Blocking rules (Splink dicts); `only_new` keeps pairs touching a record flagged `is_new`.
 
     Every rule joins on keys whose blocks stay small as the population grows (a number, a full
-    birth date with a second key, or a name skeleton with part of the birth date), so the pairs
-    to score grow about linearly: one name part or one birth date alone would make them grow with
-    the square of the population. `benchmarks/identity/blocking.py` measures what each rule adds.
+    birth date with a second key, a name skeleton with part of the birth date, or both name
+    skeletons when one record has no birth date), so the pairs to score grow about linearly: one
+    name part or one birth date alone would make them grow with the square of the population. `benchmarks/identity/blocking.py` measures what each rule adds.
     The set is closed under swapping sides (each rule is symmetric or has its mirror here), so a
     batch can be joined from its new rows only (`scoring.block_new`).
     """
