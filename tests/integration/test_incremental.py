@@ -12,6 +12,7 @@ import pytest
 from ilos.domain.feeds import FEEDS
 from ilos.generator import generate
 from tests.cli import ilos
+from tests.feedfiles import arrival, write_csv
 
 Partition = frozenset[frozenset[str]]
 
@@ -85,3 +86,35 @@ def test_ingest_resolves_only_what_the_batch_touches(world: Path, tmp_path: Path
     records = int(line.split(": ")[1].split(" records")[0])
     resolved = int(line.split("review; ")[1].split(" records re-resolved")[0])
     assert 0 < resolved < records
+
+
+def _kowalczyk(rid: str, **overrides: str) -> dict[str, str]:
+    base = {"family_name": "KOWALCZYK", "date_of_birth": "1984-03-17", "sex": "M", "citizenship": "POL",
+            "birth_country": "POL", "document_type": "P", "document_country": "POL"}  # fmt: skip
+    return arrival(rid, **{**base, **overrides})
+
+
+def test_a_retraction_that_ends_a_twins_ambiguity_relinks_the_held_record(tmp_path: Path) -> None:
+    """A record matching both twins is held for review; once one twin's record is withdrawn, the
+    incremental run links it to the other twin as a full run does."""
+    db = f"sqlite:///{tmp_path / 'twins.db'}"
+    twins = [
+        _kowalczyk("1", given_names="BARTOSZ", document_number="EK1111111"),
+        _kowalczyk("2", given_names="BARTOSZ", document_number="EK1111111"),
+        _kowalczyk("3", given_names="WOJCIECH", document_number="EK2222222"),
+    ]
+    bridge = {"source_system": "APIS", "source_record_id": "D1", "recorded_at": "2024-03-10T00:00:00Z",
+              "family_name": "KOWALCZYK", "date_of_birth": "1984-03-17", "sex": "M", "citizenship": "POL",
+              "birth_country": "POL", "departure_date": "2024-03-09", "mode": "AIR", "evidence": "MANIFEST"}  # fmt: skip
+    assert ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", twins)), db=db).code == 0
+    assert ilos("ingest", "departures", str(write_csv(tmp_path / "d.csv", [bridge])), db=db).code == 0
+    held = _partition(db)
+    assert frozenset({"departures/APIS/D1"}) in held  # linked to neither twin
+    retraction = {**twins[2], "recorded_at": "2024-05-01T00:00:00Z", "retracted": "true"}
+    result = ilos("ingest", "arrivals", str(write_csv(tmp_path / "r.csv", [retraction])), db=db)
+    assert result.code == 0, result.err
+    incremental = _partition(db)
+    assert ilos("resolve", "--full", db=db).code == 0
+    full = _partition(db)
+    assert frozenset({"arrivals/I94/1", "arrivals/I94/2", "departures/APIS/D1"}) in full
+    assert incremental == full

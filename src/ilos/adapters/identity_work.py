@@ -46,14 +46,17 @@ class DuckIdentityWork:
         Changed records (new, corrected, retracted) are scored against the rest; the re-resolved set
         is every changed record plus every record of each linked component that a changed record
         belonged to or now touches (by a link, a review pair, a hard-rule pair or a shared identity
-        signature). Components are closed under links, so resolving this set alone gives the same
-        persons as resolving everything.
+        signature), and every component an open `ambiguous` review pair joins to those (that hold
+        depends on a twins pair elsewhere). Components are closed under links, so resolving this set
+        alone gives the same persons as resolving everything.
         """
         if state.num_rows == 0 or pc.any(pc.is_null(state.column("component"))).as_py():
             return None
         cur = self.con.cursor()
         try:
-            return incremental.affected(cur, records, state, resolver, self.reader.review_decisions())
+            queue = self.reader.review_queue()
+            held = queue.filter(pc.equal(queue.column("rule"), "ambiguous"))
+            return incremental.affected(cur, records, state, resolver, self.reader.review_decisions(), held)
         finally:
             cur.close()
 

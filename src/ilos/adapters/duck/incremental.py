@@ -4,7 +4,8 @@ A batch changes some records (new, corrected or retracted). Only the linked comp
 records belonged to, or now reach, can change: the resolver scores the changed records against the
 rest (blocking keys give the candidates), and every component that a changed record links to, is
 held in review with, is kept apart from by a hard rule, or shares an identity signature with, is
-re-resolved whole together with the changed records. Everything else keeps its person.
+re-resolved whole together with the changed records, and so is every component an open `ambiguous`
+review pair joins to one of those. Everything else keeps its person.
 """
 
 from __future__ import annotations
@@ -29,9 +30,19 @@ def _changed(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def affected(
-    cur: duckdb.DuckDBPyConnection, records: pa.Table, state: pa.Table, resolver: Any, decided: pa.Table
+    cur: duckdb.DuckDBPyConnection,
+    records: pa.Table,
+    state: pa.Table,
+    resolver: Any,
+    decided: pa.Table,
+    held: pa.Table,
 ) -> pa.Table:
-    """The records to re-resolve (possibly none)."""
+    """The records to re-resolve (possibly none).
+
+    `held` are the last run's open `ambiguous` pairs (a record held for review because it matches
+    both records of a twins pair): that hold depends on components beyond the pair, so a component
+    re-resolved pulls in every component such pairs join it to, transitively.
+    """
     cur.register("recs", records.select(["record_uid", "identity_hash"]))
     cur.register("state", state)
     _changed(cur)
@@ -57,9 +68,19 @@ def affected(
         )
         seeds += """ UNION SELECT s.component FROM state s JOIN sig_members m USING (record_uid)
                      SEMI JOIN touched_reps t ON t.rep = m.rep"""
+    cur.register("held", held.select(["record_uid_l", "record_uid_r"]))
+    cur.execute(
+        """CREATE TEMP TABLE held_edges AS
+           WITH e AS (SELECT a.component AS x, b.component AS y FROM held h
+                      JOIN state a ON a.record_uid = h.record_uid_l JOIN state b ON b.record_uid = h.record_uid_r)
+           SELECT x, y FROM e UNION SELECT y, x FROM e"""
+    )
     subset = cur.sql(
-        f"""SELECT record_uid FROM changed
-            UNION SELECT s.record_uid FROM state s SEMI JOIN ({seeds}) c USING (component)
+        f"""WITH RECURSIVE reach(component) AS (
+                SELECT component FROM ({seeds})
+                UNION SELECT e.y FROM reach JOIN held_edges e ON e.x = reach.component)
+            SELECT record_uid FROM changed
+            UNION SELECT s.record_uid FROM state s SEMI JOIN reach USING (component)
             SEMI JOIN recs USING (record_uid)"""
     ).fetchall()
     keep = pa.array([r[0] for r in subset], pa.string())
