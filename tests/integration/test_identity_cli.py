@@ -60,3 +60,20 @@ def test_a_record_without_usable_identity_links_to_nothing_and_is_listed(
         for line in ilos("export", "links", db=store_url).out.splitlines()[1:]
     }
     assert persons["1"] == persons["2"] != persons["D1"]
+
+
+def test_explain_reads_the_version_in_force(store_url: str, tmp_path: Path) -> None:
+    """Explanations read only the two records asked for, each in its version in force."""
+    rows = [arrival("1"), arrival("2", given_names="CHIDI"), arrival("3")]
+    assert ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", rows)), db=store_url).code == 0
+    later = {"recorded_at": "2024-05-01T00:00:00Z"}
+    changes = [arrival("2", given_names="CHIDIEBERE", **later), arrival("3", retracted="true", **later)]
+    assert ilos("ingest", "arrivals", str(write_csv(tmp_path / "b.csv", changes)), db=store_url).code == 0
+    steps = json.loads(
+        ilos("explain", "link", "arrivals/I94/1", "arrivals/I94/2", "--json", db=store_url).out
+    )
+    name = next(s for s in steps if s["comparison"] == "name")
+    assert (name["value_a"], name["value_b"]) == ("OKAFOR CHIDI", "OKAFOR CHIDIEBERE")
+    retracted = ilos("explain", "link", "arrivals/I94/1", "arrivals/I94/3", db=store_url)
+    assert retracted.code == 1
+    assert "no record in force: arrivals/I94/3" in retracted.err

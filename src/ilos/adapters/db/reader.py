@@ -59,18 +59,25 @@ class PersonDataReader:
         parts = [self._identity_part(feed) for feed in FEEDS.values()]
         return pa.concat_tables(parts).sort_by([("record_uid", "ascending")])
 
-    def _identity_part(self, feed: Feed) -> pa.Table:
+    def _identity_part(self, feed: Feed, keys: list[str] | None = None) -> pa.Table:
+        """Identity columns of the feed's records in force; only those whose `source_system/source_record_id`
+        is in `keys`, when given (the versions of other records are not read)."""
         identity = [c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"]
         admission = "admission_number" if "admission_number" in feed.column_names else "NULL"
         columns = ", ".join(identity)
+        cutoff, params = "", [feed.name, feed.name]
+        if keys:
+            marks = ", ".join(self.store.param(3 + i) for i in range(len(keys)))
+            cutoff = f"WHERE source_system || '/' || source_record_id IN ({marks})"
+            params += keys
         sql = f"""
             SELECT CAST({self.store.param(1)} AS TEXT) || '/' || source_system || '/' || source_record_id AS record_uid,
                    CAST({self.store.param(2)} AS TEXT) AS feed, {columns}, {admission} AS admission_number,
                    first_recorded_utc
-            FROM {_in_force(record_table_name(feed), first_recorded=True)}
+            FROM {_in_force(record_table_name(feed), cutoff, first_recorded=True)}
         """
         text = ["record_uid", "feed", *identity, "admission_number", "first_recorded_utc"]
-        return self._read(f"identity {feed.name}", sql, [feed.name, feed.name], text).select(text)
+        return self._read(f"identity {feed.name}", sql, params, text).select(text)
 
     def links(self) -> pa.Table:
         """The current person of every record in force: feed, source_system, source_record_id, person_id."""
@@ -104,9 +111,15 @@ class PersonDataReader:
         return self._read("review decisions", sql, text=["record_uid_l", "record_uid_r", "decision"])
 
     def records_by_uid(self, uids: list[str]) -> pa.Table:
-        """Identity records in force with these record uids (for explanations)."""
-        table = self.identity_records()
-        return table.filter(pa.compute.is_in(table.column("record_uid"), pa.array(uids)))
+        """Identity records in force with these record uids (for explanations); reads only those."""
+        parts = []
+        for feed in FEEDS.values():
+            keys = [uid.removeprefix(f"{feed.name}/") for uid in uids if uid.startswith(f"{feed.name}/")]
+            if keys:
+                parts.append(self._identity_part(feed, keys))
+        if not parts:
+            return self._identity_part(next(iter(FEEDS.values())), [""])  # matches nothing: the empty table
+        return pa.concat_tables(parts).sort_by([("record_uid", "ascending")])
 
     def quarantine(self, feed: str | None, reason: str | None, include_resolved: bool = False) -> pa.Table:
         """Quarantined rows, oldest first, optionally filtered."""
