@@ -54,9 +54,8 @@ class DuckIdentityWork:
             return None
         cur = self.con.cursor()
         try:
-            queue = self.reader.review_queue()
-            held = queue.filter(pc.equal(queue.column("rule"), "ambiguous"))
-            return incremental.affected(cur, records, state, resolver, self.reader.review_decisions(), held)
+            decided, held = self.reader.review_decisions(), self.reader.held_pairs()
+            return incremental.affected(cur, records, state, resolver, decided, held)
         finally:
             cur.close()
 

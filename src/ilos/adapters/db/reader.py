@@ -105,6 +105,14 @@ class PersonDataReader:
         )
         return self._read("review list", sql, text=["record_uid_l", "record_uid_r", "rule"])
 
+    def held_pairs(self) -> pa.Table:
+        """Open `ambiguous` review pairs (record_uid_l, record_uid_r): records held because they match
+        both records of a twins pair; an incremental run re-resolves what they join."""
+        sql = (
+            "SELECT record_uid_l, record_uid_r FROM review_pair WHERE decision IS NULL AND rule = 'ambiguous'"
+        )
+        return self._read("identity held pairs", sql, text=["record_uid_l", "record_uid_r"])
+
     def review_decisions(self) -> pa.Table:
         """Reviewers' decisions (record_uid_l, record_uid_r, decision): constraints for every run."""
         sql = "SELECT record_uid_l, record_uid_r, decision FROM review_pair WHERE decision IS NOT NULL"
