@@ -29,21 +29,15 @@ class IdentityResolver:
         self._tf: dict[str, pa.Table] = {}
         #: record_uid -> representative of its identity signature, set by the last `score` call.
         self.members: pa.Table | None = None
-        #: The records `train` last read and their signature table, so `score` on the same records
-        #: does not build the features again.
-        self._prepared: tuple[pa.Table, pa.Table, pa.Table] | None = None
+        #: The records `train` last read and their index, so `score` on the same records does not
+        #: build the features again.
+        self._prepared: tuple[pa.Table, IdentityIndex] | None = None
 
     def train(self, records: pa.Table) -> dict[str, Any]:
         """Train u (random sampling) and m (EM) on `records`; the resolver uses the new model."""
         with workspace(self._con) as cur:
-            register_records(cur, "records", records, new=False)
-            feat = scoring.prepare(cur, "records")
-            self._prepared = (
-                records,
-                fetch(cur, f"SELECT * FROM {feat}"),
-                fetch(cur, "SELECT * FROM members"),
-            )
-            self.model = model.train(cur, feat)
+            self._prepared = (records, _indexed(cur, records))
+            self.model = model.train(cur, "feat")
         return copy.deepcopy(self.model)
 
     def score(self, records: pa.Table) -> pa.Table:
@@ -55,18 +49,14 @@ class IdentityResolver:
         with workspace(self._con) as cur:
             prepared, self._prepared = self._prepared, None
             if prepared is not None and prepared[0] is records:
-                return self._predict(cur, only_new=False, prepared=prepared[1:])
+                return self._predict(cur, only_new=False, prepared=prepared[1])
             register_records(cur, "records", records, new=False)
             return self._predict(cur, only_new=False)
 
     def index(self, records: pa.Table) -> IdentityIndex:
         """Features and signatures of `records`, to link later batches against (`score_between`)."""
         with workspace(self._con) as cur:
-            register_records(cur, "records", records, new=False)
-            feat = scoring.prepare(cur, "records")
-            return IdentityIndex(
-                fetch(cur, f"SELECT * FROM {feat}"), fetch(cur, "SELECT record_uid, rep FROM members")
-            )
+            return _indexed(cur, records)
 
     def score_between(self, existing: pa.Table | IdentityIndex, new: pa.Table) -> pa.Table:
         """Pairs touching a new record's signature, exactly as `score(existing + new)` scores them.
@@ -114,15 +104,27 @@ class IdentityResolver:
         self,
         cur: duckdb.DuckDBPyConnection,
         only_new: bool,
-        prepared: tuple[pa.Table, pa.Table] | None = None,
+        prepared: IdentityIndex | None = None,
     ) -> pa.Table:
-        feat = scoring.prepare(cur, "records") if prepared is None else scoring.restore(cur, *prepared)
+        if prepared is None:
+            feat = scoring.prepare(cur, "records")
+        else:
+            feat = scoring.restore(cur, prepared.feat, prepared.members)
         return self._score_prepared(cur, feat, only_new)
 
     def _score_prepared(self, cur: duckdb.DuckDBPyConnection, feat: str, only_new: bool) -> pa.Table:
         self.members = fetch(cur, "SELECT record_uid, rep FROM members ORDER BY record_uid")
         self._tf = frequencies.lookups(cur, feat, self.model)
         return scoring.predict(cur, feat, self.model, self._tf, only_new)
+
+
+def _indexed(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> IdentityIndex:
+    """Build the signature table `feat` (and `members`) of `records` in `cur`; return them as an index."""
+    register_records(cur, "records", records, new=False)
+    feat = scoring.prepare(cur, "records")
+    return IdentityIndex(
+        fetch(cur, f"SELECT * FROM {feat}"), fetch(cur, "SELECT record_uid, rep FROM members")
+    )
 
 
 def unusable(records: pa.Table) -> pa.Table:

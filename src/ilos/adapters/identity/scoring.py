@@ -141,10 +141,10 @@ def _with_ids(cur: duckdb.DuckDBPyConnection, feat: str, tf: dict[str, pa.Table]
 
 def exploded(feat: str, rule: dict[str, Any]) -> str:
     """`feat`, with the rule's list columns exploded to one row per element."""
-    exploded = rule.get("arrays_to_explode") or []
-    if not exploded:
+    lists = rule.get("arrays_to_explode") or []
+    if not lists:
         return feat
-    return f"(SELECT * REPLACE ({', '.join(f'unnest({c}) AS {c}' for c in exploded)}) FROM {feat})"
+    return f"(SELECT * REPLACE ({', '.join(f'unnest({c}) AS {c}' for c in lists)}) FROM {feat})"
 
 
 def block(cur: duckdb.DuckDBPyConnection, feat: str, rules: list[dict[str, Any]]) -> str:
@@ -204,7 +204,7 @@ def predict(
     they are most blocked pairs and decide nothing. Every other pair is returned.
     """
     rules = blocking_rules(only_new)
-    used = sorted(weights.columns_used(model) | set(RULE_COLUMNS) | {"record_uid"})
+    used = sorted(weights.columns_used(model) | set(RULE_COLUMNS))
     keys = {c for rule in rules for c in re.findall(r"\b[lr]\.([a-z0-9_]+)", rule["blocking_rule"])}
     columns = sorted((keys | set(used) | {"record_uid", "is_new"}) - set(tf_columns(tf)))
     if only_new:
@@ -212,8 +212,7 @@ def predict(
     else:
         nfeat = _with_ids(cur, feat, tf, columns)
         blocked = block(cur, nfeat, rules)
-    compared = [c for c in used if c != "record_uid"]
-    sides = ", ".join(f"{s}.{c} AS {c}_{s}" for c in compared for s in ("l", "r"))
+    sides = ", ".join(f"{s}.{c} AS {c}_{s}" for c in used for s in ("l", "r"))
     cur.execute(
         f"""CREATE TABLE decided AS
             WITH paired AS (SELECT p.a, p.b, {sides} FROM {blocked} p
