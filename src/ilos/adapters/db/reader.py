@@ -18,6 +18,14 @@ from ilos.adapters.db.schema import record_table_name
 from ilos.domain.feeds import FEEDS, IDENTITY_COLUMNS, Feed
 from ilos.domain.reasons import Reason
 
+#: Columns of each feed that admission statuses read (besides uid, person_id and source_record_id).
+ADMISSION_INPUTS: dict[str, tuple[str, ...]] = {
+    "arrivals": ("source_system", "admission_number", "class_of_admission", "citizenship", "mode",
+                 "admitted_on", "admit_until"),
+    "departures": ("source_system", "departure_date", "evidence", "admission_number"),
+    "status_events": ("source_system", "receipt_number", "benefit", "event", "event_date", "valid_until",
+                      "admission_number"),
+}  # fmt: skip
 QUARANTINE_COLUMNS = "feed, source_system, source_record_id, file, file_row AS row, reason, message"
 
 
@@ -128,6 +136,59 @@ class PersonDataReader:
         if not parts:
             return self._identity_part(next(iter(FEEDS.values())), [""])  # matches nothing: the empty table
         return pa.concat_tables(parts).sort_by([("record_uid", "ascending")])
+
+    def admission_inputs(
+        self, known_at_utc: str | None = None, person_ids: Sequence[str] | None = None
+    ) -> dict[str, pa.Table]:
+        """Arrivals, departures and status events in force as known at `known_at_utc`, each with the
+        `person_id` its record is linked to (NULL when linked to no one) and `uid`; only the records of
+        `person_ids` when given."""
+        return {
+            name: self._with_person(FEEDS[name], columns, known_at_utc, person_ids)
+            for name, columns in ADMISSION_INPUTS.items()
+        }
+
+    def persons_of_admissions(self, numbers: Sequence[str]) -> list[str]:
+        """Persons whose arrivals, departures or status events carry one of these admission numbers."""
+        p = self.store.param
+        marks = ", ".join(p(i + 1) for i in range(len(numbers)))
+        parts = [
+            f"SELECT l.person_id FROM {record_table_name(FEEDS[name])} r JOIN identity_link l "
+            f"ON l.feed = '{name}' AND l.source_system = r.source_system "
+            f"AND l.source_record_id = r.source_record_id WHERE r.admission_number IN ({marks})"
+            for name in ADMISSION_INPUTS
+        ]
+        sql = " UNION ".join(parts)
+        params = [*numbers] * len(parts)
+        found = self._read("admission persons", sql, params, ["person_id"])
+        return sorted(set(found.column("person_id").to_pylist()))
+
+    def _with_person(
+        self, feed: Feed, columns: Sequence[str], known_at_utc: str | None, person_ids: Sequence[str] | None
+    ) -> pa.Table:
+        p = self.store.param
+        conditions, params = [], []
+        if known_at_utc:
+            params.append(known_at_utc)
+            conditions.append(f"recorded_at_utc <= {p(len(params))}")
+        if person_ids is not None:
+            marks = ", ".join(p(len(params) + i + 1) for i in range(len(person_ids)))
+            params += [*person_ids]
+            conditions.append(
+                f"(source_system, source_record_id) IN (SELECT source_system, source_record_id FROM identity_link "
+                f"WHERE feed = '{feed.name}' "
+                f"AND person_id IN ({marks or 'NULL'}))"
+            )
+        cutoff = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        selected = ", ".join(f"x.{c}" for c in columns)
+        sql = f"""
+            SELECT x.uid, l.person_id, x.source_record_id, {selected}
+            FROM (SELECT '{feed.name}/' || source_system || '/' || source_record_id AS uid, *
+                  FROM {_in_force(record_table_name(feed), cutoff)}) x
+            LEFT JOIN identity_link l ON l.record_uid = x.uid
+        """
+        text = ["uid", "person_id", "source_record_id", *columns]
+        return self._read(f"admission status {feed.name}", sql, params, text).select(text)
 
     def quarantine(self, feed: str | None, reason: str | None, include_resolved: bool = False) -> pa.Table:
         """Quarantined rows, oldest first, optionally filtered."""

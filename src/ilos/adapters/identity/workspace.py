@@ -1,40 +1,23 @@
-"""A private, throw-away DuckDB database on the caller's connection for one resolver operation.
-
-Each operation opens a cursor (its own session on the caller's database instance), attaches a
-fresh in-memory database and makes it the cursor's default, so Splink's `__splink__*` tables and
-the resolver's working tables never touch the caller's schema; closing detaches it, which frees
-everything at once.
-"""
+"""Working tables of one resolver operation, in a private DuckDB workspace (`ilos.adapters.duck.workspace`),
+so that Splink's `__splink__*` tables and the resolver's tables never touch the caller's schema."""
 
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import duckdb
 import pyarrow as pa
 
+from ilos.adapters.duck.workspace import workspace as _workspace
 from ilos.adapters.identity.features import INPUT_COLUMNS
 
 logging.getLogger("splink").setLevel(logging.ERROR)
 
 
-@contextmanager
-def workspace(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor whose default database is a fresh in-memory one, detached on exit."""
-    cur = con.cursor()
-    home = cur.sql("SELECT current_database()").fetchall()[0][0]
-    name = f"ilos_identity_{uuid.uuid4().hex[:12]}"
-    cur.execute(f"ATTACH ':memory:' AS {name}")
-    cur.execute(f"USE {name}")
-    try:
-        yield cur
-    finally:
-        cur.execute(f'USE "{home}"')
-        cur.execute(f"DETACH {name}")
-        cur.close()
+def workspace(con: duckdb.DuckDBPyConnection) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """A private workspace for one resolver operation."""
+    return _workspace(con, "ilos_identity")
 
 
 def register_records(cur: duckdb.DuckDBPyConnection, name: str, records: pa.Table, new: bool) -> None:

@@ -1,0 +1,334 @@
+"""The contract's admission status rules, set-at-a-time in DuckDB.
+
+Input: arrivals, departures and status events in force (already cut at the known-at time), each row
+with its record `uid` and the `person_id` identity resolution linked it to. Every step is one SQL
+statement over all admissions at once; the only iteration is a recursive query over filings in filing
+order (an admission rarely has more than two), because a filing's timeliness depends on the
+authorized-until left by the filings before it.
+
+Steps, each a table in a private workspace (kept for `ilos explain admission`):
+`adm` admissions and the next admission of the same person; `dep`, `corroborated`, `verified`,
+`alone` departures and self-reports; `adm_departure`, `adm_unverified` the departure that ends each
+admission; `program_end` D/S program ends with their grace period; `filing`, `filing_seq` stay filings
+matched to admissions in filing order; `ledger_steps` the authorized-until after each filing;
+`status` the verdict.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+
+from ilos.domain.admission_rules import (
+    ADJUSTMENT,
+    DECISIONS,
+    EXTENSION,
+    PROGRAM_ENDS,
+    PROTECTION_ENDING,
+    SELF_REPORTED,
+    STAY_FILINGS,
+    STUDENT_PROGRAM,
+    AdmissionRules,
+)
+
+#: Columns of `ilos export admissions`, in the contract's order.
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "admission_number",
+    "person_id",
+    "class_of_admission",
+    "citizenship",
+    "admitted_on",
+    "admit_until",
+    "authorized_until",
+    "status",
+    "departure_date",
+    "departure_evidence",
+    "overstay_days",
+)
+FAR_FUTURE = "DATE '9999-12-31'"
+
+
+def _codes(values: frozenset[str] | set[str]) -> str:
+    return ", ".join(f"'{v}'" for v in sorted(values))
+
+
+def _register_rules(cur: duckdb.DuckDBPyConnection, rules: AdmissionRules) -> None:
+    grace = pa.table(
+        {
+            "class_letter": [g.class_letter for g in rules.grace_periods],
+            "program_end": [g.program_end for g in rules.grace_periods],
+            "days": pa.array([g.days for g in rules.grace_periods], pa.int32()),
+            "effective_from": pa.array([g.effective_from for g in rules.grace_periods], pa.date32()),
+            "effective_until": pa.array([g.effective_until for g in rules.grace_periods], pa.date32()),
+        }
+    )
+    no_ext = [
+        (c, r.effective_from, r.effective_until) for r in rules.no_extension_or_change for c in r.classes
+    ]
+    no_change = pa.table(
+        {
+            "klass": [c for c, _, _ in no_ext],
+            "effective_from": pa.array([f for _, f, _ in no_ext], pa.date32()),
+            "effective_until": pa.array([u for _, _, u in no_ext], pa.date32()),
+        }
+    )
+    window = pa.table(
+        {
+            "days": pa.array([r.days for r in rules.self_report_corroboration], pa.int32()),
+            "effective_from": pa.array(
+                [r.effective_from for r in rules.self_report_corroboration], pa.date32()
+            ),
+            "effective_until": pa.array(
+                [r.effective_until for r in rules.self_report_corroboration], pa.date32()
+            ),
+        }
+    )
+    for name, table in (("grace_rule", grace), ("no_change_rule", no_change), ("window_rule", window)):
+        cur.register(f"{name}_arrow", table)
+        cur.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")
+        cur.unregister(f"{name}_arrow")
+
+
+def _in_force(alias: str, day: str) -> str:
+    return f"{day} BETWEEN {alias}.effective_from AND coalesce({alias}.effective_until, {FAR_FUTURE})"
+
+
+def load_inputs(cur: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_of: date) -> None:
+    """Typed input tables `adm_in`, `dep`, `ev`: only events dated on or before `as_of`."""
+    day = f"DATE '{as_of.isoformat()}'"
+    for name, table in inputs.items():
+        cur.register(f"{name}_arrow", table)
+    cur.execute(
+        f"""
+        CREATE TABLE adm_in AS
+        SELECT admission_number, person_id, coalesce(person_id, uid) AS pkey, class_of_admission AS klass,
+               citizenship, mode, CAST(admitted_on AS DATE) AS admitted_on, admit_until AS admit_until_text,
+               TRY_CAST(admit_until AS DATE) AS admit_until, uid
+        FROM arrivals_arrow WHERE CAST(admitted_on AS DATE) <= {day}
+        QUALIFY row_number() OVER (PARTITION BY admission_number ORDER BY uid) = 1;
+        CREATE TABLE dep AS
+        SELECT coalesce(person_id, uid) AS pkey, CAST(departure_date AS DATE) AS day, evidence, source_system,
+               nullif(admission_number, '') AS number, uid
+        FROM departures_arrow WHERE CAST(departure_date AS DATE) <= {day};
+        CREATE TABLE ev AS
+        SELECT coalesce(person_id, uid) AS pkey, receipt_number, benefit, event, CAST(event_date AS DATE) AS day,
+               TRY_CAST(valid_until AS DATE) AS valid_until, nullif(admission_number, '') AS number,
+               source_record_id AS key, uid
+        FROM status_events_arrow
+        WHERE CAST(event_date AS DATE) <= {day}
+          AND (benefit IN ({_codes(STAY_FILINGS)})
+               OR (benefit = '{STUDENT_PROGRAM}' AND event IN ({_codes(PROGRAM_ENDS)})));
+        """
+    )
+    for name in inputs:
+        cur.unregister(f"{name}_arrow")
+
+
+def _admissions(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute(
+        """
+        CREATE TABLE adm AS
+        SELECT *, lead(admitted_on) OVER (PARTITION BY pkey ORDER BY admitted_on, admission_number) AS next_on
+        FROM adm_in
+        """
+    )
+
+
+def _departures(cur: duckdb.DuckDBPyConnection) -> None:
+    """Verified departures (a self-report counts once corroborated), and self-reports left alone."""
+    cur.execute(
+        f"""
+        CREATE TABLE corroborated AS
+        SELECT r.uid, min(p.day) AS partner_day,
+               first(p.number ORDER BY p.day, p.uid) FILTER (WHERE p.number IS NOT NULL) AS partner_number,
+               string_agg(p.uid, ';' ORDER BY p.uid) AS partners
+        FROM dep r JOIN window_rule w ON {_in_force("w", "r.day")}
+        JOIN dep p ON p.pkey = r.pkey AND p.source_system <> r.source_system AND abs(p.day - r.day) <= w.days
+        WHERE r.evidence = '{SELF_REPORTED}' GROUP BY r.uid;
+        CREATE TABLE verified AS
+        SELECT pkey, day, number, evidence, uid AS sources FROM dep WHERE evidence <> '{SELF_REPORTED}'
+        UNION ALL
+        SELECT d.pkey, least(d.day, c.partner_day), coalesce(d.number, c.partner_number), d.evidence,
+               d.uid || ';' || c.partners
+        FROM dep d JOIN corroborated c USING (uid);
+        CREATE TABLE alone AS
+        SELECT d.* FROM dep d WHERE d.evidence = '{SELF_REPORTED}' AND d.uid NOT IN (SELECT uid FROM corroborated);
+        """
+    )
+    for table, target, columns in (
+        ("verified", "adm_departure", "v.day, v.evidence, v.sources"),
+        ("alone", "adm_unverified", "v.day, v.evidence, v.uid AS sources"),
+    ):
+        cur.execute(
+            f"""
+            CREATE TABLE {target} AS
+            SELECT admission_number, min(day) AS day,
+                   first(evidence ORDER BY day, evidence = '{SELF_REPORTED}', sources) AS evidence,
+                   first(sources ORDER BY day, evidence = '{SELF_REPORTED}', sources) AS sources
+            FROM (SELECT a.admission_number, {columns} FROM adm a JOIN {table} v ON v.pkey = a.pkey
+                    AND v.day >= a.admitted_on AND (a.next_on IS NULL OR v.day < a.next_on)
+                  UNION
+                  SELECT a.admission_number, {columns} FROM adm a JOIN {table} v ON v.number = a.admission_number)
+            GROUP BY admission_number
+            """
+        )
+
+
+def _program_ends(cur: duckdb.DuckDBPyConnection) -> None:
+    """The latest program end after each D/S admission, and the grace period in force on its date."""
+    cur.execute(
+        f"""
+        CREATE TABLE program_end AS
+        SELECT e.admission_number, e.day, e.event, e.uid,
+               coalesce((SELECT max_by(g.days, g.effective_from) FROM grace_rule g
+                         WHERE g.class_letter = left(e.klass, 1) AND g.program_end = e.event
+                           AND {_in_force("g", "e.day")}), 0) AS grace_days
+        FROM (SELECT a.admission_number, a.klass,
+                     first(v.day ORDER BY v.day DESC, v.key DESC) AS day,
+                     first(v.event ORDER BY v.day DESC, v.key DESC) AS event,
+                     first(v.uid ORDER BY v.day DESC, v.key DESC) AS uid
+              FROM adm a JOIN ev v ON v.pkey = a.pkey AND v.benefit = '{STUDENT_PROGRAM}' AND v.day >= a.admitted_on
+              WHERE a.admit_until_text = 'D/S'
+              GROUP BY a.admission_number, a.klass) e
+        """
+    )
+
+
+def _filings(cur: duckdb.DuckDBPyConnection) -> None:
+    """Stay filings (events grouped by receipt), matched to an admission, numbered in filing order."""
+    order = "day, event <> 'FILED', key"
+    decided = f"event IN ({_codes(DECISIONS)})"
+    cur.execute(
+        f"""
+        CREATE TABLE filing AS
+        SELECT pkey, receipt_number,
+               first(benefit ORDER BY {order}) AS benefit,
+               min(day) FILTER (WHERE event = 'FILED') AS filed,
+               first(event ORDER BY day, key) FILTER (WHERE {decided}) AS decision,
+               first(day ORDER BY day, key) FILTER (WHERE {decided}) AS decided,
+               first(valid_until ORDER BY day, key) FILTER (WHERE {decided}) AS decision_valid_until,
+               first(number ORDER BY {order}) FILTER (WHERE number IS NOT NULL) AS number,
+               min(day) AS first_day, first(event <> 'FILED' ORDER BY {order}) AS first_not_filed,
+               first(key ORDER BY {order}) AS first_key,
+               string_agg(uid, ';' ORDER BY {order}) AS sources
+        FROM ev WHERE benefit IN ({_codes(STAY_FILINGS)}) GROUP BY pkey, receipt_number;
+        CREATE TABLE filing_adm AS
+        SELECT f.*, a.admission_number, a.klass FROM filing f JOIN adm a ON a.admission_number = f.number
+        UNION ALL
+        SELECT f.*, a.admission_number, a.klass FROM filing f JOIN adm a ON a.pkey = f.pkey AND a.admitted_on <= f.first_day
+        WHERE f.number IS NULL
+        QUALIFY row_number() OVER (PARTITION BY f.pkey, f.receipt_number
+                                   ORDER BY a.admitted_on DESC, a.admission_number DESC) = 1;
+        CREATE TABLE filing_seq AS
+        SELECT f.*, EXISTS (SELECT 1 FROM no_change_rule r WHERE r.klass = f.klass
+                            AND {_in_force("r", "coalesce(f.filed, f.first_day)")}) AS no_change,
+               row_number() OVER (PARTITION BY admission_number
+                                  ORDER BY coalesce(filed, decided, {FAR_FUTURE}), first_day, first_not_filed,
+                                           first_key, receipt_number) AS i
+        FROM filing_adm f
+        """
+    )
+
+
+def _ledger(cur: duckdb.DuckDBPyConnection) -> None:
+    """Authorized-until after each filing in order (rule 2), and whether each filing protects."""
+    timely = (
+        f"(f.filed IS NOT NULL AND (f.benefit = '{ADJUSTMENT}' "
+        "OR (NOT f.no_change AND (s.until IS NULL OR f.filed <= s.until))))"
+    )
+    cur.execute(
+        f"""
+        CREATE TABLE base AS
+        SELECT a.admission_number, coalesce(a.admit_until, p.day + CAST(p.grace_days AS INTEGER)) AS until0
+        FROM adm a LEFT JOIN program_end p USING (admission_number);
+        CREATE TABLE ledger_steps AS
+        WITH RECURSIVE s(admission_number, i, until, changed, timely) AS (
+            SELECT admission_number, CAST(0 AS BIGINT), until0, CAST(NULL AS DATE), CAST(NULL AS BOOLEAN)
+            FROM base WHERE admission_number IN (SELECT admission_number FROM filing_seq)
+            UNION ALL
+            SELECT f.admission_number, f.i,
+                   CASE WHEN f.decision = 'APPROVED' AND f.benefit = '{EXTENSION}' AND f.decision_valid_until IS NOT NULL
+                            THEN f.decision_valid_until
+                        WHEN f.decision IN ({_codes(PROTECTION_ENDING)}) AND {timely} AND s.until IS NOT NULL
+                            THEN greatest(s.until, f.decided)
+                        ELSE s.until END,
+                   CASE WHEN f.decision = 'APPROVED' AND f.benefit <> '{EXTENSION}'
+                            THEN least(coalesce(s.changed, f.decided), f.decided)
+                        ELSE s.changed END,
+                   {timely}
+            FROM s JOIN filing_seq f ON f.admission_number = s.admission_number AND f.i = s.i + 1
+        )
+        SELECT * FROM s;
+        CREATE TABLE ledger AS
+        SELECT admission_number, until, changed FROM ledger_steps
+        QUALIFY row_number() OVER (PARTITION BY admission_number ORDER BY i DESC) = 1;
+        CREATE TABLE protecting AS
+        SELECT f.admission_number, f.filed, f.decided
+        FROM ledger_steps s JOIN filing_seq f USING (admission_number, i) WHERE s.timely
+        """
+    )
+
+
+def _verdict(cur: duckdb.DuckDBPyConnection, as_of: date) -> None:
+    """Rules 4 and 5: the first matching status, and overstay days."""
+    day = f"DATE '{as_of.isoformat()}'"
+    cur.execute(
+        f"""
+        CREATE TABLE judged AS
+        SELECT a.admission_number, a.person_id, a.klass, a.citizenship, a.mode, a.admitted_on, a.admit_until_text,
+               CASE WHEN l.admission_number IS NULL THEN b.until0 ELSE l.until END AS until, l.changed,
+               d.day AS dep_day, d.evidence AS dep_evidence, d.sources AS dep_sources,
+               u.day AS unverified_day, u.sources AS unverified_sources, a.uid,
+               coalesce((SELECT bool_or(p.filed <= d.day AND (p.decided IS NULL OR p.decided > d.day))
+                         FROM protecting p WHERE p.admission_number = a.admission_number), false) AS pending_at_departure,
+               coalesce((SELECT bool_or(p.filed <= {day} AND (p.decided IS NULL OR p.decided > {day}))
+                         FROM protecting p WHERE p.admission_number = a.admission_number), false) AS pending_at_as_of
+        FROM adm a JOIN base b USING (admission_number) LEFT JOIN ledger l USING (admission_number)
+        LEFT JOIN adm_departure d USING (admission_number) LEFT JOIN adm_unverified u USING (admission_number);
+        CREATE TABLE status AS
+        SELECT *, CASE
+                 WHEN changed IS NOT NULL AND (dep_day IS NULL OR changed < dep_day) THEN 'STATUS_CHANGED'
+                 WHEN dep_day IS NOT NULL AND (until IS NULL OR dep_day <= until OR pending_at_departure)
+                     THEN 'DEPARTED_TIMELY'
+                 WHEN dep_day IS NOT NULL THEN 'DEPARTED_OVERSTAY'
+                 WHEN until IS NULL OR {day} <= until THEN 'IN_STATUS'
+                 WHEN pending_at_as_of THEN 'PENDING_BENEFIT'
+                 WHEN unverified_day IS NOT NULL THEN 'DEPARTURE_UNVERIFIED'
+                 ELSE 'SUSPECTED_IN_COUNTRY_OVERSTAY' END AS status
+        FROM judged
+        """
+    )
+
+
+def compute(
+    cur: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_of: date, rules: AdmissionRules
+) -> None:
+    """Run every step into the workspace `cur`; the result is table `status`."""
+    _register_rules(cur, rules)
+    load_inputs(cur, inputs, as_of)
+    _admissions(cur)
+    _departures(cur)
+    _program_ends(cur)
+    _filings(cur)
+    _ledger(cur)
+    _verdict(cur, as_of)
+
+
+def export_query(as_of: date, where: str = "") -> str:
+    """The contract's export columns from table `status`, sorted by admission number."""
+    day = f"DATE '{as_of.isoformat()}'"
+    return f"""
+        SELECT admission_number, person_id, klass AS class_of_admission, citizenship,
+               strftime(admitted_on, '%Y-%m-%d') AS admitted_on, admit_until_text AS admit_until,
+               strftime(until, '%Y-%m-%d') AS authorized_until, status,
+               strftime(CASE WHEN status = 'DEPARTURE_UNVERIFIED' THEN unverified_day ELSE dep_day END, '%Y-%m-%d')
+                   AS departure_date,
+               CASE WHEN status = 'DEPARTURE_UNVERIFIED' THEN 'SELF_REPORTED' ELSE dep_evidence END
+                   AS departure_evidence,
+               CASE WHEN status = 'DEPARTED_OVERSTAY' THEN dep_day - until
+                    WHEN status IN ('SUSPECTED_IN_COUNTRY_OVERSTAY', 'DEPARTURE_UNVERIFIED') THEN {day} - until
+               END AS overstay_days
+        FROM status {where} ORDER BY admission_number
+    """
