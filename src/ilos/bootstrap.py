@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from ilos.adapters.admission_work import DuckAdmissionWork
 from ilos.adapters.db.identity_store import IdentityStore
 from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.db.record_store import SqlRecordStore
@@ -67,6 +68,11 @@ class Ilos:
     def relatives_work(self) -> DuckRelativesWork:
         """Relatives named in `relationships`, resolved to persons."""
         return DuckRelativesWork(self.reader, self.duck)
+
+    @cached_property
+    def admission_work(self) -> DuckAdmissionWork:
+        """Admission statuses and the overstay report."""
+        return DuckAdmissionWork(self.reader, self.duck)
 
     @cached_property
     def relative_store(self) -> RelativeStore:

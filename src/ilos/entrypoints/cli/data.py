@@ -92,7 +92,7 @@ def export_records(
     """Source records of a feed in force (latest version, retractions left out), as CSV."""
     with failures_exit(), app_for(db) as app:
         _check_feed(feed_name)
-        cutoff = _known_at(known_at)
+        cutoff = known_at_option(known_at)
         write_csv(app.reader.records_in_force(feed(feed_name), cutoff))
 
 
@@ -103,7 +103,8 @@ def _check_feed(name: str) -> None:
         raise IlosError(str(exc)) from None
 
 
-def _known_at(text: str | None) -> str | None:
+def known_at_option(text: str | None) -> str | None:
+    """`--known-at` as stored UTC text, or a clear error."""
     if text is None:
         return None
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ilos.entrypoints.cli import data, generate, identity, quarantine, relatives
+from ilos.entrypoints.cli import admissions, data, generate, identity, quarantine, relatives
 
 app = typer.Typer(
     name="ilos",
@@ -25,6 +25,9 @@ app.add_typer(identity.explain_app, name="explain")
 data.export_app.command("links")(identity.export_links)
 data.export_app.command("unlinked")(identity.export_unlinked)
 app.command("relatives")(relatives.relatives)
+data.export_app.command("admissions")(admissions.export_admissions)
+identity.explain_app.command("admission")(admissions.explain_admission_command)
+app.add_typer(admissions.report_app, name="report")
 
 if __name__ == "__main__":  # pragma: no cover
     app()

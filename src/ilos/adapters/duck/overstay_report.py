@@ -1,0 +1,74 @@
+"""The DHS Entry/Exit Overstay Report from table `status`, set-at-a-time.
+
+Scope: `AIR` and `SEA` admissions whose class family (the letters before the first digit: `A1` → `A`,
+`C1D` → `C`, `CW1` → `CW`) is not `A`, `G`, `C` or `D`, and whose authorized-until falls in the fiscal
+year. Out of country: `DEPARTED_OVERSTAY`; suspected in country: `SUSPECTED_IN_COUNTRY_OVERSTAY` and
+`DEPARTURE_UNVERIFIED`. Citizens of Canada and Mexico form groups of their own; a missing
+citizenship is reported as `XXX` (unspecified).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+
+#: Report groups in the contract's order.
+GROUPS: tuple[str, ...] = ("VWP", "B1B2", "FMJ", "OTHER", "CANADA", "MEXICO")
+EXCLUDED_FAMILIES = ("A", "G", "C", "D")
+COLUMNS: tuple[str, ...] = (
+    "group",
+    "country",
+    "expected_departures",
+    "out_of_country",
+    "suspected_in_country",
+    "total",
+    "total_rate",
+    "in_country_rate",
+)
+
+
+def fiscal_year_bounds(year: int) -> tuple[date, date]:
+    """First and last day of fiscal year `year` (1 October of the year before to 30 September)."""
+    return date(year - 1, 10, 1), date(year, 9, 30)
+
+
+def overstay_rows(cur: duckdb.DuckDBPyConnection, fiscal_year: int) -> pa.Table:
+    """One row per group and country, a TOTAL row per group and the GRAND TOTAL, in report order."""
+    first, last = fiscal_year_bounds(fiscal_year)
+    families = ", ".join(f"'{f}'" for f in EXCLUDED_FAMILIES)
+    order = " ".join(f"WHEN '{g}' THEN {i}" for i, g in enumerate(GROUPS))
+    return cur.sql(
+        f"""
+        WITH scoped AS (
+            SELECT CASE WHEN citizenship = 'CAN' THEN 'CANADA' WHEN citizenship = 'MEX' THEN 'MEXICO'
+                        WHEN klass IN ('WB', 'WT') THEN 'VWP'
+                        WHEN regexp_extract(klass, '^[A-Z]+') = 'B' THEN 'B1B2'
+                        WHEN regexp_extract(klass, '^[A-Z]+') IN ('F', 'M', 'J') THEN 'FMJ'
+                        ELSE 'OTHER' END AS "group",
+                   coalesce(citizenship, 'XXX') AS country,
+                   status = 'DEPARTED_OVERSTAY' AS out_of_country,
+                   status IN ('SUSPECTED_IN_COUNTRY_OVERSTAY', 'DEPARTURE_UNVERIFIED') AS in_country
+            FROM status
+            WHERE mode IN ('AIR', 'SEA') AND regexp_extract(klass, '^[A-Z]+') NOT IN ({families})
+              AND until BETWEEN DATE '{first}' AND DATE '{last}'
+        ),
+        counted AS (
+            SELECT CASE WHEN GROUPING("group") = 1 THEN 'ALL' ELSE "group" END AS "group",
+                   CASE WHEN GROUPING("group") = 1 THEN 'GRAND TOTAL'
+                        WHEN GROUPING(country) = 1 THEN 'TOTAL' ELSE country END AS country,
+                   GROUPING("group") AS g_all, GROUPING(country) AS g_total,
+                   count(*) AS expected_departures,
+                   count(*) FILTER (WHERE out_of_country) AS out_of_country,
+                   count(*) FILTER (WHERE in_country) AS suspected_in_country
+            FROM scoped GROUP BY ROLLUP ("group", country)
+        )
+        SELECT "group", country, expected_departures, out_of_country, suspected_in_country,
+               out_of_country + suspected_in_country AS total,
+               printf('%.4f', (out_of_country + suspected_in_country) / expected_departures) AS total_rate,
+               printf('%.4f', suspected_in_country / expected_departures) AS in_country_rate
+        FROM counted
+        ORDER BY g_all, CASE "group" {order} END, g_total, country
+        """
+    ).to_arrow_table()

@@ -1,0 +1,1 @@
+"""Presentations shared by the CLI and, later, the HTTP API."""

@@ -1,0 +1,113 @@
+"""`ilos export admissions`, `ilos explain admission` and `ilos report overstays` on both stores."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.cli import ilos
+from tests.feedfiles import arrival, write_csv
+
+PERSON = {
+    "family_name": "OKAFOR",
+    "given_names": "CHIDI",
+    "date_of_birth": "1990-05-17",
+    "citizenship": "NGA",
+}
+
+
+def departure(rid: str, day: str, recorded_at: str, **kw: str) -> dict[str, str]:
+    return {"source_system": kw.pop("source_system", "APIS"), "source_record_id": rid, "recorded_at": recorded_at,
+            **PERSON, "departure_date": day, "mode": "AIR", "evidence": kw.pop("evidence", "MANIFEST"), **kw}  # fmt: skip
+
+
+def rows(text: str) -> dict[str, dict[str, str]]:
+    return {r["admission_number"]: r for r in csv.DictReader(io.StringIO(text))}
+
+
+@pytest.fixture
+def store(tmp_path: Path, store_url: str) -> str:
+    arrivals = [
+        arrival("1", admitted_on="2024-03-01", admit_until="2024-08-31", **PERSON),
+        arrival("2", admitted_on="2024-07-01", admit_until="2024-09-03", family_name="NAKAMURA", given_names="YUKI",
+                date_of_birth="1985-11-02", citizenship="JPN", class_of_admission="WT",
+                recorded_at="2024-07-01T12:00:00Z"),
+    ]  # fmt: skip
+    assert ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", arrivals)), db=store_url).code == 0
+    # the departure left on 10 September 2024 but the carrier's manifest was posted a month later
+    late = [departure("D1", "2024-09-10", "2024-10-12T08:00:00Z", admission_number="00000000001")]
+    assert ilos("ingest", "departures", str(write_csv(tmp_path / "d.csv", late)), db=store_url).code == 0
+    return store_url
+
+
+def test_a_late_posted_departure_turns_a_suspected_in_country_overstay_into_an_out_of_country_one(
+    store: str,
+) -> None:
+    known_1_october = rows(ilos("export", "admissions", "--as-of", "2024-10-01", "--known-at",
+                                "2024-10-01T00:00:00Z", db=store).out)  # fmt: skip
+    assert known_1_october["00000000001"]["status"] == "SUSPECTED_IN_COUNTRY_OVERSTAY"
+    assert known_1_october["00000000001"]["overstay_days"] == "31"
+    known_now = rows(ilos("export", "admissions", "--as-of", "2024-10-01", db=store).out)
+    assert {k: known_now["00000000001"][k] for k in ("status", "departure_date", "departure_evidence", "overstay_days")} == {
+        "status": "DEPARTED_OVERSTAY", "departure_date": "2024-09-10", "departure_evidence": "MANIFEST",
+        "overstay_days": "10",
+    }  # fmt: skip
+    assert known_now["00000000002"]["status"] == "SUSPECTED_IN_COUNTRY_OVERSTAY"
+
+
+def test_export_is_sorted_with_the_contract_columns_and_filters_one_admission(store: str) -> None:
+    out = ilos("export", "admissions", "--as-of", "2024-10-01", db=store).out
+    header = out.splitlines()[0]
+    assert header == ("admission_number,person_id,class_of_admission,citizenship,admitted_on,admit_until,"
+                      "authorized_until,status,departure_date,departure_evidence,overstay_days")  # fmt: skip
+    assert list(rows(out)) == ["00000000001", "00000000002"]
+    one = ilos("export", "admissions", "--as-of", "2024-10-01", "--admission", "00000000002", db=store).out
+    assert list(rows(one)) == ["00000000002"]
+    assert rows(one)["00000000002"] == rows(out)["00000000002"]
+
+
+def test_explain_admission_names_the_records_it_rests_on(store: str) -> None:
+    text = ilos("explain", "admission", "00000000001", "--as-of", "2024-10-01", db=store).out
+    assert "DEPARTED_OVERSTAY" in text
+    assert "source: arrivals/I94/1" in text
+    assert "source: departures/APIS/D1" in text
+    data = json.loads(
+        ilos("explain", "admission", "00000000001", "--as-of", "2024-10-01", "--json", db=store).out
+    )
+    assert data["status"] == "DEPARTED_OVERSTAY"
+    assert [s["rule"] for s in data["steps"]] == ["admission", "3 departures", "status"]
+    missing = ilos("explain", "admission", "99999999999", db=store)
+    assert missing.code == 1
+    assert "not held" in missing.err
+
+
+def test_overstay_report_groups_totals_and_formats(store: str, tmp_path: Path) -> None:
+    report = ilos("report", "overstays", "--fiscal-year", "2024", "--as-of", "2024-10-01", db=store)
+    assert report.code == 0, report.err
+    lines = list(csv.DictReader(io.StringIO(report.out)))
+    assert [(r["group"], r["country"]) for r in lines] == [
+        ("VWP", "JPN"), ("VWP", "TOTAL"), ("B1B2", "NGA"), ("B1B2", "TOTAL"), ("ALL", "GRAND TOTAL"),
+    ]  # fmt: skip
+    total = lines[-1]
+    assert (total["expected_departures"], total["out_of_country"], total["suspected_in_country"]) == (
+        "2",
+        "1",
+        "1",
+    )
+    assert (total["total_rate"], total["in_country_rate"]) == ("1.0000", "0.5000")
+    page = tmp_path / "r.html"
+    html = ilos("report", "overstays", "--fiscal-year", "2024", "--as-of", "2024-10-01", "--format", "html",
+                "--out", str(page), db=store)  # fmt: skip
+    assert html.code == 0, html.err
+    text = page.read_text()
+    assert text.count("<svg") == 3
+    assert not re.search(r"(src|href)\s*=|https?://|@import|url\(", text)  # nothing loaded from anywhere
+    md = ilos(
+        "report", "overstays", "--fiscal-year", "2024", "--as-of", "2024-10-01", "--format", "md", db=store
+    )
+    assert "| ALL | GRAND TOTAL | 2 | 1 | 1 | 2 | 1.0000 | 0.5000 |" in md.out
