@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from ilos.adapters.admission_work import DuckAdmissionWork
+from ilos.adapters.db.event_store import EventStore
 from ilos.adapters.db.identity_store import IdentityStore
 from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.db.record_store import SqlRecordStore
@@ -73,6 +74,11 @@ class Ilos:
     def admission_work(self) -> DuckAdmissionWork:
         """Admission statuses and the overstay report."""
         return DuckAdmissionWork(self.reader, self.duck)
+
+    @cached_property
+    def event_store(self) -> EventStore:
+        """Domain events (departure:verified, ...)."""
+        return EventStore(self.store)
 
     @cached_property
     def relative_store(self) -> RelativeStore:

@@ -34,6 +34,26 @@ EXPLAIN_TABLES: dict[str, str] = {
 }
 
 
+VERIFIED_BY = """
+    SELECT admission_number, person_id, strftime(dep_day, '%Y-%m-%d') AS departure_date,
+           dep_evidence AS evidence, status, dep_sources AS sources
+    FROM status
+    WHERE dep_day IS NOT NULL
+      AND list_has_any(string_split(dep_sources, ';'), (SELECT list(uid) FROM new_uids))
+    ORDER BY admission_number
+"""
+
+
+DEPARTURE_SERIES = """
+    SELECT strftime(dep_day, '%Y-%m-%d') AS date, dep_evidence AS evidence, count(*) AS verified_departures,
+           count(*) FILTER (WHERE status = 'DEPARTED_OVERSTAY' AND dep_evidence <> 'REMOVAL_EXECUTED')
+               AS past_authorized_stay_left_on_own
+    FROM status
+    WHERE dep_day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND status LIKE 'DEPARTED_%'
+    GROUP BY ALL ORDER BY 1, 2
+"""
+
+
 class DuckAdmissionWork:
     """Statuses of admissions as of a date with the records known at a time."""
 
@@ -71,6 +91,25 @@ class DuckAdmissionWork:
                 .to_pylist()
                 for name, sql in EXPLAIN_TABLES.items()
             }
+
+    def verified_by(self, uids: list[str], numbers: list[str], as_of: date) -> pa.Table:
+        """Admissions whose ending verified departure rests on one of the records `uids` (new departure
+        records, carrying admission `numbers`): what a `departure:verified` event announces."""
+        persons = sorted(
+            set(self.reader.persons_of_records(uids)) | set(self.reader.persons_of_admissions(numbers))
+        )
+        inputs = self.reader.admission_inputs(None, persons)
+        with workspace(self.con, "ilos_status") as cur:
+            compute(cur, inputs, as_of, self.rules)
+            cur.register("new_uids", pa.table({"uid": pa.array(uids, pa.string())}))
+            return cur.sql(VERIFIED_BY).to_arrow_table()
+
+    def departure_series(self, first: date, last: date, as_of: date, known_at_utc: str | None) -> pa.Table:
+        """Admissions ended by a verified departure dated `first`..`last`, by day and evidence."""
+        inputs = self._inputs(known_at_utc, None)
+        with workspace(self.con, "ilos_status") as cur:
+            compute(cur, inputs, as_of, self.rules)
+            return cur.sql(DEPARTURE_SERIES, params=[first, last]).to_arrow_table()
 
     def overstay_report(self, fiscal_year: int, as_of: date, known_at_utc: str | None) -> pa.Table:
         """The DHS overstay report rows for one fiscal year."""

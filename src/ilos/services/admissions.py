@@ -30,14 +30,14 @@ class AdmissionWork(Protocol):
         """The overstay report rows of one fiscal year."""
 
 
-def parse_as_of(text: str | None, today: date) -> date:
-    """`--as-of DATE` (default: today)."""
+def parse_as_of(text: str | None, today: date, option: str = "--as-of") -> date:
+    """A date option such as `--as-of DATE` (default: today)."""
     if text is None:
         return today
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise IlosError(f"--as-of must be a date YYYY-MM-DD, not {text!r}") from None
+        raise IlosError(f"{option} must be a date YYYY-MM-DD, not {text!r}") from None
 
 
 def check_fiscal_year(year: int, as_of: date) -> int:

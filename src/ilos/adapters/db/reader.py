@@ -150,6 +150,8 @@ class PersonDataReader:
 
     def persons_of_admissions(self, numbers: Sequence[str]) -> list[str]:
         """Persons whose arrivals, departures or status events carry one of these admission numbers."""
+        if not numbers:
+            return []
         p = self.store.param
         marks = ", ".join(p(i + 1) for i in range(len(numbers)))
         parts = [
@@ -162,6 +164,23 @@ class PersonDataReader:
         params = [*numbers] * len(parts)
         found = self._read("admission persons", sql, params, ["person_id"])
         return sorted(set(found.column("person_id").to_pylist()))
+
+    def persons_of_records(self, uids: Sequence[str]) -> list[str]:
+        """Persons the records with these uids (feed/source_system/source_record_id) are linked to."""
+        if not uids:
+            return []
+        marks = ", ".join(self.store.param(i + 1) for i in range(len(uids)))
+        sql = f"SELECT DISTINCT person_id FROM identity_link WHERE record_uid IN ({marks})"
+        found = self._read("record persons", sql, list(uids), ["person_id"])
+        return sorted(found.column("person_id").to_pylist())
+
+    def events(self, kind: str | None = None, after: int = 0) -> pa.Table:
+        """Domain events after `after` (an event id), oldest first, optionally of one kind."""
+        p = self.store.param
+        where = f"event_id > {p(1)}" + (f" AND kind = {p(2)}" if kind else "")
+        sql = f"SELECT event_id, kind, at, person_id, subject, payload FROM domain_event WHERE {where} ORDER BY event_id"
+        params: list[Any] = [after, kind] if kind else [after]
+        return self._read("events", sql, params, ["kind", "at", "person_id", "subject", "payload"])
 
     def _with_person(
         self, feed: Feed, columns: Sequence[str], known_at_utc: str | None, person_ids: Sequence[str] | None

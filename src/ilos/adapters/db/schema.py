@@ -172,3 +172,18 @@ relative_link = Table(
     Index(None, "subject_person_id"),
     Index(None, "relative_person_id"),
 )
+
+# --- events (issue 4): what happened, for the parts of ILOS that react to it ---------------------------
+
+domain_event = Table(
+    "domain_event",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", Text, nullable=False),  # e.g. departure:verified
+    Column("at", Text, nullable=False),  # when ILOS recorded the event (UTC)
+    Column("person_id", Text),
+    Column("subject", Text),  # what the event is about, e.g. the admission number
+    Column("payload", Text, nullable=False),  # JSON object
+    Index(None, "kind", "event_id"),
+    Index(None, "person_id"),
+)

@@ -101,3 +101,21 @@ def report_overstays(
             typer.echo(buffer.getvalue(), nl=False)
         else:
             out.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+@report_app.command("departures")
+def report_departures(
+    first: Annotated[str, typer.Option("--from", help="First departure date, YYYY-MM-DD.")],
+    last: Annotated[str, typer.Option("--to", help="Last departure date, YYYY-MM-DD.")],
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    db: Db = None,
+) -> None:
+    """Daily verified departures by evidence type, and how many of them were people past their authorized
+    stay who left on their own (not by a removal), as CSV."""
+    with failures_exit(), app_for(db) as app:
+        day, cutoff = _moments(app, as_of, known_at)
+        start, end = parse_as_of(first, day, "--from"), parse_as_of(last, day, "--to")
+        if end < start:
+            raise typer.BadParameter(f"--to {end} is before --from {start}")
+        write_csv(app.admission_work.departure_series(start, end, day, cutoff))

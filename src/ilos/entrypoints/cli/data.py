@@ -43,7 +43,7 @@ def ingest(
 ) -> None:
     """Load files of one feed: valid rows become source records, invalid rows go to the quarantine."""
     with failures_exit(), app_for(db) as app:
-        _check_feed(feed_name)
+        check_feed(feed_name)
         on_file, done = progress_factory()
         try:
             results = ingest_files(feed_name, paths, app.loader, on_file)
@@ -91,12 +91,13 @@ def export_records(
 ) -> None:
     """Source records of a feed in force (latest version, retractions left out), as CSV."""
     with failures_exit(), app_for(db) as app:
-        _check_feed(feed_name)
+        check_feed(feed_name)
         cutoff = known_at_option(known_at)
         write_csv(app.reader.records_in_force(feed(feed_name), cutoff))
 
 
-def _check_feed(name: str) -> None:
+def check_feed(name: str) -> None:
+    """A clear error for an unknown feed name."""
     try:
         feed(name)
     except ValueError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ilos.entrypoints.cli import admissions, data, generate, identity, quarantine, relatives
+from ilos.entrypoints.cli import admissions, data, generate, identity, quarantine, relatives, stream
 
 app = typer.Typer(
     name="ilos",
@@ -28,6 +28,8 @@ app.command("relatives")(relatives.relatives)
 data.export_app.command("admissions")(admissions.export_admissions)
 identity.explain_app.command("admission")(admissions.explain_admission_command)
 app.add_typer(admissions.report_app, name="report")
+app.command("stream")(stream.stream)
+app.command("events")(stream.events)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

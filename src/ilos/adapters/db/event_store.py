@@ -1,0 +1,40 @@
+"""Where domain events are kept: table `domain_event` (append only)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyarrow as pa
+
+from ilos.adapters.db.record_store import SqlRecordStore, utc_now_text
+
+
+class EventStore:
+    """Appends events; reading them is the reader's (`PersonDataReader.events`)."""
+
+    def __init__(self, store: SqlRecordStore) -> None:
+        self.store = store
+
+    def append(self, kind: str, events: list[dict[str, Any]]) -> None:
+        """Record events of one kind, each a JSON-ready dict with `person_id` and `subject`, in one transaction."""
+        if not events:
+            return
+        at = utc_now_text()
+        rows = pa.table(
+            {
+                "kind": pa.array([kind] * len(events), pa.string()),
+                "at": pa.array([at] * len(events), pa.string()),
+                "person_id": pa.array([e.get("person_id") for e in events], pa.string()),
+                "subject": pa.array([e.get("subject") for e in events], pa.string()),
+                "payload": pa.array(
+                    [json.dumps(e, sort_keys=True, default=str) for e in events], pa.string()
+                ),
+            }
+        )
+        bulk = self.store.bulk()
+        try:
+            with bulk.write_transaction():
+                bulk.ingest("domain_event", rows)
+        finally:
+            bulk.close()

@@ -1,0 +1,105 @@
+"""`ilos stream FEED`: JSON Lines on stdin applied at once; `departure:verified` events; stream = batch."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from ilos.entrypoints.cli.main import app
+from tests.cli import ilos
+from tests.feedfiles import arrival, write_csv
+
+TRAVELLERS = [
+    {"family_name": "OKAFOR", "given_names": "CHIDI", "date_of_birth": "1990-05-17", "citizenship": "NGA"},
+    {"family_name": "NAKAMURA", "given_names": "YUKI", "date_of_birth": "1985-11-02", "citizenship": "JPN"},
+    {"family_name": "SILVA", "given_names": "ANA MARIA", "date_of_birth": "1977-01-30", "citizenship": "BRA"},
+]
+
+
+def departure(rid: str, who: int, day: str, **kw: str) -> dict[str, str]:
+    return {"source_system": kw.pop("source_system", "APIS"), "source_record_id": rid,
+            "recorded_at": kw.pop("recorded_at", "2024-11-01T08:00:00Z"), **TRAVELLERS[who], "departure_date": day,
+            "mode": "AIR", "evidence": kw.pop("evidence", "MANIFEST"), **kw}  # fmt: skip
+
+
+ARRIVALS = [
+    arrival(str(i + 1), admitted_on="2024-03-01", admit_until="2024-08-31", **t)
+    for i, t in enumerate(TRAVELLERS)
+]
+DEPARTURES = [
+    departure("D1", 0, "2024-08-20"),
+    departure("D2", 1, "2024-09-15", admission_number="00000000002"),
+    departure("S3", 2, "2024-09-01", source_system="APP-SELF", evidence="SELF_REPORTED"),
+    departure("C3", 2, "2024-09-03", source_system="DOS-CONS", evidence="CONSULAR_VERIFICATION"),
+]
+
+
+def run_stream(feed: str, lines: list[str], db: str) -> list[dict]:
+    result = CliRunner().invoke(app, ["stream", feed, "--db", db], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def statuses(db: str) -> dict[str, tuple[str, ...]]:
+    out = ilos("export", "admissions", "--as-of", "2024-12-01", db=db).out
+    return {r["admission_number"]: (r["status"], r["departure_date"], r["overstay_days"])
+            for r in csv.DictReader(io.StringIO(out))}  # fmt: skip
+
+
+@pytest.fixture
+def store(tmp_path: Path, store_url: str) -> str:
+    assert ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", ARRIVALS)), db=store_url).code == 0
+    return store_url
+
+
+def test_streamed_departures_are_stored_linked_announced_and_visible_at_once(store: str) -> None:
+    lines = [json.dumps(d) for d in DEPARTURES] + ["{not json", json.dumps(departure("X", 0, "2024-13-01"))]
+    out = run_stream("departures", lines, store)
+    batch = out[0]
+    assert batch["type"] == "batch"
+    assert batch["outcomes"]["new"] == 4
+    assert batch["quarantined"] == {"MALFORMED_ROW": 1, "INVALID_DATE": 1}
+    events = {e["admission_number"]: e for e in out[1:]}
+    assert {n: (e["event"], e["departure_date"], e["evidence"], e["status"]) for n, e in events.items()} == {
+        "00000000001": ("departure:verified", "2024-08-20", "MANIFEST", "DEPARTED_TIMELY"),
+        "00000000002": ("departure:verified", "2024-09-15", "MANIFEST", "DEPARTED_OVERSTAY"),
+        "00000000003": ("departure:verified", "2024-09-01", "SELF_REPORTED", "DEPARTED_OVERSTAY"),
+    }  # fmt: skip
+    assert events["00000000003"]["sources"] == ["departures/APP-SELF/S3", "departures/DOS-CONS/C3"]
+    # visible to a reader of the same store as soon as the stream has answered
+    assert statuses(store)["00000000002"] == ("DEPARTED_OVERSTAY", "2024-09-15", "15")
+    kept = [
+        json.loads(line) for line in ilos("events", "--kind", "departure:verified", db=store).out.splitlines()
+    ]
+    assert sorted(e["subject"] for e in kept) == sorted(events)
+
+    again = run_stream("departures", [json.dumps(d) for d in DEPARTURES], store)
+    assert again[0]["outcomes"]["unchanged"] == 4
+    assert len(again) == 1  # nothing stored, nothing announced again
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(range(len(DEPARTURES))), cuts=st.lists(st.integers(1, 3), min_size=1, max_size=3))
+def test_stream_in_any_order_and_batching_equals_a_batch_load(
+    tmp_path_factory: pytest.TempPathFactory, order: list[int], cuts: list[int]
+) -> None:
+    base = tmp_path_factory.mktemp("stream")
+    batch_db, stream_db = f"sqlite:///{base / 'batch.db'}", f"sqlite:///{base / 'stream.db'}"
+    for db in (batch_db, stream_db):
+        assert ilos("ingest", "arrivals", str(write_csv(base / "a.csv", ARRIVALS)), db=db).code == 0
+    assert ilos("ingest", "departures", str(write_csv(base / "d.csv", DEPARTURES)), db=batch_db).code == 0
+
+    lines = [json.dumps(DEPARTURES[i]) for i in order]
+    start = 0
+    for size in [*cuts, len(lines)]:
+        if start < len(lines):
+            run_stream("departures", lines[start : start + size], stream_db)
+            start += size
+    assert statuses(stream_db) == statuses(batch_db)
