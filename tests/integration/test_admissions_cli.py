@@ -111,3 +111,10 @@ def test_overstay_report_groups_totals_and_formats(store: str, tmp_path: Path) -
         "report", "overstays", "--fiscal-year", "2024", "--as-of", "2024-10-01", "--format", "md", db=store
     )
     assert "| ALL | GRAND TOTAL | 2 | 1 | 1 | 2 | 1.0000 | 0.5000 |" in md.out
+
+
+def test_ingesting_departures_announces_the_departures_it_verifies(store: str) -> None:
+    events = [json.loads(line) for line in ilos("events", "--kind", "departure:verified", db=store).out.splitlines()]
+    assert [(e["subject"], e["departure_date"], e["sources"]) for e in events] == [
+        ("00000000001", "2024-09-10", ["departures/APIS/D1"])
+    ]

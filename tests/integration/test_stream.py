@@ -86,7 +86,9 @@ def test_streamed_departures_are_stored_linked_announced_and_visible_at_once(sto
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(order=st.permutations(range(len(DEPARTURES))), cuts=st.lists(st.integers(1, 3), min_size=1, max_size=3))
+@given(
+    order=st.permutations(range(len(DEPARTURES))), cuts=st.lists(st.integers(1, 3), min_size=1, max_size=3)
+)
 def test_stream_in_any_order_and_batching_equals_a_batch_load(
     tmp_path_factory: pytest.TempPathFactory, order: list[int], cuts: list[int]
 ) -> None:

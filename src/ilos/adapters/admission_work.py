@@ -34,6 +34,8 @@ EXPLAIN_TABLES: dict[str, str] = {
 }
 
 
+#: Above this many records, a batch's verified departures are found by judging every admission.
+PERSON_SCOPED_MAX = 2_000
 VERIFIED_BY = """
     SELECT admission_number, person_id, strftime(dep_day, '%Y-%m-%d') AS departure_date,
            dep_evidence AS evidence, status, dep_sources AS sources

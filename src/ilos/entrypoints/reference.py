@@ -8,6 +8,8 @@ from typing import Any
 
 import typer
 
+from ilos.domain.admission_rules import STATUS_MEANINGS, AdmissionStatus, admission_rules
+from ilos.domain.events import EVENT_KINDS
 from ilos.domain.feeds import FEEDS, Column, DateOrder, Kind, LiteralOnlyFor, MaxStay, RowRule
 from ilos.domain.reasons import REASON_DESCRIPTIONS, Reason
 from ilos.entrypoints.cli.main import app
@@ -90,7 +92,74 @@ def _rule(rule: RowRule) -> str:
     raise AssertionError(rule)
 
 
-REFERENCES = {"cli.md": cli_reference, "feeds.md": feeds_reference}
+def admission_rules_reference() -> str:
+    """Statuses in the order they are tried, and the dated rule data, from ilos.domain."""
+    rules = admission_rules()
+    lines = [
+        "# Admission status rules",
+        "",
+        "Generated from `ilos.domain.admission_rules` and `src/ilos/domain/rules/admission.toml` by",
+        "`make docs`; do not edit by hand. The rules themselves are the contract's (`shared/spec/feeds.md`).",
+        "",
+        "## Statuses, first match wins",
+        "",
+        "| status | when |",
+        "|---|---|",
+        *(f"| `{s.value}` | {STATUS_MEANINGS[s]} |" for s in AdmissionStatus),
+        "",
+        "## Dated rule data",
+        "",
+        "Each entry applies from `from` (inclusive) to `until` (inclusive, open when empty), judged on the",
+        "date of the event it concerns: the program end for a grace period, the filing date for a class",
+        "that cannot extend or change status, the self-report's date for the corroboration window.",
+        "",
+        "### Grace period after a D/S program ends",
+        "",
+        "| class letter | program end | days | from | until | source |",
+        "|---|---|---|---|---|---|",
+        *(
+            f"| {g.class_letter} | {g.program_end} | {g.days} | {g.effective_from} | {g.effective_until or ''} | {g.source} |"
+            for g in rules.grace_periods
+        ),
+        "",
+        "### Classes that cannot extend or change status",
+        "",
+        "| classes | from | until | source |",
+        "|---|---|---|---|",
+        *(
+            f"| {', '.join(sorted(r.classes))} | {r.effective_from} | {r.effective_until or ''} | {r.source} |"
+            for r in rules.no_extension_or_change
+        ),
+        "",
+        "### Self-report corroboration window",
+        "",
+        "| days | from | until | source |",
+        "|---|---|---|---|",
+        *(
+            f"| {r.days} | {r.effective_from} | {r.effective_until or ''} | {r.source} |"
+            for r in rules.self_report_corroboration
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def events_reference() -> str:
+    """Every event kind ILOS emits and its fields, from ilos.domain.events."""
+    lines = ["# Events", "", "Generated from `ilos.domain.events` by `make docs`; do not edit by hand.",
+             "Events are kept in the store (`ilos events`) and printed by `ilos stream`.", ""]  # fmt: skip
+    for kind in EVENT_KINDS:
+        lines += [f"## `{kind.kind}`", "", kind.when, "", "| field | meaning |", "|---|---|"]
+        lines += [f"| `{name}` | {meaning} |" for name, meaning in kind.fields.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+REFERENCES = {
+    "cli.md": cli_reference,
+    "feeds.md": feeds_reference,
+    "admission-rules.md": admission_rules_reference,
+    "events.md": events_reference,
+}
 
 
 def write() -> None:

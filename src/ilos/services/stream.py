@@ -19,12 +19,11 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from ilos.domain.events import DEPARTURE_VERIFIED
 from ilos.domain.feeds import feed as feed_named
 from ilos.domain.outcomes import BatchResult
 from ilos.services.ports import Loader
 from ilos.services.resolve import IdentityState, IdentityWork, ResolutionSummary, resolve_incremental
-
-DEPARTURE_VERIFIED = "departure:verified"
 
 
 class VerifiedDepartures(Protocol):
@@ -71,21 +70,25 @@ class StreamPipeline:
             batch.resolution = resolve_incremental(self.identity_work, self.identity_state)
             self.after_resolution()
             if feed_name == "departures":
-                batch.events = self._announce(lines, today)
+                batch.events = announce_departures(self.admissions, self.events, *_keys(lines), today)
         batch.seconds = time.perf_counter() - started
         return batch
 
-    def _announce(self, lines: list[str], today: date) -> list[dict[str, Any]]:
-        uids, numbers = _keys(lines)
-        verified = self.admissions.verified_by(uids, numbers, today).to_pylist()
-        events = [
-            {"event": DEPARTURE_VERIFIED, "person_id": v["person_id"], "subject": v["admission_number"],
-             "admission_number": v["admission_number"], "departure_date": v["departure_date"],
-             "evidence": v["evidence"], "status": v["status"], "sources": v["sources"].split(";")}
-            for v in verified
-        ]  # fmt: skip
-        self.events.append(DEPARTURE_VERIFIED, events)
-        return events
+
+def announce_departures(
+    admissions: VerifiedDepartures, sink: EventSink, uids: list[str], numbers: list[str], today: date
+) -> list[dict[str, Any]]:
+    """Emit (and keep) a `departure:verified` event for every admission whose ending verified departure
+    rests on one of the new departure records `uids`."""
+    verified = admissions.verified_by(uids, numbers, today).to_pylist()
+    events = [
+        {"event": DEPARTURE_VERIFIED, "person_id": v["person_id"], "subject": v["admission_number"],
+         "admission_number": v["admission_number"], "departure_date": v["departure_date"],
+         "evidence": v["evidence"], "status": v["status"], "sources": v["sources"].split(";")}
+        for v in verified
+    ]  # fmt: skip
+    sink.append(DEPARTURE_VERIFIED, events)
+    return events
 
 
 def _keys(lines: list[str]) -> tuple[list[str], list[str]]:

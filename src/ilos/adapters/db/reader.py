@@ -174,6 +174,15 @@ class PersonDataReader:
         found = self._read("record persons", sql, list(uids), ["person_id"])
         return sorted(found.column("person_id").to_pylist())
 
+    def batch_keys(self, feed: Feed, batch_id: int) -> pa.Table:
+        """uid and admission_number of the record versions one batch stored (a scan of the feed's table)."""
+        number = "admission_number" if "admission_number" in feed.column_names else "NULL"
+        sql = (
+            f"SELECT '{feed.name}/' || source_system || '/' || source_record_id AS uid, {number} AS admission_number "
+            f"FROM {record_table_name(feed)} WHERE batch_id = {self.store.param(1)}"
+        )
+        return self._read(f"batch {feed.name}", sql, [batch_id], ["uid", "admission_number"])
+
     def events(self, kind: str | None = None, after: int = 0) -> pa.Table:
         """Domain events after `after` (an event id), oldest first, optionally of one kind."""
         p = self.store.param

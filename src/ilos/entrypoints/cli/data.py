@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import pyarrow as pa
 import typer
 from sqlalchemy import func, select
 
 from ilos.adapters.db.schema import identity_link, quarantine, record_tables, review_pair
+from ilos.bootstrap import Ilos
 from ilos.domain.feeds import FEEDS, feed
 from ilos.domain.moments import normalise_known_at
+from ilos.domain.outcomes import BatchResult
 from ilos.entrypoints.cli.common import (
     Db,
     app_for,
@@ -24,6 +28,7 @@ from ilos.entrypoints.cli.relatives import after_resolution
 from ilos.services.errors import IlosError
 from ilos.services.ingest import ingest_files
 from ilos.services.resolve import resolve_incremental
+from ilos.services.stream import announce_departures
 
 FEED_HELP = f"One of: {', '.join(FEEDS)}."
 
@@ -53,6 +58,19 @@ def ingest(
         if resolve and any(r.stored for r in results):
             print_resolution(resolve_incremental(app.identity_work, app.identity_store))
             after_resolution(app)
+            if feed_name == "departures":
+                _announce(app, [r for r in results if r.stored])
+
+
+def _announce(app: Ilos, results: list[BatchResult]) -> None:
+    """`departure:verified` events for the departures just loaded."""
+    today = date.fromisoformat(app.settings.now_utc()[:10])
+    keys = pa.concat_tables([app.reader.batch_keys(feed("departures"), r.batch_id or 0) for r in results])
+    numbers = [n for n in keys.column("admission_number").to_pylist() if n]
+    events = announce_departures(
+        app.admission_work, app.event_store, keys.column("uid").to_pylist(), numbers, today
+    )
+    typer.echo(f"departure:verified events: {len(events)}")
 
 
 def summary(db: Db = None) -> None:
