@@ -13,8 +13,13 @@ from typing import Any
 
 def in_child(step: str, *args: str) -> dict[str, Any]:
     """Run `python -m benchmarks.steps STEP ARGS...` and return what it reported (seconds, peak_mib, ...)."""
+    return in_child_module("benchmarks.steps", step, *args)
+
+
+def in_child_module(module: str, step: str, *args: str) -> dict[str, Any]:
+    """Run `python -m MODULE STEP ARGS...` and return what it reported (seconds, peak_mib, ...)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.steps", step, *args], capture_output=True, text=True, check=False
+        [sys.executable, "-m", module, step, *args], capture_output=True, text=True, check=False
     )
     if proc.returncode != 0:
         raise RuntimeError(f"step {step} {' '.join(args)} failed:\n{proc.stderr[-3000:]}")

@@ -114,7 +114,9 @@ def test_overstay_report_groups_totals_and_formats(store: str, tmp_path: Path) -
 
 
 def test_ingesting_departures_announces_the_departures_it_verifies(store: str) -> None:
-    events = [json.loads(line) for line in ilos("events", "--kind", "departure:verified", db=store).out.splitlines()]
+    events = [
+        json.loads(line) for line in ilos("events", "--kind", "departure:verified", db=store).out.splitlines()
+    ]
     assert [(e["subject"], e["departure_date"], e["sources"]) for e in events] == [
         ("00000000001", "2024-09-10", ["departures/APIS/D1"])
     ]

@@ -125,8 +125,10 @@ def test_a_verified_departure_after_the_admission_never_leaves_a_suspected_overs
     if a is None:
         return
     later = [
-        b.admitted_on for b in world.admissions if b.person == a.person and b.admitted_on > a.admitted_on
-    ]
+        b.admitted_on
+        for b in world.admissions
+        if b.person == a.person and (b.admitted_on, b.number) > (a.admitted_on, a.number)
+    ]  # the next admission (by date, then number) closes the window: a same-day one leaves it empty
     last = min([world.as_of, *(d - timedelta(days=1) for d in later)])
     if last < a.admitted_on:
         return

@@ -106,8 +106,11 @@ def load_inputs(cur: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_
         SELECT admission_number, person_id, coalesce(person_id, uid) AS pkey, class_of_admission AS klass,
                citizenship, mode, CAST(admitted_on AS DATE) AS admitted_on, admit_until AS admit_until_text,
                TRY_CAST(admit_until AS DATE) AS admit_until, uid
-        FROM arrivals_arrow WHERE CAST(admitted_on AS DATE) <= {day}
-        QUALIFY row_number() OVER (PARTITION BY admission_number ORDER BY uid) = 1;
+        FROM arrivals_arrow WHERE CAST(admitted_on AS DATE) <= {day};
+        DELETE FROM adm_in WHERE uid IN (
+            SELECT uid FROM adm_in WHERE admission_number IN
+                (SELECT admission_number FROM adm_in GROUP BY admission_number HAVING count(*) > 1)
+            QUALIFY row_number() OVER (PARTITION BY admission_number ORDER BY uid) > 1);  -- one per number
         CREATE TABLE dep AS
         SELECT coalesce(person_id, uid) AS pkey, CAST(departure_date AS DATE) AS day, evidence, source_system,
                nullif(admission_number, '') AS number, uid
@@ -127,17 +130,24 @@ def load_inputs(cur: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_
 
 
 def _admissions(cur: duckdb.DuckDBPyConnection) -> None:
+    """`adm` with an internal integer id `aid` and each admission's next (by date, then number) of the same
+    person, and `adm_window`: per person and admission date the admission whose window [admitted_on,
+    next_on) is not empty (the last of that day), which an as-of join finds for any later date."""
     cur.execute(
         """
         CREATE TABLE adm AS
-        SELECT *, lead(admitted_on) OVER (PARTITION BY pkey ORDER BY admitted_on, admission_number) AS next_on
-        FROM adm_in
+        SELECT rowid AS aid, *,
+               lead(admitted_on) OVER (PARTITION BY pkey ORDER BY admitted_on, admission_number) AS next_on
+        FROM adm_in;
+        CREATE TABLE adm_window AS
+        SELECT pkey, admitted_on, arg_max(aid, admission_number) AS aid FROM adm GROUP BY pkey, admitted_on
         """
     )
 
 
 def _departures(cur: duckdb.DuckDBPyConnection) -> None:
-    """Verified departures (a self-report counts once corroborated), and self-reports left alone."""
+    """Verified departures (a self-report counts once corroborated), and self-reports left alone; then
+    the departure ending each admission (`adm_departure`) and its lone self-report (`adm_unverified`)."""
     cur.execute(
         f"""
         CREATE TABLE corroborated AS
@@ -148,32 +158,40 @@ def _departures(cur: duckdb.DuckDBPyConnection) -> None:
         JOIN dep p ON p.pkey = r.pkey AND p.source_system <> r.source_system AND abs(p.day - r.day) <= w.days
         WHERE r.evidence = '{SELF_REPORTED}' GROUP BY r.uid;
         CREATE TABLE verified AS
-        SELECT pkey, day, number, evidence, uid AS sources FROM dep WHERE evidence <> '{SELF_REPORTED}'
-        UNION ALL
-        SELECT d.pkey, least(d.day, c.partner_day), coalesce(d.number, c.partner_number), d.evidence,
-               d.uid || ';' || c.partners
-        FROM dep d JOIN corroborated c USING (uid);
+        SELECT d.rowid AS vid, d.pkey, least(d.day, c.partner_day) AS day,
+               coalesce(d.number, c.partner_number) AS number, d.evidence,
+               CASE WHEN c.uid IS NULL THEN d.uid ELSE d.uid || ';' || c.partners END AS sources
+        FROM dep d LEFT JOIN corroborated c USING (uid)
+        WHERE d.evidence <> '{SELF_REPORTED}' OR c.uid IS NOT NULL;
         CREATE TABLE alone AS
-        SELECT d.* FROM dep d WHERE d.evidence = '{SELF_REPORTED}' AND d.uid NOT IN (SELECT uid FROM corroborated);
+        SELECT d.rowid AS vid, d.*, d.uid AS sources
+        FROM dep d ANTI JOIN corroborated c USING (uid) WHERE d.evidence = '{SELF_REPORTED}';
         """
     )
-    for table, target, columns in (
-        ("verified", "adm_departure", "v.day, v.evidence, v.sources"),
-        ("alone", "adm_unverified", "v.day, v.evidence, v.uid AS sources"),
-    ):
-        cur.execute(
-            f"""
-            CREATE TABLE {target} AS
-            SELECT admission_number, min(day) AS day,
-                   first(evidence ORDER BY day, evidence = '{SELF_REPORTED}', sources) AS evidence,
-                   first(sources ORDER BY day, evidence = '{SELF_REPORTED}', sources) AS sources
-            FROM (SELECT a.admission_number, {columns} FROM adm a JOIN {table} v ON v.pkey = a.pkey
-                    AND v.day >= a.admitted_on AND (a.next_on IS NULL OR v.day < a.next_on)
-                  UNION
-                  SELECT a.admission_number, {columns} FROM adm a JOIN {table} v ON v.number = a.admission_number)
-            GROUP BY admission_number
-            """
-        )
+    for table, target in (("verified", "adm_departure"), ("alone", "adm_unverified")):
+        _ending(cur, table, target)
+
+
+def _ending(cur: duckdb.DuckDBPyConnection, table: str, target: str) -> None:
+    """Per admission, the earliest departure of `table` in its window or carrying its number (a record of
+    its own before a corroborated self-report on the same day, then by source uid): integers first, the
+    text of the winning rows only at the end."""
+    cur.execute(
+        f"""
+        CREATE TABLE {target}_cand AS
+        SELECT w.aid, v.vid, v.day, v.evidence = '{SELF_REPORTED}' AS self FROM {table} v
+            ASOF JOIN adm_window w ON v.pkey = w.pkey AND v.day >= w.admitted_on
+        UNION ALL
+        SELECT a.aid, v.vid, v.day, v.evidence = '{SELF_REPORTED}' FROM adm a JOIN {table} v ON v.number = a.admission_number;
+        CREATE TABLE {target} AS
+        WITH best AS (SELECT aid, m.day AS day, m.self AS self
+                      FROM (SELECT aid, min({{'day': day, 'self': self}}) AS m FROM {target}_cand GROUP BY aid))
+        SELECT c.aid, c.day, arg_min(v.evidence, v.sources) AS evidence, min(v.sources) AS sources
+        FROM {target}_cand c JOIN best b ON b.aid = c.aid AND c.day = b.day AND c.self = b.self
+        JOIN {table} v ON v.vid = c.vid
+        GROUP BY c.aid, c.day
+        """
+    )
 
 
 def _program_ends(cur: duckdb.DuckDBPyConnection) -> None:
@@ -181,17 +199,18 @@ def _program_ends(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute(
         f"""
         CREATE TABLE program_end AS
-        SELECT e.admission_number, e.day, e.event, e.uid,
-               coalesce((SELECT max_by(g.days, g.effective_from) FROM grace_rule g
-                         WHERE g.class_letter = left(e.klass, 1) AND g.program_end = e.event
-                           AND {_in_force("g", "e.day")}), 0) AS grace_days
-        FROM (SELECT a.admission_number, a.klass,
-                     first(v.day ORDER BY v.day DESC, v.key DESC) AS day,
-                     first(v.event ORDER BY v.day DESC, v.key DESC) AS event,
-                     first(v.uid ORDER BY v.day DESC, v.key DESC) AS uid
-              FROM adm a JOIN ev v ON v.pkey = a.pkey AND v.benefit = '{STUDENT_PROGRAM}' AND v.day >= a.admitted_on
-              WHERE a.admit_until_text = 'D/S'
-              GROUP BY a.admission_number, a.klass) e
+        WITH ds AS (SELECT aid, admission_number, pkey, klass, admitted_on FROM adm WHERE admit_until_text = 'D/S'),
+        ends AS (SELECT pkey, day, event, uid, key FROM ev WHERE benefit = '{STUDENT_PROGRAM}'),
+        latest AS (
+            SELECT a.admission_number, a.klass, first(v.day ORDER BY v.day DESC, v.key DESC) AS day,
+                   first(v.event ORDER BY v.day DESC, v.key DESC) AS event,
+                   first(v.uid ORDER BY v.day DESC, v.key DESC) AS uid
+            FROM ds a JOIN ends v ON v.pkey = a.pkey AND v.day >= a.admitted_on
+            GROUP BY a.admission_number, a.klass)
+        SELECT e.admission_number, e.day, e.event, e.uid, coalesce(max_by(g.days, g.effective_from), 0) AS grace_days
+        FROM latest e LEFT JOIN grace_rule g ON g.class_letter = left(e.klass, 1) AND g.program_end = e.event
+             AND {_in_force("g", "e.day")}
+        GROUP BY e.admission_number, e.day, e.event, e.uid
         """
     )
 
@@ -217,10 +236,10 @@ def _filings(cur: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE filing_adm AS
         SELECT f.*, a.admission_number, a.klass FROM filing f JOIN adm a ON a.admission_number = f.number
         UNION ALL
-        SELECT f.*, a.admission_number, a.klass FROM filing f JOIN adm a ON a.pkey = f.pkey AND a.admitted_on <= f.first_day
-        WHERE f.number IS NULL
-        QUALIFY row_number() OVER (PARTITION BY f.pkey, f.receipt_number
-                                   ORDER BY a.admitted_on DESC, a.admission_number DESC) = 1;
+        SELECT f.*, a.admission_number, a.klass
+        FROM (SELECT * FROM filing WHERE number IS NULL) f
+        ASOF JOIN adm_window w ON w.pkey = f.pkey AND f.first_day >= w.admitted_on
+        JOIN adm a ON a.aid = w.aid;
         CREATE TABLE filing_seq AS
         SELECT f.*, EXISTS (SELECT 1 FROM no_change_rule r WHERE r.klass = f.klass
                             AND {_in_force("r", "coalesce(f.filed, f.first_day)")}) AS no_change,
@@ -276,17 +295,21 @@ def _verdict(cur: duckdb.DuckDBPyConnection, as_of: date) -> None:
     day = f"DATE '{as_of.isoformat()}'"
     cur.execute(
         f"""
+        CREATE TABLE pending AS
+        SELECT p.admission_number,
+               bool_or(p.filed <= d.day AND (p.decided IS NULL OR p.decided > d.day)) AS at_departure,
+               bool_or(p.filed <= {day} AND (p.decided IS NULL OR p.decided > {day})) AS at_as_of
+        FROM protecting p JOIN adm a USING (admission_number) LEFT JOIN adm_departure d USING (aid)
+        GROUP BY p.admission_number;
         CREATE TABLE judged AS
         SELECT a.admission_number, a.person_id, a.klass, a.citizenship, a.mode, a.admitted_on, a.admit_until_text,
                CASE WHEN l.admission_number IS NULL THEN b.until0 ELSE l.until END AS until, l.changed,
                d.day AS dep_day, d.evidence AS dep_evidence, d.sources AS dep_sources,
                u.day AS unverified_day, u.sources AS unverified_sources, a.uid,
-               coalesce((SELECT bool_or(p.filed <= d.day AND (p.decided IS NULL OR p.decided > d.day))
-                         FROM protecting p WHERE p.admission_number = a.admission_number), false) AS pending_at_departure,
-               coalesce((SELECT bool_or(p.filed <= {day} AND (p.decided IS NULL OR p.decided > {day}))
-                         FROM protecting p WHERE p.admission_number = a.admission_number), false) AS pending_at_as_of
+               coalesce(p.at_departure, false) AS pending_at_departure, coalesce(p.at_as_of, false) AS pending_at_as_of
         FROM adm a JOIN base b USING (admission_number) LEFT JOIN ledger l USING (admission_number)
-        LEFT JOIN adm_departure d USING (admission_number) LEFT JOIN adm_unverified u USING (admission_number);
+        LEFT JOIN adm_departure d USING (aid) LEFT JOIN adm_unverified u USING (aid)
+        LEFT JOIN pending p USING (admission_number);
         CREATE TABLE status AS
         SELECT *, CASE
                  WHEN changed IS NOT NULL AND (dep_day IS NULL OR changed < dep_day) THEN 'STATUS_CHANGED'
@@ -306,6 +329,9 @@ def compute(
     cur: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_of: date, rules: AdmissionRules
 ) -> None:
     """Run every step into the workspace `cur`; the result is table `status`."""
+    # no step relies on the order rows are stored in (the export sorts); freeing large intermediate
+    # results in background threads keeps it off the next statement's time
+    cur.execute("SET preserve_insertion_order = false; SET allocator_background_threads = true")
     _register_rules(cur, rules)
     load_inputs(cur, inputs, as_of)
     _admissions(cur)

@@ -1,0 +1,42 @@
+"""Admission-status benchmark: accuracy against the generator's truth (with ILOS's own identity links,
+and with the true persons), report rates beside the truth's, and the batch engine on 5,000,000
+admissions beside a bare DuckDB as-of join of the same admissions and departures."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from benchmarks.measure import in_child_module
+from ilos.generator import generate
+
+#: (persons, seed) of the world judged for accuracy, and the one replicated for the batch.
+ACCURACY = (20_000, 21)
+BATCH = (20_000, 21, 5_000_000)
+TARGETS = {
+    "wrong_share": 0.001,
+    "rate_pp": 0.02,
+    "rate_min_expected": 100_000,
+    "batch_s": 15,
+    "batch_ratio": 5,
+}
+
+
+def _data(persons: int, seed: int) -> Path:
+    folder = Path(tempfile.gettempdir()) / f"ilos-status-{persons}-{seed}"
+    if not (folder / "truth" / "admissions.csv").exists():
+        generate(persons, seed, folder)
+    return folder
+
+
+def run() -> dict[str, Any]:
+    """Every measurement; a step that fails reports its error."""
+    out: dict[str, Any] = {"targets": TARGETS}
+    persons, seed = ACCURACY
+    out["accuracy"] = in_child_module("benchmarks.admissions.steps", "accuracy", str(_data(persons, seed)))
+    persons, seed, admissions = BATCH
+    out["batch"] = in_child_module(
+        "benchmarks.admissions.steps", "batch", str(_data(persons, seed)), str(admissions)
+    )
+    return out

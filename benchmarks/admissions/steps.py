@@ -1,0 +1,211 @@
+"""Measured steps of the admission-status benchmark, each run in a child process:
+`python -m benchmarks.admissions.steps accuracy|batch DIR ...`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from benchmarks.measure import report
+
+FEEDS = ("arrivals", "departures", "status_events")
+
+
+def _store(world: Path, feeds: tuple[str, ...], resolve: bool) -> str:
+    """A fresh embedded store holding the world's feeds (resolved when asked)."""
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+    from ilos.services.resolve import resolve_all
+
+    url = f"sqlite:///{tempfile.mkdtemp(prefix='ilos-status-bench-')}/ilos.db"
+    with Ilos(Settings(), url) as app:
+        for feed in feeds:
+            ingest_files(feed, [world / f"{feed}.csv"], app.loader)
+        if resolve:
+            resolve_all(app.identity_work, app.identity_store)
+    return url
+
+
+def _with_true_persons(
+    con: duckdb.DuckDBPyConnection, world: Path, inputs: dict[str, pa.Table]
+) -> dict[str, pa.Table]:
+    con.register(
+        "true_person", con.read_csv(str(world / "truth" / "persons.csv"), all_varchar=True).to_arrow_table()
+    )
+    out = {}
+    for name, table in inputs.items():
+        con.register("t", table)
+        out[name] = con.sql(
+            "SELECT t.* REPLACE (p.true_person_id AS person_id) FROM t "
+            "LEFT JOIN true_person p USING (source_system, source_record_id)"
+        ).to_arrow_table()
+        con.unregister("t")
+    return out
+
+
+def _judge(con: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_of: date) -> pa.Table:
+    """The engine's `status` rows (with mode and group columns for the report)."""
+    from ilos.adapters.duck.admission_status import compute, export_query
+    from ilos.adapters.duck.workspace import workspace
+    from ilos.domain.admission_rules import admission_rules
+
+    with workspace(con) as cur:
+        compute(cur, inputs, as_of, admission_rules())
+        return cur.sql(
+            f"SELECT e.*, s.mode, s.until FROM ({export_query(as_of)}) e JOIN status s USING (admission_number)"
+        ).to_arrow_table()
+
+
+def accuracy(world_dir: str) -> None:
+    """ILOS's statuses (its own identity links) and the engine's with the true persons, against the truth."""
+    world = Path(world_dir)
+    manifest = json.loads((world / "truth" / "manifest.json").read_text())
+    os.environ["ILOS_NOW"] = manifest["now"]
+    as_of = date.fromisoformat(manifest["end"])
+
+    def work() -> dict[str, Any]:
+        from ilos.bootstrap import Ilos
+        from ilos.config import Settings
+
+        started = time.perf_counter()
+        url = _store(world, tuple(json.loads((world / "truth" / "manifest.json").read_text())["feeds"]), True)
+        load_s = time.perf_counter() - started
+        con = duckdb.connect()
+        with Ilos(Settings(), url) as app:
+            inputs = app.reader.admission_inputs()
+        started = time.perf_counter()
+        ilos_rows = _judge(con, inputs, as_of)
+        judge_s = time.perf_counter() - started
+        true_rows = _judge(con, _with_true_persons(con, world, inputs), as_of)
+        return {"load_and_resolve_s": round(load_s, 1), "judge_s": round(judge_s, 2),
+                **_compare(con, world, ilos_rows, true_rows, manifest["end"])}  # fmt: skip
+
+    report(work)
+
+
+def _compare(
+    con: duckdb.DuckDBPyConnection, world: Path, ilos_rows: pa.Table, true_rows: pa.Table, end: str
+) -> dict[str, Any]:
+    from ilos.adapters.duck.overstay_report import GROUPS
+
+    con.register("ilos_rows", ilos_rows)
+    con.register("true_rows", true_rows)
+    con.register(
+        "truth", con.read_csv(str(world / "truth" / "admissions.csv"), all_varchar=True).to_arrow_table()
+    )
+    wrong = (
+        con.sql(
+            """SELECT t.true_status AS status, count(*) AS admissions,
+                  count(*) FILTER (WHERE i.status IS DISTINCT FROM t.true_status) AS wrong_ilos,
+                  count(*) FILTER (WHERE e.status IS DISTINCT FROM t.true_status
+                                   OR coalesce(e.authorized_until, '') <> coalesce(t.true_authorized_until, '')
+                                   OR coalesce(CAST(e.overstay_days AS VARCHAR), '') <> coalesce(t.true_overstay_days, ''))
+                      AS wrong_true_persons
+           FROM truth t LEFT JOIN ilos_rows i USING (admission_number) LEFT JOIN true_rows e USING (admission_number)
+           GROUP BY ALL ORDER BY 1"""
+        )
+        .to_arrow_table()
+        .to_pylist()
+    )
+    fy = int(end[:4]) - (0 if end[5:] >= "10-01" else 1)  # the last fiscal year wholly inside the window
+    rates = []
+    for year in (fy - 1, fy):
+        ilos_report = _report(con, "ilos_rows", "i.status", year)
+        truth_report = _report(con, "ilos_rows", "t.true_status", year)
+        for group in (*GROUPS, "ALL"):
+            mine, true = ilos_report.get(group), truth_report.get(group)
+            if true:
+                rates.append({"fiscal_year": year, "group": group, "expected": true[0],
+                              "rate": round(mine[1] if mine else 0, 5), "true_rate": round(true[1], 5)})  # fmt: skip
+    return {"statuses": wrong, "rates": rates}
+
+
+def _report(
+    con: duckdb.DuckDBPyConnection, table: str, status: str, year: int
+) -> dict[str, tuple[int, float]]:
+    """(expected departures, total overstay rate) by report group, with the status taken from `status`."""
+    from ilos.adapters.duck.overstay_report import overstay_rows
+
+    judged = con.sql(
+        f"""SELECT i.admission_number, {status} AS status, i.class_of_admission AS klass, i.citizenship, i.mode,
+                   CAST(coalesce(t.true_authorized_until, i.authorized_until) AS DATE) AS until
+            FROM {table} i JOIN truth t USING (admission_number)"""
+    ).to_arrow_table()
+    with duckdb.connect() as cur:
+        cur.register("status", judged)
+        rows = overstay_rows(cur, year).to_pylist()
+    return {r["group"]: (r["expected_departures"], r["total"] / r["expected_departures"])
+            for r in rows if r["country"] in ("TOTAL", "GRAND TOTAL") and r["expected_departures"]}  # fmt: skip
+
+
+def batch(world_dir: str, target_admissions: str) -> None:
+    """The engine on the world's admissions, departures and filings replicated to `target_admissions`,
+    beside a bare DuckDB as-of join of the same admissions and departures."""
+    world = Path(world_dir)
+    manifest = json.loads((world / "truth" / "manifest.json").read_text())
+    as_of = date.fromisoformat(manifest["end"])
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+
+    url = _store(world, FEEDS, False)
+    con = duckdb.connect()
+    with Ilos(Settings(), url) as app:
+        inputs = _with_true_persons(con, world, app.reader.admission_inputs())
+    copies = -(-int(target_admissions) // inputs["arrivals"].num_rows)
+    big = {name: _replicate(con, table, copies) for name, table in inputs.items()}
+    con.close()
+
+    def work() -> dict[str, Any]:
+        con = duckdb.connect()
+        started = time.perf_counter()
+        floor = _asof_floor(con, big)
+        floor_s = time.perf_counter() - started
+        started = time.perf_counter()
+        rows = _judge(con, big, as_of).num_rows
+        ilos_s = time.perf_counter() - started
+        return {"admissions": rows, "departures": big["departures"].num_rows,
+                "status_events": big["status_events"].num_rows, "floor_rows": floor,
+                "floor_s": round(floor_s, 3), "ilos_s": round(ilos_s, 3), "ratio": round(ilos_s / floor_s, 2)}  # fmt: skip
+
+    report(work)
+
+
+def _replicate(con: duckdb.DuckDBPyConnection, table: pa.Table, copies: int) -> pa.Table:
+    """`copies` disjoint copies: every id (record, person, admission, receipt) suffixed with the copy."""
+    con.register("t", table)
+    ids = [
+        c
+        for c in ("uid", "person_id", "source_record_id", "admission_number", "receipt_number")
+        if c in table.column_names
+    ]
+    replaced = ", ".join(f"{c} || '~' || k AS {c}" for c in ids)
+    out = con.sql(f"SELECT t.* REPLACE ({replaced}) FROM t, range({copies}) r(k)").to_arrow_table()
+    con.unregister("t")
+    return out
+
+
+def _asof_floor(con: duckdb.DuckDBPyConnection, big: dict[str, pa.Table]) -> int:
+    """Each admission with the person's first departure on or after its admission date."""
+    con.register("a_in", big["arrivals"])
+    con.register("d_in", big["departures"])
+    con.execute(
+        """CREATE OR REPLACE TABLE a AS SELECT admission_number, person_id, CAST(admitted_on AS DATE) AS admitted_on FROM a_in;
+           CREATE OR REPLACE TABLE d AS SELECT person_id, CAST(departure_date AS DATE) AS day FROM d_in;
+           CREATE OR REPLACE TABLE j AS SELECT a.admission_number, d.day FROM a
+               ASOF LEFT JOIN d ON a.person_id = d.person_id AND d.day >= a.admitted_on"""
+    )
+    return int(con.sql("SELECT count(*) FROM j").fetchall()[0][0])
+
+
+if __name__ == "__main__":
+    {"accuracy": accuracy, "batch": batch}[sys.argv[1]](*sys.argv[2:])
