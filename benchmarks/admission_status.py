@@ -14,6 +14,8 @@ from ilos.generator import generate
 #: (persons, seed) of the world judged for accuracy, and the one replicated for the batch.
 ACCURACY = (20_000, 21)
 BATCH = (20_000, 21, 5_000_000)
+#: Micro-batches streamed, and lines per batch.
+STREAM = ("5", "200")
 TARGETS = {
     "wrong_share": 0.001,
     "rate_pp": 0.02,

@@ -9,12 +9,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import identity_resolution, ingest_arrivals
+from benchmarks import admission_status, identity_resolution, ingest_arrivals
 from benchmarks.report import render
 
 RESULTS = Path(__file__).parent / "results"
 DOC = Path(__file__).parent.parent / "docs" / "benchmarks.md"
-BENCHMARKS = {"identity_resolution": identity_resolution.run, "ingest_arrivals": ingest_arrivals.run}
+BENCHMARKS = {
+    "admission_status": admission_status.run,
+    "identity_resolution": identity_resolution.run,
+    "ingest_arrivals": ingest_arrivals.run,
+}
 
 
 def main() -> None:

@@ -207,5 +207,48 @@ def _asof_floor(con: duckdb.DuckDBPyConnection, big: dict[str, pa.Table]) -> int
     return int(con.sql("SELECT count(*) FROM j").fetchall()[0][0])
 
 
+def stream(world_dir: str, batches: str, batch_size: str) -> None:
+    """Departure events streamed into a resolved store in micro-batches: time from a batch's acceptance
+    to its effect being visible (statuses are derived on read, so: until `process` returns)."""
+    world = Path(world_dir)
+    manifest = json.loads((world / "truth" / "manifest.json").read_text())
+    os.environ["ILOS_NOW"] = manifest["now"]
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.relatives import resolve_relatives
+    from ilos.services.stream import StreamPipeline
+
+    url = _store(world, tuple(manifest["feeds"]), True)
+    con = duckdb.connect()
+    rows = con.read_csv(str(world / "departures.csv"), all_varchar=True).limit(int(batches) * int(batch_size))
+    lines = [
+        json.dumps(
+            {**{k: v for k, v in r.items() if v}, "source_record_id": f"STREAM-{r['source_record_id']}"}
+        )
+        for r in rows.to_arrow_table().to_pylist()
+    ]
+    size = int(batch_size)
+    today = date.fromisoformat(manifest["end"])
+
+    def work() -> dict[str, Any]:
+        seconds, events = [], 0
+        with Ilos(Settings(), url) as app:
+            pipeline = StreamPipeline(
+                app.loader, app.identity_work, app.identity_store, app.admission_work, app.event_store,
+                lambda: resolve_relatives(app.relatives_work, app.relative_store),
+            )  # fmt: skip
+            for i in range(0, len(lines), size):
+                done = pipeline.process("departures", lines[i : i + size], f"bench {i}", today)
+                seconds.append(done.seconds)
+                events += len(done.events)
+            records = app.reader.identity_records().num_rows
+        seconds.sort()
+        return {"records": records, "batches": len(seconds), "batch_size": size, "events": events,
+                "p50_s": round(seconds[len(seconds) // 2], 3), "max_s": round(seconds[-1], 3),
+                "events_per_s": round(len(lines) / sum(seconds), 1)}  # fmt: skip
+
+    report(work)
+
+
 if __name__ == "__main__":
-    {"accuracy": accuracy, "batch": batch}[sys.argv[1]](*sys.argv[2:])
+    {"accuracy": accuracy, "batch": batch, "stream": stream}[sys.argv[1]](*sys.argv[2:])
