@@ -66,6 +66,17 @@ def _judge(con: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_of: d
         ).to_arrow_table()
 
 
+def _export(con: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_of: date) -> pa.Table:
+    """What `ilos export admissions` computes: every status, sorted, as Arrow."""
+    from ilos.adapters.duck.admission_status import compute, export_query
+    from ilos.adapters.duck.workspace import workspace
+    from ilos.domain.admission_rules import admission_rules
+
+    with workspace(con) as cur:
+        compute(cur, inputs, as_of, admission_rules())
+        return cur.sql(export_query(as_of)).to_arrow_table()
+
+
 def accuracy(world_dir: str) -> None:
     """ILOS's statuses (its own identity links) and the engine's with the true persons, against the truth."""
     world = Path(world_dir)
@@ -171,7 +182,7 @@ def batch(world_dir: str, target_admissions: str) -> None:
         floor = _asof_floor(con, big)
         floor_s = time.perf_counter() - started
         started = time.perf_counter()
-        rows = _judge(con, big, as_of).num_rows
+        rows = _export(con, big, as_of).num_rows
         ilos_s = time.perf_counter() - started
         return {"admissions": rows, "departures": big["departures"].num_rows,
                 "status_events": big["status_events"].num_rows, "floor_rows": floor,

@@ -14,6 +14,11 @@ from ilos.adapters.duck.overstay_report import overstay_rows
 from ilos.adapters.duck.workspace import workspace
 from ilos.domain.admission_rules import AdmissionRules, admission_rules
 
+#: Admissions with the person's next admission (by date, then number), which closes each one's window.
+_ADM_NEXT = (
+    "(SELECT *, lead(admitted_on) OVER (PARTITION BY pkey ORDER BY admitted_on, admission_number) AS next_on "
+    "FROM adm)"
+)
 #: Working tables an explanation shows, with the columns it reads from each.
 EXPLAIN_TABLES: dict[str, str] = {
     "status": "SELECT * FROM status WHERE admission_number = $n",
@@ -22,15 +27,15 @@ EXPLAIN_TABLES: dict[str, str] = {
                          f.sources, f.i, s.until, s.timely, f.no_change
                   FROM filing_seq f JOIN ledger_steps s USING (admission_number, i)
                   WHERE admission_number = $n ORDER BY f.i""",
-    "departures": """SELECT v.day, v.evidence, v.number, v.sources FROM verified v
-                     JOIN adm a ON (v.pkey = a.pkey AND v.day >= a.admitted_on
+    "departures": f"""SELECT v.day, v.evidence, v.number, v.sources FROM verified v
+                     JOIN {_ADM_NEXT} a ON (v.pkey = a.pkey AND v.day >= a.admitted_on
                                     AND (a.next_on IS NULL OR v.day < a.next_on)) OR v.number = a.admission_number
                      WHERE a.admission_number = $n ORDER BY v.day, v.sources""",
-    "self_reports": """SELECT v.day, v.uid FROM alone v
-                       JOIN adm a ON (v.pkey = a.pkey AND v.day >= a.admitted_on
+    "self_reports": f"""SELECT v.day, v.uid FROM alone v
+                       JOIN {_ADM_NEXT} a ON (v.pkey = a.pkey AND v.day >= a.admitted_on
                                       AND (a.next_on IS NULL OR v.day < a.next_on)) OR v.number = a.admission_number
                        WHERE a.admission_number = $n ORDER BY v.day, v.uid""",
-    "admission": "SELECT admitted_on, next_on, uid, admit_until_text FROM adm WHERE admission_number = $n",
+    "admission": f"SELECT admitted_on, next_on, uid, admit_until_text FROM {_ADM_NEXT} WHERE admission_number = $n",
 }
 
 

@@ -48,6 +48,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "overstay_days",
 )
 FAR_FUTURE = "DATE '9999-12-31'"
+#: Authorized-until before any filing (rule 1): the admit-until date, or a D/S program end plus its grace.
+UNTIL0 = "coalesce(a.admit_until, pe.day + CAST(pe.grace_days AS INTEGER))"
 
 
 def _codes(values: frozenset[str] | set[str]) -> str:
@@ -130,15 +132,12 @@ def load_inputs(cur: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_
 
 
 def _admissions(cur: duckdb.DuckDBPyConnection) -> None:
-    """`adm` with an internal integer id `aid` and each admission's next (by date, then number) of the same
-    person, and `adm_window`: per person and admission date the admission whose window [admitted_on,
-    next_on) is not empty (the last of that day), which an as-of join finds for any later date."""
+    """`adm` with an internal integer id `aid`, and `adm_window`: per person and admission date the
+    admission whose window (from its admission to the person's next admission, by date then number) is
+    not empty — the last of that day — which an as-of join finds for any later date."""
     cur.execute(
         """
-        CREATE TABLE adm AS
-        SELECT rowid AS aid, *,
-               lead(admitted_on) OVER (PARTITION BY pkey ORDER BY admitted_on, admission_number) AS next_on
-        FROM adm_in;
+        CREATE TABLE adm AS SELECT rowid AS aid, * FROM adm_in;
         CREATE TABLE adm_window AS
         SELECT pkey, admitted_on, arg_max(aid, admission_number) AS aid FROM adm GROUP BY pkey, admitted_on
         """
@@ -179,10 +178,11 @@ def _ending(cur: duckdb.DuckDBPyConnection, table: str, target: str) -> None:
     cur.execute(
         f"""
         CREATE TABLE {target}_cand AS
-        SELECT w.aid, v.vid, v.day, v.evidence = '{SELF_REPORTED}' AS self FROM {table} v
-            ASOF JOIN adm_window w ON v.pkey = w.pkey AND v.day >= w.admitted_on
-        UNION ALL
-        SELECT a.aid, v.vid, v.day, v.evidence = '{SELF_REPORTED}' FROM adm a JOIN {table} v ON v.number = a.admission_number;
+        SELECT w.aid, v.vid, v.day, v.evidence = '{SELF_REPORTED}' AS self, v.number FROM {table} v
+            ASOF LEFT JOIN adm_window w ON v.pkey = w.pkey AND v.day >= w.admitted_on;
+        INSERT INTO {target}_cand
+        SELECT a.aid, c.vid, c.day, c.self, NULL FROM {target}_cand c JOIN adm a ON a.admission_number = c.number
+        WHERE c.aid IS DISTINCT FROM a.aid;
         CREATE TABLE {target} AS
         WITH best AS (SELECT aid, m.day AS day, m.self AS self
                       FROM (SELECT aid, min({{'day': day, 'self': self}}) AS m FROM {target}_cand GROUP BY aid))
@@ -259,13 +259,11 @@ def _ledger(cur: duckdb.DuckDBPyConnection) -> None:
     )
     cur.execute(
         f"""
-        CREATE TABLE base AS
-        SELECT a.admission_number, coalesce(a.admit_until, p.day + CAST(p.grace_days AS INTEGER)) AS until0
-        FROM adm a LEFT JOIN program_end p USING (admission_number);
         CREATE TABLE ledger_steps AS
         WITH RECURSIVE s(admission_number, i, until, changed, timely) AS (
-            SELECT admission_number, CAST(0 AS BIGINT), until0, CAST(NULL AS DATE), CAST(NULL AS BOOLEAN)
-            FROM base WHERE admission_number IN (SELECT admission_number FROM filing_seq)
+            SELECT a.admission_number, CAST(0 AS BIGINT), {UNTIL0}, CAST(NULL AS DATE), CAST(NULL AS BOOLEAN)
+            FROM adm a LEFT JOIN program_end pe USING (admission_number)
+            WHERE a.admission_number IN (SELECT admission_number FROM filing_seq)
             UNION ALL
             SELECT f.admission_number, f.i,
                    CASE WHEN f.decision = 'APPROVED' AND f.benefit = '{EXTENSION}' AND f.decision_valid_until IS NOT NULL
@@ -301,15 +299,6 @@ def _verdict(cur: duckdb.DuckDBPyConnection, as_of: date) -> None:
                bool_or(p.filed <= {day} AND (p.decided IS NULL OR p.decided > {day})) AS at_as_of
         FROM protecting p JOIN adm a USING (admission_number) LEFT JOIN adm_departure d USING (aid)
         GROUP BY p.admission_number;
-        CREATE TABLE judged AS
-        SELECT a.admission_number, a.person_id, a.klass, a.citizenship, a.mode, a.admitted_on, a.admit_until_text,
-               CASE WHEN l.admission_number IS NULL THEN b.until0 ELSE l.until END AS until, l.changed,
-               d.day AS dep_day, d.evidence AS dep_evidence, d.sources AS dep_sources,
-               u.day AS unverified_day, u.sources AS unverified_sources, a.uid,
-               coalesce(p.at_departure, false) AS pending_at_departure, coalesce(p.at_as_of, false) AS pending_at_as_of
-        FROM adm a JOIN base b USING (admission_number) LEFT JOIN ledger l USING (admission_number)
-        LEFT JOIN adm_departure d USING (aid) LEFT JOIN adm_unverified u USING (aid)
-        LEFT JOIN pending p USING (admission_number);
         CREATE TABLE status AS
         SELECT *, CASE
                  WHEN changed IS NOT NULL AND (dep_day IS NULL OR changed < dep_day) THEN 'STATUS_CHANGED'
@@ -320,7 +309,15 @@ def _verdict(cur: duckdb.DuckDBPyConnection, as_of: date) -> None:
                  WHEN pending_at_as_of THEN 'PENDING_BENEFIT'
                  WHEN unverified_day IS NOT NULL THEN 'DEPARTURE_UNVERIFIED'
                  ELSE 'SUSPECTED_IN_COUNTRY_OVERSTAY' END AS status
-        FROM judged
+        FROM (
+        SELECT a.admission_number, a.person_id, a.klass, a.citizenship, a.mode, a.admitted_on, a.admit_until_text,
+               CASE WHEN l.admission_number IS NULL THEN {UNTIL0} ELSE l.until END AS until, l.changed,
+               d.day AS dep_day, d.evidence AS dep_evidence, d.sources AS dep_sources,
+               u.day AS unverified_day, u.sources AS unverified_sources, a.uid,
+               coalesce(p.at_departure, false) AS pending_at_departure, coalesce(p.at_as_of, false) AS pending_at_as_of
+        FROM adm a LEFT JOIN program_end pe USING (admission_number) LEFT JOIN ledger l USING (admission_number)
+        LEFT JOIN adm_departure d USING (aid) LEFT JOIN adm_unverified u USING (aid)
+        LEFT JOIN pending p USING (admission_number))
         """
     )
 
