@@ -7,11 +7,12 @@ order (an admission rarely has more than two), because a filing's timeliness dep
 authorized-until left by the filings before it.
 
 Steps, each a table in a private workspace (kept for `ilos explain admission`):
-`adm` admissions and the next admission of the same person; `dep`, `corroborated`, `verified`,
-`alone` departures and self-reports; `adm_departure`, `adm_unverified` the departure that ends each
-admission; `program_end` D/S program ends with their grace period; `filing`, `filing_seq` stay filings
-matched to admissions in filing order; `ledger_steps` the authorized-until after each filing;
-`status` the verdict.
+`adm` admissions with an integer id, and `adm_window`, the admission whose window (up to the person's
+next admission) holds a given date, found by an as-of join rather than by pairing every departure
+with every admission of its person; `dep`, `corroborated`, `verified`, `alone` departures and
+self-reports; `adm_departure`, `adm_unverified` the departure that ends each admission;
+`program_end` D/S program ends with their grace period; `filing`, `filing_seq` stay filings matched to
+admissions in filing order; `ledger_steps` the authorized-until after each filing; `status` the verdict.
 """
 
 from __future__ import annotations
