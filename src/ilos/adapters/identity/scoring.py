@@ -45,21 +45,13 @@ PAIR_SCHEMA = pa.schema(
 )
 
 
-#: Feeds whose records may link on full names alone (no birth date, no number), when the model's weight
-#: says so: a departure only ever adds evidence that a person left. Elsewhere (a conviction, a removal
-#: order) a name alone is never enough to put a record on a person.
-NAME_ONLY_FEEDS = ("departures",)
-
-
 def usable_sql(alias: str = "") -> str:
     """Condition on a feature row (of table `alias`, if given): enough identity to link (a number,
-    a name with a birth date, or, in NAME_ONLY_FEEDS, family and given names)."""
+    or a name with a birth date)."""
     a = f"{alias}." if alias else ""
-    feeds = ", ".join(f"'{f}'" for f in NAME_ONLY_FEEDS)
     return (
         f"({a}a9 IS NOT NULL OR {a}adm IS NOT NULL OR {a}doc_num IS NOT NULL"
-        f" OR ({a}fam_key IS NOT NULL AND {a}dob_text IS NOT NULL)"
-        f" OR ({a}fam_key IS NOT NULL AND {a}giv_key IS NOT NULL AND {a}feed IN ({feeds})))"
+        f" OR ({a}fam_key IS NOT NULL AND {a}dob_text IS NOT NULL))"
     )
 
 
