@@ -36,9 +36,10 @@ def _store(world: Path, feeds: tuple[str, ...], resolve: bool) -> str:
     return url
 
 
-def _with_true_persons(
+def with_true_persons(
     con: duckdb.DuckDBPyConnection, world: Path, inputs: dict[str, pa.Table]
 ) -> dict[str, pa.Table]:
+    """Admission-status inputs with each record's true person (`truth/persons.csv`) as its person_id."""
     con.register(
         "true_person", con.read_csv(str(world / "truth" / "persons.csv"), all_varchar=True).to_arrow_table()
     )
@@ -97,7 +98,7 @@ def accuracy(world_dir: str) -> None:
         started = time.perf_counter()
         ilos_rows = _judge(con, inputs, as_of)
         judge_s = time.perf_counter() - started
-        true_rows = _judge(con, _with_true_persons(con, world, inputs), as_of)
+        true_rows = _judge(con, with_true_persons(con, world, inputs), as_of)
         return {"load_and_resolve_s": round(load_s, 1), "judge_s": round(judge_s, 2),
                 **_compare(con, world, ilos_rows, true_rows, manifest["end"])}  # fmt: skip
 
@@ -171,7 +172,7 @@ def batch(world_dir: str, target_admissions: str) -> None:
     url = _store(world, FEEDS, False)
     con = duckdb.connect()
     with Ilos(Settings(), url) as app:
-        inputs = _with_true_persons(con, world, app.reader.admission_inputs())
+        inputs = with_true_persons(con, world, app.reader.admission_inputs())
     copies = -(-int(target_admissions) // inputs["arrivals"].num_rows)
     big = {name: _replicate(con, table, copies) for name, table in inputs.items()}
     con.close()

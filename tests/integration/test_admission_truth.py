@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from benchmarks.admissions.steps import with_true_persons
 
 from ilos.bootstrap import Ilos
 from ilos.config import Settings
@@ -54,19 +55,8 @@ def test_statuses_from_the_store_equal_the_truth_given_true_persons(
     end = date.fromisoformat(manifest["end"])
     expected = truth(out)
 
-    con = duckdb.connect()
-    con.register(
-        "true_person", con.read_csv(str(out / "truth" / "persons.csv"), all_varchar=True).to_arrow_table()
-    )
     with Ilos(Settings(), store_url) as app:
-        inputs = app.reader.admission_inputs()
-    for name, table in inputs.items():
-        con.register("t", table)
-        inputs[name] = con.sql(
-            "SELECT t.* REPLACE (p.true_person_id AS person_id) FROM t LEFT JOIN true_person p "
-            "USING (source_system, source_record_id)"
-        ).to_arrow_table()
-        con.unregister("t")
+        inputs = with_true_persons(duckdb.connect(), out, app.reader.admission_inputs())
     got = {n: (r["status"], r["authorized_until"] or "", str(r["overstay_days"] or "")) for n, r in
            judge_inputs(inputs, end.isoformat()).items()}  # fmt: skip
     assert got == expected
