@@ -102,9 +102,11 @@ class DuckAdmissionWork:
     def verified_by(self, uids: list[str], numbers: list[str], as_of: date) -> pa.Table:
         """Admissions whose ending verified departure rests on one of the records `uids` (new departure
         records, carrying admission `numbers`): what a `departure:verified` event announces."""
-        persons = sorted(
-            set(self.reader.persons_of_records(uids)) | set(self.reader.persons_of_admissions(numbers))
-        )
+        persons = None  # a large batch: judge everyone, set-at-a-time, rather than list its persons
+        if len(uids) + len(numbers) <= PERSON_SCOPED_MAX:
+            persons = sorted(
+                set(self.reader.persons_of_records(uids)) | set(self.reader.persons_of_admissions(numbers))
+            )
         inputs = self.reader.admission_inputs(None, persons)
         with workspace(self.con, "ilos_status") as cur:
             compute(cur, inputs, as_of, self.rules)
