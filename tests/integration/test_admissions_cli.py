@@ -131,7 +131,9 @@ def test_a_large_departures_batch_is_announced_by_judging_everyone(
     late = [departure("D2", "2024-09-05", "2024-09-06T08:00:00Z", family_name="NAKAMURA", given_names="YUKI",
                       date_of_birth="1985-11-02", citizenship="JPN")]  # fmt: skip
     assert ilos("ingest", "departures", str(write_csv(tmp_path / "d2.csv", late)), db=store).code == 0
-    events = [json.loads(line) for line in ilos("events", "--kind", "departure:verified", db=store).out.splitlines()]
+    events = [
+        json.loads(line) for line in ilos("events", "--kind", "departure:verified", db=store).out.splitlines()
+    ]
     assert [(e["subject"], e["status"]) for e in events] == [
         ("00000000001", "DEPARTED_OVERSTAY"), ("00000000002", "DEPARTED_OVERSTAY"),
     ]  # fmt: skip
