@@ -137,3 +137,8 @@ def test_a_large_departures_batch_is_announced_by_judging_everyone(
     assert [(e["subject"], e["status"]) for e in events] == [
         ("00000000001", "DEPARTED_OVERSTAY"), ("00000000002", "DEPARTED_OVERSTAY"),
     ]  # fmt: skip
+
+
+def test_a_fiscal_year_without_expected_departures_reports_empty_rates(store: str) -> None:
+    out = ilos("report", "overstays", "--fiscal-year", "2020", "--as-of", "2024-10-01", db=store).out
+    assert out.splitlines()[1:] == ["ALL,GRAND TOTAL,0,0,0,0,,"]

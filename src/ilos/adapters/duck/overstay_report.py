@@ -4,7 +4,8 @@ Scope: `AIR` and `SEA` admissions whose class family (the letters before the fir
 `C1D` → `C`, `CW1` → `CW`) is not `A`, `G`, `C` or `D`, and whose authorized-until falls in the fiscal
 year. Out of country: `DEPARTED_OVERSTAY`; suspected in country: `SUSPECTED_IN_COUNTRY_OVERSTAY` and
 `DEPARTURE_UNVERIFIED`. Citizens of Canada and Mexico form groups of their own; a missing
-citizenship is reported as `XXX` (unspecified).
+citizenship is reported as `XXX` (unspecified). With no expected departures (only possible in the
+GRAND TOTAL row) the rates are empty.
 """
 
 from __future__ import annotations
@@ -66,8 +67,10 @@ def overstay_rows(cur: duckdb.DuckDBPyConnection, fiscal_year: int) -> pa.Table:
         )
         SELECT "group", country, expected_departures, out_of_country, suspected_in_country,
                out_of_country + suspected_in_country AS total,
-               printf('%.4f', (out_of_country + suspected_in_country) / expected_departures) AS total_rate,
-               printf('%.4f', suspected_in_country / expected_departures) AS in_country_rate
+               CASE WHEN expected_departures > 0
+                    THEN printf('%.4f', (out_of_country + suspected_in_country) / expected_departures) END AS total_rate,
+               CASE WHEN expected_departures > 0
+                    THEN printf('%.4f', suspected_in_country / expected_departures) END AS in_country_rate
         FROM counted
         ORDER BY g_all, CASE "group" {order} END, g_total, country
         """
