@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +28,10 @@ class Settings(BaseSettings):
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def today(self) -> date:
+        """The current UTC date (of the fixed "now" when one is set)."""
+        return date.fromisoformat(self.now_utc()[:10])
 
     def resolved_url(self, override: str | None = None) -> str:
         """The store URL: `override` (a URL or a path), else ILOS_DATABASE_URL, else the data dir."""

@@ -31,7 +31,7 @@ report_app = typer.Typer(help="Published figures.", no_args_is_help=True, rich_m
 
 
 def _moments(app: Ilos, as_of: str | None, known_at: str | None) -> tuple[date, str | None]:
-    today = date.fromisoformat(app.settings.now_utc()[:10])
+    today = app.settings.today()
     return parse_as_of(as_of, today), known_at_option(known_at)
 
 

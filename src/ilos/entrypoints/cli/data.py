@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -64,7 +63,7 @@ def ingest(
 
 def _announce(app: Ilos, results: list[BatchResult]) -> None:
     """`departure:verified` events for the departures just loaded."""
-    today = date.fromisoformat(app.settings.now_utc()[:10])
+    today = app.settings.today()
     keys = pa.concat_tables([app.reader.batch_keys(feed("departures"), r.batch_id or 0) for r in results])
     numbers = [n for n in keys.column("admission_number").to_pylist() if n]
     events = announce_departures(

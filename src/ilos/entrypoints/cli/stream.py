@@ -7,7 +7,6 @@ import queue
 import sys
 import threading
 import time
-from datetime import date
 from typing import Annotated, TextIO
 
 import typer
@@ -44,7 +43,7 @@ def stream(
         n = 0
         while batch := _next_batch(lines, batch_size, batch_ms / 1000):
             n += 1
-            today = date.fromisoformat(app.settings.now_utc()[:10])
+            today = app.settings.today()
             done = pipeline.process(feed_name, batch, f"stdin batch {n}", today)
             r = done.result
             typer.echo(json.dumps({
