@@ -43,11 +43,6 @@ STATUS_MEANINGS: dict[AdmissionStatus, str] = {
     "(a lead to verify, not a finding)",
 }
 
-#: Statuses whose overstay_days run to the as-of date.
-OVERSTAY_TO_AS_OF = frozenset(
-    {AdmissionStatus.SUSPECTED_IN_COUNTRY_OVERSTAY, AdmissionStatus.DEPARTURE_UNVERIFIED}
-)
-
 SELF_REPORTED = "SELF_REPORTED"
 #: Benefits whose filings move or protect an admission's authorized stay (rule 2).
 STAY_FILINGS = frozenset({"EXTENSION_OF_STAY", "CHANGE_OF_STATUS", "ADJUSTMENT_OF_STATUS"})
@@ -101,24 +96,9 @@ class AdmissionRules:
     no_extension_or_change: tuple[ClassRule, ...]
     self_report_corroboration: tuple[DaysRule, ...]
 
-    def grace_days(self, class_of_admission: str, program_end: str, ended_on: date) -> int:
-        """Grace days after a program end, by the entry in force on the end date (0 when none is)."""
-        found = [
-            g
-            for g in self.grace_periods
-            if g.class_letter == class_of_admission[:1]
-            and g.program_end == program_end
-            and _in_force(g.effective_from, g.effective_until, ended_on)
-        ]
-        return max(found, key=lambda g: g.effective_from).days if found else 0
-
 
 class RuleDataError(ValueError):
     """The rule data file breaks its own schema."""
-
-
-def _in_force(start: date, end: date | None, day: date) -> bool:
-    return start <= day and (end is None or day <= end)
 
 
 @cache
