@@ -56,12 +56,10 @@ def with_true_persons(
 
 def _judge(con: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_of: date) -> pa.Table:
     """The engine's `status` rows (with mode and group columns for the report)."""
-    from ilos.adapters.duck.admission_status import compute, export_query
-    from ilos.adapters.duck.workspace import workspace
+    from ilos.adapters.duck.admission_status import export_query, judged
     from ilos.domain.admission_rules import admission_rules
 
-    with workspace(con) as cur:
-        compute(cur, inputs, as_of, admission_rules())
+    with judged(con, inputs, as_of, admission_rules()) as cur:
         return cur.sql(
             f"SELECT e.*, s.mode, s.until FROM ({export_query(as_of)}) e JOIN status s USING (admission_number)"
         ).to_arrow_table()
@@ -69,12 +67,10 @@ def _judge(con: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_of: d
 
 def _export(con: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_of: date) -> pa.Table:
     """What `ilos export admissions` computes: every status, sorted, as Arrow."""
-    from ilos.adapters.duck.admission_status import compute, export_query
-    from ilos.adapters.duck.workspace import workspace
+    from ilos.adapters.duck.admission_status import export_query, judged
     from ilos.domain.admission_rules import admission_rules
 
-    with workspace(con) as cur:
-        compute(cur, inputs, as_of, admission_rules())
+    with judged(con, inputs, as_of, admission_rules()) as cur:
         return cur.sql(export_query(as_of)).to_arrow_table()
 
 

@@ -9,9 +9,8 @@ import duckdb
 import pyarrow as pa
 
 from ilos.adapters.db.reader import PersonDataReader
-from ilos.adapters.duck.admission_status import compute, export_query
+from ilos.adapters.duck.admission_status import export_query, judged
 from ilos.adapters.duck.overstay_report import overstay_rows
-from ilos.adapters.duck.workspace import workspace
 from ilos.domain.admission_rules import AdmissionRules, admission_rules
 
 #: Admissions with the person's next admission (by date, then number), which closes each one's window.
@@ -79,8 +78,7 @@ class DuckAdmissionWork:
     def statuses(self, as_of: date, known_at_utc: str | None, numbers: list[str] | None = None) -> pa.Table:
         """The contract's `ilos export admissions` rows, sorted by admission number."""
         inputs = self._inputs(known_at_utc, numbers)
-        with workspace(self.con, "ilos_status") as cur:
-            compute(cur, inputs, as_of, self.rules)
+        with judged(self.con, inputs, as_of, self.rules) as cur:
             where = ""
             if numbers is not None:
                 cur.register("wanted", pa.table({"n": pa.array(numbers, pa.string())}))
@@ -90,8 +88,7 @@ class DuckAdmissionWork:
     def explain(self, number: str, as_of: date, known_at_utc: str | None) -> dict[str, list[dict[str, Any]]]:
         """The working rows behind one admission's status (empty `status` when it is not held)."""
         inputs = self._inputs(known_at_utc, [number])
-        with workspace(self.con, "ilos_status") as cur:
-            compute(cur, inputs, as_of, self.rules)
+        with judged(self.con, inputs, as_of, self.rules) as cur:
             return {
                 name: cur.sql(sql.replace("$n", "?"), params=[number] * sql.count("$n"))
                 .to_arrow_table()
@@ -108,21 +105,18 @@ class DuckAdmissionWork:
                 set(self.reader.persons_of_records(uids)) | set(self.reader.persons_of_admissions(numbers))
             )
         inputs = self.reader.admission_inputs(None, persons)
-        with workspace(self.con, "ilos_status") as cur:
-            compute(cur, inputs, as_of, self.rules)
+        with judged(self.con, inputs, as_of, self.rules) as cur:
             cur.register("new_uids", pa.table({"uid": pa.array(uids, pa.string())}))
             return cur.sql(VERIFIED_BY).to_arrow_table()
 
     def departure_series(self, first: date, last: date, as_of: date, known_at_utc: str | None) -> pa.Table:
         """Admissions ended by a verified departure dated `first`..`last`, by day and evidence."""
         inputs = self._inputs(known_at_utc, None)
-        with workspace(self.con, "ilos_status") as cur:
-            compute(cur, inputs, as_of, self.rules)
+        with judged(self.con, inputs, as_of, self.rules) as cur:
             return cur.sql(DEPARTURE_SERIES, params=[first, last]).to_arrow_table()
 
     def overstay_report(self, fiscal_year: int, as_of: date, known_at_utc: str | None) -> pa.Table:
         """The DHS overstay report rows for one fiscal year."""
         inputs = self._inputs(known_at_utc, None)
-        with workspace(self.con, "ilos_status") as cur:
-            compute(cur, inputs, as_of, self.rules)
+        with judged(self.con, inputs, as_of, self.rules) as cur:
             return overstay_rows(cur, fiscal_year)

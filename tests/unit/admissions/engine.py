@@ -10,8 +10,7 @@ import duckdb
 import pyarrow as pa
 
 from ilos.adapters.db.reader import ADMISSION_INPUTS
-from ilos.adapters.duck.admission_status import compute, export_query
-from ilos.adapters.duck.workspace import workspace
+from ilos.adapters.duck.admission_status import export_query, judged
 from ilos.domain.admission_rules import AdmissionRules, admission_rules
 
 _ids = itertools.count(1)
@@ -71,8 +70,7 @@ def judge_inputs(
     """Export rows by admission number, from inputs shaped as the reader delivers them."""
     day = date.fromisoformat(as_of)
     con = duckdb.connect()
-    with workspace(con) as cur:
-        compute(cur, tables, day, rules or admission_rules())
+    with judged(con, tables, day, rules or admission_rules()) as cur:
         rows = cur.sql(export_query(day)).to_arrow_table().to_pylist()
     con.close()
     return {r["admission_number"]: r for r in rows}

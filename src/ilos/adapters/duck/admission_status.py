@@ -17,11 +17,14 @@ admissions in filing order; `ledger_steps` the authorized-until after each filin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import duckdb
 import pyarrow as pa
 
+from ilos.adapters.duck.workspace import workspace
 from ilos.domain.admission_rules import (
     ADJUSTMENT,
     DECISIONS,
@@ -34,20 +37,6 @@ from ilos.domain.admission_rules import (
     AdmissionRules,
 )
 
-#: Columns of `ilos export admissions`, in the contract's order.
-EXPORT_COLUMNS: tuple[str, ...] = (
-    "admission_number",
-    "person_id",
-    "class_of_admission",
-    "citizenship",
-    "admitted_on",
-    "admit_until",
-    "authorized_until",
-    "status",
-    "departure_date",
-    "departure_evidence",
-    "overstay_days",
-)
 FAR_FUTURE = "DATE '9999-12-31'"
 #: Authorized-until before any filing (rule 1): the admit-until date, or a D/S program end plus its grace.
 UNTIL0 = "coalesce(a.admit_until, pe.day + CAST(pe.grace_days AS INTEGER))"
@@ -338,6 +327,16 @@ def compute(
     _filings(cur)
     _ledger(cur)
     _verdict(cur, as_of)
+
+
+@contextmanager
+def judged(
+    con: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_of: date, rules: AdmissionRules
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private workspace on `con` holding every step's table for these inputs, `status` last."""
+    with workspace(con, "ilos_status") as cur:
+        compute(cur, inputs, as_of, rules)
+        yield cur
 
 
 def export_query(as_of: date, where: str = "") -> str:
