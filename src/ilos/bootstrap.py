@@ -68,7 +68,7 @@ class Ilos:
     @cached_property
     def relatives_work(self) -> DuckRelativesWork:
         """Relatives named in `relationships`, resolved to persons."""
-        return DuckRelativesWork(self.reader, self.duck)
+        return DuckRelativesWork(self.reader, self.duck, self.identity_work)
 
     @cached_property
     def admission_work(self) -> DuckAdmissionWork:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from tests.cli import ilos
 from tests.feedfiles import arrival, write_csv
 
 Partition = frozenset[frozenset[str]]
+ILOS = [sys.executable, "-m", "ilos.entrypoints.cli.main"]
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +121,62 @@ def test_a_retraction_that_ends_a_twins_ambiguity_relinks_the_held_record(tmp_pa
     full = _partition(db)
     assert frozenset({"arrivals/I94/1", "arrivals/I94/2", "departures/APIS/D1"}) in full
     assert incremental == full
+
+
+def _corrected(path: Path, out: Path, every: int, **changes: str) -> Path:
+    """New versions (recorded later) of every `every`-th row of a feed file, with `changes`."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))[::every]
+    return write_csv(out, [{**r, "recorded_at": "2030-01-01T00:00:00Z", **changes} for r in rows])
+
+
+def test_one_long_lived_process_links_delivery_after_delivery_as_fresh_processes_do(
+    world: Path, tmp_path: Path
+) -> None:
+    """The stream's process keeps the records, link state and index between runs: through additions,
+    corrections, retractions and a delivery another process links meanwhile, it gives every record
+    the person id a fresh process per delivery gives, and the persons of a full run."""
+    parts = _halves(world, tmp_path)
+    deliveries = [(f, parts[f][0]) for f in FEEDS] + [("departures", parts["departures"][1])]
+    deliveries += [
+        ("arrivals", _corrected(parts["arrivals"][0], tmp_path / "fix.csv", 7, given_names="ZZTOP")),
+        ("departures", _corrected(parts["departures"][0], tmp_path / "gone.csv", 5, retracted="true")),
+        *[(f, parts[f][1]) for f in FEEDS if f not in ("arrivals", "departures")],
+    ]
+    other = ("arrivals", parts["arrivals"][1])  # linked by another process after the first departures
+    kept, fresh = (f"sqlite:///{tmp_path / name}.db" for name in ("kept", "fresh"))
+    _deliver(kept, deliveries, other, one_process=True)
+    _deliver(fresh, deliveries, other, one_process=False)
+    assert _links(kept) == _links(fresh)
+    long_lived = _partition(kept)
+    assert ilos("resolve", "--full", db=kept).code == 0
+    assert long_lived == _partition(kept)
+
+
+def _deliver(db: str, deliveries: list[tuple[str, Path]], other: tuple[str, Path], one_process: bool) -> None:
+    """Each delivery stored and linked incrementally, by one app or a new app each time; `other` is
+    stored and linked by another OS process after the second departures delivery."""
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+    from ilos.services.resolve import resolve_incremental
+
+    app = Ilos(Settings(), db)
+    try:
+        for feed, path in deliveries:
+            ingest_files(feed, [path], app.loader)
+            resolve_incremental(app.identity_work, app.identity_store)
+            if feed == "departures" and path.name.endswith("-2.csv"):
+                command = [*ILOS, "ingest", other[0], str(other[1]), "--db", db]
+                subprocess.run(command, check=True, capture_output=True, timeout=300)
+            if not one_process:
+                app.close()
+                app = Ilos(Settings(), db)
+    finally:
+        app.close()
+
+
+def _links(db: str) -> str:
+    out = ilos("export", "links", db=db)
+    assert out.code == 0, out.err
+    return out.out

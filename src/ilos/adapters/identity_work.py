@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -11,22 +11,54 @@ import pyarrow.compute as pc
 
 from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.duck import decisions, incremental, stable_ids
+from ilos.adapters.identity.index import IdentityIndex
 from ilos.domain.feeds import IDENTITY_COLUMNS
 
 #: Columns whose change makes a record's identity change (what the resolver reads).
 _HASHED = (*(c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"), "admission_number")
 
 
+@dataclass
+class _Kept:
+    """What a long-lived process (the stream) keeps between runs instead of reading it again."""
+
+    records: pa.Table | None = None  # `records()` as of batch `seen`
+    seen: int = 0
+    links: pa.Table | None = None  # `link_state()` as run `run_id` left it
+    run_id: int = -1
+    index: IdentityIndex | None = None  # of the records run `run_id` linked
+    index_after: IdentityIndex | None = None  # of the records the run under way links
+
+
 class DuckIdentityWork:
-    """Set-at-a-time steps of a resolution run."""
+    """Set-at-a-time steps of a resolution run.
+
+    The records in force, the link state and the resolver's index are kept between runs of one
+    process: the next run reads only what later batches stored, and the link state again only when
+    another process ran since (its latest run is not the one this process saved).
+    """
 
     def __init__(self, reader: PersonDataReader, con: duckdb.DuckDBPyConnection) -> None:
         self.reader = reader
         self.con = con
+        self._kept = _Kept()
 
     def records(self) -> pa.Table:
         """Identity columns of every record in force, with a hash of the columns the resolver reads."""
-        records = self.reader.identity_records()
+        kept = self._kept
+        latest = self.reader.latest_batch_id()
+        if kept.records is None:
+            kept.records = self._hashed(self.reader.identity_records())
+        elif latest != kept.seen:
+            changed, rows = self.reader.identity_records_since(kept.seen)
+            unchanged = kept.records.filter(
+                pc.invert(pc.is_in(kept.records.column("record_uid"), changed.column("record_uid")))
+            )
+            kept.records = pa.concat_tables([unchanged, self._hashed(rows)]).sort_by("record_uid")
+        kept.seen = latest
+        return kept.records
+
+    def _hashed(self, records: pa.Table) -> pa.Table:
         cur = self.con.cursor()
         cur.register("identity_input", records)
         parts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '\x01')" for c in _HASHED)
@@ -38,7 +70,23 @@ class DuckIdentityWork:
 
     def link_state(self) -> pa.Table:
         """record_uid, person_id, component, identity_hash as the last run left them."""
-        return self.reader.link_state()
+        kept = self._kept
+        latest = self.reader.latest_run_id()
+        if kept.links is None or latest != kept.run_id:
+            kept.links, kept.run_id, kept.index = self.reader.link_state(), latest, None
+        return kept.links
+
+    def saved(self, run_id: int, links: pa.Table) -> None:
+        """Keep the link state run `run_id` left, and the index of the records it linked."""
+        kept = self._kept
+        if kept.records is None:
+            return
+        if "component" not in links.column_names:  # a resolver that does not report components
+            links = links.append_column("component", pa.nulls(links.num_rows, pa.string()))
+        hashes = kept.records.select(["record_uid", "identity_hash"])
+        state = links.select(["record_uid", "person_id", "component"]).join(hashes, "record_uid")
+        kept.links, kept.run_id = state.sort_by("record_uid"), run_id
+        kept.index, kept.index_after = kept.index_after, None
 
     def affected(self, records: pa.Table, state: pa.Table, resolver: Any) -> pa.Table | None:
         """The records an incremental run must re-resolve, or None when a full run is needed.
@@ -55,9 +103,11 @@ class DuckIdentityWork:
         cur = self.con.cursor()
         try:
             decided, held = self.reader.review_decisions(), self.reader.held_pairs()
-            return incremental.affected(cur, records, state, resolver, decided, held)
+            subset = incremental.affected(cur, records, state, resolver, decided, held, self._kept.index)
         finally:
             cur.close()
+        self._kept.index_after = getattr(resolver, "index_after", None)
+        return subset
 
     def merge_assignment(self, records: pa.Table, state: pa.Table, subset: pa.Table, assignment: Any) -> Any:
         """The run's links: the last run's for records left alone, the new assignment's for the rest."""

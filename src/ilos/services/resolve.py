@@ -60,6 +60,9 @@ class IdentityWork(Protocol):
 
     def merge_assignment(self, records: Any, state: Any, subset: Any, assignment: Any) -> Any: ...
 
+    def saved(self, run_id: int, links: Any) -> None:
+        """The run `run_id` was kept with these links (record_uid, person_id, component)."""
+
 
 @dataclass(frozen=True)
 class ResolutionSummary:
@@ -100,6 +103,7 @@ def resolve_incremental(work: IdentityWork, state: IdentityState) -> ResolutionS
     merged = work.merge_assignment(records, links, subset, assignment)
     review = work.review_pairs(pairs, clusters)
     run_id = state.save_run("incremental", model_id, started, records, merged, review)
+    work.saved(run_id, merged.links)
     return _summary(run_id, records, merged, review, model_id, trained=False, resolved=subset.num_rows)
 
 
@@ -119,6 +123,7 @@ def resolve_all(work: IdentityWork, state: IdentityState, retrain: bool = False)
     assignment = work.assign(clusters, work.previous_links(), records, state.next_sequence())
     review = work.review_pairs(pairs, clusters)
     run_id = state.save_run("full", model_id, started, records, assignment, review)
+    work.saved(run_id, assignment.links)
     return _summary(run_id, records, assignment, review, model_id, trained, resolved=records.num_rows)
 
 
@@ -135,7 +140,7 @@ def _summary(
     trained: bool,
     resolved: int,
 ) -> ResolutionSummary:
-    persons = len(set(assignment.links.column("person_id").to_pylist()))
+    persons = len(assignment.links.column("person_id").unique())
     return ResolutionSummary(
         run_id, records.num_rows, persons, assignment.merges.num_rows, assignment.splits.num_rows,
         review.num_rows, model_id, trained, resolved,

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ilos.adapters.db.bulk import BulkConnection
 from ilos.adapters.db.record_store import SqlRecordStore, utc_now_text
@@ -81,7 +82,8 @@ class IdentityStore:
         self, mode: str, model_id: int | None, started: str, records: pa.Table, assignment: Assignment,
         review: pa.Table,
     ) -> int:  # fmt: skip
-        """Replace the links with this run's, record new and retired persons, events and new review pairs.
+        """Replace the links with this run's (only those of `assignment.replaced`, when it names them),
+        record new and retired persons, events and new review pairs.
 
         `assignment.links` may carry `component`; `records` may carry `identity_hash`.
         """
@@ -89,7 +91,7 @@ class IdentityStore:
         p = bulk.param
         counts = {
             "records": records.num_rows,
-            "persons": len(set(assignment.links.column("person_id").to_pylist())),
+            "persons": pc.count_distinct(assignment.links.column("person_id")).as_py(),
             "merges": assignment.merges.num_rows,
             "splits": assignment.splits.num_rows,
             "review_pairs": review.num_rows,
@@ -114,12 +116,22 @@ class IdentityStore:
     def _write_links(bulk: BulkConnection, run_id: int, records: pa.Table, assignment: Assignment) -> None:
         keys = ["record_uid", "feed", "source_system", "source_record_id"]
         keys += [c for c in ("identity_hash",) if c in records.column_names]
-        links = assignment.links.join(records.select(keys), "record_uid")
+        links = assignment.links
+        if assignment.replaced is not None:
+            links = links.filter(pc.is_in(links.column("record_uid"), assignment.replaced))
+        links = links.join(records.select(keys), "record_uid")
         for column in ("component", "identity_hash"):
             if column not in links.column_names:
                 links = links.append_column(column, pa.nulls(links.num_rows, pa.string()))
         links = links.append_column("run_id", pa.array([run_id] * links.num_rows, pa.int64()))
-        bulk.execute("DELETE FROM identity_link")
+        if assignment.replaced is None:
+            bulk.execute("DELETE FROM identity_link")
+        else:
+            bulk.ingest("ilos_replaced", pa.table({"record_uid": assignment.replaced}), temporary=True)
+            bulk.execute(
+                "DELETE FROM identity_link WHERE record_uid IN (SELECT record_uid FROM ilos_replaced)"
+            )
+            bulk.execute("DROP TABLE ilos_replaced")
         bulk.ingest("identity_link", links)
         ids = pa.table(
             {"person_id": pa.array(sorted(set(links.column("person_id").to_pylist())), pa.string())}

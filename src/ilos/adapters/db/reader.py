@@ -67,17 +67,53 @@ class PersonDataReader:
         parts = [self._identity_part(feed) for feed in FEEDS.values()]
         return pa.concat_tables(parts).sort_by([("record_uid", "ascending")])
 
-    def _identity_part(self, feed: Feed, keys: list[str] | None = None) -> pa.Table:
+    def identity_records_since(self, batch_id: int) -> tuple[pa.Table, pa.Table]:
+        """What batches after `batch_id` changed: the uids of every record they stored a version of,
+        and the identity rows (as `identity_records`) of those still in force (a retraction is not)."""
+        changed, rows = [], []
+        for feed in FEEDS.values():
+            table = record_table_name(feed)
+            sql = (
+                f"SELECT DISTINCT '{feed.name}/' || source_system || '/' || source_record_id AS record_uid "
+                f"FROM {table} WHERE batch_id > {self.store.param(1)}"
+            )
+            changed.append(self._read(f"identity changes {feed.name}", sql, [batch_id], ["record_uid"]))
+            rows.append(self._identity_part(feed, since_batch=batch_id))
+        return pa.concat_tables(changed), pa.concat_tables(rows).sort_by([("record_uid", "ascending")])
+
+    def latest_batch_id(self) -> int:
+        """The newest load batch's id (0 before any)."""
+        return int(
+            self._read("batches", "SELECT max(batch_id) AS b FROM ingest_batch").column(0)[0].as_py() or 0
+        )
+
+    def latest_run_id(self) -> int:
+        """The newest resolution run's id (0 before any)."""
+        sql = "SELECT max(run_id) AS r FROM resolution_run"
+        return int(self._read("resolution runs", sql).column(0)[0].as_py() or 0)
+
+    def _identity_part(
+        self, feed: Feed, keys: list[str] | None = None, since_batch: int | None = None
+    ) -> pa.Table:
         """Identity columns of the feed's records in force; only those whose `source_system/source_record_id`
-        is in `keys`, when given (the versions of other records are not read)."""
+        is in `keys`, or that a batch after `since_batch` stored a version of, when given (the versions of
+        other records are not read)."""
         identity = [c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"]
         admission = "admission_number" if "admission_number" in feed.column_names else "NULL"
         columns = ", ".join(identity)
-        cutoff, params = "", [feed.name, feed.name]
+        cutoff = ""
+        params: list[Any] = [feed.name, feed.name]
         if keys:
             marks = ", ".join(self.store.param(3 + i) for i in range(len(keys)))
             cutoff = f"WHERE source_system || '/' || source_record_id IN ({marks})"
             params += keys
+        elif since_batch is not None:
+            table = record_table_name(feed)
+            cutoff = (
+                f"WHERE (source_system, source_record_id) IN (SELECT source_system, source_record_id "
+                f"FROM {table} WHERE batch_id > {self.store.param(3)})"
+            )
+            params.append(since_batch)
         sql = f"""
             SELECT CAST({self.store.param(1)} AS TEXT) || '/' || source_system || '/' || source_record_id AS record_uid,
                    CAST({self.store.param(2)} AS TEXT) AS feed, {columns}, {admission} AS admission_number,
@@ -154,10 +190,10 @@ class PersonDataReader:
             return []
         p = self.store.param
         marks = ", ".join(p(i + 1) for i in range(len(numbers)))
-        parts = [
+        parts = [  # joined by record uid, the link's key
             f"SELECT l.person_id FROM {record_table_name(FEEDS[name])} r JOIN identity_link l "
-            f"ON l.feed = '{name}' AND l.source_system = r.source_system "
-            f"AND l.source_record_id = r.source_record_id WHERE r.admission_number IN ({marks})"
+            f"ON l.record_uid = '{name}/' || r.source_system || '/' || r.source_record_id "
+            f"WHERE r.admission_number IN ({marks})"
             for name in ADMISSION_INPUTS
         ]
         sql = " UNION ".join(parts)

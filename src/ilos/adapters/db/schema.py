@@ -75,6 +75,8 @@ def _record_table(feed: Feed) -> Table:
         *(Column(c.name, Text, nullable=not c.required) for c in feed.columns),
         Column("extra", Text),  # unknown extra columns as a JSON object
         PrimaryKeyConstraint("source_system", "source_record_id", "version"),
+        # a long-lived process (the stream) reads only the versions later batches stored
+        Index(None, "batch_id"),
         # one admission's status reads the records carrying its number
         *([Index(None, "admission_number")] if "admission_number" in feed.column_names else []),
     )

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from ilos.adapters.duck import decisions as reviewer
 from ilos.adapters.duck.stable_ids import Assignment
+from ilos.adapters.identity.index import IdentityIndex
 
 
 def _changed(cur: duckdb.DuckDBPyConnection) -> None:
@@ -36,12 +37,16 @@ def affected(
     resolver: Any,
     decided: pa.Table,
     held: pa.Table,
+    index: IdentityIndex | None = None,
 ) -> pa.Table:
     """The records to re-resolve (possibly none).
 
     `held` are the last run's open `ambiguous` pairs (a record held for review because it matches
     both records of a twins pair): that hold depends on components beyond the pair, so a component
-    re-resolved pulls in every component such pairs join it to, transitively.
+    re-resolved pulls in every component such pairs join it to, transitively. `index` is the index of
+    the records `state` links, when the caller kept it: used when the batch only added records (no
+    record of `state` changed or went), built from the unchanged records otherwise; the resolver's
+    `index_after` then indexes every record in force.
     """
     cur.register("recs", records.select(["record_uid", "identity_hash"]))
     cur.register("state", state)
@@ -50,7 +55,9 @@ def affected(
     seeds = "SELECT component FROM state SEMI JOIN (SELECT record_uid FROM changed UNION ALL SELECT record_uid FROM removed) USING (record_uid)"
     if len(uids):
         is_new = pc.is_in(records.column("record_uid"), uids)
-        pairs = resolver.score_between(records.filter(pc.invert(is_new)), records.filter(is_new))
+        if index is None or not _only_added(cur):
+            index = resolver.index(records.filter(pc.invert(is_new)))
+        pairs = resolver.score_between(index, records.filter(is_new))  # sets its `index_after`
         members = resolver.members
         relevant = decided.filter(
             pc.or_(
@@ -68,6 +75,8 @@ def affected(
         )
         seeds += """ UNION SELECT s.component FROM state s JOIN sig_members m USING (record_uid)
                      SEMI JOIN touched_reps t ON t.rep = m.rep"""
+    else:
+        resolver.index_after = index if _only_added(cur) else None
     cur.register("held", held.select(["record_uid_l", "record_uid_r"]))
     cur.execute(
         """CREATE TEMP TABLE held_edges AS
@@ -87,6 +96,12 @@ def affected(
     return records.filter(pc.is_in(records.column("record_uid"), keep))
 
 
+def _only_added(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every changed record is new to `state` and none was removed."""
+    sql = "SELECT (SELECT count(*) FROM changed SEMI JOIN state USING (record_uid)) + (SELECT count(*) FROM removed)"
+    return int(cur.sql(sql).fetchall()[0][0]) == 0
+
+
 def merge(
     con: duckdb.DuckDBPyConnection,
     records: pa.Table,
@@ -94,7 +109,8 @@ def merge(
     subset: pa.Table,
     assignment: Assignment,
 ) -> Assignment:
-    """Links of every record in force: the last run's outside `subset`, the assignment's inside it."""
+    """Links of every record in force: the last run's outside `subset`, the assignment's inside it;
+    `replaced` names the records of `subset` and those no longer in force."""
     cur = con.cursor()
     cur.register("recs", records.select(["record_uid"]))
     cur.register("state", state.select(["record_uid", "person_id", "component"]))
@@ -104,5 +120,15 @@ def merge(
         """SELECT s.* FROM state s SEMI JOIN recs USING (record_uid) ANTI JOIN redone USING (record_uid)
            UNION ALL SELECT * FROM new_links ORDER BY record_uid"""
     ).to_arrow_table()
+    replaced = cur.sql(
+        """SELECT record_uid FROM redone
+           UNION SELECT record_uid FROM state ANTI JOIN recs USING (record_uid) ORDER BY record_uid"""
+    ).to_arrow_table()
     cur.close()
-    return Assignment(links, assignment.merges, assignment.splits, assignment.next_sequence)
+    return Assignment(
+        links,
+        assignment.merges,
+        assignment.splits,
+        assignment.next_sequence,
+        replaced.column(0).combine_chunks(),
+    )

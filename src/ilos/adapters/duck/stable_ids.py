@@ -34,6 +34,8 @@ class Assignment:
     merges: pa.Table  # survivor, absorbed: ids absorbed into a survivor
     splits: pa.Table  # person_id (kept), new_person_id: parts that left a person
     next_sequence: int
+    #: Record uids whose links the run replaces (its links hold those still in force); None: every link.
+    replaced: pa.Array | None = None
 
 
 def assign(

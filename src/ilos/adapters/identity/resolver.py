@@ -32,6 +32,9 @@ class IdentityResolver:
         #: The records `train` last read and their index, so `score` on the same records does not
         #: build the features again.
         self._prepared: tuple[pa.Table, IdentityIndex] | None = None
+        #: The index of existing + new records after the last `score_between` on an index, to link the
+        #: next batch against.
+        self.index_after: IdentityIndex | None = None
 
     def train(self, records: pa.Table) -> dict[str, Any]:
         """Train u (random sampling) and m (EM) on `records`; the resolver uses the new model."""
@@ -62,13 +65,15 @@ class IdentityResolver:
         """Pairs touching a new record's signature, exactly as `score(existing + new)` scores them.
 
         `existing` is the records themselves or their index (`index`): with an index only the new
-        records' features are built.
+        records' features are built, and `index_after` is left holding the index of existing + new.
         """
         with workspace(self._con) as cur:
             if isinstance(existing, IdentityIndex):
                 register_records(cur, "records_new", new, new=True)
                 feat = prepare_against(cur, "records_new", existing)
-                return self._score_prepared(cur, feat, only_new=True)
+                pairs = self._score_prepared(cur, feat, only_new=True)
+                self.index_after = IdentityIndex(fetch(cur, f"SELECT * FROM {feat}"), self.members)
+                return pairs
             register_records(cur, "records", existing, new=False)
             register_records(cur, "records_new", new, new=True)
             cur.execute("INSERT INTO records SELECT * FROM records_new")
