@@ -47,6 +47,9 @@ def run() -> dict[str, Any]:
     world = str(_data(*ACCURACY))
     out["accuracy"] = _step("accuracy", world)
     persons, seed, admissions = BATCH
-    out["batch"] = _step("batch", str(_data(persons, seed)), str(admissions))
+    with tempfile.TemporaryDirectory(prefix="ilos-status-batch-") as inputs:
+        batch_world = str(_data(persons, seed))
+        _step("batch_inputs", batch_world, str(admissions), inputs)
+        out["batch"] = _step("batch", batch_world, inputs)
     out["stream"] = _step("stream", world, *STREAM)
     return out

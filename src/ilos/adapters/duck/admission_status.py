@@ -99,10 +99,6 @@ def load_inputs(cur: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_
                citizenship, mode, CAST(admitted_on AS DATE) AS admitted_on, admit_until AS admit_until_text,
                TRY_CAST(admit_until AS DATE) AS admit_until, uid
         FROM arrivals_arrow WHERE CAST(admitted_on AS DATE) <= {day};
-        DELETE FROM adm_in WHERE uid IN (
-            SELECT uid FROM adm_in WHERE admission_number IN
-                (SELECT admission_number FROM adm_in GROUP BY admission_number HAVING count(*) > 1)
-            QUALIFY row_number() OVER (PARTITION BY admission_number ORDER BY uid) > 1);  -- one per number
         CREATE TABLE dep AS
         SELECT coalesce(person_id, uid) AS pkey, CAST(departure_date AS DATE) AS day, evidence, source_system,
                nullif(admission_number, '') AS number, uid
@@ -122,12 +118,17 @@ def load_inputs(cur: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], as_
 
 
 def _admissions(cur: duckdb.DuckDBPyConnection) -> None:
-    """`adm` with an internal integer id `aid`, and `adm_window`: per person and admission date the
-    admission whose window (from its admission to the person's next admission, by date then number) is
-    not empty — the last of that day — which an as-of join finds for any later date."""
+    """`adm`, one admission per number (the smallest record uid when several carry it), with an internal
+    integer id `aid`, and `adm_window`: per person and admission date the admission whose window (from
+    its admission to the person's next admission, by date then number) is not empty — the last of that
+    day — which an as-of join finds for any later date."""
     cur.execute(
         """
-        CREATE TABLE adm AS SELECT rowid AS aid, * FROM adm_in;
+        CREATE TABLE adm AS
+        WITH shared AS (SELECT admission_number, min(uid) AS kept FROM adm_in
+                        GROUP BY admission_number HAVING count(*) > 1)
+        SELECT i.rowid AS aid, i.* FROM adm_in i LEFT JOIN shared s USING (admission_number)
+        WHERE s.kept IS NULL OR s.kept = i.uid;
         CREATE TABLE adm_window AS
         SELECT pkey, admitted_on, arg_max(aid, admission_number) AS aid FROM adm GROUP BY pkey, admitted_on
         """
@@ -148,7 +149,7 @@ def _departures(cur: duckdb.DuckDBPyConnection) -> None:
         WHERE r.evidence = '{SELF_REPORTED}' GROUP BY r.uid;
         CREATE TABLE verified AS
         SELECT d.rowid AS vid, d.pkey, least(d.day, c.partner_day) AS day,
-               coalesce(d.number, c.partner_number) AS number, d.evidence,
+               coalesce(d.number, c.partner_number) AS number, d.evidence, d.uid,
                CASE WHEN c.uid IS NULL THEN d.uid ELSE d.uid || ';' || c.partners END AS sources
         FROM dep d LEFT JOIN corroborated c USING (uid)
         WHERE d.evidence <> '{SELF_REPORTED}' OR c.uid IS NOT NULL;
@@ -163,8 +164,12 @@ def _departures(cur: duckdb.DuckDBPyConnection) -> None:
 
 def _ending(cur: duckdb.DuckDBPyConnection, table: str, target: str) -> None:
     """Per admission, the earliest departure of `table` in its window or carrying its number (a record of
-    its own before a corroborated self-report on the same day, then by source uid): integers first, the
-    text of the winning rows only at the end."""
+    its own before a corroborated self-report on the same day, then by source uid).
+
+    Integers first: each candidate's rank is one integer (day, then self-report last); an admission whose
+    two best candidates share it (departures of one day from several sources) is settled by source uid;
+    the text of the winning rows is joined only at the end."""
+    rank = "epoch(c.day)::BIGINT * 2 + c.self::INTEGER"
     cur.execute(
         f"""
         CREATE TABLE {target}_cand AS
@@ -173,13 +178,16 @@ def _ending(cur: duckdb.DuckDBPyConnection, table: str, target: str) -> None:
         INSERT INTO {target}_cand
         SELECT a.aid, c.vid, c.day, c.self, NULL FROM {target}_cand c JOIN adm a ON a.admission_number = c.number
         WHERE c.aid IS DISTINCT FROM a.aid;
+        CREATE TABLE {target}_best AS
+        SELECT c.aid, arg_min(c.vid, {rank}) AS vid, min({rank}, 2) AS ranks
+        FROM {target}_cand c WHERE c.aid IS NOT NULL GROUP BY c.aid;
+        UPDATE {target}_best SET vid = tie.vid FROM (
+            SELECT c.aid, arg_min(c.vid, v.uid) AS vid FROM {target}_cand c JOIN {target}_best b USING (aid)
+            JOIN {table} v ON v.vid = c.vid
+            WHERE len(b.ranks) = 2 AND b.ranks[1] = b.ranks[2] AND {rank} = b.ranks[1] GROUP BY c.aid) tie
+        WHERE {target}_best.aid = tie.aid;
         CREATE TABLE {target} AS
-        WITH best AS (SELECT aid, m.day AS day, m.self AS self
-                      FROM (SELECT aid, min({{'day': day, 'self': self}}) AS m FROM {target}_cand GROUP BY aid))
-        SELECT c.aid, c.day, arg_min(v.evidence, v.sources) AS evidence, min(v.sources) AS sources
-        FROM {target}_cand c JOIN best b ON b.aid = c.aid AND c.day = b.day AND c.self = b.self
-        JOIN {table} v ON v.vid = c.vid
-        GROUP BY c.aid, c.day
+        SELECT b.aid, v.day, v.evidence, v.sources FROM {target}_best b JOIN {table} v USING (vid)
         """
     )
 
@@ -192,15 +200,16 @@ def _program_ends(cur: duckdb.DuckDBPyConnection) -> None:
         WITH ds AS (SELECT aid, admission_number, pkey, klass, admitted_on FROM adm WHERE admit_until_text = 'D/S'),
         ends AS (SELECT pkey, day, event, uid, key FROM ev WHERE benefit = '{STUDENT_PROGRAM}'),
         latest AS (
-            SELECT a.admission_number, a.klass, first(v.day ORDER BY v.day DESC, v.key DESC) AS day,
+            SELECT a.aid, a.admission_number, a.klass, first(v.day ORDER BY v.day DESC, v.key DESC) AS day,
                    first(v.event ORDER BY v.day DESC, v.key DESC) AS event,
                    first(v.uid ORDER BY v.day DESC, v.key DESC) AS uid
             FROM ds a JOIN ends v ON v.pkey = a.pkey AND v.day >= a.admitted_on
-            GROUP BY a.admission_number, a.klass)
-        SELECT e.admission_number, e.day, e.event, e.uid, coalesce(max_by(g.days, g.effective_from), 0) AS grace_days
+            GROUP BY a.aid, a.admission_number, a.klass)
+        SELECT e.aid, e.admission_number, e.day, e.event, e.uid,
+               coalesce(max_by(g.days, g.effective_from), 0) AS grace_days
         FROM latest e LEFT JOIN grace_rule g ON g.class_letter = left(e.klass, 1) AND g.program_end = e.event
              AND {_in_force("g", "e.day")}
-        GROUP BY e.admission_number, e.day, e.event, e.uid
+        GROUP BY e.aid, e.admission_number, e.day, e.event, e.uid
         """
     )
 
@@ -224,16 +233,16 @@ def _filings(cur: duckdb.DuckDBPyConnection) -> None:
                string_agg(uid, ';' ORDER BY {order}) AS sources
         FROM ev WHERE benefit IN ({_codes(STAY_FILINGS)}) GROUP BY pkey, receipt_number;
         CREATE TABLE filing_adm AS
-        SELECT f.*, a.admission_number, a.klass FROM filing f JOIN adm a ON a.admission_number = f.number
+        SELECT f.*, a.aid, a.admission_number, a.klass FROM filing f JOIN adm a ON a.admission_number = f.number
         UNION ALL
-        SELECT f.*, a.admission_number, a.klass
+        SELECT f.*, a.aid, a.admission_number, a.klass
         FROM (SELECT * FROM filing WHERE number IS NULL) f
         ASOF JOIN adm_window w ON w.pkey = f.pkey AND f.first_day >= w.admitted_on
         JOIN adm a ON a.aid = w.aid;
         CREATE TABLE filing_seq AS
         SELECT f.*, EXISTS (SELECT 1 FROM no_change_rule r WHERE r.klass = f.klass
                             AND {_in_force("r", "coalesce(f.filed, f.first_day)")}) AS no_change,
-               row_number() OVER (PARTITION BY admission_number
+               row_number() OVER (PARTITION BY aid
                                   ORDER BY coalesce(filed, decided, {FAR_FUTURE}), first_day, first_not_filed,
                                            first_key, receipt_number) AS i
         FROM filing_adm f
@@ -250,12 +259,12 @@ def _ledger(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute(
         f"""
         CREATE TABLE ledger_steps AS
-        WITH RECURSIVE s(admission_number, i, until, changed, timely) AS (
-            SELECT a.admission_number, CAST(0 AS BIGINT), {UNTIL0}, CAST(NULL AS DATE), CAST(NULL AS BOOLEAN)
-            FROM adm a LEFT JOIN program_end pe USING (admission_number)
-            WHERE a.admission_number IN (SELECT admission_number FROM filing_seq)
+        WITH RECURSIVE s(aid, admission_number, i, until, changed, timely) AS (
+            SELECT a.aid, a.admission_number, CAST(0 AS BIGINT), {UNTIL0}, CAST(NULL AS DATE), CAST(NULL AS BOOLEAN)
+            FROM adm a LEFT JOIN program_end pe USING (aid)
+            WHERE a.aid IN (SELECT aid FROM filing_seq)
             UNION ALL
-            SELECT f.admission_number, f.i,
+            SELECT f.aid, f.admission_number, f.i,
                    CASE WHEN f.decision = 'APPROVED' AND f.benefit = '{EXTENSION}' AND f.decision_valid_until IS NOT NULL
                             THEN f.decision_valid_until
                         WHEN f.decision IN ({_codes(PROTECTION_ENDING)}) AND {timely} AND s.until IS NOT NULL
@@ -265,15 +274,14 @@ def _ledger(cur: duckdb.DuckDBPyConnection) -> None:
                             THEN least(coalesce(s.changed, f.decided), f.decided)
                         ELSE s.changed END,
                    {timely}
-            FROM s JOIN filing_seq f ON f.admission_number = s.admission_number AND f.i = s.i + 1
+            FROM s JOIN filing_seq f ON f.aid = s.aid AND f.i = s.i + 1
         )
         SELECT * FROM s;
         CREATE TABLE ledger AS
-        SELECT admission_number, until, changed FROM ledger_steps
-        QUALIFY row_number() OVER (PARTITION BY admission_number ORDER BY i DESC) = 1;
+        SELECT aid, arg_max_null(until, i) AS until, arg_max_null(changed, i) AS changed FROM ledger_steps GROUP BY aid;
         CREATE TABLE protecting AS
-        SELECT f.admission_number, f.filed, f.decided
-        FROM ledger_steps s JOIN filing_seq f USING (admission_number, i) WHERE s.timely
+        SELECT f.aid, f.filed, f.decided
+        FROM ledger_steps s JOIN filing_seq f USING (aid, i) WHERE s.timely
         """
     )
 
@@ -284,12 +292,12 @@ def _verdict(cur: duckdb.DuckDBPyConnection, as_of: date) -> None:
     cur.execute(
         f"""
         CREATE TABLE pending AS
-        SELECT p.admission_number,
+        SELECT p.aid,
                bool_or(p.filed <= d.day AND (p.decided IS NULL OR p.decided > d.day)) AS at_departure,
                bool_or(p.filed <= {day} AND (p.decided IS NULL OR p.decided > {day})) AS at_as_of
-        FROM protecting p JOIN adm a USING (admission_number) LEFT JOIN adm_departure d USING (aid)
-        GROUP BY p.admission_number;
-        CREATE TABLE status AS
+        FROM protecting p LEFT JOIN adm_departure d USING (aid)
+        GROUP BY p.aid;
+        CREATE VIEW status AS
         SELECT *, CASE
                  WHEN changed IS NOT NULL AND (dep_day IS NULL OR changed < dep_day) THEN 'STATUS_CHANGED'
                  WHEN dep_day IS NOT NULL AND (until IS NULL OR dep_day <= until OR pending_at_departure)
@@ -301,13 +309,13 @@ def _verdict(cur: duckdb.DuckDBPyConnection, as_of: date) -> None:
                  ELSE 'SUSPECTED_IN_COUNTRY_OVERSTAY' END AS status
         FROM (
         SELECT a.admission_number, a.person_id, a.klass, a.citizenship, a.mode, a.admitted_on, a.admit_until_text,
-               CASE WHEN l.admission_number IS NULL THEN {UNTIL0} ELSE l.until END AS until, l.changed,
+               CASE WHEN l.aid IS NULL THEN {UNTIL0} ELSE l.until END AS until, l.changed,
                d.day AS dep_day, d.evidence AS dep_evidence, d.sources AS dep_sources,
                u.day AS unverified_day, u.sources AS unverified_sources, a.uid,
                coalesce(p.at_departure, false) AS pending_at_departure, coalesce(p.at_as_of, false) AS pending_at_as_of
-        FROM adm a LEFT JOIN program_end pe USING (admission_number) LEFT JOIN ledger l USING (admission_number)
+        FROM adm a LEFT JOIN program_end pe USING (aid) LEFT JOIN ledger l USING (aid)
         LEFT JOIN adm_departure d USING (aid) LEFT JOIN adm_unverified u USING (aid)
-        LEFT JOIN pending p USING (admission_number))
+        LEFT JOIN pending p USING (aid))
         """
     )
 
