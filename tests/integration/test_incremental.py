@@ -180,3 +180,42 @@ def _links(db: str) -> str:
     out = ilos("export", "links", db=db)
     assert out.code == 0, out.err
     return out.out
+
+
+def _okafor(rid: str, **overrides: str) -> dict[str, str]:
+    return arrival(
+        rid, **{"family_name": "OKAFOR", "given_names": "CHIDI", "date_of_birth": "1990-05-17", **overrides}
+    )
+
+
+def _departure_of(row: dict[str, str], rid: str, **overrides: str) -> dict[str, str]:
+    identity = {k: row[k] for k in ("family_name", "given_names", "date_of_birth", "citizenship")}
+    return {"source_system": "APIS", "source_record_id": rid, "recorded_at": "2024-09-01T00:00:00Z", **identity,
+            "departure_date": "2024-08-30", "mode": "AIR", "evidence": "MANIFEST", **overrides}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["repeat with a new admission number", "repeat in a component another record re-links"],
+)
+def test_a_record_repeating_a_linked_identity_is_linked_as_a_full_run_links_it(
+    tmp_path: Path, case: str
+) -> None:
+    """A new record whose identity signature is already linked joins that person without re-resolving,
+    unless it brings an admission number the signature lacked (its pairs change) or another record of the
+    batch re-links the component (the person it joins may change)."""
+    db = f"sqlite:///{tmp_path / 'repeat.db'}"
+    first = _okafor("1", recorded_at="2024-03-02T10:00:00Z")
+    other = _okafor("2", date_of_birth="1991-05-17", given_names="EMEKA", recorded_at="2024-03-01T12:00:00Z")
+    assert ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", [first, other])), db=db).code == 0
+    assert len(_partition(db)) == 2
+    if case == "repeat with a new admission number":
+        batch = [_departure_of(first, "D1", admission_number=other["admission_number"])]
+    else:
+        bridge = _departure_of(other, "D2", admission_number=first["admission_number"])
+        batch = [_departure_of(first, "D1"), bridge]
+    assert ilos("ingest", "departures", str(write_csv(tmp_path / "d.csv", batch)), db=db).code == 0
+    incremental = _links(db)
+    assert ilos("resolve", "--full", db=db).code == 0
+    assert incremental == _links(db)
+    assert len(_partition(db)) == 1  # the admission number links them

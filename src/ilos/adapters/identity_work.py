@@ -28,6 +28,7 @@ class _Kept:
     run_id: int = -1
     index: IdentityIndex | None = None  # of the records run `run_id` linked
     index_after: IdentityIndex | None = None  # of the records the run under way links
+    repeats: pa.Table | None = None  # the run under way's repeats (`incremental.Affected`)
 
 
 class DuckIdentityWork:
@@ -103,15 +104,20 @@ class DuckIdentityWork:
         cur = self.con.cursor()
         try:
             decided, held = self.reader.review_decisions(), self.reader.held_pairs()
-            subset = incremental.affected(cur, records, state, resolver, decided, held, self._kept.index)
+            touched = incremental.affected(cur, records, state, resolver, decided, held, self._kept.index)
         finally:
             cur.close()
         self._kept.index_after = getattr(resolver, "index_after", None)
-        return subset
+        self._kept.repeats = touched.repeats
+        return touched.subset
 
     def merge_assignment(self, records: pa.Table, state: pa.Table, subset: pa.Table, assignment: Any) -> Any:
-        """The run's links: the last run's for records left alone, the new assignment's for the rest."""
-        return incremental.merge(self.con, records, state, subset, assignment)
+        """The run's links: the last run's for records left alone, the new assignment's for the records
+        re-resolved, the person of their signature for the repeats `affected` found."""
+        repeats, self._kept.repeats = self._kept.repeats, None
+        if repeats is None:
+            raise RuntimeError("merge_assignment needs the repeats of the `affected` call before it")
+        return incremental.merge(self.con, records, state, incremental.Affected(subset, repeats), assignment)
 
     def previous_links(self) -> pa.Table:
         """record_uid → person_id from the last run."""

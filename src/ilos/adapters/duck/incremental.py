@@ -10,6 +10,7 @@ review pair joins to one of those. Everything else keeps its person.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -30,6 +31,18 @@ def _changed(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute("CREATE TEMP TABLE removed AS SELECT record_uid FROM state ANTI JOIN recs USING (record_uid)")
 
 
+@dataclass(frozen=True)
+class Affected:
+    """What a batch touches: the records to re-resolve, and the repeats, linked directly."""
+
+    subset: pa.Table
+    #: record_uid, person_id, component: new records that repeat the identity signature of records
+    #: already linked, with the same admission numbers, in a component nothing else touches. Signatures
+    #: are the nodes scoring and clustering see, so such a record changes no pair and no cluster: it
+    #: joins its signature's person, as re-resolving the component would.
+    repeats: pa.Table
+
+
 def affected(
     cur: duckdb.DuckDBPyConnection,
     records: pa.Table,
@@ -38,8 +51,8 @@ def affected(
     decided: pa.Table,
     held: pa.Table,
     index: IdentityIndex | None = None,
-) -> pa.Table:
-    """The records to re-resolve (possibly none).
+) -> Affected:
+    """The records to re-resolve (possibly none), and the repeats.
 
     `held` are the last run's open `ambiguous` pairs (a record held for review because it matches
     both records of a twins pair): that hold depends on components beyond the pair, so a component
@@ -51,6 +64,7 @@ def affected(
     cur.register("recs", records.select(["record_uid", "identity_hash"]))
     cur.register("state", state)
     _changed(cur)
+    cur.execute("CREATE TEMP TABLE repeats (record_uid VARCHAR, rep VARCHAR, old_member VARCHAR)")
     uids = pa.array([r[0] for r in cur.sql("SELECT record_uid FROM changed").fetchall()], pa.string())
     seeds = "SELECT component FROM state SEMI JOIN (SELECT record_uid FROM changed UNION ALL SELECT record_uid FROM removed) USING (record_uid)"
     if len(uids):
@@ -67,11 +81,16 @@ def affected(
         pairs = reviewer.apply_decisions(cur, pairs, relevant, members)
         cur.register("new_pairs", pairs)
         cur.register("sig_members", members)
+        if getattr(resolver, "index_after", None) is not None:
+            _repeats(cur, index, resolver.index_after, relevant)
         cur.execute(
-            """CREATE TEMP TABLE touched_reps AS
-               SELECT record_uid_l AS rep FROM new_pairs WHERE decision <> 'separate' OR rule <> ''
-               UNION SELECT record_uid_r FROM new_pairs WHERE decision <> 'separate' OR rule <> ''
-               UNION SELECT rep FROM sig_members SEMI JOIN changed USING (record_uid)"""
+            """CREATE TEMP TABLE fresh AS
+               SELECT DISTINCT rep FROM sig_members SEMI JOIN changed USING (record_uid) ANTI JOIN repeats USING (record_uid);
+               CREATE TEMP TABLE touched_reps AS
+               WITH kept AS (SELECT * FROM new_pairs WHERE (decision <> 'separate' OR rule <> '')
+                             AND (record_uid_l IN (SELECT rep FROM fresh) OR record_uid_r IN (SELECT rep FROM fresh)))
+               SELECT record_uid_l AS rep FROM kept UNION SELECT record_uid_r FROM kept
+               UNION SELECT rep FROM fresh"""
         )
         seeds += """ UNION SELECT s.component FROM state s JOIN sig_members m USING (record_uid)
                      SEMI JOIN touched_reps t ON t.rep = m.rep"""
@@ -84,16 +103,51 @@ def affected(
                       JOIN state a ON a.record_uid = h.record_uid_l JOIN state b ON b.record_uid = h.record_uid_r)
            SELECT x, y FROM e UNION SELECT y, x FROM e"""
     )
-    subset = cur.sql(
-        f"""WITH RECURSIVE reach(component) AS (
+    cur.execute(
+        f"""CREATE TEMP TABLE reach AS WITH RECURSIVE reach(component) AS (
                 SELECT component FROM ({seeds})
                 UNION SELECT e.y FROM reach JOIN held_edges e ON e.x = reach.component)
-            SELECT record_uid FROM changed
-            UNION SELECT s.record_uid FROM state s SEMI JOIN reach USING (component)
-            SEMI JOIN recs USING (record_uid)"""
+            SELECT * FROM reach;
+            CREATE TEMP TABLE placed AS
+            SELECT r.record_uid, s.person_id, s.component, s.component IN (SELECT component FROM reach) AS redone
+            FROM repeats r JOIN state s ON s.record_uid = r.old_member"""
+    )
+    subset = cur.sql(
+        """SELECT record_uid FROM changed ANTI JOIN placed USING (record_uid)
+           UNION SELECT s.record_uid FROM state s SEMI JOIN reach USING (component) SEMI JOIN recs USING (record_uid)
+           UNION SELECT record_uid FROM placed WHERE redone"""
     ).fetchall()
     keep = pa.array([r[0] for r in subset], pa.string())
-    return records.filter(pc.is_in(records.column("record_uid"), keep))
+    repeats = cur.sql(
+        "SELECT record_uid, person_id, component FROM placed WHERE NOT redone ORDER BY record_uid"
+    ).to_arrow_table()
+    return Affected(records.filter(pc.is_in(records.column("record_uid"), keep)), repeats)
+
+
+def _repeats(
+    cur: duckdb.DuckDBPyConnection, before: IdentityIndex, after: IdentityIndex, decided: pa.Table
+) -> None:
+    """Fill `repeats`: changed records new to `state` whose signature existed before the batch with the
+    same admission numbers, every changed member of which is such a record, none with a reviewer's
+    decision; each with a member of the signature from before."""
+    cur.register("members_before", before.members.select(["record_uid", "rep"]))
+    cur.register("feat_before", before.feat.select(["record_uid", "adms"]))
+    cur.register("feat_after", after.feat.select(["record_uid", "adms"]))
+    cur.register("decided_pairs", decided.select(["record_uid_l", "record_uid_r"]))
+    cur.execute(
+        """INSERT INTO repeats
+           WITH new_to_state AS (SELECT c.record_uid, m.rep FROM changed c JOIN sig_members m USING (record_uid)
+                                 ANTI JOIN state s USING (record_uid)),
+           existed AS (SELECT m.rep, min(b.rep) AS old_rep, min(b.record_uid) AS old_member
+                       FROM sig_members m JOIN members_before b USING (record_uid)
+                       WHERE m.rep IN (SELECT rep FROM new_to_state) GROUP BY m.rep)
+           SELECT n.record_uid, n.rep, e.old_member FROM new_to_state n JOIN existed e USING (rep)
+           JOIN feat_after fa ON fa.record_uid = e.rep JOIN feat_before fb ON fb.record_uid = e.old_rep
+           WHERE fa.adms = fb.adms
+             AND n.record_uid NOT IN (SELECT record_uid_l FROM decided_pairs UNION SELECT record_uid_r FROM decided_pairs);
+           DELETE FROM repeats WHERE rep IN (
+               SELECT m.rep FROM changed c JOIN sig_members m USING (record_uid) ANTI JOIN repeats r USING (record_uid))"""
+    )
 
 
 def _only_added(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -106,22 +160,24 @@ def merge(
     con: duckdb.DuckDBPyConnection,
     records: pa.Table,
     state: pa.Table,
-    subset: pa.Table,
+    touched: Affected,
     assignment: Assignment,
 ) -> Assignment:
-    """Links of every record in force: the last run's outside `subset`, the assignment's inside it;
-    `replaced` names the records of `subset` and those no longer in force."""
+    """Links of every record in force: the last run's outside the re-resolved subset, the assignment's
+    inside it, the repeats' own; `replaced` names those of the subset, the repeats and the records no
+    longer in force."""
     cur = con.cursor()
     cur.register("recs", records.select(["record_uid"]))
     cur.register("state", state.select(["record_uid", "person_id", "component"]))
-    cur.register("redone", subset.select(["record_uid"]))
+    cur.register("redone", touched.subset.select(["record_uid"]))
     cur.register("new_links", assignment.links.select(["record_uid", "person_id", "component"]))
+    cur.register("repeat_links", touched.repeats.select(["record_uid", "person_id", "component"]))
     links = cur.sql(
         """SELECT s.* FROM state s SEMI JOIN recs USING (record_uid) ANTI JOIN redone USING (record_uid)
-           UNION ALL SELECT * FROM new_links ORDER BY record_uid"""
+           UNION ALL SELECT * FROM new_links UNION ALL SELECT * FROM repeat_links ORDER BY record_uid"""
     ).to_arrow_table()
     replaced = cur.sql(
-        """SELECT record_uid FROM redone
+        """SELECT record_uid FROM redone UNION SELECT record_uid FROM repeat_links
            UNION SELECT record_uid FROM state ANTI JOIN recs USING (record_uid) ORDER BY record_uid"""
     ).to_arrow_table()
     cur.close()
