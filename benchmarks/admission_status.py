@@ -14,8 +14,9 @@ from ilos.generator import generate
 #: (persons, seed) of the world judged for accuracy, and the one replicated for the batch.
 ACCURACY = (20_000, 21)
 BATCH = (20_000, 21, 5_000_000)
-#: Micro-batches streamed, and lines per batch.
+#: Micro-batches streamed, and lines per batch: small batches (latency), then large ones (throughput).
 STREAM = ("5", "200")
+STREAM_LARGE = ("2", "2000")
 TARGETS = {
     "wrong_share": 0.001,
     "rate_pp": 0.02,
@@ -52,4 +53,5 @@ def run() -> dict[str, Any]:
         _step("batch_inputs", batch_world, str(admissions), inputs)
         out["batch"] = _step("batch", batch_world, inputs)
     out["stream"] = _step("stream", world, *STREAM)
+    out["stream_large"] = _step("stream", world, *STREAM_LARGE)
     return out

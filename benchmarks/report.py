@@ -203,7 +203,9 @@ def _admission_status(data: dict[str, Any]) -> str:
         "",
         *_status_accuracy(data.get("accuracy", {}), t),
         *_status_batch(data.get("batch", {}), t),
-        *_status_stream(data.get("stream", {}), t),
+        *_status_stream(
+            [data.get("stream", {}), *([data["stream_large"]] if "stream_large" in data else [])], t
+        ),
     ]
     return "\n".join(lines)
 
@@ -263,7 +265,8 @@ def _status_batch(step: dict[str, Any], t: dict[str, Any]) -> list[str]:
         f"The world's admissions, departures and filings (true persons) copied to {r['admissions']:,} admissions, "
         f"{r['departures']:,} departures and {r['status_events']:,} status events; the floor is a bare DuckDB "
         "as-of join of the same admissions and departures (each admission with the person's next departure), "
-        "in the same process on the same Arrow input.",
+        "in the same fresh process on the same Arrow input, read from Parquet files written by another process "
+        "(a process that has just written a store runs DuckDB about a quarter slower).",
         "",
         "| floor s | ILOS s (target) | ratio (target) | peak MiB | target met |",
         "|---:|---:|---:|---:|---|",
@@ -273,27 +276,37 @@ def _status_batch(step: dict[str, Any], t: dict[str, Any]) -> list[str]:
     ]
 
 
-def _status_stream(step: dict[str, Any], t: dict[str, Any]) -> list[str]:
-    if "result" not in step:
-        return [f"Stream: not measured ({step.get('error', 'no result')}).", ""]
-    r = step["result"]
-    ok = r["events_per_s"] >= t["stream_events_per_s"] and r["max_s"] <= t["stream_p99_s"]
+def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
+    measured = [step["result"] for step in steps if "result" in step]
+    if not measured:
+        return [f"Stream: not measured ({steps[0].get('error', 'no result') if steps else 'no result'}).", ""]
+    first = measured[0]
+    rows = [
+        f"| {r['batches']} × {r['batch_size']:,} | {r.get('records_re_resolved', 0):,} | {r['events']:,} "
+        f"| {r['events_per_s']:,.0f} (≥ {t['stream_events_per_s']:,}) | {r['p50_s']:.2f} "
+        f"| {r['max_s']:.2f} (≤ {t['stream_p99_s']}) "
+        f"| {_yes(r['events_per_s'] >= t['stream_events_per_s'] and r['max_s'] <= t['stream_p99_s'])} |"
+        for r in measured
+    ]
     return [
         "### Stream: departures applied as they arrive",
         "",
-        f"{r['batches']} micro-batches of {r['batch_size']} new departure records streamed into the resolved "
-        f"world ({r['records']:,} records); a batch is visible to readers when it returns (statuses are derived "
-        f"on read), so its time is the latency from acceptance to effect. {r['events']} `departure:verified` "
-        "events. Target: 2,000 events/s against 1,000,000 persons with p99 ≤ 250 ms.",
+        f"The world's most recently recorded departures are held back from a resolved store of everything else "
+        f"({first['records']:,} records after the stream) and streamed into it in micro-batches; a batch is visible "
+        "to readers when it returns (statuses are derived on read), so its time is the latency from acceptance to "
+        "effect. The first batch of a process reads the store's identity records, links and index; later batches "
+        "read only what they stored. Target: 2,000 events/s against 1,000,000 persons with p99 ≤ 250 ms.",
         "",
-        "| events/s (target) | batch p50 s | batch max s (target) | target met |",
-        "|---:|---:|---:|---|",
-        f"| {r['events_per_s']:,.0f} (≥ {t['stream_events_per_s']:,}) | {r['p50_s']:.2f} | {r['max_s']:.2f} "
-        f"(≤ {t['stream_p99_s']}) | {_yes(ok)} |",
+        "| batches × lines | records re-resolved | `departure:verified` events | events/s (target) | batch p50 s "
+        "| batch max s (target) | target met |",
+        "|---|---:|---:|---:|---:|---:|---|",
+        *rows,
         "",
-        "Each batch runs an incremental identity run, which reads every identity record of the store: that "
-        "dominates the time and grows with the store. Keeping the identity index in the long-running "
-        "process (ADR 5, `IdentityResolver.index`) is the work left.",
+        "A batch still costs seconds: scoring its new records against the index, re-resolving every component a "
+        "new record reaches (a repeat of an already linked identity signature is linked without it), term "
+        "frequencies, relatives, the delta of links, and judging the persons it touched. Most of it is fixed per "
+        "batch, so throughput grows with the batch while latency does too; steps that still scan the whole "
+        "store (term frequencies, the merged link state, relatives) grow with it.",
         "",
     ]
 
