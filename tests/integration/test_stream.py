@@ -41,8 +41,8 @@ DEPARTURES = [
 ]
 
 
-def run_stream(feed: str, lines: list[str], db: str) -> list[dict]:
-    result = CliRunner().invoke(app, ["stream", feed, "--db", db], input="\n".join(lines) + "\n")
+def run_stream(feed: str, lines: list[str], db: str, *options: str) -> list[dict]:
+    result = CliRunner().invoke(app, ["stream", feed, "--db", db, *options], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
 
@@ -83,6 +83,24 @@ def test_streamed_departures_are_stored_linked_announced_and_visible_at_once(sto
     again = run_stream("departures", [json.dumps(d) for d in DEPARTURES], store)
     assert again[0]["outcomes"]["unchanged"] == 4
     assert len(again) == 1  # nothing stored, nothing announced again
+
+
+def test_one_stream_process_applies_batch_after_batch_as_one_batch_does(store: str) -> None:
+    """One process, one line per micro-batch: each batch reads only what the batches before it stored
+    (records, links and index kept in the process), and the outcome is that of one batch."""
+    out = run_stream("departures", [json.dumps(d) for d in DEPARTURES], store, "--batch-size", "1")
+    assert [o["lines"] for o in out if o["type"] == "batch"] == [1, 1, 1, 1]
+    events = {e["admission_number"]: (e["departure_date"], e["status"]) for e in out if e["type"] == "event"}
+    assert events == {
+        "00000000001": ("2024-08-20", "DEPARTED_TIMELY"),
+        "00000000002": ("2024-09-15", "DEPARTED_OVERSTAY"),
+        "00000000003": ("2024-09-01", "DEPARTED_OVERSTAY"),
+    }
+    links = csv.DictReader(io.StringIO(ilos("export", "links", db=store).out))
+    persons = {r["source_record_id"]: r["person_id"] for r in links}
+    assert persons["D1"] == persons["1"]
+    assert persons["D2"] == persons["2"]
+    assert persons["S3"] == persons["C3"] == persons["3"]
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
