@@ -57,9 +57,9 @@ def affected(
     `held` are the last run's open `ambiguous` pairs (a record held for review because it matches
     both records of a twins pair): that hold depends on components beyond the pair, so a component
     re-resolved pulls in every component such pairs join it to, transitively. `index` is the index of
-    the records `state` links, when the caller kept it: used when the batch only added records (no
-    record of `state` changed or went), built from the unchanged records otherwise; the resolver's
-    `index_after` then indexes every record in force.
+    the records `state` links, when the caller kept it (built from the unchanged records otherwise):
+    the signatures of records of `state` that changed or went are built again from their remaining
+    members; the resolver's `index_after` then indexes every record in force.
     """
     cur.register("recs", records.select(["record_uid", "identity_hash"]))
     cur.register("state", state)
@@ -69,8 +69,10 @@ def affected(
     seeds = "SELECT component FROM state SEMI JOIN (SELECT record_uid FROM changed UNION ALL SELECT record_uid FROM removed) USING (record_uid)"
     if len(uids):
         is_new = pc.is_in(records.column("record_uid"), uids)
-        if index is None or not _only_added(cur):
+        if index is None:
             index = resolver.index(records.filter(pc.invert(is_new)))
+        elif not _only_added(cur):
+            index = _index_without(cur, index, records, resolver)
         pairs = resolver.score_between(index, records.filter(is_new))  # sets its `index_after`
         members = resolver.members
         relevant = decided.filter(
@@ -148,6 +150,34 @@ def _repeats(
            DELETE FROM repeats WHERE rep IN (
                SELECT m.rep FROM changed c JOIN sig_members m USING (record_uid) ANTI JOIN repeats r USING (record_uid))"""
     )
+
+
+def _index_without(
+    cur: duckdb.DuckDBPyConnection, index: IdentityIndex, records: pa.Table, resolver: Any
+) -> IdentityIndex:
+    """`index` without the records of `state` that changed or went: each signature one of them belonged
+    to is built again from its remaining members (its representative and admission numbers may change),
+    the rest of the index is kept as it is."""
+    gone = cur.sql(
+        "SELECT record_uid FROM changed SEMI JOIN state USING (record_uid) UNION ALL SELECT record_uid FROM removed"
+    ).to_arrow_table()
+    members = index.members
+    touched = pc.unique(members.filter(pc.is_in(members.column("record_uid"), gone.column(0))).column("rep"))
+    in_touched = pc.is_in(members.column("rep"), touched)
+    remaining = members.filter(
+        pc.and_(in_touched, pc.invert(pc.is_in(members.column("record_uid"), gone.column(0))))
+    )
+    feat = index.feat.filter(pc.invert(pc.is_in(index.feat.column("record_uid"), touched)))
+    members = members.filter(pc.invert(in_touched))
+    if remaining.num_rows:
+        rebuilt = resolver.index(
+            records.filter(pc.is_in(records.column("record_uid"), remaining.column("record_uid")))
+        )
+        feat = pa.concat_tables([feat, rebuilt.feat.select(feat.column_names).cast(feat.schema)])
+        members = pa.concat_tables(
+            [members, rebuilt.members.select(members.column_names).cast(members.schema)]
+        )
+    return IdentityIndex(feat, members)
 
 
 def _only_added(cur: duckdb.DuckDBPyConnection) -> bool:
