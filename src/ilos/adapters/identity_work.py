@@ -45,8 +45,11 @@ class DuckIdentityWork:
         self._kept = _Kept()
 
     def records(self) -> pa.Table:
-        """Identity columns of every record in force, with a hash of the columns the resolver reads."""
+        """Identity columns of every record in force, with a hash of the columns the resolver reads.
+
+        A run starts here: what an earlier run left half-done (it failed before it was saved) is dropped."""
         kept = self._kept
+        kept.index_after, kept.repeats = None, None
         latest = self.reader.latest_batch_id()
         if kept.records is None:
             kept.records = self._hashed(self.reader.identity_records())
