@@ -4,7 +4,10 @@ admissions beside a bare DuckDB as-of join of the same admissions and departures
 
 from __future__ import annotations
 
+import os
 import tempfile
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,4 +57,25 @@ def run() -> dict[str, Any]:
         out["batch"] = _step("batch", batch_world, inputs)
     out["stream"] = _step("stream", world, *STREAM)
     out["stream_large"] = _step("stream", world, *STREAM_LARGE)
+    server = os.environ.get("ILOS_BENCH_POSTGRES_URL") or os.environ.get("ILOS_TEST_POSTGRES_URL")
+    if server:
+        out["stream_postgres"] = _on_postgres(server, lambda url: _step("stream", world, *STREAM, url))
     return out
+
+
+def _on_postgres(server: str, step: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """`step` run against a fresh schema of the PostgreSQL server, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server)
+    schema = f"ilos_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        try:
+            return step(f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{schema}")
+        finally:
+            with engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    finally:
+        engine.dispose()

@@ -204,7 +204,7 @@ def _admission_status(data: dict[str, Any]) -> str:
         *_status_accuracy(data.get("accuracy", {}), t),
         *_status_batch(data.get("batch", {}), t),
         *_status_stream(
-            [data.get("stream", {}), *([data["stream_large"]] if "stream_large" in data else [])], t
+            [data.get("stream", {}), *(data[k] for k in ("stream_large", "stream_postgres") if k in data)], t
         ),
     ]
     return "\n".join(lines)
@@ -282,7 +282,8 @@ def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
         return [f"Stream: not measured ({steps[0].get('error', 'no result') if steps else 'no result'}).", ""]
     first = measured[0]
     rows = [
-        f"| {r['batches']} × {r['batch_size']:,} | {r.get('records_re_resolved', 0):,} | {r['events']:,} "
+        f"| {r.get('store', 'embedded')} | {r['batches']} × {r['batch_size']:,} "
+        f"| {r.get('records_re_resolved', 0):,} | {r['events']:,} "
         f"| {r['events_per_s']:,.0f} (≥ {t['stream_events_per_s']:,}) | {r['p50_s']:.2f} "
         f"| {r['max_s']:.2f} (≤ {t['stream_p99_s']}) "
         f"| {_yes(r['events_per_s'] >= t['stream_events_per_s'] and r['max_s'] <= t['stream_p99_s'])} |"
@@ -297,9 +298,9 @@ def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
         "effect. The first batch of a process reads the store's identity records, links and index; later batches "
         "read only what they stored. Target: 2,000 events/s against 1,000,000 persons with p99 ≤ 250 ms.",
         "",
-        "| batches × lines | records re-resolved | `departure:verified` events | events/s (target) | batch p50 s "
-        "| batch max s (target) | target met |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| store | batches × lines | records re-resolved | `departure:verified` events | events/s (target) "
+        "| batch p50 s | batch max s (target) | target met |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
         *rows,
         "",
         "A batch still costs seconds: scoring its new records against the index, re-resolving every component a "

@@ -21,14 +21,15 @@ from benchmarks.measure import report
 FEEDS = ("arrivals", "departures", "status_events")
 
 
-def _store(world: Path, feeds: tuple[str, ...], resolve: bool) -> str:
-    """A fresh embedded store holding the world's feeds (resolved when asked)."""
+def _store(world: Path, feeds: tuple[str, ...], resolve: bool, url: str = "") -> str:
+    """A store holding the world's feeds (resolved when asked): at `url` (an empty database), or a
+    fresh embedded one."""
     from ilos.bootstrap import Ilos
     from ilos.config import Settings
     from ilos.services.ingest import ingest_files
     from ilos.services.resolve import resolve_all
 
-    url = f"sqlite:///{tempfile.mkdtemp(prefix='ilos-status-bench-')}/ilos.db"
+    url = url or f"sqlite:///{tempfile.mkdtemp(prefix='ilos-status-bench-')}/ilos.db"
     with Ilos(Settings(), url) as app:
         for feed in feeds:
             ingest_files(feed, [world / f"{feed}.csv"], app.loader)
@@ -229,10 +230,10 @@ def _asof_floor(con: duckdb.DuckDBPyConnection, big: dict[str, pa.Table]) -> int
     return int(con.sql("SELECT count(*) FROM j").fetchall()[0][0])
 
 
-def stream(world_dir: str, batches: str, batch_size: str) -> None:
-    """The world's latest departures, held back from a resolved store of everything else, streamed into
-    it in micro-batches: time from a batch's acceptance to its effect being visible (statuses are
-    derived on read, so: until `process` returns)."""
+def stream(world_dir: str, batches: str, batch_size: str, store_url: str = "") -> None:
+    """The world's latest departures, held back from a resolved store of everything else (at `store_url`,
+    an empty database, or a fresh embedded store), streamed into it in micro-batches: time from a batch's
+    acceptance to its effect being visible (statuses are derived on read, so: until `process` returns)."""
     world = Path(world_dir)
     manifest = json.loads((world / "truth" / "manifest.json").read_text())
     os.environ["ILOS_NOW"] = manifest["now"]
@@ -243,7 +244,7 @@ def stream(world_dir: str, batches: str, batch_size: str) -> None:
 
     held_back = int(batches) * int(batch_size)
     store_world, lines = _hold_back_departures(world, held_back)
-    url = _store(store_world, tuple(manifest["feeds"]), True)
+    url = _store(store_world, tuple(manifest["feeds"]), True, store_url)
     size = int(batch_size)
     today = date.fromisoformat(manifest["end"])
 
@@ -261,7 +262,8 @@ def stream(world_dir: str, batches: str, batch_size: str) -> None:
                 resolved += done.resolution.resolved if done.resolution else 0
             records = app.reader.identity_records().num_rows
         seconds.sort()
-        return {"records": records, "batches": len(seconds), "batch_size": size, "events": events,
+        return {"store": "postgres" if store_url else "embedded", "records": records, "batches": len(seconds),
+                "batch_size": size, "events": events,
                 "records_re_resolved": resolved, "p50_s": round(seconds[len(seconds) // 2], 3),
                 "max_s": round(seconds[-1], 3), "events_per_s": round(len(lines) / sum(seconds), 1)}  # fmt: skip
 
