@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -14,6 +14,8 @@ from ilos.adapters.duck import decisions, incremental, stable_ids
 from ilos.adapters.identity.index import IdentityIndex
 from ilos.domain.feeds import IDENTITY_COLUMNS
 
+#: More new batches than this (another process loaded many meanwhile) and every record is read again.
+_MOST_BATCHES_READ_APART = 1_000
 #: Columns whose change makes a record's identity change (what the resolver reads).
 _HASHED = (*(c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"), "admission_number")
 
@@ -22,8 +24,8 @@ _HASHED = (*(c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"), "admi
 class _Kept:
     """What a long-lived process (the stream) keeps between runs instead of reading it again."""
 
-    records: pa.Table | None = None  # `records()` as of batch `seen`
-    seen: int = 0
+    records: pa.Table | None = None  # `records()` with every batch in `seen`
+    seen: set[int] = field(default_factory=set)
     links: pa.Table | None = None  # `link_state()` as run `run_id` left it
     run_id: int = -1
     index: IdentityIndex | None = None  # of the records run `run_id` linked
@@ -50,16 +52,17 @@ class DuckIdentityWork:
         A run starts here: what an earlier run left half-done (it failed before it was saved) is dropped."""
         kept = self._kept
         kept.index_after, kept.repeats = None, None
-        latest = self.reader.latest_batch_id()
-        if kept.records is None:
+        committed = self.reader.batch_ids()
+        new = sorted(committed - kept.seen)
+        if kept.records is None or len(new) > _MOST_BATCHES_READ_APART:
             kept.records = self._hashed(self.reader.identity_records())
-        elif latest != kept.seen:
-            changed, rows = self.reader.identity_records_since(kept.seen)
+        elif new:
+            changed, rows = self.reader.identity_records_of_batches(new)
             unchanged = kept.records.filter(
                 pc.invert(pc.is_in(kept.records.column("record_uid"), changed.column("record_uid")))
             )
             kept.records = pa.concat_tables([unchanged, self._hashed(rows)]).sort_by("record_uid")
-        kept.seen = latest
+        kept.seen = committed
         return kept.records
 
     def _hashed(self, records: pa.Table) -> pa.Table:

@@ -67,25 +67,26 @@ class PersonDataReader:
         parts = [self._identity_part(feed) for feed in FEEDS.values()]
         return pa.concat_tables(parts).sort_by([("record_uid", "ascending")])
 
-    def identity_records_since(self, batch_id: int) -> tuple[pa.Table, pa.Table]:
-        """What batches after `batch_id` changed: the uids of every record they stored a version of,
-        and the identity rows (as `identity_records`) of those still in force (a retraction is not)."""
+    def identity_records_of_batches(self, batch_ids: Sequence[int]) -> tuple[pa.Table, pa.Table]:
+        """What these batches changed: the uids of every record they stored a version of, and the
+        identity rows (as `identity_records`) of those still in force (a retraction is not)."""
         changed, rows = [], []
+        marks = ", ".join(self.store.param(i + 1) for i in range(len(batch_ids)))
         for feed in FEEDS.values():
             table = record_table_name(feed)
             sql = (
                 f"SELECT DISTINCT '{feed.name}/' || source_system || '/' || source_record_id AS record_uid "
-                f"FROM {table} WHERE batch_id > {self.store.param(1)}"
+                f"FROM {table} WHERE batch_id IN ({marks})"
             )
-            changed.append(self._read(f"identity changes {feed.name}", sql, [batch_id], ["record_uid"]))
-            rows.append(self._identity_part(feed, since_batch=batch_id))
+            changed.append(self._read(f"identity changes {feed.name}", sql, list(batch_ids), ["record_uid"]))
+            rows.append(self._identity_part(feed, batches=batch_ids))
         return pa.concat_tables(changed), pa.concat_tables(rows).sort_by([("record_uid", "ascending")])
 
-    def latest_batch_id(self) -> int:
-        """The newest load batch's id (0 before any)."""
-        return int(
-            self._read("batches", "SELECT max(batch_id) AS b FROM ingest_batch").column(0)[0].as_py() or 0
-        )
+    def batch_ids(self) -> set[int]:
+        """The id of every load batch committed (a batch is one small row, so this stays cheap)."""
+        return {
+            int(b) for b in self._read("batches", "SELECT batch_id FROM ingest_batch").column(0).to_pylist()
+        }
 
     def latest_run_id(self) -> int:
         """The newest resolution run's id (0 before any)."""
@@ -93,11 +94,11 @@ class PersonDataReader:
         return int(self._read("resolution runs", sql).column(0)[0].as_py() or 0)
 
     def _identity_part(
-        self, feed: Feed, keys: list[str] | None = None, since_batch: int | None = None
+        self, feed: Feed, keys: list[str] | None = None, batches: Sequence[int] | None = None
     ) -> pa.Table:
         """Identity columns of the feed's records in force; only those whose `source_system/source_record_id`
-        is in `keys`, or that a batch after `since_batch` stored a version of, when given (the versions of
-        other records are not read)."""
+        is in `keys`, or that one of `batches` stored a version of, when given (the versions of other
+        records are not read)."""
         identity = [c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"]
         admission = "admission_number" if "admission_number" in feed.column_names else "NULL"
         columns = ", ".join(identity)
@@ -107,13 +108,14 @@ class PersonDataReader:
             marks = ", ".join(self.store.param(3 + i) for i in range(len(keys)))
             cutoff = f"WHERE source_system || '/' || source_record_id IN ({marks})"
             params += keys
-        elif since_batch is not None:
+        elif batches:
             table = record_table_name(feed)
+            marks = ", ".join(self.store.param(3 + i) for i in range(len(batches)))
             cutoff = (
                 f"WHERE (source_system, source_record_id) IN (SELECT source_system, source_record_id "
-                f"FROM {table} WHERE batch_id > {self.store.param(3)})"
+                f"FROM {table} WHERE batch_id IN ({marks}))"
             )
-            params.append(since_batch)
+            params += batches
         sql = f"""
             SELECT CAST({self.store.param(1)} AS TEXT) || '/' || source_system || '/' || source_record_id AS record_uid,
                    CAST({self.store.param(2)} AS TEXT) AS feed, {columns}, {admission} AS admission_number,
