@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import in_child_module
-from ilos.generator import generate
+from benchmarks.datasets import generated_world
+from benchmarks.measure import fresh_postgres_schema, in_child_module
 
 #: (persons, seed) of the world judged for accuracy, and the one replicated for the batch.
 ACCURACY = (20_000, 21)
@@ -31,13 +28,6 @@ TARGETS = {
 }
 
 
-def _data(persons: int, seed: int) -> Path:
-    folder = Path(tempfile.gettempdir()) / f"ilos-status-{persons}-{seed}"
-    if not (folder / "truth" / "admissions.csv").exists():
-        generate(persons, seed, folder)
-    return folder
-
-
 def _step(*args: str) -> dict[str, Any]:
     try:
         return in_child_module("benchmarks.admissions.steps", *args)
@@ -48,34 +38,17 @@ def _step(*args: str) -> dict[str, Any]:
 def run() -> dict[str, Any]:
     """Every measurement; a step that fails reports its error."""
     out: dict[str, Any] = {"targets": TARGETS}
-    world = str(_data(*ACCURACY))
+    world = str(generated_world("status", *ACCURACY))
     out["accuracy"] = _step("accuracy", world)
     persons, seed, admissions = BATCH
     with tempfile.TemporaryDirectory(prefix="ilos-status-batch-") as inputs:
-        batch_world = str(_data(persons, seed))
+        batch_world = str(generated_world("status", persons, seed))
         _step("batch_inputs", batch_world, str(admissions), inputs)
         out["batch"] = _step("batch", batch_world, inputs)
     out["stream"] = _step("stream", world, *STREAM)
     out["stream_large"] = _step("stream", world, *STREAM_LARGE)
     server = os.environ.get("ILOS_BENCH_POSTGRES_URL") or os.environ.get("ILOS_TEST_POSTGRES_URL")
     if server:
-        out["stream_postgres"] = _on_postgres(server, lambda url: _step("stream", world, *STREAM, url))
+        with fresh_postgres_schema(server) as url:
+            out["stream_postgres"] = _step("stream", world, *STREAM, url)
     return out
-
-
-def _on_postgres(server: str, step: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
-    """`step` run against a fresh schema of the PostgreSQL server, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(server)
-    schema = f"ilos_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        try:
-            return step(f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{schema}")
-        finally:
-            with engine.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    finally:
-        engine.dispose()

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import duckdb
 
+from ilos.generator import generate
+
 DATA = Path(__file__).parent / "data"
+
+
+def generated_world(name: str, persons: int, seed: int) -> Path:
+    """A world from `ilos generate` (cached in the temporary directory under `name`): complete once its
+    manifest, the last file the generator writes, is there."""
+    folder = Path(tempfile.gettempdir()) / f"ilos-{name}-{persons}-{seed}"
+    if not (folder / "truth" / "manifest.json").exists():
+        generate(persons, seed, folder)
+    return folder
 
 
 def arrivals_csv(rows: int, seed: int = 42) -> Path:

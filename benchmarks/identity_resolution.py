@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ilos.generator import generate
+from benchmarks.datasets import generated_world
 
 #: (persons, seed) of each dataset: about 14 source records per person.
 ACCURACY = (15_000, 11)
@@ -18,13 +18,6 @@ SCALE = ((75_000, 3, "2.5GB"), (225_000, 4, "5GB"))
 BATCH = 10_000
 TARGETS = {"precision": 0.999, "recall": 0.99, "seconds_1m": 60, "peak_mib_1m": 4096, "seconds_3m": 180,
            "peak_mib_3m": 8192, "incremental_s": 5, "attach_rate": 0.995}  # fmt: skip
-
-
-def _data(persons: int, seed: int) -> Path:
-    folder = Path(tempfile.gettempdir()) / f"ilos-identity-{persons}-{seed}"
-    if not (folder / "truth" / "persons.csv").exists():
-        generate(persons, seed, folder)
-    return folder
 
 
 def _child(*args: str) -> dict[str, Any]:
@@ -45,9 +38,11 @@ def run() -> dict[str, Any]:
     models = Path(tempfile.mkdtemp(prefix="ilos-identity-models-"))
     out: dict[str, Any] = {"targets": TARGETS}
     persons, seed = ACCURACY
-    out["accuracy"] = _child("full", str(_data(persons, seed)), "3GB", str(models / "acc.json"), "yes")
+    out["accuracy"] = _child(
+        "full", str(generated_world("identity", persons, seed)), "3GB", str(models / "acc.json"), "yes"
+    )
     for persons, seed, limit in SCALE:
-        folder = _data(persons, seed)
+        folder = generated_world("identity", persons, seed)
         model = models / f"{persons}.json"
         out[f"scale_{persons}"] = _child("full", str(folder), limit, str(model), "no")
         if persons == SCALE[0][0] and model.exists():

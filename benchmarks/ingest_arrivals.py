@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
 from benchmarks.datasets import arrivals_csv
-from benchmarks.measure import in_child
+from benchmarks.measure import fresh_postgres_schema, in_child
 
 TARGETS = {"embedded_ratio": 3.0, "postgres_ratio": 2.0, "peak_mib": 2048.0}
 
@@ -51,28 +48,17 @@ def run(rows: int = 2_000_000) -> dict[str, Any]:
 
 
 def _postgres(server: str, csv_path: str) -> dict[str, Any]:
-    engine = create_engine(server)
     runs = []
-    try:
-        for _ in range(REPEATS):
-            schema = f"ilos_bench_{uuid.uuid4().hex[:8]}"
-            with engine.begin() as conn:
-                conn.execute(text(f"CREATE SCHEMA {schema}"))
-            url = f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{schema}"
-            try:
-                runs.append(
-                    (
-                        in_child("postgres_copy", csv_path, url),
-                        in_child("keyed_insert", csv_path, url),
-                        in_child("ilos_ingest", "arrivals", csv_path, url),
-                        in_child("ilos_ingest", "arrivals", csv_path, url),
-                    )
+    for _ in range(REPEATS):
+        with fresh_postgres_schema(server) as url:
+            runs.append(
+                (
+                    in_child("postgres_copy", csv_path, url),
+                    in_child("keyed_insert", csv_path, url),
+                    in_child("ilos_ingest", "arrivals", csv_path, url),
+                    in_child("ilos_ingest", "arrivals", csv_path, url),
                 )
-            finally:
-                with engine.begin() as conn:
-                    conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    finally:
-        engine.dispose()
+            )
     return _figures(*(_median(step) for step in zip(*runs, strict=True)))
 
 

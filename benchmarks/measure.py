@@ -7,7 +7,9 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -34,3 +36,22 @@ def report(work: Callable[[], Any]) -> None:
     seconds = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": round(seconds, 3), "peak_mib": round(peak_mib, 1), "result": result}))
+
+
+@contextmanager
+def fresh_postgres_schema(server: str) -> Iterator[str]:
+    """The URL of a new, empty schema on the PostgreSQL server `server`, dropped on exit."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server)
+    schema = f"ilos_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        try:
+            yield f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{schema}"
+        finally:
+            with engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    finally:
+        engine.dispose()
