@@ -18,6 +18,7 @@ from ilos.adapters.db.relative_store import RelativeStore
 from ilos.adapters.duck.checking import connect
 from ilos.adapters.identity_work import DuckIdentityWork
 from ilos.adapters.loader import FeedLoader
+from ilos.adapters.priority_work import DuckPriorityWork
 from ilos.adapters.relatives_work import DuckRelativesWork
 from ilos.config import Settings
 
@@ -74,6 +75,11 @@ class Ilos:
     def admission_work(self) -> DuckAdmissionWork:
         """Admission statuses and the overstay report."""
         return DuckAdmissionWork(self.reader, self.duck)
+
+    @cached_property
+    def priority_work(self) -> DuckPriorityWork:
+        """Holds, facts and worklists under policy packs."""
+        return DuckPriorityWork(self.reader, self.duck)
 
     @cached_property
     def event_store(self) -> EventStore:

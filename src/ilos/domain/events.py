@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEPARTURE_VERIFIED = "departure:verified"
+WORKLIST_PRODUCED = "worklist:produced"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,23 @@ EVENT_KINDS: tuple[EventKind, ...] = (
             "status": "the admission's status after the departure: DEPARTED_TIMELY, DEPARTED_OVERSTAY or "
             "STATUS_CHANGED",
             "sources": "record uids (feed/source_system/source_record_id) the verified departure rests on",
+        },
+    ),
+    EventKind(
+        WORKLIST_PRODUCED,
+        "`ilos worklist` produced a worklist: what it was computed from, so that the same pack version, "
+        "dates and records can be shown to give the same list.",
+        {
+            "person_id": "empty (the event is about a list)",
+            "subject": "the policy pack's name",
+            "version": "the pack's version",
+            "pack_digest": "SHA-256 of the pack file",
+            "as_of": "the date the list was judged as of",
+            "known_at": "the records' known-at cut (empty: everything recorded)",
+            "include_held": "whether held persons were listed (tier HELD)",
+            "inputs_hash": "an order-independent hash of the facts and holds the list was ranked from",
+            "list_hash": "SHA-256 of the CSV produced",
+            "rows": "persons listed",
         },
     ),
 )

@@ -11,8 +11,10 @@ import typer
 from ilos.domain.admission_rules import STATUS_MEANINGS, AdmissionStatus, admission_rules
 from ilos.domain.events import EVENT_KINDS
 from ilos.domain.feeds import FEEDS, Column, DateOrder, Kind, LiteralOnlyFor, MaxStay, RowRule
+from ilos.domain.policy import installed_packs
 from ilos.domain.reasons import REASON_DESCRIPTIONS, Reason
 from ilos.entrypoints.cli.main import app
+from ilos.entrypoints.render.policies import facts_and_holds, rule_catalogue
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "reference"
 
@@ -154,11 +156,25 @@ def events_reference() -> str:
     return "\n".join(lines)
 
 
+def policies_reference() -> str:
+    """Every installed policy pack's rule catalogue, the facts rules may see and the legal holds."""
+    packs = installed_packs()
+    parts = [
+        "# Policy packs, facts and holds", "",
+        "Generated from `src/ilos/policies/*/pack.toml`, `ilos.domain.facts` and `ilos.domain.holds` by "
+        "`make docs`; do not edit by hand. Each pack's README cites the public document it follows.", "",
+        facts_and_holds(),
+        *(rule_catalogue(p, level=2) for p in packs.values()),
+    ]  # fmt: skip
+    return "\n".join(parts).rstrip("\n")
+
+
 REFERENCES = {
     "cli.md": cli_reference,
     "feeds.md": feeds_reference,
     "admission-rules.md": admission_rules_reference,
     "events.md": events_reference,
+    "policies.md": policies_reference,
 }
 
 

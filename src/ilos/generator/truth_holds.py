@@ -17,6 +17,7 @@ from .truth_status import verified_departures
 from .world import Admission, CourtEvent, Departure, Encounter, Record, StatusEvent
 
 APPEAL_DAYS = 30
+VD_BOND_BUSINESS_DAYS = 5
 PROTECTION = frozenset({"ASYLUM", "WITHHOLDING", "CAT"})
 DECIDED = frozenset({"APPROVED", "DENIED", "WITHDRAWN", "REVOKED", "EXPIRED", "TERMINATED", "REJECTED"})
 ENDS_VALIDITY = frozenset({"REVOKED", "TERMINATED", "WITHDRAWN", "EXPIRED"})
@@ -142,12 +143,27 @@ def court_holds(events: list[CourtEvent]) -> list[Span]:
     out: list[Span] = []
     for _, evs in sorted(cases.items()):
         out += _stays(evs) + _appeals(evs)
-        out += [
-            ("VOLUNTARY_DEPARTURE", e.day, e.deadline)
-            for e in evs
-            if e.event == "VOLUNTARY_DEPARTURE_GRANTED"
-        ]
+        out += [_voluntary_departure(e, evs) for e in evs if e.event == "VOLUNTARY_DEPARTURE_GRANTED"]
     return out
+
+
+def bond_deadline(granted: date) -> date:
+    """The last day to post a voluntary-departure bond: the 5th business day after the grant."""
+    day = granted
+    for _ in range(VD_BOND_BUSINESS_DAYS):
+        day = next_business_day(day + timedelta(days=1))
+    return day
+
+
+def _voluntary_departure(grant: CourtEvent, evs: list[CourtEvent]) -> Span:
+    """The period runs to its deadline; a bond not posted within 5 business days vacates it on that day
+    (the alternate order of removal takes effect, 8 CFR 1240.26(c)(3))."""
+    posted = _first(evs, {"VD_BOND_POSTED"}, grant.day)
+    last_bond_day = bond_deadline(grant.day)
+    if posted is None or posted > last_bond_day:
+        end = last_bond_day if grant.deadline is None else min(grant.deadline, last_bond_day)
+        return ("VOLUNTARY_DEPARTURE", grant.day, end)
+    return ("VOLUNTARY_DEPARTURE", grant.day, grant.deadline)
 
 
 def _stays(evs: list[CourtEvent]) -> list[Span]:

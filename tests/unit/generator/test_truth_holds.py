@@ -78,12 +78,21 @@ def test_stay_granted_until_lifted() -> None:
     assert holds(cases=cases) == [("STAY", d("2025-03-01"), d("2025-06-01")), ("STAY", d("2025-08-01"), None)]
 
 
-def test_voluntary_departure_runs_to_its_deadline() -> None:
+def test_voluntary_departure_runs_to_its_deadline_once_the_bond_is_posted() -> None:
     cases = [
         court("VOLUNTARY_DEPARTURE_GRANTED", "2025-03-01", deadline="2025-05-30"),
         court("APPEAL_WAIVED", "2025-03-01"),
+        court("VD_BOND_POSTED", "2025-03-07"),  # the 5th business day after Saturday 1 March
     ]
     assert holds(cases=cases) == [("VOLUNTARY_DEPARTURE", d("2025-03-01"), d("2025-05-30"))]
+
+
+def test_voluntary_departure_without_a_bond_in_5_business_days_ends_on_the_5th() -> None:
+    granted = [court("VOLUNTARY_DEPARTURE_GRANTED", "2025-06-30", deadline="2025-09-30")]
+    # Monday 30 June: 1, 2, 3 July, (4 July holiday, weekend), 7, 8 July
+    assert holds(cases=granted) == [("VOLUNTARY_DEPARTURE", d("2025-06-30"), d("2025-07-08"))]
+    late = [*granted, court("VD_BOND_POSTED", "2025-07-09")]
+    assert holds(cases=late) == [("VOLUNTARY_DEPARTURE", d("2025-06-30"), d("2025-07-08"))]
 
 
 def test_tps_validity_windows_and_initial_application() -> None:

@@ -181,10 +181,31 @@ class PersonDataReader:
         """Arrivals, departures and status events in force as known at `known_at_utc`, each with the
         `person_id` its record is linked to (NULL when linked to no one) and `uid`; only the records of
         `person_ids` when given."""
+        return self.feed_inputs(ADMISSION_INPUTS, known_at_utc, person_ids)
+
+    def feed_inputs(
+        self, columns: dict[str, tuple[str, ...]], known_at_utc: str | None, person_ids: Sequence[str] | None
+    ) -> dict[str, pa.Table]:
+        """Records in force of each feed named in `columns` (as `admission_inputs`), with those columns."""
         return {
-            name: self._with_person(FEEDS[name], columns, known_at_utc, person_ids)
-            for name, columns in ADMISSION_INPUTS.items()
+            name: self._with_person(FEEDS[name], feed_columns, known_at_utc, person_ids)
+            for name, feed_columns in columns.items()
         }
+
+    def relative_links(self, person_ids: Sequence[str] | None = None) -> pa.Table:
+        """uid of each relationships record and the person its relative was resolved to (NULL when none);
+        only records filed by `person_ids` when given."""
+        where = ""
+        if person_ids is not None:
+            marks = ", ".join(self.store.param(i + 1) for i in range(len(person_ids)))
+            where = f"WHERE subject_person_id IN ({marks or 'NULL'})"
+        sql = (
+            "SELECT 'relationships/' || source_system || '/' || source_record_id AS uid, relative_person_id "
+            f"FROM relative_link {where}"
+        )
+        return self._read(
+            "relative links", sql, list(person_ids or []) or None, ["uid", "relative_person_id"]
+        )
 
     def persons_of_admissions(self, numbers: Sequence[str]) -> list[str]:
         """Persons whose arrivals, departures or status events carry one of these admission numbers."""

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from ilos.entrypoints.cli import admissions, data, generate, identity, quarantine, relatives, stream
+from ilos.entrypoints.cli import (
+    admissions,
+    data,
+    generate,
+    identity,
+    priorities,
+    quarantine,
+    relatives,
+    stream,
+)
 
 app = typer.Typer(
     name="ilos",
@@ -30,6 +39,10 @@ identity.explain_app.command("admission")(admissions.explain_admission_command)
 app.add_typer(admissions.report_app, name="report")
 app.command("stream")(stream.stream)
 app.command("events")(stream.events)
+app.command("worklist")(priorities.worklist)
+app.command("holds")(priorities.holds)
+app.add_typer(priorities.policy_app, name="policy")
+identity.explain_app.command("rank")(priorities.explain_rank_command)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

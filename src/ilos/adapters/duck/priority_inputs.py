@@ -1,0 +1,103 @@
+"""Typed input tables of holds and facts, and the business-day calendar, in a DuckDB workspace.
+
+Rows are the records in force (cut at the known-at time by the reader) dated on or before the as-of
+date, each with `pkey` (its person, or its own uid when linked to no one) and its record `uid`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import holidays
+import pyarrow as pa
+
+#: Feeds (besides admissions, departures and status events) and the columns holds and facts read.
+PRIORITY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "status_events": ("source_system", "receipt_number", "benefit", "event", "event_date", "valid_from",
+                      "valid_until", "country", "admission_number", "date_of_birth"),
+    "court_events": ("case_number", "event", "event_date", "deadline", "date_of_birth"),
+    "criminal_dispositions": ("incident_id", "stage", "event_date", "category", "gang_related", "date_of_birth"),
+    "encounters": ("encounter_type", "agency", "outcome", "event_date", "date_of_birth"),
+    "designations": ("designation_id", "event", "event_date", "date_of_birth"),
+    "relationships": ("relationship", "relative_us_citizen", "date_of_birth"),
+    "arrivals": ("date_of_birth",),
+    "departures": ("date_of_birth",),
+}  # fmt: skip
+
+
+def _day(column: str) -> str:
+    return f"TRY_CAST(nullif({column}, '') AS DATE)"
+
+
+def load_priority_inputs(
+    cur: duckdb.DuckDBPyConnection, inputs: dict[str, pa.Table], relative_links: pa.Table, as_of: date
+) -> None:
+    """Tables `sev`, `court`, `crim`, `enc`, `desig`, `rel` and `dob` (see the module docstring)."""
+    day = f"DATE '{as_of.isoformat()}'"
+    for name, table in inputs.items():
+        cur.register(f"p_{name}", table)
+    cur.register("p_relative_links", relative_links)
+    pkey = "coalesce(person_id, uid) AS pkey, person_id, uid"
+    cur.execute(
+        f"""
+        CREATE TABLE sev AS SELECT {pkey}, receipt_number, benefit, event, {_day("event_date")} AS day,
+               {_day("valid_from")} AS valid_from, {
+            _day("valid_until")
+        } AS valid_until, nullif(country, '') AS country,
+               source_record_id AS key
+        FROM p_status_events WHERE {_day("event_date")} <= {day};
+        CREATE TABLE court AS SELECT {pkey}, case_number, event, {_day("event_date")} AS day,
+               {_day("deadline")} AS deadline
+        FROM p_court_events WHERE {_day("event_date")} <= {day};
+        CREATE TABLE crim AS SELECT {pkey}, incident_id, stage, {_day("event_date")} AS day, category,
+               coalesce(lower(gang_related) = 'true', false) AS gang
+        FROM p_criminal_dispositions WHERE {_day("event_date")} <= {day};
+        CREATE TABLE enc AS SELECT {pkey}, encounter_type, agency, outcome, {_day("event_date")} AS day
+        FROM p_encounters WHERE {_day("event_date")} <= {day};
+        CREATE TABLE desig AS SELECT {pkey}, designation_id, event, {_day("event_date")} AS day
+        FROM p_designations WHERE {_day("event_date")} <= {day};
+        CREATE TABLE rel AS SELECT {
+            pkey
+        }, relationship, coalesce(lower(relative_us_citizen) = 'true', false) AS usc,
+               k.relative_person_id
+        FROM p_relationships r LEFT JOIN p_relative_links k USING (uid);
+        CREATE TABLE dob AS
+        {
+            " UNION ALL ".join(
+                f"SELECT person_id, uid, TRY_CAST(date_of_birth AS DATE) AS dob FROM p_{name} "
+                "WHERE person_id IS NOT NULL AND length(date_of_birth) = 10"
+                for name in inputs
+            )
+        };
+        """
+    )
+    for name in inputs:
+        cur.unregister(f"p_{name}")
+    cur.unregister("p_relative_links")
+
+
+def business_calendar(cur: duckdb.DuckDBPyConnection, first_year: int, last_year: int) -> None:
+    """Table `calendar(day, business, next_business, business_index)` over the years given: whether a day
+    is a business day (not a weekend or U.S. federal holiday, observed days included, from the
+    maintained `holidays` package), the first business day on or after it, and a running count of
+    business days (so `n business days after` is a join on the index)."""
+    federal = holidays.country_holidays("US", years=range(first_year, last_year + 1))
+    start, end = date(first_year, 1, 1), date(last_year, 12, 31)
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    cur.register(
+        "calendar_arrow",
+        pa.table({"day": pa.array(days, pa.date32()),
+                  "business": pa.array([d.weekday() < 5 and d not in federal for d in days])}),
+    )  # fmt: skip
+    cur.execute(
+        """
+        CREATE TABLE calendar AS
+        SELECT day, business,
+               min(day) FILTER (WHERE business) OVER (ORDER BY day ROWS BETWEEN CURRENT ROW AND 10 FOLLOWING)
+                   AS next_business,
+               sum(business::INTEGER) OVER (ORDER BY day) AS business_index
+        FROM calendar_arrow
+        """
+    )
+    cur.unregister("calendar_arrow")

@@ -1,0 +1,151 @@
+"""The PriorityWork port: holds, facts and a pack's ranking, set-at-a-time in DuckDB.
+
+Like statuses, everything is derived on read from the records in force (cut at `known_at`) and the
+current identity links, as of a date: the admission workspace runs first (verified departures and
+overstays feed holds and facts), then holds, facts and the compiled pack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ilos.adapters.db.reader import ADMISSION_INPUTS, PersonDataReader
+from ilos.adapters.duck.admission_status import judged
+from ilos.adapters.duck.facts import compute_facts
+from ilos.adapters.duck.holds import compute_holds, in_force
+from ilos.adapters.duck.priority_inputs import PRIORITY_COLUMNS, business_calendar, load_priority_inputs
+from ilos.adapters.duck.ranking import rank, worklist_query
+from ilos.domain.admission_rules import AdmissionRules, admission_rules
+from ilos.domain.facts import FACTS
+from ilos.domain.holds import hold_kind
+from ilos.domain.policy import Pack
+
+FIRST_CALENDAR_YEAR = 1950
+
+
+def _columns() -> dict[str, tuple[str, ...]]:
+    """Every feed's columns that statuses, holds and facts read."""
+    merged = {name: tuple(cols) for name, cols in ADMISSION_INPUTS.items()}
+    for name, cols in PRIORITY_COLUMNS.items():
+        merged[name] = tuple(dict.fromkeys((*merged.get(name, ()), *cols)))
+    return merged
+
+
+class DuckPriorityWork:
+    """Holds, facts and worklists of persons as of a date with the records known at a time."""
+
+    def __init__(
+        self, reader: PersonDataReader, con: duckdb.DuckDBPyConnection, rules: AdmissionRules | None = None
+    ) -> None:
+        self.reader = reader
+        self.con = con
+        self.rules = rules or admission_rules()
+
+    @contextmanager
+    def _evaluated(
+        self, as_of: date, known_at_utc: str | None, persons: list[str] | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A workspace holding `status`, `holds` and `facts` (of `persons` and their relatives, when given)."""
+        links = self.reader.relative_links(persons)
+        if persons is not None:
+            relatives = [p for p in links.column("relative_person_id").to_pylist() if p]
+            persons = sorted({*persons, *relatives})
+        inputs = self.reader.feed_inputs(_columns(), known_at_utc, persons)
+        with judged(self.con, {k: inputs[k] for k in ADMISSION_INPUTS}, as_of, self.rules) as cur:
+            business_calendar(cur, FIRST_CALENDAR_YEAR, as_of.year + 2)
+            load_priority_inputs(cur, inputs, links, as_of)
+            compute_holds(cur)
+            compute_facts(cur, as_of)
+            yield cur
+
+    def worklist(
+        self, pack: Pack, as_of: date, known_at_utc: str | None, include_held: bool
+    ) -> tuple[pa.Table, str]:
+        """The contract's worklist rows, and a hash of what they were computed from (facts, holds, pack)."""
+        with self._evaluated(as_of, known_at_utc) as cur:
+            rank(cur, pack, as_of)
+            table = cur.sql(worklist_query(include_held)).to_arrow_table()
+            return table, _inputs_hash(cur, pack)
+
+    def review_list(self, pack: Pack, as_of: date, known_at_utc: str | None) -> pa.Table:
+        """Persons a `review` rule puts before a person (not held): person_id, rules, sources."""
+        with self._evaluated(as_of, known_at_utc) as cur:
+            rank(cur, pack, as_of)
+            return cur.sql("SELECT * FROM review ORDER BY person_id").to_arrow_table()
+
+    def holds(self, person_id: str, as_of: date, known_at_utc: str | None) -> list[dict[str, Any]]:
+        """Every hold of one person (ended ones too), with whether it is in force on `as_of`."""
+        day = f"DATE '{as_of.isoformat()}'"
+        with self._evaluated(as_of, known_at_utc, [person_id]) as cur:
+            rows = cur.sql(
+                f"""SELECT code, start, last_day, {in_force(day)} AS in_force, sources FROM holds
+                    WHERE pkey = ? ORDER BY start, code""",
+                params=[person_id],
+            ).to_arrow_table()
+        return [{**r, "scope": hold_kind(r["code"]).scope.value} for r in rows.to_pylist()]
+
+    def person(self, pack: Pack, person_id: str, as_of: date, known_at_utc: str | None) -> dict[str, Any]:
+        """Everything behind one person's place under `pack`: facts, rules fired, holds in force, rank row
+        (empty dicts when the person has no records)."""
+        day = f"DATE '{as_of.isoformat()}'"
+        with self._evaluated(as_of, known_at_utc, [person_id]) as cur:
+            rank(cur, pack, as_of)
+            one = [person_id]
+            return {
+                "facts": _first(cur.sql("SELECT * FROM facts WHERE person_id = ?", params=one)),
+                "ranked": _first(cur.sql("SELECT * FROM ranked WHERE person_id = ?", params=one)),
+                "fired": cur.sql(
+                    "SELECT rule, kind, tier, weight, sources FROM fired WHERE person_id = ? ORDER BY rule_order",
+                    params=one,
+                )
+                .to_arrow_table()
+                .to_pylist(),
+                "holds": cur.sql(
+                    f"SELECT code, start, last_day, sources FROM holds WHERE pkey = ? AND {in_force(day)} ORDER BY code",
+                    params=one,
+                )
+                .to_arrow_table()
+                .to_pylist(),
+            }
+
+    def compare(self, a: Pack, b: Pack, as_of: date, known_at_utc: str | None) -> pa.Table:
+        """Each listed person's tier under `a` and under `b` (NULL when not listed), with the rules that
+        fired under each: the facts and holds are computed once."""
+        with self._evaluated(as_of, known_at_utc) as cur:
+            placed = []
+            for name, pack in (("a", a), ("b", b)):
+                rank(cur, pack, as_of)
+                cur.execute(
+                    f"""CREATE TABLE placed_{name} AS
+                        SELECT r.person_id, r.tier, (SELECT string_agg(DISTINCT x.rule, ';' ORDER BY x.rule) FROM fired x
+                                                    WHERE x.person_id = r.person_id AND x.kind = 'tier') AS rules
+                        FROM ranked r WHERE r.removable AND r.tier IS NOT NULL AND NOT r.held;
+                        DROP TABLE fired; DROP TABLE held; DROP TABLE scored; DROP TABLE ranked; DROP TABLE review;
+                        DROP TABLE pack_tiers"""
+                )
+                placed.append(name)
+            return cur.sql(
+                """SELECT person_id, a.tier AS tier_a, b.tier AS tier_b, a.rules AS rules_a, b.rules AS rules_b
+                   FROM placed_a a FULL JOIN placed_b b USING (person_id) ORDER BY person_id"""
+            ).to_arrow_table()
+
+
+def _first(rel: duckdb.DuckDBPyRelation) -> dict[str, Any]:
+    rows = rel.to_arrow_table().to_pylist()
+    return rows[0] if rows else {}
+
+
+def _inputs_hash(cur: duckdb.DuckDBPyConnection, pack: Pack) -> str:
+    """An order-independent hash of the facts and holds a worklist was ranked from, with the pack's digest."""
+    facts = ", ".join(["person_id", *FACTS])
+    value = cur.sql(
+        f"""SELECT (SELECT coalesce(bit_xor(hash({facts})), 0) FROM facts)::VARCHAR || '-' ||
+                   (SELECT coalesce(bit_xor(hash(pkey, code, start, last_day)), 0) FROM holds)::VARCHAR"""
+    ).fetchall()[0][0]
+    return f"{pack.digest[:16]}-{value}"

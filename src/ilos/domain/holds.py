@@ -1,0 +1,68 @@
+"""The contract's legal holds: codes, what each blocks, and what starts and ends it.
+
+A hold is a sourced fact with a start and an end. Its scope decides what it blocks: a hold of scope
+"no enforcement" or "no removal" takes a person off every worklist; a country bar only forbids
+removal to that country; a discretionary hold is shown as a flag and a policy pack may exclude it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Scope(StrEnum):
+    """What a hold blocks."""
+
+    NO_ENFORCEMENT = "no enforcement"
+    NO_REMOVAL = "no removal"
+    NO_REMOVAL_TO_COUNTRY = "no removal to that country"
+    DISCRETIONARY = "discretionary"
+
+
+@dataclass(frozen=True)
+class HoldKind:
+    """One hold code of the contract."""
+
+    code: str
+    scope: Scope
+    source: str
+
+
+HOLD_KINDS: tuple[HoldKind, ...] = (
+    HoldKind("CITIZENSHIP_CLAIM", Scope.NO_ENFORCEMENT, "CITIZENSHIP CLAIMED (until REJECTED) or CONFIRMED"),
+    HoldKind("DEPARTED", Scope.NO_ENFORCEMENT, "a verified departure after the person's last admission or entry"),
+    HoldKind("REDRESS_PENDING", Scope.NO_ENFORCEMENT, "an open correction request about the person"),
+    HoldKind("PROTECTION_PENDING", Scope.NO_REMOVAL, "ASYLUM, WITHHOLDING or CAT filed and undecided"),
+    HoldKind("STAY", Scope.NO_REMOVAL,
+             "STAY_GRANTED until STAY_LIFTED; a motion to reopen an in-absentia order until it is decided"),
+    HoldKind("APPEAL", Scope.NO_REMOVAL,
+             "the 30-day appeal window after an order (to the next business day; none after an in-absentia "
+             "order or a waiver), and a pending appeal"),
+    HoldKind("TPS", Scope.NO_REMOVAL, "TPS approved and valid, or an initial application pending"),
+    HoldKind("VOLUNTARY_DEPARTURE", Scope.NO_REMOVAL, "a voluntary-departure period running"),
+    HoldKind("COUNTRY_BAR", Scope.NO_REMOVAL_TO_COUNTRY, "WITHHOLDING or CAT approved with a country"),
+    HoldKind("DACA", Scope.DISCRETIONARY, "DACA filed, or approved and valid"),
+    HoldKind("U_VISA_PENDING", Scope.DISCRETIONARY, "U_VISA filed and undecided"),
+    HoldKind("T_VISA_PENDING", Scope.DISCRETIONARY, "T_VISA filed and undecided"),
+)  # fmt: skip
+
+HOLDS: dict[str, HoldKind] = {h.code: h for h in HOLD_KINDS}
+#: Scopes that take a person off every worklist.
+BLOCKING_SCOPES = frozenset({Scope.NO_ENFORCEMENT, Scope.NO_REMOVAL})
+DISCRETIONARY_HOLDS = frozenset(h.code for h in HOLD_KINDS if h.scope is Scope.DISCRETIONARY)
+APPEAL_WINDOW_DAYS = 30
+VD_BOND_BUSINESS_DAYS = 5
+
+
+def hold_kind(code: str) -> HoldKind:
+    """The kind of a hold code (`COUNTRY_BAR:XXX` is a country bar)."""
+    return HOLDS[code.split(":", 1)[0]]
+
+
+def blocks_worklist(code: str, excluded_by_pack: frozenset[str] = frozenset()) -> bool:
+    """Whether a hold in force takes its person off a worklist (a pack may exclude discretionary holds)."""
+    kind = hold_kind(code)
+    return kind.scope in BLOCKING_SCOPES or (
+        kind.scope is Scope.DISCRETIONARY and kind.code in excluded_by_pack
+    )
