@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import admission_status, identity_resolution, ingest_arrivals
+from benchmarks import admission_status, identity_resolution, ingest_arrivals, prioritization
 from benchmarks.report import render
 
 RESULTS = Path(__file__).parent / "results"
@@ -18,6 +18,7 @@ BENCHMARKS = {
     "admission_status": admission_status.run,
     "identity_resolution": identity_resolution.run,
     "ingest_arrivals": ingest_arrivals.run,
+    "prioritization": prioritization.run,
 }
 
 

@@ -73,6 +73,13 @@ class DuckPriorityWork:
             table = cur.sql(worklist_query(include_held)).to_arrow_table()
             return table, _inputs_hash(cur, pack)
 
+    def facts_and_holds(self, as_of: date, known_at_utc: str | None) -> tuple[pa.Table, pa.Table]:
+        """Every person's facts and every hold (the tables a pack is ranked from)."""
+        with self._evaluated(as_of, known_at_utc) as cur:
+            return cur.sql("SELECT * FROM facts").to_arrow_table(), cur.sql(
+                "SELECT * FROM holds"
+            ).to_arrow_table()
+
     def review_list(self, pack: Pack, as_of: date, known_at_utc: str | None) -> pa.Table:
         """Persons a `review` rule puts before a person (not held): person_id, rules, sources."""
         with self._evaluated(as_of, known_at_utc) as cur:

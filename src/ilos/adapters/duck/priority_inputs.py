@@ -7,6 +7,8 @@ date, each with `pkey` (its person, or its own uid when linked to no one) and it
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
+from itertools import accumulate
 
 import duckdb
 import holidays
@@ -77,27 +79,31 @@ def load_priority_inputs(
     cur.unregister("p_relative_links")
 
 
+@cache
+def _business_days(first_year: int, last_year: int) -> pa.Table:
+    """The calendar of `business_calendar`, computed once per process: a day is a business day when it is
+    not a weekend or a U.S. federal holiday (observed days included), from the maintained `holidays`
+    package."""
+    federal = holidays.country_holidays("US", years=range(first_year, last_year + 1))
+    start, end = date(first_year, 1, 1), date(last_year + 1, 1, 31)  # January: the next business day exists
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    business = [d.weekday() < 5 and d not in federal for d in days]
+    index = list(accumulate(int(b) for b in business))
+    following: list[date] = []
+    upcoming = days[-1]
+    for day, is_business in zip(reversed(days), reversed(business), strict=True):
+        upcoming = day if is_business else upcoming
+        following.append(upcoming)
+    return pa.table({
+        "day": pa.array(days, pa.date32()), "business": pa.array(business),
+        "next_business": pa.array(following[::-1], pa.date32()), "business_index": pa.array(index, pa.int64()),
+    })  # fmt: skip
+
+
 def business_calendar(cur: duckdb.DuckDBPyConnection, first_year: int, last_year: int) -> None:
     """Table `calendar(day, business, next_business, business_index)` over the years given: whether a day
-    is a business day (not a weekend or U.S. federal holiday, observed days included, from the
-    maintained `holidays` package), the first business day on or after it, and a running count of
-    business days (so `n business days after` is a join on the index)."""
-    federal = holidays.country_holidays("US", years=range(first_year, last_year + 1))
-    start, end = date(first_year, 1, 1), date(last_year, 12, 31)
-    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    cur.register(
-        "calendar_arrow",
-        pa.table({"day": pa.array(days, pa.date32()),
-                  "business": pa.array([d.weekday() < 5 and d not in federal for d in days])}),
-    )  # fmt: skip
-    cur.execute(
-        """
-        CREATE TABLE calendar AS
-        SELECT day, business,
-               min(day) FILTER (WHERE business) OVER (ORDER BY day ROWS BETWEEN CURRENT ROW AND 10 FOLLOWING)
-                   AS next_business,
-               sum(business::INTEGER) OVER (ORDER BY day) AS business_index
-        FROM calendar_arrow
-        """
-    )
+    is a business day, the first business day on or after it, and a running count of business days (so
+    `n business days after` is a join on the index)."""
+    cur.register("calendar_arrow", _business_days(first_year, last_year))
+    cur.execute("CREATE TABLE calendar AS SELECT * FROM calendar_arrow")
     cur.unregister("calendar_arrow")
