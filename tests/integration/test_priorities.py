@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from ilos.entrypoints.cli.main import app
 from tests.cli import ilos
 from tests.feedfiles import arrival, write_csv
 
@@ -30,6 +32,7 @@ PEOPLE = {
     "FIANZA": ("RAUL", "1988-10-19", "A200000009"),
     "PARTIDA": ("SOFIA", "1989-11-20", "A200000010"),
     "ACUSADO": ("DIEGO", "1990-12-21", "A200000011"),
+    "SALIDA": ("IRENE", "1991-01-22", "A200000012"),
 }
 
 
@@ -118,6 +121,7 @@ FEEDS: dict[str, list[dict[str, str]]] = {
         court("K8", "FIANZA", "VOLUNTARY_DEPARTURE_GRANTED", "2025-06-30", deadline="2025-09-30"),
         court("K9", "FIANZA", "APPEAL_WAIVED", "2025-06-30"),
         court("K10", "FIANZA", "VD_BOND_POSTED", "2025-07-02"),
+        court("K11", "SALIDA", "IN_ABSENTIA_ORDER", "2023-01-10"),
     ],
     "encounters": [
         rec(
@@ -285,6 +289,17 @@ def test_an_uncorroborated_self_report_keeps_a_person_listed_until_a_departure_v
     assert [(h["code"], h["in_force"]) for h in json.loads(holds)] == [("DEPARTED", True)]
 
 
+def test_a_streamed_departure_takes_the_person_off_the_list_at_once(world: str) -> None:
+    person = person_of(world, "K11")
+    assert listed(world, "priorities-2014", "2026-06-20")[person]["tier"] == "PRIORITY_3"
+    line = rec("ICE-ERO", "D3", who("SALIDA"), recorded_at="2026-06-17T00:00:00Z", departure_date="2026-06-16",
+               mode="AIR", evidence="REMOVAL_EXECUTED")  # fmt: skip
+    streamed = CliRunner().invoke(app, ["stream", "departures", "--db", world], input=json.dumps(line) + "\n")
+    assert streamed.exit_code == 0, streamed.stderr
+    assert person not in listed(world, "priorities-2014", "2026-06-20")
+    assert person in listed(world, "priorities-2014", "2026-06-15")  # before the departure it was listed
+
+
 def test_the_same_inputs_give_the_same_list_and_hash(world: str) -> None:
     args = ("worklist", "--policy", "guidelines-2021", "--as-of", "2026-06-15")
     first, second = ilos(*args, db=world).out, ilos(*args, db=world).out
@@ -304,7 +319,7 @@ def test_policy_diff_counts_and_names_the_persons_who_move(world: str) -> None:
     out = ilos("policy", "diff", "priorities-2014", "guidelines-2021", "--as-of", "2026-06-15", db=world)
     assert out.code == 0, out.err
     moves, persons = out.out.split("\n\n")
-    assert "PRIORITY_3,not listed,4" in moves.splitlines()  # final orders alone reach no 2021 tier
+    assert "PRIORITY_3,not listed,5" in moves.splitlines()  # final orders alone reach no 2021 tier
     who_moved = {r["person_id"]: r for r in csv.DictReader(io.StringIO(persons))}
     absent = who_moved[person_of(world, "K4")]
     assert (absent["tier_a"], absent["tier_b"], absent["rules_a"]) == ("PRIORITY_3", "", "P3_FINAL_ORDER")
