@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from ilos.adapters.admission_work import DuckAdmissionWork
+from ilos.adapters.case_work import DuckCaseWork
 from ilos.adapters.db.event_store import EventStore
 from ilos.adapters.db.identity_store import IdentityStore
 from ilos.adapters.db.reader import PersonDataReader
@@ -80,6 +81,11 @@ class Ilos:
     def priority_work(self) -> DuckPriorityWork:
         """Holds, facts and worklists under policy packs."""
         return DuckPriorityWork(self.reader, self.duck)
+
+    @cached_property
+    def case_work(self) -> DuckCaseWork:
+        """Case timelines and deadlines."""
+        return DuckCaseWork(self.reader, self.duck)
 
     @cached_property
     def event_store(self) -> EventStore:

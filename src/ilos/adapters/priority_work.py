@@ -37,6 +37,30 @@ def _columns() -> dict[str, tuple[str, ...]]:
     return merged
 
 
+@contextmanager
+def evaluated(
+    reader: PersonDataReader,
+    con: duckdb.DuckDBPyConnection,
+    rules: AdmissionRules,
+    as_of: date,
+    known_at_utc: str | None,
+    persons: list[str] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A workspace holding `status`, `holds`, `facts` and the court tables (`court`, `case_steps`,
+    `case_order`), of every person or of `persons` and their relatives."""
+    links = reader.relative_links(persons)
+    if persons is not None:
+        relatives = [p for p in links.column("relative_person_id").to_pylist() if p]
+        persons = sorted({*persons, *relatives})
+    inputs = reader.feed_inputs(_columns(), known_at_utc, persons)
+    with judged(con, {k: inputs[k] for k in ADMISSION_INPUTS}, as_of, rules) as cur:
+        business_calendar(cur, FIRST_CALENDAR_YEAR, as_of.year + 2)
+        load_priority_inputs(cur, inputs, links, as_of)
+        compute_holds(cur)
+        compute_facts(cur, as_of)
+        yield cur
+
+
 class DuckPriorityWork:
     """Holds, facts and worklists of persons as of a date with the records known at a time."""
 
@@ -51,17 +75,7 @@ class DuckPriorityWork:
     def _evaluated(
         self, as_of: date, known_at_utc: str | None, persons: list[str] | None = None
     ) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A workspace holding `status`, `holds` and `facts` (of `persons` and their relatives, when given)."""
-        links = self.reader.relative_links(persons)
-        if persons is not None:
-            relatives = [p for p in links.column("relative_person_id").to_pylist() if p]
-            persons = sorted({*persons, *relatives})
-        inputs = self.reader.feed_inputs(_columns(), known_at_utc, persons)
-        with judged(self.con, {k: inputs[k] for k in ADMISSION_INPUTS}, as_of, self.rules) as cur:
-            business_calendar(cur, FIRST_CALENDAR_YEAR, as_of.year + 2)
-            load_priority_inputs(cur, inputs, links, as_of)
-            compute_holds(cur)
-            compute_facts(cur, as_of)
+        with evaluated(self.reader, self.con, self.rules, as_of, known_at_utc, persons) as cur:
             yield cur
 
     def worklist(

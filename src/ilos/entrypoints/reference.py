@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from ilos.domain.admission_rules import STATUS_MEANINGS, AdmissionStatus, admission_rules
+from ilos.domain.cases import GUARDS, TRANSITIONS, mermaid
 from ilos.domain.events import EVENT_KINDS
 from ilos.domain.feeds import FEEDS, Column, DateOrder, Kind, LiteralOnlyFor, MaxStay, RowRule
 from ilos.domain.policy import installed_packs
@@ -169,12 +170,32 @@ def policies_reference() -> str:
     return "\n".join(parts).rstrip("\n")
 
 
+def case_states_reference() -> str:
+    """The case state machine: the diagram, every transition with its guards, every guard's source."""
+    rows = [
+        f"| `{t.name}` | {t.trigger.value} | {', '.join(sorted(f'`{x.value}`' for x in t.sources))} | "
+        f"`{t.target.value}` | {', '.join(f'`{g}`' for g in t.guards)} | {t.meaning} |"
+        for t in TRANSITIONS
+    ]
+    return "\n".join([
+        "# Case states", "",
+        "Generated from `ilos.domain.cases` by `make docs`; do not edit by hand. Court events, the clock and "
+        "verified departures move a case as recorded; an officer's step is refused with its reasons unless "
+        "every guard holds. Holds suspend a case and their end resumes it.", "",
+        "```mermaid", mermaid(), "```", "",
+        "## Transitions", "", "| step | trigger | from | to | guards | meaning |", "|---|---|---|---|---|---|", *rows, "",
+        "## Guards", "", "| guard | holds when | source |", "|---|---|---|",
+        *(f"| `{g.name}` | {g.meaning} | {g.source} |" for g in GUARDS.values()),
+    ])  # fmt: skip
+
+
 REFERENCES = {
     "cli.md": cli_reference,
     "feeds.md": feeds_reference,
     "admission-rules.md": admission_rules_reference,
     "events.md": events_reference,
     "policies.md": policies_reference,
+    "case-states.md": case_states_reference,
 }
 
 

@@ -225,6 +225,16 @@ class PersonDataReader:
         found = self._read("admission persons", sql, params, ["person_id"])
         return sorted(set(found.column("person_id").to_pylist()))
 
+    def persons_of_case(self, case_number: str) -> list[str]:
+        """Persons the court events of one case are linked to."""
+        sql = (
+            f"SELECT DISTINCT l.person_id FROM {record_table_name(FEEDS['court_events'])} r JOIN identity_link l "
+            "ON l.record_uid = 'court_events/' || r.source_system || '/' || r.source_record_id "
+            f"WHERE r.case_number = {self.store.param(1)}"
+        )
+        found = self._read("case persons", sql, [case_number], ["person_id"])
+        return sorted(found.column("person_id").to_pylist())
+
     def persons_of_records(self, uids: Sequence[str]) -> list[str]:
         """Persons the records with these uids (feed/source_system/source_record_id) are linked to."""
         if not uids:

@@ -6,6 +6,7 @@ import typer
 
 from ilos.entrypoints.cli import (
     admissions,
+    cases,
     data,
     generate,
     identity,
@@ -42,6 +43,7 @@ app.command("events")(stream.events)
 app.command("worklist")(priorities.worklist)
 app.command("holds")(priorities.holds)
 app.add_typer(priorities.policy_app, name="policy")
+app.add_typer(cases.case_app, name="case")
 identity.explain_app.command("rank")(priorities.explain_rank_command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,158 @@
+"""The CaseWork port: a court case's timeline and the deadlines of every open case, from the records.
+
+Cases are derived on read, like statuses and holds (ADR 8): the court events of the case, the clock
+(an appeal window or a voluntary-departure period closing, counted in business days), the person's
+verified departures and the holds that suspend and resume the case, as of a date with the records
+known at a time. The order of steps is replayed through the domain's transition table.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ilos.adapters.db.reader import PersonDataReader
+from ilos.adapters.priority_work import evaluated
+from ilos.domain.admission_rules import AdmissionRules, admission_rules
+from ilos.domain.cases import Pending, Trigger
+from ilos.domain.holds import APPEAL_WINDOW_DAYS, BLOCKING_SCOPES, VD_BOND_BUSINESS_DAYS, hold_kind
+
+#: Court events in the order they take effect on one day (an order before its waiver or appeal).
+EVENT_ORDER = ("NTA_FILED", "HEARING_SCHEDULED", "REMOVAL_ORDERED", "IN_ABSENTIA_ORDER", "EXPEDITED_REMOVAL_ORDER",
+               "REINSTATEMENT_ORDER", "ADMINISTRATIVE_REMOVAL_ORDER", "VOLUNTARY_DEPARTURE_GRANTED", "APPEAL_WAIVED",
+               "VD_BOND_POSTED", "APPEAL_FILED", "APPEAL_DISMISSED", "APPEAL_SUSTAINED", "RELIEF_GRANTED",
+               "TERMINATED", "MOTION_TO_REOPEN_DECIDED")  # fmt: skip
+#: Court events that are holds (a stay, a motion to reopen): shown through the holds they start.
+HOLD_EVENTS = ("STAY_GRANTED", "STAY_LIFTED", "MOTION_TO_REOPEN_FILED")
+DECIDING = (
+    "'REMOVAL_ORDERED', 'IN_ABSENTIA_ORDER', 'VOLUNTARY_DEPARTURE_GRANTED', 'RELIEF_GRANTED', 'TERMINATED'"
+)
+
+
+def _source(uid: str) -> str:
+    return uid.split("/", 1)[1] if "/" in uid else uid
+
+
+class DuckCaseWork:
+    """Case timelines and deadlines as of a date with the records known at a time."""
+
+    def __init__(
+        self, reader: PersonDataReader, con: duckdb.DuckDBPyConnection, rules: AdmissionRules | None = None
+    ) -> None:
+        self.reader = reader
+        self.con = con
+        self.rules = rules or admission_rules()
+
+    def timeline(
+        self, case_number: str, as_of: date, known_at_utc: str | None
+    ) -> tuple[list[str], list[Pending]]:
+        """The persons of the case and its triggers in order (empty when no court event carries it)."""
+        persons = self.reader.persons_of_case(case_number)
+        if not persons:
+            return [], []
+        with evaluated(self.reader, self.con, self.rules, as_of, known_at_utc, persons) as cur:
+            court = _rows(
+                cur,
+                "SELECT day, event, uid, pkey FROM court WHERE case_number = ? ORDER BY day",
+                [case_number],
+            )
+            if not court:
+                return persons, []
+            opened = min(r["day"] for r in court)
+            steps = _rows(cur, "SELECT s.day, s.event, s.vd_day, s.waived, s.appealed, o.final_on, o.order_uid "
+                               "FROM case_steps s JOIN case_order o USING (pkey, case_number) WHERE case_number = ?",
+                          [case_number])  # fmt: skip
+            holds = _rows(cur, "SELECT code, start, last_day, sources FROM holds WHERE list_contains(?, pkey) "
+                               "AND (last_day IS NULL OR last_day >= ?) ORDER BY start", [persons, opened])  # fmt: skip
+            departures = _rows(cur, "SELECT v.day, v.evidence, v.sources FROM verified v WHERE list_contains(?, v.pkey) "
+                                    "AND v.day >= ? ORDER BY v.day LIMIT 1", [persons, opened])  # fmt: skip
+        pending = [
+            Pending(r["day"], Trigger.COURT, r["event"], (_source(r["uid"]),))
+            for r in court
+            if r["event"] not in HOLD_EVENTS
+        ]
+        pending += _clock(steps, as_of) + _holds(holds, opened, as_of) + _departures(departures)
+        order = {name: i for i, name in enumerate(EVENT_ORDER)}
+        rank = {Trigger.COURT: 0, Trigger.CLOCK: 1, Trigger.HOLD: 2, Trigger.DEPARTURE: 3, Trigger.OFFICER: 4}
+        pending.sort(key=lambda p: (p.day, rank[p.trigger], order.get(p.name, 99), p.name))
+        return persons, pending
+
+    def due(self, as_of: date, last: date, known_at_utc: str | None) -> pa.Table:
+        """Deadlines from `as_of` to `last` of every case not closed by then: due, case, person_id,
+        deadline, source."""
+        with evaluated(self.reader, self.con, self.rules, as_of, known_at_utc) as cur:
+            return cur.sql(_DUE, params={"as_of": as_of, "last": last}).to_arrow_table()
+
+
+def _rows(cur: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = cur.sql(sql, params=params).to_arrow_table().to_pylist()
+    return rows
+
+
+def _clock(steps: list[dict[str, Any]], as_of: date) -> list[Pending]:
+    """An order made final by the clock: the appeal window closing, or a voluntary-departure period ending."""
+    out = []
+    for s in steps:
+        final, source = s["final_on"], tuple(_source(u) for u in (s["order_uid"] or "").split(";") if u)
+        if final is None or final > as_of:
+            continue
+        if s["vd_day"] is not None and (s["day"] is None or s["vd_day"] >= s["day"]):
+            out.append(Pending(final, Trigger.CLOCK, "voluntary_departure_ended", source))
+        elif s["event"] == "REMOVAL_ORDERED" and s["waived"] is None and s["appealed"] is None:
+            out.append(Pending(final, Trigger.CLOCK, "appeal_window_closed", source))
+    return out
+
+
+def _holds(holds: list[dict[str, Any]], opened: date, as_of: date) -> list[Pending]:
+    """A blocking hold suspends the case from its start (or the case's opening) and resumes it after."""
+    out = []
+    for h in holds:
+        if hold_kind(h["code"]).scope not in BLOCKING_SCOPES or h["code"] == "DEPARTED":
+            continue
+        sources = tuple(sorted({_source(u) for u in (h["sources"] or "").split(";") if u}))
+        out.append(Pending(max(h["start"], opened), Trigger.HOLD, f"suspended:{h['code']}", sources))
+        if h["last_day"] is not None and h["last_day"] < as_of:
+            out.append(
+                Pending(h["last_day"] + timedelta(days=1), Trigger.HOLD, f"resumed:{h['code']}", sources)
+            )
+    return out
+
+
+def _departures(departures: list[dict[str, Any]]) -> list[Pending]:
+    return [
+        Pending(d["day"], Trigger.DEPARTURE,
+                "removal_verified" if d["evidence"] == "REMOVAL_EXECUTED" else "departure_verified",
+                tuple(_source(u) for u in d["sources"].split(";")))
+        for d in departures
+    ]  # fmt: skip
+
+
+_DUE = f"""
+    WITH closed AS (
+        SELECT DISTINCT c.case_number FROM court c WHERE c.event IN ('RELIEF_GRANTED', 'TERMINATED')
+        UNION SELECT DISTINCT c.case_number FROM court c JOIN verified v ON v.pkey = c.pkey AND v.day >= c.day),
+    due AS (
+        SELECT k.next_business AS due, s.case_number, s.pkey, 'APPEAL_WINDOW_ENDS' AS deadline, s.uid
+        FROM case_steps s JOIN calendar k ON k.day = s.day + {APPEAL_WINDOW_DAYS}
+        WHERE s.event = 'REMOVAL_ORDERED' AND s.waived IS NULL AND s.appealed IS NULL AND s.undone IS NULL
+        UNION ALL
+        SELECT b5.day, s.case_number, s.pkey, 'VOLUNTARY_DEPARTURE_BOND_DUE', s.vd_uid
+        FROM case_steps s JOIN calendar g ON g.day = s.vd_day
+        JOIN calendar b5 ON b5.business AND b5.business_index = g.business_index + {VD_BOND_BUSINESS_DAYS}
+        WHERE s.bond_posted IS NULL
+        UNION ALL
+        SELECT s.vd_deadline, s.case_number, s.pkey, 'VOLUNTARY_DEPARTURE_ENDS', s.vd_uid
+        FROM case_steps s WHERE s.vd_deadline IS NOT NULL
+        UNION ALL
+        SELECT h.deadline, h.case_number, h.pkey, 'HEARING', h.uid FROM court h
+        WHERE h.event = 'HEARING_SCHEDULED' AND h.deadline IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM court d WHERE d.case_number = h.case_number AND d.pkey = h.pkey
+              AND d.event IN ({DECIDING}) AND d.day >= h.day))
+    SELECT strftime(due, '%Y-%m-%d') AS due, case_number AS "case", pkey AS person_id, deadline,
+           substr(uid, strpos(uid, '/') + 1) AS source
+    FROM due WHERE due BETWEEN $as_of AND $last AND case_number NOT IN (SELECT case_number FROM closed)
+    ORDER BY due, "case", deadline
+"""

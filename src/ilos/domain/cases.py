@@ -1,0 +1,229 @@
+"""The case lifecycle as a table: states, transitions and the guards that allow them.
+
+A case moves by three kinds of trigger: a **court** event from the feeds (the court decided: the record
+is the fact, so the move is applied as recorded), the **clock** (an appeal window or a voluntary
+departure period closing makes an order final), a verified **departure**, and an **officer**'s
+command, which is refused with a reason unless every guard of the transition holds. Guards are data
+beside the transitions, each with its legal source. `replay` applies triggers in order and returns
+every step, applied or refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+class CaseState(StrEnum):
+    """Where a case stands."""
+
+    LEAD = "LEAD"
+    VETTING = "VETTING"
+    REFERRED = "REFERRED"
+    IN_PROCEEDINGS = "IN_PROCEEDINGS"
+    ORDERED = "ORDERED"  # a removal order that is not final yet
+    ON_APPEAL = "ON_APPEAL"
+    VOLUNTARY_DEPARTURE = "VOLUNTARY_DEPARTURE"
+    FINAL_ORDER = "FINAL_ORDER"
+    TRAVEL_DOCUMENT_REQUESTED = "TRAVEL_DOCUMENT_REQUESTED"
+    TRAVEL_DOCUMENT_ISSUED = "TRAVEL_DOCUMENT_ISSUED"
+    REMOVAL_SCHEDULED = "REMOVAL_SCHEDULED"
+    REMOVED = "REMOVED"
+    DEPARTED = "DEPARTED"
+    CLOSED = "CLOSED"
+
+
+S = CaseState
+TERMINAL = frozenset({S.REMOVED, S.DEPARTED, S.CLOSED})
+OPEN_STATES = frozenset(CaseState) - TERMINAL
+_PRE_ORDER = frozenset({S.LEAD, S.VETTING, S.REFERRED, S.IN_PROCEEDINGS})
+_EXECUTION = frozenset(
+    {S.FINAL_ORDER, S.TRAVEL_DOCUMENT_REQUESTED, S.TRAVEL_DOCUMENT_ISSUED, S.REMOVAL_SCHEDULED}
+)
+_ANY_OPEN = OPEN_STATES
+
+
+class Trigger(StrEnum):
+    """What moves a case."""
+
+    COURT = "court"
+    CLOCK = "clock"
+    DEPARTURE = "departure"
+    OFFICER = "officer"
+    HOLD = "hold"  # a hold starting suspends the case, its end resumes it: no change of state
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition an officer's transition needs, and the law or record it comes from."""
+
+    name: str
+    meaning: str
+    source: str
+
+
+GUARDS: dict[str, Guard] = {
+    g.name: g
+    for g in (
+        Guard("final_order", "a removal order that is final on the day", "INA 241(a)(1); 8 CFR 1241.1"),
+        Guard("no_stay", "no stay of removal in force", "8 CFR 1003.23(b)(1)(v), 1241.6"),
+        Guard("no_appeal_window", "no appeal window open and no appeal pending", "8 CFR 1003.38, 1003.6(a)"),
+        Guard("no_protection_pending", "no asylum, withholding or CAT claim pending",
+              "INA 208(d)(1); 8 CFR 208.5"),
+        Guard("no_tps", "no valid TPS and no pending initial TPS application", "INA 244(a)(1)(A), (a)(4)"),
+        Guard("no_voluntary_departure", "no voluntary-departure period running", "INA 240B; 8 CFR 1240.26"),
+        Guard("no_citizenship_claim", "no open claim to U.S. citizenship", "8 U.S.C. 1503; ICE Directive 16001.2"),
+        Guard("travel_document_valid", "a travel document issued and not expired on the day", "8 CFR 241.4(k)(2)(ii)"),
+        Guard("not_barred_country", "the destination is not barred by an approved withholding or CAT",
+              "INA 241(b)(3); 8 CFR 1208.16-17"),
+        Guard("supervisor_approval", "a supervisor's approval with a written justification",
+              "ICE supervisory review of arrests and removals"),
+    )
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One allowed move: `trigger` named `name` moves a case in one of `sources` to `target`."""
+
+    trigger: Trigger
+    name: str
+    sources: frozenset[CaseState]
+    target: CaseState
+    guards: tuple[str, ...] = ()
+    meaning: str = ""
+
+
+def _t(trigger: Trigger, name: str, sources: Iterable[CaseState], target: CaseState, meaning: str,
+       guards: tuple[str, ...] = ()) -> Transition:  # fmt: skip
+    return Transition(trigger, name, frozenset(sources), target, guards, meaning)
+
+
+_HOLDS_FOR_REMOVAL = ("no_stay", "no_appeal_window", "no_protection_pending", "no_tps", "no_voluntary_departure",
+                      "no_citizenship_claim")  # fmt: skip
+C, K, D, OF = Trigger.COURT, Trigger.CLOCK, Trigger.DEPARTURE, Trigger.OFFICER
+
+TRANSITIONS: tuple[Transition, ...] = (
+    _t(OF, "vet", {S.LEAD}, S.VETTING, "an officer starts vetting a lead"),
+    _t(OF, "refer", {S.VETTING}, S.REFERRED, "referred for a notice to appear or arrest",
+       ("no_citizenship_claim", "supervisor_approval")),
+    _t(OF, "close", _PRE_ORDER, S.CLOSED, "closed: not removable, departed or status resolved"),
+    _t(C, "NTA_FILED", {S.LEAD, S.VETTING, S.REFERRED}, S.IN_PROCEEDINGS, "a notice to appear filed with the court"),
+    _t(C, "HEARING_SCHEDULED", {S.IN_PROCEEDINGS}, S.IN_PROCEEDINGS, "a hearing scheduled"),
+    _t(C, "REMOVAL_ORDERED", {S.IN_PROCEEDINGS, S.ON_APPEAL}, S.ORDERED, "an immigration judge ordered removal"),
+    _t(C, "IN_ABSENTIA_ORDER", {S.IN_PROCEEDINGS}, S.FINAL_ORDER, "ordered removed in absentia: final at once"),
+    _t(C, "VOLUNTARY_DEPARTURE_GRANTED", {S.IN_PROCEEDINGS, S.ORDERED}, S.VOLUNTARY_DEPARTURE,
+       "voluntary departure granted, with an alternate order of removal"),
+    _t(C, "RELIEF_GRANTED", {S.IN_PROCEEDINGS, S.ON_APPEAL, S.ORDERED}, S.CLOSED, "relief from removal granted"),
+    _t(C, "TERMINATED", {S.IN_PROCEEDINGS, S.ON_APPEAL, S.ORDERED}, S.CLOSED, "proceedings terminated"),
+    _t(C, "APPEAL_WAIVED", {S.ORDERED}, S.FINAL_ORDER, "appeal waived: the order is final"),
+    _t(C, "APPEAL_WAIVED", {S.VOLUNTARY_DEPARTURE}, S.VOLUNTARY_DEPARTURE,
+       "appeal waived, as voluntary departure at the end of proceedings requires"),
+    _t(C, "VD_BOND_POSTED", {S.VOLUNTARY_DEPARTURE}, S.VOLUNTARY_DEPARTURE, "voluntary-departure bond posted"),
+    _t(C, "APPEAL_FILED", {S.ORDERED, S.VOLUNTARY_DEPARTURE}, S.ON_APPEAL, "an appeal filed with the Board"),
+    _t(C, "APPEAL_DISMISSED", {S.ON_APPEAL}, S.FINAL_ORDER, "appeal dismissed: the order is final"),
+    _t(C, "APPEAL_SUSTAINED", {S.ON_APPEAL}, S.IN_PROCEEDINGS, "appeal sustained: back to the court"),
+    _t(C, "EXPEDITED_REMOVAL_ORDER", _PRE_ORDER, S.FINAL_ORDER, "expedited removal (INA 235(b)(1)), no hearing"),
+    _t(C, "REINSTATEMENT_ORDER", _PRE_ORDER, S.FINAL_ORDER, "a prior order reinstated (INA 241(a)(5))"),
+    _t(C, "ADMINISTRATIVE_REMOVAL_ORDER", _PRE_ORDER, S.FINAL_ORDER, "administrative removal (INA 238(b))"),
+    _t(C, "MOTION_TO_REOPEN_DECIDED", {S.FINAL_ORDER}, S.FINAL_ORDER, "a motion to reopen decided"),
+    _t(K, "appeal_window_closed", {S.ORDERED}, S.FINAL_ORDER, "the appeal window closed with no appeal"),
+    _t(K, "voluntary_departure_ended", {S.VOLUNTARY_DEPARTURE}, S.FINAL_ORDER,
+       "the period ran out or the bond was not posted in 5 business days: the alternate order is final"),
+    _t(OF, "request_travel_document", {S.FINAL_ORDER}, S.TRAVEL_DOCUMENT_REQUESTED, "travel document requested"),
+    _t(OF, "issue_travel_document", {S.TRAVEL_DOCUMENT_REQUESTED}, S.TRAVEL_DOCUMENT_ISSUED, "travel document issued"),
+    _t(OF, "schedule_removal", {S.TRAVEL_DOCUMENT_ISSUED}, S.REMOVAL_SCHEDULED, "removal scheduled",
+       ("final_order", *_HOLDS_FOR_REMOVAL, "travel_document_valid", "not_barred_country", "supervisor_approval")),
+    _t(OF, "execute_removal", {S.REMOVAL_SCHEDULED}, S.REMOVED, "removal carried out",
+       ("final_order", *_HOLDS_FOR_REMOVAL, "travel_document_valid", "not_barred_country")),
+    _t(D, "removal_verified", _EXECUTION, S.REMOVED, "a verified REMOVAL_EXECUTED departure under a final order"),
+    _t(D, "removal_verified", _ANY_OPEN - _EXECUTION, S.DEPARTED,
+       "a verified REMOVAL_EXECUTED departure with no final order on record: recorded as a departure, not a removal"),
+    _t(D, "departure_verified", _ANY_OPEN, S.DEPARTED,
+       "a verified departure on one's own (under a final order, leaving executes it)"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Step:
+    """One trigger applied to a case: the move, or the refusal and its reasons."""
+
+    day: date
+    trigger: Trigger
+    name: str
+    before: CaseState
+    after: CaseState
+    applied: bool
+    reasons: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    actor: str = ""
+    guard_results: tuple[tuple[str, bool], ...] = ()  # each guard of an officer's step, and whether it held
+
+
+@dataclass
+class Pending:
+    """A trigger waiting to be applied to a case."""
+
+    day: date
+    trigger: Trigger
+    name: str
+    sources: tuple[str, ...] = ()
+    actor: str = ""
+    facts: dict[str, bool] = field(default_factory=dict)  # guard name -> holds on the day
+
+
+def transition(name: str, state: CaseState) -> Transition | None:
+    """The transition `name` allows from `state`, if any."""
+    return next((t for t in TRANSITIONS if t.name == name and state in t.sources), None)
+
+
+def refusals(t: Transition, facts: dict[str, bool]) -> tuple[str, ...]:
+    """The guards of `t` that do not hold, in words (a guard not established counts as not holding)."""
+    return tuple(f"{GUARDS[g].meaning} ({GUARDS[g].source})" for g in t.guards if not facts.get(g, False))
+
+
+def replay(start: CaseState, pending: Iterable[Pending]) -> list[Step]:
+    """Apply triggers in order from `start`: each is applied when the table allows it from the current
+    state and (for an officer) every guard holds; otherwise it is recorded as refused with the reasons.
+    Holds and the clock no longer matter once a case is closed (removed, departed, closed)."""
+    state, steps = start, []
+    for p in pending:
+        if state in TERMINAL and p.trigger in (Trigger.HOLD, Trigger.CLOCK):
+            continue  # a closed case is not suspended, and no clock runs for it
+        if p.trigger is Trigger.HOLD:
+            steps.append(Step(p.day, p.trigger, p.name, state, state, True, (), p.sources, p.actor))
+            continue
+        t = transition(p.name, state)
+        if t is None:
+            reason = f"{p.name} is not a step from {state.value}"
+            steps.append(Step(p.day, p.trigger, p.name, state, state, False, (reason,), p.sources, p.actor))
+            continue
+        officer = p.trigger is Trigger.OFFICER
+        blocked = refusals(t, p.facts) if officer else ()
+        results = tuple((g, p.facts.get(g, False)) for g in t.guards) if officer else ()
+        after = state if blocked else t.target
+        steps.append(
+            Step(p.day, p.trigger, p.name, state, after, not blocked, blocked, p.sources, p.actor, results)
+        )
+        state = after
+    return steps
+
+
+def mermaid() -> str:
+    """The state machine as a Mermaid state diagram, one arrow per (source, target, trigger)."""
+    lines = [
+        "stateDiagram-v2",
+        f"    [*] --> {S.LEAD.value}",
+        f"    [*] --> {S.IN_PROCEEDINGS.value}: NTA_FILED",
+    ]
+    seen: set[tuple[str, str, str]] = set()
+    for t in TRANSITIONS:
+        for source in sorted(t.sources):
+            key = (source.value, t.target.value, t.name)
+            if key not in seen and not (source is t.target and t.trigger is not Trigger.OFFICER):
+                seen.add(key)
+                lines.append(f"    {source.value} --> {t.target.value}: {t.name}")
+    lines += [f"    {s.value} --> [*]" for s in sorted(TERMINAL)]
+    return "\n".join(lines)

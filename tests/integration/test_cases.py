@@ -1,0 +1,147 @@
+"""`ilos case history|show|due` on crafted court records, one case per path, on both stores."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import pytest
+
+from tests.cli import ilos
+from tests.feedfiles import write_csv
+
+REC = "2026-06-10T00:00:00Z"
+
+
+def person(n: int) -> dict[str, str]:
+    return {"family_name": f"CASO{chr(65 + n)}", "given_names": "ANA", "date_of_birth": f"1980-01-{n + 1:02d}",
+            "a_number": f"A3000000{n:02d}", "citizenship": "SLV"}  # fmt: skip
+
+
+def court(n: int, rid: str, event: str, day: str, **kw: str) -> dict[str, str]:
+    return {"source_system": "EOIR", "source_record_id": rid, "recorded_at": REC, **person(n),
+            "case_number": f"C{n}", "event": event, "event_date": day, **kw}  # fmt: skip
+
+
+COURT = [
+    # C0: an order whose appeal window ends on Saturday 1 March 2025: final on Tuesday 4 March
+    court(0, "A1", "NTA_FILED", "2024-06-03"), court(0, "A2", "REMOVAL_ORDERED", "2025-01-30"),
+    # C1: voluntary departure with no bond: the alternate order is final after the 5th business day
+    court(1, "B1", "NTA_FILED", "2024-06-03"), court(1, "B2", "VOLUNTARY_DEPARTURE_GRANTED", "2025-06-30",
+                                                     deadline="2025-08-28"),
+    court(1, "B3", "APPEAL_WAIVED", "2025-06-30"),
+    # C2: voluntary departure with a bond, and the person leaves
+    court(2, "V1", "NTA_FILED", "2024-06-03"), court(2, "V2", "VOLUNTARY_DEPARTURE_GRANTED", "2025-06-30",
+                                                     deadline="2025-08-28"),
+    court(2, "V3", "APPEAL_WAIVED", "2025-06-30"), court(2, "V4", "VD_BOND_POSTED", "2025-07-02"),
+    # C3: an appeal dismissed after a stay; C4: relief granted; C5: an in-absentia order with a hearing before
+    court(3, "P1", "NTA_FILED", "2024-01-10"), court(3, "P2", "REMOVAL_ORDERED", "2024-09-10"),
+    court(3, "P3", "APPEAL_FILED", "2024-09-20"), court(3, "P4", "APPEAL_DISMISSED", "2025-02-03"),
+    court(3, "P5", "STAY_GRANTED", "2025-03-03"), court(3, "P6", "STAY_LIFTED", "2025-05-01"),
+    court(4, "R1", "NTA_FILED", "2024-01-10"), court(4, "R2", "RELIEF_GRANTED", "2024-11-12"),
+    court(5, "H1", "NTA_FILED", "2025-05-01"), court(5, "H2", "HEARING_SCHEDULED", "2025-05-02", deadline="2025-07-08"),
+    court(5, "H3", "IN_ABSENTIA_ORDER", "2025-07-08"),
+    # C6: an order whose appeal window ends on Friday 4 July 2025, a federal holiday: due Monday 7 July
+    court(6, "J1", "NTA_FILED", "2025-01-06"), court(6, "J2", "REMOVAL_ORDERED", "2025-06-04"),
+]  # fmt: skip
+DEPARTURES = [
+    {"source_system": "APIS", "source_record_id": "L1", "recorded_at": REC, **person(2), "departure_date": "2025-08-01",
+     "mode": "AIR", "evidence": "MANIFEST"},
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=["embedded", pytest.param("postgres", marks=pytest.mark.postgres)])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from tests.conftest import fresh_pg_schema
+
+    folder = tmp_path_factory.mktemp("cases")
+    urls = (
+        iter([f"sqlite:///{folder / 'ilos.db'}"])
+        if request.param == "embedded"
+        else fresh_pg_schema(request.getfixturevalue("pg_server"))
+    )
+    url = next(urls)
+    for feed, rows in (("court_events", COURT), ("departures", DEPARTURES)):
+        done = ilos("ingest", feed, str(write_csv(folder / f"{feed}.csv", rows)), db=url)
+        assert done.code == 0, done.err
+    yield url
+    for _ in urls:
+        pass
+
+
+def history(url: str, case: str, as_of: str) -> list[tuple[str, str, str, str]]:
+    out = ilos("case", "history", case, "--as-of", as_of, db=url)
+    assert out.code == 0, out.err
+    return [(r["date"], r["step"], r["to"], r["applied"]) for r in csv.DictReader(io.StringIO(out.out))]
+
+
+def state(url: str, case: str, as_of: str) -> str:
+    return ilos("case", "show", case, "--as-of", as_of, db=url).out.splitlines()[0].rsplit(": ", 1)[1]
+
+
+def test_an_order_becomes_final_the_day_after_a_saturday_window_moved_to_monday(world: str) -> None:
+    assert state(world, "C0", "2025-03-03") == "ORDERED"
+    assert history(world, "C0", "2025-03-04")[-2:] == [
+        ("2025-03-04", "appeal_window_closed", "FINAL_ORDER", "true"),
+        ("2025-03-04", "resumed:APPEAL", "FINAL_ORDER", "true"),
+    ]
+
+
+def test_voluntary_departure_without_a_bond_ends_and_the_alternate_order_is_final(world: str) -> None:
+    assert state(world, "C1", "2025-07-08") == "VOLUNTARY_DEPARTURE"
+    assert ("2025-07-09", "voluntary_departure_ended", "FINAL_ORDER", "true") in history(
+        world, "C1", "2025-07-09"
+    )
+
+
+def test_voluntary_departure_with_a_bond_ends_in_a_verified_departure(world: str) -> None:
+    steps = history(world, "C2", "2025-12-01")
+    assert steps[-1] == ("2025-08-01", "departure_verified", "DEPARTED", "true")
+    assert "voluntary_departure_ended" not in [s[1] for s in steps]  # a closed case has no clock
+
+
+def test_an_appeal_dismissed_then_a_stay_suspends_and_its_lifting_resumes(world: str) -> None:
+    steps = history(world, "C3", "2025-06-01")
+    assert [(s[0], s[1], s[2]) for s in steps] == [
+        ("2024-01-10", "NTA_FILED", "IN_PROCEEDINGS"), ("2024-09-10", "REMOVAL_ORDERED", "ORDERED"),
+        ("2024-09-10", "suspended:APPEAL", "ORDERED"),  # the window
+        ("2024-09-20", "APPEAL_FILED", "ON_APPEAL"), ("2024-09-20", "suspended:APPEAL", "ON_APPEAL"),  # pending
+        ("2024-10-11", "resumed:APPEAL", "ON_APPEAL"),  # the window closed; the appeal still holds
+        ("2025-02-03", "APPEAL_DISMISSED", "FINAL_ORDER"), ("2025-02-04", "resumed:APPEAL", "FINAL_ORDER"),
+        ("2025-03-03", "suspended:STAY", "FINAL_ORDER"), ("2025-05-02", "resumed:STAY", "FINAL_ORDER"),
+    ]  # fmt: skip
+    during = ilos("case", "show", "C3", "--as-of", "2025-04-01", db=world).out
+    assert "suspended by: STAY" in during
+
+
+def test_relief_closes_and_in_absentia_is_final_at_once(world: str) -> None:
+    assert state(world, "C4", "2025-01-01") == "CLOSED"
+    assert history(world, "C5", "2025-07-08")[-1] == (
+        "2025-07-08",
+        "IN_ABSENTIA_ORDER",
+        "FINAL_ORDER",
+        "true",
+    )
+
+
+def test_due_lists_hearings_bonds_and_appeal_windows_moved_past_a_federal_holiday(world: str) -> None:
+    out = ilos("case", "due", "--within", "7d", "--as-of", "2025-07-01", db=world)
+    assert out.code == 0, out.err
+    rows = [(r["due"], r["case"], r["deadline"], r["source"]) for r in csv.DictReader(io.StringIO(out.out))]
+    assert rows == [
+        ("2025-07-07", "C6", "APPEAL_WINDOW_ENDS", "EOIR/J2"),  # 4 July (a Friday) is a federal holiday
+        ("2025-07-08", "C1", "VOLUNTARY_DEPARTURE_BOND_DUE", "EOIR/B2"),
+        ("2025-07-08", "C2", "VOLUNTARY_DEPARTURE_BOND_DUE", "EOIR/V2"),  # not posted yet on 1 July
+        ("2025-07-08", "C5", "HEARING", "EOIR/H2"),
+    ]
+    posted = ilos("case", "due", "--within", "7d", "--as-of", "2025-07-03", db=world).out
+    assert "C2" not in {r["case"] for r in csv.DictReader(io.StringIO(posted))}  # posted on 2 July
+    later = ilos("case", "due", "--within", "2w", "--as-of", "2025-08-20", db=world).out
+    assert [r["case"] for r in csv.DictReader(io.StringIO(later))] == ["C1"]  # C2 departed: closed
+
+
+def test_unknown_case_fails_with_one_line(world: str) -> None:
+    out = ilos("case", "history", "NOPE", db=world)
+    assert out.code != 0
+    assert "case NOPE has no court events" in out.err
