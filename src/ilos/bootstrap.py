@@ -11,6 +11,7 @@ import duckdb
 
 from ilos.adapters.admission_work import DuckAdmissionWork
 from ilos.adapters.case_work import DuckCaseWork
+from ilos.adapters.db.case_store import CaseStore
 from ilos.adapters.db.event_store import EventStore
 from ilos.adapters.db.identity_store import IdentityStore
 from ilos.adapters.db.reader import PersonDataReader
@@ -86,6 +87,11 @@ class Ilos:
     def case_work(self) -> DuckCaseWork:
         """Case timelines and deadlines."""
         return DuckCaseWork(self.reader, self.duck)
+
+    @cached_property
+    def case_store(self) -> CaseStore:
+        """Users and officers' case steps."""
+        return CaseStore(self.store)
 
     @cached_property
     def event_store(self) -> EventStore:

@@ -44,6 +44,12 @@ COURT = [
     court(5, "H3", "IN_ABSENTIA_ORDER", "2025-07-08"),
     # C6: an order whose appeal window ends on Friday 4 July 2025, a federal holiday: due Monday 7 July
     court(6, "J1", "NTA_FILED", "2025-01-06"), court(6, "J2", "REMOVAL_ORDERED", "2025-06-04"),
+    # C7: a final order, and withholding of removal to El Salvador granted later
+    court(7, "W1", "NTA_FILED", "2024-01-08"), court(7, "W2", "IN_ABSENTIA_ORDER", "2024-06-03"),
+]  # fmt: skip
+FILINGS = [
+    {"source_system": "USCIS", "source_record_id": "F1", "recorded_at": REC, **person(7), "receipt_number": "R7",
+     "benefit": "WITHHOLDING", "event": "APPROVED", "event_date": "2025-01-15", "country": "SLV"},
 ]  # fmt: skip
 DEPARTURES = [
     {"source_system": "APIS", "source_record_id": "L1", "recorded_at": REC, **person(2), "departure_date": "2025-08-01",
@@ -62,9 +68,11 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         else fresh_pg_schema(request.getfixturevalue("pg_server"))
     )
     url = next(urls)
-    for feed, rows in (("court_events", COURT), ("departures", DEPARTURES)):
+    for feed, rows in (("court_events", COURT), ("departures", DEPARTURES), ("status_events", FILINGS)):
         done = ilos("ingest", feed, str(write_csv(folder / f"{feed}.csv", rows)), db=url)
         assert done.code == 0, done.err
+    for name, role in (("ana", "officer"), ("bo", "supervisor"), ("cy", "analyst")):
+        assert ilos("users", "add", name, "--role", role, db=url).code == 0
     yield url
     for _ in urls:
         pass
@@ -145,3 +153,71 @@ def test_unknown_case_fails_with_one_line(world: str) -> None:
     out = ilos("case", "history", "NOPE", db=world)
     assert out.code != 0
     assert "case NOPE has no court events" in out.err
+
+
+def step(url: str, case: str, name: str, on: str, *extra: str, actor: str = "ana") -> tuple[int, str]:
+    when = ("--on", on) if on else ()
+    out = ilos("case", "move", case, name, "--actor", actor, "--reason", "test", *when, *extra, db=url)
+    return out.code, out.out + out.err
+
+
+APPROVED = ("--approved-by", "bo", "--justification", "final order, nothing holds it")
+
+
+def test_removal_runs_its_course_only_under_every_guard(world: str) -> None:
+    assert step(world, "C5", "schedule_removal", "2025-07-10")[1].endswith(
+        "schedule_removal is not an officer's step from FINAL_ORDER; from there: request_travel_document\n"
+    )
+    assert step(world, "C5", "request_travel_document", "2025-07-10")[0] == 0
+    assert step(world, "C5", "issue_travel_document", "2025-07-20", "--valid-until", "2025-07-31")[0] == 0
+    code, text = step(world, "C5", "schedule_removal", "2025-07-24")
+    assert code != 0
+    assert (
+        "supervisor's approval" in text and "not barred by an approved withholding" in text
+    )  # no destination
+    assert step(world, "C5", "schedule_removal", "2025-07-25", "--country", "SLV", *APPROVED)[0] == 0
+    assert step(world, "C5", "execute_removal", "2025-07-28", "--country", "SLV")[0] == 0
+    rows = list(csv.DictReader(io.StringIO(ilos("case", "history", "C5", db=world).out)))
+    officer = [(r["step"], r["applied"], r["actor"]) for r in rows if r["trigger"] == "officer"]
+    assert officer == [
+        ("request_travel_document", "true", "ana"),
+        ("issue_travel_document", "true", "ana"),
+        ("schedule_removal", "false", "ana"),
+        ("schedule_removal", "true", "ana"),
+        ("execute_removal", "true", "ana"),
+    ]  # fmt: skip  (a refused attempt stays on the record)
+    assert state(world, "C5", "2025-08-01") == "REMOVED"
+
+
+def test_no_removal_during_a_stay_or_to_a_barred_country(world: str) -> None:
+    assert step(world, "C3", "request_travel_document", "2025-03-10")[0] == 0
+    assert step(world, "C3", "issue_travel_document", "2025-03-11", "--valid-until", "2025-12-31")[0] == 0
+    code, text = step(world, "C3", "schedule_removal", "2025-03-12", "--country", "SLV", *APPROVED)
+    assert code != 0 and "no stay of removal in force" in text
+    assert (
+        step(world, "C3", "schedule_removal", "2025-05-05", "--country", "SLV", *APPROVED)[0] == 0
+    )  # lifted
+    assert step(world, "C7", "request_travel_document", "2025-02-01")[0] == 0
+    assert step(world, "C7", "issue_travel_document", "2025-02-02", "--valid-until", "2025-12-31")[0] == 0
+    code, text = step(world, "C7", "schedule_removal", "2025-02-03", "--country", "SLV", *APPROVED)
+    assert code != 0 and "not barred by an approved withholding or CAT" in text
+    assert step(world, "C7", "schedule_removal", "2025-02-03", "--country", "MEX", *APPROVED)[0] == 0
+
+
+def test_only_officers_move_cases_and_a_supervisor_approves_a_referral(world: str) -> None:
+    links = csv.DictReader(io.StringIO(ilos("export", "links", db=world).out))
+    somebody = next(r["person_id"] for r in links if r["source_record_id"] == "R1")
+    opened = ilos("case", "open", "--person", somebody, "--actor", "ana", "--reason", "worklist entry",
+                  "--source", "worklist:guidelines-2021", db=world)  # fmt: skip
+    assert opened.code == 0, opened.err
+    lead = opened.out.strip()
+    assert lead.startswith("L-")
+    assert "cy (analyst) may not move a case" in step(world, lead, "vet", "", actor="cy")[1]
+    assert "not a user" in step(world, lead, "vet", "", actor="zed")[1]
+    assert step(world, lead, "vet", "")[0] == 0
+    self_approved = step(world, lead, "refer", "", "--approved-by", "ana", "--justification", "x")
+    assert self_approved[0] != 0 and "supervisor's approval" in self_approved[1]
+    assert step(world, lead, "refer", "", *APPROVED)[0] == 0
+    shown = ilos("case", "show", lead, db=world).out
+    assert shown.splitlines()[0].endswith(": REFERRED")
+    assert f"persons: {somebody}" in shown

@@ -8,6 +8,7 @@ known at a time. The order of steps is replayed through the domain's transition 
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from ilos.adapters.db.reader import PersonDataReader
+from ilos.adapters.duck.holds import in_force
 from ilos.adapters.priority_work import evaluated
 from ilos.domain.admission_rules import AdmissionRules, admission_rules
 from ilos.domain.cases import Pending, Trigger
@@ -49,8 +51,14 @@ class DuckCaseWork:
     def timeline(
         self, case_number: str, as_of: date, known_at_utc: str | None
     ) -> tuple[list[str], list[Pending]]:
-        """The persons of the case and its triggers in order (empty when no court event carries it)."""
-        persons = self.reader.persons_of_case(case_number)
+        """The persons of the case and its triggers in order (empty when neither a court event nor an
+        officer's step carries it)."""
+        actions = [
+            a for a in self.reader.case_actions(case_number).to_pylist() if a["day"] <= as_of.isoformat()
+        ]
+        persons = sorted(
+            {*self.reader.persons_of_case(case_number), *(a["person_id"] for a in actions if a["person_id"])}
+        )
         if not persons:
             return [], []
         with evaluated(self.reader, self.con, self.rules, as_of, known_at_utc, persons) as cur:
@@ -59,9 +67,10 @@ class DuckCaseWork:
                 "SELECT day, event, uid, pkey FROM court WHERE case_number = ? ORDER BY day",
                 [case_number],
             )
-            if not court:
+            days = [r["day"] for r in court] + [date.fromisoformat(a["day"]) for a in actions]
+            if not days:
                 return persons, []
-            opened = min(r["day"] for r in court)
+            opened = min(days)
             steps = _rows(cur, "SELECT s.day, s.event, s.vd_day, s.waived, s.appealed, o.final_on, o.order_uid "
                                "FROM case_steps s JOIN case_order o USING (pkey, case_number) WHERE case_number = ?",
                           [case_number])  # fmt: skip
@@ -74,11 +83,41 @@ class DuckCaseWork:
             for r in court
             if r["event"] not in HOLD_EVENTS
         ]
-        pending += _clock(steps, as_of) + _holds(holds, opened, as_of) + _departures(departures)
+        pending += (
+            _clock(steps, as_of) + _holds(holds, opened, as_of) + _departures(departures) + _actions(actions)
+        )
         order = {name: i for i, name in enumerate(EVENT_ORDER)}
         rank = {Trigger.COURT: 0, Trigger.CLOCK: 1, Trigger.HOLD: 2, Trigger.DEPARTURE: 3, Trigger.OFFICER: 4}
-        pending.sort(key=lambda p: (p.day, rank[p.trigger], order.get(p.name, 99), p.name))
+        pending.sort(key=lambda p: (p.day, rank[p.trigger], order.get(p.name, 99)))
         return persons, pending
+
+    def guard_facts(
+        self, case_number: str, persons: list[str], as_of: date, country: str | None
+    ) -> dict[str, bool]:
+        """Every guard but a supervisor's approval, judged on `as_of` from the records and the case's steps."""
+        with evaluated(self.reader, self.con, self.rules, as_of, None, persons) as cur:
+            day = f"DATE '{as_of.isoformat()}'"
+            codes = {r["code"] for r in _rows(cur, f"SELECT code FROM holds WHERE list_contains(?, pkey) AND {in_force(day)}",
+                                             [persons])}  # fmt: skip
+            final = _rows(
+                cur, "SELECT 1 FROM case_order WHERE case_number = ? AND final_on <= ?", [case_number, as_of]
+            )
+            final = final or _rows(
+                cur, "SELECT 1 FROM facts WHERE list_contains(?, person_id) AND final_order", [persons]
+            )
+        issued = [json.loads(a["detail"]) for a in self.reader.case_actions(case_number).to_pylist()
+                  if a["step"] == "issue_travel_document" and a["applied"]]  # fmt: skip
+        valid_until = issued[-1].get("valid_until") if issued else None
+        plain = {c.split(":", 1)[0] for c in codes}
+        return {
+            "final_order": bool(final),
+            **{f"no_{code.lower()}": code not in plain for code in ("STAY", "TPS", "VOLUNTARY_DEPARTURE")},
+            "no_protection_pending": "PROTECTION_PENDING" not in plain,
+            "no_citizenship_claim": "CITIZENSHIP_CLAIM" not in plain,
+            "no_appeal_window": "APPEAL" not in plain,
+            "travel_document_valid": valid_until is not None and valid_until >= as_of.isoformat(),
+            "not_barred_country": country is not None and f"COUNTRY_BAR:{country}" not in codes,
+        }
 
     def due(self, as_of: date, last: date, known_at_utc: str | None) -> pa.Table:
         """Deadlines from `as_of` to `last` of every case not closed by then: due, case, person_id,
@@ -119,6 +158,22 @@ def _holds(holds: list[dict[str, Any]], opened: date, as_of: date) -> list[Pendi
                 Pending(h["last_day"] + timedelta(days=1), Trigger.HOLD, f"resumed:{h['code']}", sources)
             )
     return out
+
+
+def _actions(actions: list[dict[str, Any]]) -> list[Pending]:
+    """Officers' steps as recorded, with the guard results they were judged on."""
+    return [
+        Pending(
+            date.fromisoformat(a["day"]),
+            Trigger.OFFICER,
+            a["step"],
+            (),
+            a["actor"],
+            json.loads(a["guard_results"]),
+        )
+        for a in actions
+        if a["step"] != "open"
+    ]
 
 
 def _departures(departures: list[dict[str, Any]]) -> list[Pending]:

@@ -45,6 +45,20 @@ _EXECUTION = frozenset(
 _ANY_OPEN = OPEN_STATES
 
 
+class Role(StrEnum):
+    """What a local user may do: officers and supervisors move cases; a supervisor approves; analysts,
+    auditors and privacy officers read."""
+
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    ANALYST = "analyst"
+    AUDITOR = "auditor"
+    PRIVACY = "privacy"
+
+
+MOVERS = frozenset({Role.OFFICER, Role.SUPERVISOR})
+
+
 class Trigger(StrEnum):
     """What moves a case."""
 
@@ -133,7 +147,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(K, "voluntary_departure_ended", {S.VOLUNTARY_DEPARTURE}, S.FINAL_ORDER,
        "the period ran out or the bond was not posted in 5 business days: the alternate order is final"),
     _t(OF, "request_travel_document", {S.FINAL_ORDER}, S.TRAVEL_DOCUMENT_REQUESTED, "travel document requested"),
-    _t(OF, "issue_travel_document", {S.TRAVEL_DOCUMENT_REQUESTED}, S.TRAVEL_DOCUMENT_ISSUED, "travel document issued"),
+    _t(OF, "issue_travel_document", {S.TRAVEL_DOCUMENT_REQUESTED, S.TRAVEL_DOCUMENT_ISSUED}, S.TRAVEL_DOCUMENT_ISSUED,
+       "travel document issued (or renewed)"),
     _t(OF, "schedule_removal", {S.TRAVEL_DOCUMENT_ISSUED}, S.REMOVAL_SCHEDULED, "removal scheduled",
        ("final_order", *_HOLDS_FOR_REMOVAL, "travel_document_valid", "not_barred_country", "supervisor_approval")),
     _t(OF, "execute_removal", {S.REMOVAL_SCHEDULED}, S.REMOVED, "removal carried out",

@@ -235,6 +235,22 @@ class PersonDataReader:
         found = self._read("case persons", sql, [case_number], ["person_id"])
         return sorted(found.column("person_id").to_pylist())
 
+    def users(self) -> pa.Table:
+        """Local users: name, role, field_office."""
+        sql = "SELECT name, role, field_office FROM app_user ORDER BY name"
+        return self._read("users", sql, text=["name", "role", "field_office"])
+
+    def case_actions(self, case_number: str) -> pa.Table:
+        """Officers' steps on one case, oldest first, applied or refused."""
+        sql = (
+            "SELECT action_id, case_number, person_id, step, day, at, actor, reason, approved_by, justification, "
+            "detail, applied, from_state, to_state, guard_results, refusals FROM case_action "
+            f"WHERE case_number = {self.store.param(1)} ORDER BY action_id"
+        )
+        text = ["case_number", "person_id", "step", "day", "at", "actor", "reason", "approved_by", "justification",
+                "detail", "from_state", "to_state", "guard_results", "refusals"]  # fmt: skip
+        return self._read("case actions", sql, [case_number], text)
+
     def persons_of_records(self, uids: Sequence[str]) -> list[str]:
         """Persons the records with these uids (feed/source_system/source_record_id) are linked to."""
         if not uids:

@@ -9,7 +9,18 @@ loads a batch, the batch's totals and the row numbers after an unparseable CSV r
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Float, Index, Integer, MetaData, PrimaryKeyConstraint, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+)
 
 from ilos.domain.feeds import FEEDS, Feed
 
@@ -176,6 +187,37 @@ relative_link = Table(
 )
 
 # --- events (issue 4): what happened, for the parts of ILOS that react to it ---------------------------
+
+app_user = Table(
+    "app_user",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("role", Text, nullable=False),  # officer, supervisor, analyst, auditor, privacy
+    Column("field_office", Text),
+    Column("added_at", Text, nullable=False),
+)
+
+case_action = Table(  # append only: every officer step on a case, applied or refused, with its guards
+    "case_action",
+    metadata,
+    Column("action_id", Integer, primary_key=True, autoincrement=True),
+    Column("case_number", Text, nullable=False),  # a court case number, or L-n for a lead
+    Column("person_id", Text),
+    Column("step", Text, nullable=False),
+    Column("day", Text, nullable=False),  # the date the step takes effect
+    Column("at", Text, nullable=False),  # when it was recorded (UTC)
+    Column("actor", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("approved_by", Text),
+    Column("justification", Text),
+    Column("detail", Text, nullable=False),  # JSON: travel document validity, destination country, ...
+    Column("applied", Boolean, nullable=False),
+    Column("from_state", Text, nullable=False),
+    Column("to_state", Text, nullable=False),
+    Column("guard_results", Text, nullable=False),  # JSON object: guard -> held
+    Column("refusals", Text, nullable=False),  # JSON list of reasons
+    Index(None, "case_number", "action_id"),
+)
 
 domain_event = Table(
     "domain_event",

@@ -44,6 +44,7 @@ app.command("worklist")(priorities.worklist)
 app.command("holds")(priorities.holds)
 app.add_typer(priorities.policy_app, name="policy")
 app.add_typer(cases.case_app, name="case")
+app.add_typer(cases.users_app, name="users")
 identity.explain_app.command("rank")(priorities.explain_rank_command)
 
 if __name__ == "__main__":  # pragma: no cover

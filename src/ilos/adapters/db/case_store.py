@@ -1,0 +1,50 @@
+"""Where users and officers' case steps are kept: tables `app_user` and `case_action` (append only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from ilos.adapters.db.record_store import SqlRecordStore, utc_now_text
+
+ACTION_COLUMNS = ("case_number", "person_id", "step", "day", "actor", "reason", "approved_by", "justification",
+                  "detail", "applied", "from_state", "to_state", "guard_results", "refusals")  # fmt: skip
+
+
+class CaseStore:
+    """Adds users and appends case actions (reading them is the reader's)."""
+
+    def __init__(self, store: SqlRecordStore) -> None:
+        self.store = store
+
+    def add_user(self, name: str, role: str, field_office: str | None) -> None:
+        """Add a user, or change an existing user's role and office."""
+        p = self.store.param
+        bulk = self.store.bulk()
+        try:
+            with bulk.write_transaction():
+                bulk.execute(f"DELETE FROM app_user WHERE name = {p(1)}", [name])
+                bulk.execute(
+                    f"INSERT INTO app_user (name, role, field_office, added_at) VALUES ({p(1)}, {p(2)}, {p(3)}, {p(4)})",
+                    [name, role, field_office, utc_now_text()],
+                )
+        finally:
+            bulk.close()
+
+    def append(self, action: dict[str, Any], lead: bool = False) -> str:
+        """Append one action in its own transaction; a new lead gets the next number `L-n`. Returns the case."""
+        bulk = self.store.bulk()
+        try:
+            with bulk.write_transaction():
+                row = dict(action)
+                if lead:
+                    count = bulk.scalar("SELECT count(*) FROM case_action WHERE step = 'open'")
+                    row["case_number"] = f"L-{int(count or 0) + 1}"
+                table = pa.table({c: [row[c]] for c in ACTION_COLUMNS}).append_column(
+                    "at", pa.array([utc_now_text()], pa.string())
+                )
+                bulk.ingest("case_action", table)
+        finally:
+            bulk.close()
+        return str(row["case_number"])
