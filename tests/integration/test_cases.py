@@ -203,13 +203,24 @@ def test_no_removal_during_a_stay_or_to_a_barred_country(world: str) -> None:
     assert code != 0
     assert "not barred by an approved withholding or CAT" in text
     assert step(world, "C7", "schedule_removal", "2025-02-03", "--country", "MEX", *APPROVED)[0] == 0
+    due = ilos("case", "due", "--within", "7d", "--as-of", "2025-12-26", db=world).out
+    expiring = [r for r in csv.DictReader(io.StringIO(due)) if r["deadline"] == "TRAVEL_DOCUMENT_EXPIRES"]
+    assert [(r["due"], r["case"]) for r in expiring] == [("2025-12-31", "C3"), ("2025-12-31", "C7")]
+    code, text = step(world, "C7", "execute_removal", "2026-01-05", "--country", "MEX")
+    assert code != 0
+    assert "a travel document issued and not expired" in text
 
 
 def test_only_officers_move_cases_and_a_supervisor_approves_a_referral(world: str) -> None:
     links = csv.DictReader(io.StringIO(ilos("export", "links", db=world).out))
     somebody = next(r["person_id"] for r in links if r["source_record_id"] == "R1")
-    opened = ilos("case", "open", "--person", somebody, "--actor", "ana", "--reason", "worklist entry",
-                  "--source", "worklist:guidelines-2021", db=world)  # fmt: skip
+    listed_only = ilos("case", "open", "--person", somebody, "--actor", "ana", "--reason", "worklist entry",
+                       "--source", "worklist:guidelines-2021", db=world)  # fmt: skip
+    assert listed_only.code != 0
+    assert "is not on the guidelines-2021 worklist today" in listed_only.err  # relief was granted
+    opened = ilos(
+        "case", "open", "--person", somebody, "--actor", "ana", "--reason", "officer's referral", db=world
+    )
     assert opened.code == 0, opened.err
     lead = opened.out.strip()
     assert lead.startswith("L-")

@@ -122,7 +122,11 @@ class DuckCaseWork:
     def due(self, as_of: date, last: date, known_at_utc: str | None) -> pa.Table:
         """Deadlines from `as_of` to `last` of every case not closed by then: due, case, person_id,
         deadline, source."""
+        documents = _documents(
+            [a for a in self.reader.case_actions().to_pylist() if a["day"] <= as_of.isoformat()]
+        )
         with evaluated(self.reader, self.con, self.rules, as_of, known_at_utc) as cur:
+            cur.register("documents", documents)
             return cur.sql(_DUE, params={"as_of": as_of, "last": last}).to_arrow_table()
 
 
@@ -158,6 +162,24 @@ def _holds(holds: list[dict[str, Any]], opened: date, as_of: date) -> list[Pendi
                 Pending(h["last_day"] + timedelta(days=1), Trigger.HOLD, f"resumed:{h['code']}", sources)
             )
     return out
+
+
+def _documents(actions: list[dict[str, Any]]) -> pa.Table:
+    """Per case, the last day of the latest travel document issued by these steps (case_number, pkey,
+    valid_until, issued, uid); none once the removal was carried out or the case closed."""
+    latest: dict[str, dict[str, Any]] = {}
+    for a in actions:
+        if a["step"] == "issue_travel_document" and a["applied"]:
+            latest[a["case_number"]] = a
+        elif a["step"] in ("execute_removal", "close") and a["applied"]:
+            latest.pop(a["case_number"], None)
+    rows = [(c, a["person_id"], json.loads(a["detail"]).get("valid_until"), date.fromisoformat(a["day"]),
+             f"case_action/{a['action_id']}") for c, a in latest.items()]  # fmt: skip
+    return pa.table({
+        "case_number": pa.array([r[0] for r in rows], pa.string()), "pkey": pa.array([r[1] for r in rows], pa.string()),
+        "valid_until": pa.array([date.fromisoformat(r[2]) if r[2] else None for r in rows], pa.date32()),
+        "issued": pa.array([r[3] for r in rows], pa.date32()), "uid": pa.array([r[4] for r in rows], pa.string()),
+    })  # fmt: skip
 
 
 def _actions(actions: list[dict[str, Any]]) -> list[Pending]:
@@ -202,12 +224,15 @@ _DUE = f"""
         SELECT s.vd_deadline, s.case_number, s.pkey, 'VOLUNTARY_DEPARTURE_ENDS', s.vd_uid
         FROM case_steps s WHERE s.vd_deadline IS NOT NULL
         UNION ALL
+        SELECT d.valid_until, d.case_number, d.pkey, 'TRAVEL_DOCUMENT_EXPIRES', d.uid FROM documents d
+        WHERE d.valid_until IS NOT NULL AND NOT EXISTS (SELECT 1 FROM verified v WHERE v.pkey = d.pkey AND v.day >= d.issued)
+        UNION ALL
         SELECT h.deadline, h.case_number, h.pkey, 'HEARING', h.uid FROM court h
         WHERE h.event = 'HEARING_SCHEDULED' AND h.deadline IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM court d WHERE d.case_number = h.case_number AND d.pkey = h.pkey
               AND d.event IN ({DECIDING}) AND d.day >= h.day))
     SELECT strftime(due, '%Y-%m-%d') AS due, case_number AS "case", pkey AS person_id, deadline,
-           substr(uid, strpos(uid, '/') + 1) AS source
+           CASE WHEN uid LIKE 'case_action/%' THEN uid ELSE substr(uid, strpos(uid, '/') + 1) END AS source
     FROM due WHERE due BETWEEN $as_of AND $last AND case_number NOT IN (SELECT case_number FROM closed)
     ORDER BY due, "case", deadline
 """

@@ -240,16 +240,16 @@ class PersonDataReader:
         sql = "SELECT name, role, field_office FROM app_user ORDER BY name"
         return self._read("users", sql, text=["name", "role", "field_office"])
 
-    def case_actions(self, case_number: str) -> pa.Table:
-        """Officers' steps on one case, oldest first, applied or refused."""
+    def case_actions(self, case_number: str | None = None) -> pa.Table:
+        """Officers' steps on one case (or on every case), oldest first, applied or refused."""
+        where = f"WHERE case_number = {self.store.param(1)}" if case_number is not None else ""
         sql = (
             "SELECT action_id, case_number, person_id, step, day, at, actor, reason, approved_by, justification, "
-            "detail, applied, from_state, to_state, guard_results, refusals FROM case_action "
-            f"WHERE case_number = {self.store.param(1)} ORDER BY action_id"
+            f"detail, applied, from_state, to_state, guard_results, refusals FROM case_action {where} ORDER BY action_id"
         )
         text = ["case_number", "person_id", "step", "day", "at", "actor", "reason", "approved_by", "justification",
                 "detail", "from_state", "to_state", "guard_results", "refusals"]  # fmt: skip
-        return self._read("case actions", sql, [case_number], text)
+        return self._read("case actions", sql, [case_number] if case_number is not None else None, text)
 
     def persons_of_records(self, uids: Sequence[str]) -> list[str]:
         """Persons the records with these uids (feed/source_system/source_record_id) are linked to."""

@@ -15,6 +15,7 @@ from ilos.entrypoints.cli.common import Db, app_for, failures_exit, write_csv
 from ilos.services.admissions import parse_as_of
 from ilos.services.cases import Approval, CaseHistory, case_history, move, open_lead, parse_within
 from ilos.services.errors import IlosError
+from ilos.services.priorities import explain_rank, pack_named
 
 case_app = typer.Typer(help="Cases: where each stands, what happened, what is due.", no_args_is_help=True,
                        rich_markup_mode=None)  # fmt: skip
@@ -66,6 +67,10 @@ def case_open(
     """Open a lead on a person; prints its case number (L-n)."""
     with failures_exit(), app_for(db) as app:
         today = app.settings.today()
+        if source.startswith("worklist:"):
+            pack = pack_named(source.removeprefix("worklist:"))
+            if not explain_rank(app.priority_work, pack, person, today, None).listed:
+                raise IlosError(f"{person} is not on the {pack.name} worklist today; open it as a referral")
         typer.echo(open_lead(app.case_store, _users(app), person, actor, reason, today, source))
 
 
