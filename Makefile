@@ -18,12 +18,14 @@ $(STAMP): requirements.lock pyproject.toml
 $(DEMO)/truth/manifest.json: $(STAMP)
 	$(BIN)/ilos generate --persons 5000 --seed 1 --end 2026-11-30 --out $(DEMO)
 
-## make run: install, generate demo data, load it into the embedded store, print what was loaded
+## make run: install, generate demo data, load it into the embedded store, print what was loaded,
+## the overstay report and the head of a worklist
 run: $(DEMO)/truth/manifest.json
 	for feed in $(FEEDS); do $(BIN)/ilos ingest --no-resolve $$feed $(DEMO)/$$feed.csv || exit 1; done
 	$(BIN)/ilos resolve
 	$(BIN)/ilos summary
 	$(BIN)/ilos report overstays --fiscal-year 2026 --as-of 2026-11-30 --format md | grep -E '^#|^\| group|^\|---|TOTAL'
+	$(BIN)/ilos worklist --policy guidelines-2021 --as-of 2026-11-30 > $(DEMO)/worklist.csv && head -6 $(DEMO)/worklist.csv
 
 ## make test: lint, types, architecture contracts and the whole test suite
 test: $(STAMP) lint typecheck
