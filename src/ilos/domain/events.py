@@ -46,7 +46,7 @@ EVENT_KINDS: tuple[EventKind, ...] = (
             "known_at": "the records' known-at cut (empty: everything recorded)",
             "include_held": "whether held persons were listed (tier HELD)",
             "inputs_hash": "an order-independent hash of the facts and holds the list was ranked from",
-            "list_hash": "SHA-256 of the CSV produced",
+            "list_hash": "SHA-256 of the listed rows, written as CSV with a header",
             "rows": "persons listed",
         },
     ),

@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any, Protocol
 
 from ilos.domain.events import WORKLIST_PRODUCED
-from ilos.domain.facts import FACTS
 from ilos.domain.policy import Pack, PolicyError, installed_packs
 from ilos.services.errors import IlosError
 
@@ -154,11 +153,6 @@ def _verdict(pack: Pack, ranked: dict[str, Any], out: RankExplanation) -> str:
     if out.tier is None:
         return f"Score {out.score}; no tier of {pack.name} is reached: not listed."
     return f"Score {out.score} (aggravating minus mitigating); tier {out.tier}: listed."
-
-
-def fact_names() -> list[str]:
-    """Names of the facts rules may see, in catalogue order."""
-    return list(FACTS)
 
 
 @dataclass
