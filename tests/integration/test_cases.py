@@ -199,7 +199,7 @@ def test_no_removal_during_a_stay_or_to_a_barred_country(world: str) -> None:
     )  # lifted
     assert step(world, "C7", "request_travel_document", "2025-02-01")[0] == 0
     assert step(world, "C7", "issue_travel_document", "2025-02-02", "--valid-until", "2025-12-31")[0] == 0
-    code, text = step(world, "C7", "schedule_removal", "2025-02-03", "--country", "SLV", *APPROVED)
+    code, text = step(world, "C7", "schedule_removal", "2025-02-03", "--country", "slv", *APPROVED)
     assert code != 0
     assert "not barred by an approved withholding or CAT" in text
     assert step(world, "C7", "schedule_removal", "2025-02-03", "--country", "MEX", *APPROVED)[0] == 0

@@ -33,6 +33,7 @@ PEOPLE = {
     "PARTIDA": ("SOFIA", "1989-11-20", "A200000010"),
     "ACUSADO": ("DIEGO", "1990-12-21", "A200000011"),
     "SALIDA": ("IRENE", "1991-01-22", "A200000012"),
+    "CIUDADANO": ("TOMAS", "1992-02-23", "A200000013"),
 }
 
 
@@ -78,6 +79,7 @@ FEEDS: dict[str, list[dict[str, str]]] = {
         crime("X7", "PARTIDA", "I5", "CONVICTION", "2024-05-01", "SIGNIFICANT_MISDEMEANOR"),
         crime("X8", "ACUSADO", "I6", "ARREST", "2026-01-05", "VIOLENT_FELONY"),
         crime("X9", "ACUSADO", "I6", "CHARGE", "2026-01-20", "VIOLENT_FELONY"),
+        crime("X11", "CIUDADANO", "I8", "CONVICTION", "2023-05-01", "FELONY"),
         rec(
             "CJIS-TX",
             "X10",
@@ -109,6 +111,9 @@ FEEDS: dict[str, list[dict[str, str]]] = {
             valid_from="2024-06-01",
             valid_until="2026-06-14",
         ),
+        filing("S3", "CIUDADANO", "CITIZENSHIP", "CLAIMED", "2024-01-05"),
+        filing("S4", "CIUDADANO", "CITIZENSHIP", "REJECTED", "2024-04-01"),
+        filing("S5", "CIUDADANO", "CITIZENSHIP", "CONFIRMED", "2024-06-01"),
     ],
     "court_events": [
         court("K1", "SUSPENSO", "REMOVAL_ORDERED", "2025-01-10"),
@@ -213,6 +218,13 @@ def test_tps_that_expired_yesterday_no_longer_holds(world: str) -> None:
         ("TPS", "no removal", "2024-06-01", "2026-06-14", "false")
     ]
     assert holds[0]["sources"] == "status_events/USCIS/S2"
+
+
+def test_a_citizenship_confirmed_after_a_rejection_holds_again(world: str) -> None:
+    person = person_of(world, "X11")
+    assert person not in listed(world, "guidelines-2021", "2024-03-01")  # the claim holds
+    assert listed(world, "guidelines-2021", "2024-05-01")[person]["tier"] == "PUBLIC_SAFETY"  # rejected
+    assert person not in listed(world, "guidelines-2021", "2026-06-15")  # confirmed
 
 
 def test_a_final_order_with_a_stay_is_held_and_listed_before_the_stay(world: str) -> None:

@@ -234,5 +234,5 @@ _DUE = f"""
     SELECT strftime(due, '%Y-%m-%d') AS due, case_number AS "case", pkey AS person_id, deadline,
            CASE WHEN uid LIKE 'case_action/%' THEN uid ELSE substr(uid, strpos(uid, '/') + 1) END AS source
     FROM due WHERE due BETWEEN $as_of AND $last AND case_number NOT IN (SELECT case_number FROM closed)
-    ORDER BY due, "case", deadline
+    ORDER BY due, "case", deadline, person_id, source
 """

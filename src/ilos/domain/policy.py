@@ -16,6 +16,7 @@ A pack naming a fact outside the allow-list, or a protected attribute, is reject
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -122,6 +123,13 @@ def _need(data: dict[str, Any], key: str, kind: type | tuple[type, ...], where: 
     return value
 
 
+def _name(value: str, where: str) -> str:
+    """A rule id or tier name: letters, digits and underscores (they name reasons and columns)."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", value):
+        raise PolicyError(f"{where}: {value!r} is not a name (letters, digits and underscores)")
+    return value
+
+
 def _check_keys(data: dict[str, Any], allowed: set[str], where: str) -> None:
     for key in data:
         attribute = protected_attribute(key)
@@ -178,7 +186,7 @@ def _rule(data: Any, tiers: set[str], index: int) -> Rule:
     if not isinstance(data, dict):
         raise PolicyError(f"{where}: a rule is a table")
     _check_keys(data, {"id", "kind", "meaning", "evidence", "when", "tier", "weight"}, where)
-    rid = _need(data, "id", str, where)
+    rid = _name(_need(data, "id", str, where), where)
     where = f"rule {rid}"
     kind = _need(data, "kind", str, where)
     if kind not in RULE_KINDS:
@@ -224,13 +232,11 @@ def parse_pack(data: dict[str, Any], where: str = "pack") -> Pack:
         if not isinstance(t, dict):
             raise PolicyError(f"{where}: tiers[{i}] is a table")
         _check_keys(t, {"name", "meaning", "min_score"}, f"{where}: tiers[{i}]")
-        tiers.append(
-            Tier(
-                _need(t, "name", str, f"tiers[{i}]"),
-                _need(t, "meaning", str, f"tiers[{i}]"),
-                t.get("min_score"),
-            )
-        )
+        min_score = t.get("min_score")
+        if min_score is not None and (isinstance(min_score, bool) or not isinstance(min_score, int)):
+            raise PolicyError(f"{where}: tiers[{i}]: `min_score` is a whole number")
+        name = _name(_need(t, "name", str, f"tiers[{i}]"), f"{where}: tiers[{i}]")
+        tiers.append(Tier(name, _need(t, "meaning", str, f"tiers[{i}]"), min_score))
     names = {t.name for t in tiers}
     if not tiers or len(names) != len(tiers) or "HELD" in names:
         raise PolicyError(f"{where}: tiers need distinct names (HELD is reserved)")

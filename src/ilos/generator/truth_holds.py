@@ -114,7 +114,9 @@ def _citizenship(evs: list[StatusEvent]) -> list[Span]:
     if start is None:
         return []
     rejected = _first(evs, {"REJECTED"}, start)
-    end = rejected if confirmed is None or (rejected is not None and rejected < confirmed) else None
+    if confirmed is not None and rejected is not None and rejected < confirmed:  # confirmed after a rejection
+        return [("CITIZENSHIP_CLAIM", start, rejected), ("CITIZENSHIP_CLAIM", confirmed, None)]
+    end = rejected if confirmed is None else None
     return [("CITIZENSHIP_CLAIM", start, end)]
 
 

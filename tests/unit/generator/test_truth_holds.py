@@ -122,6 +122,11 @@ def test_citizenship_claim_until_rejected_or_confirmed() -> None:
         status("CITIZENSHIP", "CONFIRMED", "2025-04-01"),
     ]
     assert holds(evs=confirmed) == [("CITIZENSHIP_CLAIM", d("2025-01-05"), None)]
+    confirmed_after_rejection = [*rejected, status("CITIZENSHIP", "CONFIRMED", "2025-06-01")]
+    assert holds(evs=confirmed_after_rejection) == [
+        ("CITIZENSHIP_CLAIM", d("2025-01-05"), d("2025-04-01")),
+        ("CITIZENSHIP_CLAIM", d("2025-06-01"), None),
+    ]
 
 
 def test_protection_pending_and_country_bar() -> None:

@@ -106,6 +106,7 @@ def test_an_allegation_or_lead_cannot_raise_a_tier() -> None:
         ({"tier": "NOWHERE"}, "not one of the pack's tiers"),
         ({"kind": "verdict"}, "kind must be one of"),
         ({"colour": "red"}, "unknown key `colour`"),
+        ({"id": "R1'; DROP TABLE x; --"}, "is not a name"),
     ],
 )
 def test_schema_errors_name_what_is_wrong(change: dict[str, Any], message: str) -> None:
@@ -118,6 +119,8 @@ def test_pack_level_errors() -> None:
         parse_pack(variant(excludes=["DEPARTED"]))
     with pytest.raises(PolicyError, match="`version` is required"):
         parse_pack({k: v for k, v in GOOD.items() if k != "version"})
+    with pytest.raises(PolicyError, match="`min_score` is a whole number"):
+        parse_pack(variant(tiers=[{"name": "TOP", "meaning": "x", "min_score": "1"}]))
     with pytest.raises(PolicyError, match="HELD is reserved"):
         parse_pack(variant(tiers=[{"name": "HELD", "meaning": "x"}]))
 

@@ -30,12 +30,12 @@ def _convictions(cur: duckdb.DuckDBPyConnection) -> None:
         WITH m AS (
             SELECT pkey, incident_id,
                    max(day) FILTER (WHERE stage = 'CONVICTION') AS convicted,
-                   arg_max(category, day) FILTER (WHERE stage = 'CONVICTION') AS category,
-                   arg_max(gang, day) FILTER (WHERE stage = 'CONVICTION') AS gang,
-                   arg_max(uid, day) FILTER (WHERE stage = 'CONVICTION') AS conviction_uid,
+                   first(category ORDER BY day DESC, uid DESC) FILTER (WHERE stage = 'CONVICTION') AS category,
+                   first(gang ORDER BY day DESC, uid DESC) FILTER (WHERE stage = 'CONVICTION') AS gang,
+                   first(uid ORDER BY day DESC, uid DESC) FILTER (WHERE stage = 'CONVICTION') AS conviction_uid,
                    max(day) FILTER (WHERE stage = 'VACATED') AS vacated,
                    max(day) FILTER (WHERE stage = 'EXPUNGED') AS expunged,
-                   arg_max(uid, day) FILTER (WHERE stage = 'EXPUNGED') AS expunged_uid,
+                   first(uid ORDER BY day DESC, uid DESC) FILTER (WHERE stage = 'EXPUNGED') AS expunged_uid,
                    bool_or(stage IN ('CONVICTION', 'ACQUITTAL', 'DISMISSAL', 'VACATED', 'EXPUNGED')) AS disposed,
                    string_agg(uid, ';' ORDER BY uid) FILTER (WHERE stage IN ('ARREST', 'CHARGE')) AS charge_uids
             FROM crim GROUP BY ALL)
@@ -58,8 +58,8 @@ def _orders(cur: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE case_last AS
         SELECT pkey, case_number,
                max(day) FILTER (WHERE event IN ({ORDERS})) AS day,
-               arg_max(event, day) FILTER (WHERE event IN ({ORDERS})) AS event,
-               arg_max(uid, day) FILTER (WHERE event IN ({ORDERS})) AS uid,
+               first(event ORDER BY day DESC, uid DESC) FILTER (WHERE event IN ({ORDERS})) AS event,
+               first(uid ORDER BY day DESC, uid DESC) FILTER (WHERE event IN ({ORDERS})) AS uid,
                max(day) FILTER (WHERE event = 'VOLUNTARY_DEPARTURE_GRANTED') AS vd_day,
                arg_max(deadline, day) FILTER (WHERE event = 'VOLUNTARY_DEPARTURE_GRANTED') AS vd_deadline,
                arg_max(uid, day) FILTER (WHERE event = 'VOLUNTARY_DEPARTURE_GRANTED') AS vd_uid,
@@ -147,7 +147,8 @@ def _person_facts_sql(day: str) -> str:
                string_agg(nta_uid, ';') FILTER (WHERE nta AND NOT ordered AND NOT closed) AS src_in_proceedings
         FROM case_order GROUP BY pkey;
         CREATE TABLE f_other AS
-        WITH d AS (SELECT pkey, designation_id, arg_max(event, day) AS event, arg_max(uid, day) AS uid
+        WITH d AS (SELECT pkey, designation_id, first(event ORDER BY day DESC, uid DESC) AS event,
+                          first(uid ORDER BY day DESC, uid DESC) AS uid
                    FROM desig GROUP BY ALL)
         SELECT p.pkey,
                EXISTS (SELECT 1 FROM d WHERE d.pkey = p.pkey AND d.event = 'ADDED') AS national_security_designation,

@@ -63,6 +63,11 @@ def _receipt_holds(cur: duckdb.DuckDBPyConnection) -> None:
         SELECT pkey, 'CITIZENSHIP_CLAIM', claimed,
                CASE WHEN confirmed IS NULL OR rejected < confirmed THEN rejected END, claimed_uid
         FROM receipt_end WHERE benefit = 'CITIZENSHIP' AND claimed IS NOT NULL;
+        INSERT INTO holds  -- a confirmation after a rejection holds again, for good
+        SELECT pkey, 'CITIZENSHIP_CLAIM', confirmed, NULL,
+               (SELECT arg_min(e.uid, e.day) FROM sev e WHERE e.pkey = r.pkey AND e.receipt_number = r.receipt_number
+                  AND e.benefit = 'CITIZENSHIP' AND e.event = 'CONFIRMED')
+        FROM receipt_end r WHERE benefit = 'CITIZENSHIP' AND confirmed IS NOT NULL AND rejected < confirmed;
         """
     )
     _daca(cur)

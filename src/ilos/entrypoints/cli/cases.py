@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
 import pyarrow as pa
@@ -91,9 +92,11 @@ def case_move(
     allows it from the case's state and every guard holds on the day; either way it is recorded."""
     with failures_exit(), app_for(db) as app:
         day = parse_as_of(on, app.settings.today(), "--on")
-        detail = {k: v for k, v in (("country", country), ("valid_until", valid_until)) if v}
-        if valid_until:
-            parse_as_of(valid_until, day, "--valid-until")
+        destination = country.strip().upper() if country else None
+        if destination is not None and not re.fullmatch(r"[A-Z]{3}", destination):
+            raise IlosError(f"--country is an alpha-3 code such as MEX, not {country!r}")
+        until = parse_as_of(valid_until, day, "--valid-until").isoformat() if valid_until else None
+        detail = {k: v for k, v in (("country", destination), ("valid_until", until)) if v}
         done = move(app.case_work, app.case_work, app.case_store, _users(app), case, step, actor, reason,
                     Approval(approved_by, justification), detail, day)  # fmt: skip
         if not done.applied:
