@@ -86,7 +86,7 @@ def _orders(cur: duckdb.DuckDBPyConnection) -> None:
                     WHEN s.appealed IS NOT NULL AND d.uid IS NOT NULL THEN s.uid || ';' || d.uid
                     ELSE s.uid END AS order_uid,
                CASE WHEN s.vd_day IS NOT NULL AND (s.day IS NULL OR s.vd_day >= s.day) THEN
-                        CASE WHEN s.bond_posted IS NULL OR s.bond_posted > b5.day THEN b5.day + 1
+                        CASE WHEN s.bond_posted IS NULL OR s.bond_posted > b5.day THEN least(s.vd_deadline, b5.day) + 1
                              ELSE s.vd_deadline + 1 END
                     WHEN s.undone IS NOT NULL THEN NULL
                     WHEN s.event IN ({FINAL_AT_ONCE}) THEN s.day
