@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ilos.bootstrap import Ilos
-from ilos.entrypoints.cli.common import Db, app_for, failures_exit, write_csv
+from ilos.entrypoints.cli.common import Db, app_for, failures_exit, print_steps, write_csv
 from ilos.entrypoints.cli.data import known_at_option
 from ilos.entrypoints.render import overstays
 from ilos.services.admissions import check_fiscal_year, explain_admission, parse_as_of
@@ -65,10 +65,7 @@ def explain_admission_command(
             return
         typer.echo(f"admission {number}: {explanation.status} — {explanation.meaning}")
         typer.echo(f"as of {day}, known at {cutoff or 'now'}")
-        for step in explanation.steps:
-            typer.echo(f"  [{step['rule']}] {step['text']}")
-            for source in step["sources"]:
-                typer.echo(f"      source: {source}")
+        print_steps(explanation.steps, "rule")
 
 
 @report_app.command("overstays")

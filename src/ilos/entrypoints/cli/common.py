@@ -6,7 +6,7 @@ import csv
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, TextIO, TypeVar
+from typing import Annotated, Any, TextIO, TypeVar
 
 import pyarrow as pa
 import typer
@@ -48,6 +48,14 @@ def write_csv(table: pa.Table, out: TextIO | None = None) -> None:
     for batch in table.to_batches(max_chunksize=50_000):
         columns = [col.to_pylist() for col in batch.columns]
         writer.writerows(["" if v is None else v for v in row] for row in zip(*columns, strict=True))
+
+
+def print_steps(steps: list[dict[str, Any]], label: str) -> None:
+    """An explanation's steps: `[label] text`, then each source record on a line of its own."""
+    for step in steps:
+        typer.echo(f"  [{step[label]}] {step['text']}")
+        for source in step["sources"]:
+            typer.echo(f"      source: {source}")
 
 
 def print_results(results: list[BatchResult]) -> None:

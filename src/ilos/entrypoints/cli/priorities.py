@@ -10,7 +10,7 @@ import typer
 
 from ilos.domain.policy import installed_packs
 from ilos.entrypoints.cli.admissions import AsOf, KnownAt, _moments
-from ilos.entrypoints.cli.common import Db, app_for, failures_exit, write_csv
+from ilos.entrypoints.cli.common import Db, app_for, failures_exit, print_steps, write_csv
 from ilos.entrypoints.render.policies import rule_catalogue
 from ilos.services.priorities import explain_rank, pack_named, policy_diff, produce_worklist
 
@@ -86,10 +86,7 @@ def explain_rank_command(
         typer.echo(
             f"person {person} under {pack.name} {pack.version}, as of {day}, known at {cutoff or 'now'}"
         )
-        for line in out.lines:
-            typer.echo(f"  [{line['kind']}] {line['text']}")
-            for source in line["sources"]:
-                typer.echo(f"      source: {source}")
+        print_steps(out.lines, "kind")
 
 
 @policy_app.command("list")
