@@ -46,6 +46,15 @@ COURT = [
     court(6, "J1", "NTA_FILED", "2025-01-06"), court(6, "J2", "REMOVAL_ORDERED", "2025-06-04"),
     # C7: a final order, and withholding of removal to El Salvador granted later
     court(7, "W1", "NTA_FILED", "2024-01-08"), court(7, "W2", "IN_ABSENTIA_ORDER", "2024-06-03"),
+    # C8: voluntary departure at the end of proceedings (no waiver) for 120 days: cut to 60
+    court(8, "E1", "NTA_FILED", "2024-06-03"), court(8, "E2", "VOLUNTARY_DEPARTURE_GRANTED", "2025-03-03",
+                                                     deadline="2025-07-01"),
+    court(8, "E3", "VD_BOND_POSTED", "2025-03-05"),
+    # C9: voluntary departure before the end (appeal waived), bond posted, then a motion to reopen ends it
+    court(9, "M1", "NTA_FILED", "2024-06-03"), court(9, "M2", "VOLUNTARY_DEPARTURE_GRANTED", "2025-03-03",
+                                                     deadline="2025-06-30"),
+    court(9, "M3", "APPEAL_WAIVED", "2025-03-03"), court(9, "M4", "VD_BOND_POSTED", "2025-03-05"),
+    court(9, "M5", "MOTION_TO_REOPEN_FILED", "2025-03-20"),
 ]  # fmt: skip
 FILINGS = [
     {"source_system": "USCIS", "source_record_id": "F1", "recorded_at": REC, **person(7), "receipt_number": "R7",
@@ -146,7 +155,26 @@ def test_due_lists_hearings_bonds_and_appeal_windows_moved_past_a_federal_holida
     posted = ilos("case", "due", "--within", "7d", "--as-of", "2025-07-03", db=world).out
     assert "C2" not in {r["case"] for r in csv.DictReader(io.StringIO(posted))}  # posted on 2 July
     later = ilos("case", "due", "--within", "2w", "--as-of", "2025-08-20", db=world).out
-    assert [r["case"] for r in csv.DictReader(io.StringIO(later))] == ["C1"]  # C2 departed: closed
+    assert list(csv.DictReader(io.StringIO(later))) == []  # C1's period ended without a bond; C2 departed
+
+
+def test_voluntary_departure_at_the_end_of_proceedings_is_cut_to_60_days(world: str) -> None:
+    assert state(world, "C8", "2025-05-02") == "VOLUNTARY_DEPARTURE"
+    assert ("2025-05-03", "voluntary_departure_ended", "FINAL_ORDER", "true") in history(
+        world, "C8", "2025-05-03"
+    )
+    due = ilos("case", "due", "--within", "7d", "--as-of", "2025-04-28", db=world).out
+    rows = [(r["due"], r["deadline"]) for r in csv.DictReader(io.StringIO(due)) if r["case"] == "C8"]
+    assert rows == [("2025-05-02", "VOLUNTARY_DEPARTURE_ENDS")]  # not 1 July as recorded
+
+
+def test_voluntary_departure_before_the_end_runs_until_a_motion_to_reopen_ends_it(world: str) -> None:
+    assert state(world, "C9", "2025-03-20") == "VOLUNTARY_DEPARTURE"
+    out = ilos("case", "history", "C9", "--as-of", "2025-03-21", db=world).out
+    ended = [r for r in csv.DictReader(io.StringIO(out)) if r["step"] == "voluntary_departure_ended"]
+    assert [(r["date"], r["to"]) for r in ended] == [("2025-03-21", "FINAL_ORDER")]
+    assert "M5" in ended[0]["sources"]  # the motion that ended it
+    assert state(world, "C9", "2025-05-01") == "FINAL_ORDER"  # (the 120-day limit would allow 30 June)
 
 
 def test_unknown_case_fails_with_one_line(world: str) -> None:

@@ -20,7 +20,7 @@ from ilos.adapters.duck.holds import in_force
 from ilos.adapters.priority_work import evaluated
 from ilos.domain.admission_rules import AdmissionRules, admission_rules
 from ilos.domain.cases import Pending, Trigger
-from ilos.domain.holds import APPEAL_WINDOW_DAYS, BLOCKING_SCOPES, VD_BOND_BUSINESS_DAYS, hold_kind
+from ilos.domain.holds import APPEAL_WINDOW_DAYS, BLOCKING_SCOPES, hold_kind
 
 #: Court events in the order they take effect on one day (an order before its waiver or appeal).
 EVENT_ORDER = ("NTA_FILED", "HEARING_SCHEDULED", "REMOVAL_ORDERED", "IN_ABSENTIA_ORDER", "EXPEDITED_REMOVAL_ORDER",
@@ -216,13 +216,13 @@ _DUE = f"""
         FROM case_steps s JOIN calendar k ON k.day = s.day + {APPEAL_WINDOW_DAYS}
         WHERE s.event = 'REMOVAL_ORDERED' AND s.waived IS NULL AND s.appealed IS NULL AND s.undone IS NULL
         UNION ALL
-        SELECT b5.day, s.case_number, s.pkey, 'VOLUNTARY_DEPARTURE_BOND_DUE', s.vd_uid
-        FROM case_steps s JOIN calendar g ON g.day = s.vd_day
-        JOIN calendar b5 ON b5.business AND b5.business_index = g.business_index + {VD_BOND_BUSINESS_DAYS}
-        WHERE s.bond_posted IS NULL
+        SELECT v.bond_by, v.case_number, v.pkey, 'VOLUNTARY_DEPARTURE_BOND_DUE', v.uid
+        FROM vd_period v JOIN case_steps s ON s.pkey = v.pkey AND s.vd_uid = v.uid
+        WHERE v.posted IS NULL AND (v.motion IS NULL OR v.motion > v.bond_by)
         UNION ALL
-        SELECT s.vd_deadline, s.case_number, s.pkey, 'VOLUNTARY_DEPARTURE_ENDS', s.vd_uid
-        FROM case_steps s WHERE s.vd_deadline IS NOT NULL
+        SELECT least(v.deadline, v.motion), v.case_number, v.pkey, 'VOLUNTARY_DEPARTURE_ENDS', v.uid
+        FROM vd_period v JOIN case_steps s ON s.pkey = v.pkey AND s.vd_uid = v.uid
+        WHERE v.ended_by <> 'BOND_NOT_POSTED' OR v.bond_by >= $as_of  -- a period vacated by no bond ended then
         UNION ALL
         SELECT d.valid_until, d.case_number, d.pkey, 'TRAVEL_DOCUMENT_EXPIRES', d.uid FROM documents d
         WHERE d.valid_until IS NOT NULL AND NOT EXISTS (SELECT 1 FROM verified v WHERE v.pkey = d.pkey AND v.day >= d.issued)

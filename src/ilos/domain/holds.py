@@ -53,6 +53,11 @@ BLOCKING_SCOPES = frozenset({Scope.NO_ENFORCEMENT, Scope.NO_REMOVAL})
 DISCRETIONARY_HOLDS = frozenset(h.code for h in HOLD_KINDS if h.scope is Scope.DISCRETIONARY)
 APPEAL_WINDOW_DAYS = 30
 VD_BOND_BUSINESS_DAYS = 5
+#: The longest voluntary-departure period at the end of proceedings (INA 240B(b)(2); 8 CFR 1240.26(e)(2)).
+VD_MAX_DAYS_AT_END = 60
+#: The longest period granted before the end of proceedings, with the appeal waived (INA 240B(a)(2)(A);
+#: 8 CFR 1240.26(b)(1)(i)(D), (e)(1)).
+VD_MAX_DAYS_BEFORE_END = 120
 
 
 def hold_kind(code: str) -> HoldKind:

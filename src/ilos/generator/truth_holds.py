@@ -158,14 +158,21 @@ def bond_deadline(granted: date) -> date:
 
 
 def _voluntary_departure(grant: CourtEvent, evs: list[CourtEvent]) -> Span:
-    """The period runs to its deadline; a bond not posted within 5 business days vacates it on that day
-    (the alternate order of removal takes effect, 8 CFR 1240.26(c)(3))."""
+    """The period runs to its deadline, at most 120 days when the appeal was waived on the day of the
+    grant (before the end of proceedings) and 60 days otherwise; a bond not posted within 5 business days
+    vacates it on that day (8 CFR 1240.26(c)(3)), and so does a motion to reopen filed during it (the
+    alternate order of removal takes effect)."""
+    longest = grant.day + timedelta(
+        days=120 if _first(evs, {"APPEAL_WAIVED"}, grant.day) == grant.day else 60
+    )
+    ends = [longest if grant.deadline is None else min(grant.deadline, longest)]
     posted = _first(evs, {"VD_BOND_POSTED"}, grant.day)
-    last_bond_day = bond_deadline(grant.day)
-    if posted is None or posted > last_bond_day:
-        end = last_bond_day if grant.deadline is None else min(grant.deadline, last_bond_day)
-        return ("VOLUNTARY_DEPARTURE", grant.day, end)
-    return ("VOLUNTARY_DEPARTURE", grant.day, grant.deadline)
+    if posted is None or posted > bond_deadline(grant.day):
+        ends.append(bond_deadline(grant.day))
+    motion = _first(evs, {"MOTION_TO_REOPEN_FILED"}, grant.day)
+    if motion is not None:
+        ends.append(motion)
+    return ("VOLUNTARY_DEPARTURE", grant.day, min(ends))
 
 
 def _stays(evs: list[CourtEvent]) -> list[Span]:

@@ -95,6 +95,25 @@ def test_voluntary_departure_without_a_bond_in_5_business_days_ends_on_the_5th()
     assert holds(cases=late) == [("VOLUNTARY_DEPARTURE", d("2025-06-30"), d("2025-07-08"))]
 
 
+def test_voluntary_departure_at_the_end_of_proceedings_lasts_at_most_60_days() -> None:
+    at_end = [
+        court("VOLUNTARY_DEPARTURE_GRANTED", "2025-03-03", deadline="2025-07-01"),
+        court("VD_BOND_POSTED", "2025-03-05"),
+    ]
+    assert holds(cases=at_end) == [("VOLUNTARY_DEPARTURE", d("2025-03-03"), d("2025-05-02"))]
+    before_end = [*at_end, court("APPEAL_WAIVED", "2025-03-03")]  # up to 120 days
+    assert ("VOLUNTARY_DEPARTURE", d("2025-03-03"), d("2025-07-01")) in holds(cases=before_end)
+
+
+def test_a_motion_to_reopen_during_voluntary_departure_ends_it() -> None:
+    cases = [
+        court("VOLUNTARY_DEPARTURE_GRANTED", "2025-03-03", deadline="2025-04-30"),
+        court("VD_BOND_POSTED", "2025-03-05"),
+        court("MOTION_TO_REOPEN_FILED", "2025-03-20"),
+    ]
+    assert holds(cases=cases) == [("VOLUNTARY_DEPARTURE", d("2025-03-03"), d("2025-03-20"))]
+
+
 def test_tps_validity_windows_and_initial_application() -> None:
     evs = [
         status("TPS", "FILED", "2024-01-10"),

@@ -12,7 +12,7 @@ from datetime import date
 import duckdb
 
 from ilos.domain.facts import CONVICTION_CATEGORIES, FACTS
-from ilos.domain.holds import APPEAL_WINDOW_DAYS, VD_BOND_BUSINESS_DAYS
+from ilos.domain.holds import APPEAL_WINDOW_DAYS
 
 ORDERS = "'REMOVAL_ORDERED', 'IN_ABSENTIA_ORDER', 'EXPEDITED_REMOVAL_ORDER', 'REINSTATEMENT_ORDER', 'ADMINISTRATIVE_REMOVAL_ORDER'"
 FINAL_AT_ONCE = (
@@ -61,7 +61,6 @@ def _orders(cur: duckdb.DuckDBPyConnection) -> None:
                first(event ORDER BY day DESC, uid DESC) FILTER (WHERE event IN ({ORDERS})) AS event,
                first(uid ORDER BY day DESC, uid DESC) FILTER (WHERE event IN ({ORDERS})) AS uid,
                max(day) FILTER (WHERE event = 'VOLUNTARY_DEPARTURE_GRANTED') AS vd_day,
-               arg_max(deadline, day) FILTER (WHERE event = 'VOLUNTARY_DEPARTURE_GRANTED') AS vd_deadline,
                arg_max(uid, day) FILTER (WHERE event = 'VOLUNTARY_DEPARTURE_GRANTED') AS vd_uid,
                bool_or(event = 'NTA_FILED') AS nta, arg_min(uid, day) FILTER (WHERE event = 'NTA_FILED') AS nta_uid,
                bool_or(event IN ('RELIEF_GRANTED', 'TERMINATED')) AS closed
@@ -71,8 +70,7 @@ def _orders(cur: duckdb.DuckDBPyConnection) -> None:
                {first.format(what=day, events="'APPEAL_WAIVED'", since="o.day")} AS waived,
                {first.format(what=uid, events="'APPEAL_WAIVED'", since="o.day")} AS waived_uid,
                {first.format(what=day, events="'APPEAL_FILED'", since="o.day")} AS appealed,
-               {first.format(what=day, events=UNDOING, since="o.day")} AS undone,
-               {first.format(what=day, events="'VD_BOND_POSTED'", since="o.vd_day")} AS bond_posted
+               {first.format(what=day, events=UNDOING, since="o.day")} AS undone
         FROM case_last o;
         CREATE TABLE case_dismissal AS
         SELECT o.pkey, o.case_number, min(x.day) AS day, arg_min(x.uid, x.day) AS uid FROM case_steps o
@@ -81,13 +79,11 @@ def _orders(cur: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE case_order AS
         SELECT s.pkey, s.case_number, s.nta, s.nta_uid, s.closed,
                s.day IS NOT NULL OR s.vd_day IS NOT NULL AS ordered,
-               CASE WHEN s.vd_day IS NOT NULL AND (s.day IS NULL OR s.vd_day >= s.day) THEN s.vd_uid
+               CASE WHEN s.vd_day IS NOT NULL AND (s.day IS NULL OR s.vd_day >= s.day) THEN concat_ws(';', s.vd_uid, v.ended_uid)
                     WHEN s.waived IS NOT NULL THEN s.uid || ';' || s.waived_uid
                     WHEN s.appealed IS NOT NULL AND d.uid IS NOT NULL THEN s.uid || ';' || d.uid
                     ELSE s.uid END AS order_uid,
-               CASE WHEN s.vd_day IS NOT NULL AND (s.day IS NULL OR s.vd_day >= s.day) THEN
-                        CASE WHEN s.bond_posted IS NULL OR s.bond_posted > b5.day THEN least(s.vd_deadline, b5.day) + 1
-                             ELSE s.vd_deadline + 1 END
+               CASE WHEN s.vd_day IS NOT NULL AND (s.day IS NULL OR s.vd_day >= s.day) THEN v.last_day + 1
                     WHEN s.undone IS NOT NULL THEN NULL
                     WHEN s.event IN ({FINAL_AT_ONCE}) THEN s.day
                     WHEN s.waived IS NOT NULL THEN s.waived
@@ -96,8 +92,7 @@ def _orders(cur: duckdb.DuckDBPyConnection) -> None:
                s.undone IS NOT NULL AND (s.vd_day IS NULL OR s.vd_day < s.day) AS undone
         FROM case_steps s LEFT JOIN case_dismissal d USING (pkey, case_number)
         LEFT JOIN calendar w ON w.day = s.day + {APPEAL_WINDOW_DAYS}
-        LEFT JOIN calendar g ON g.day = s.vd_day
-        LEFT JOIN calendar b5 ON b5.business AND b5.business_index = g.business_index + {VD_BOND_BUSINESS_DAYS}
+        LEFT JOIN vd_period v ON v.pkey = s.pkey AND v.uid = s.vd_uid
         """
     )
 

@@ -12,7 +12,12 @@ from __future__ import annotations
 import duckdb
 
 from ilos.domain.admission_rules import DECISIONS
-from ilos.domain.holds import APPEAL_WINDOW_DAYS, VD_BOND_BUSINESS_DAYS
+from ilos.domain.holds import (
+    APPEAL_WINDOW_DAYS,
+    VD_BOND_BUSINESS_DAYS,
+    VD_MAX_DAYS_AT_END,
+    VD_MAX_DAYS_BEFORE_END,
+)
 
 PROTECTION = "'ASYLUM', 'WITHHOLDING', 'CAT'"
 ENDS_VALIDITY = "'REVOKED', 'TERMINATED', 'WITHDRAWN', 'EXPIRED'"
@@ -98,8 +103,7 @@ def _daca(cur: duckdb.DuckDBPyConnection) -> None:
 
 def _court_holds(cur: duckdb.DuckDBPyConnection) -> None:
     """Stays (and the automatic stay of a motion to reopen an in-absentia order), appeal windows and
-    pending appeals, voluntary-departure periods (a bond not posted within 5 business days vacates the
-    period on the 5th: the alternate order takes effect, 8 CFR 1240.26(c)(3))."""
+    pending appeals, voluntary-departure periods (`vd_period`)."""
     first_after = (
         "(SELECT min(x.day) FROM court x WHERE x.pkey = c.pkey AND x.case_number = c.case_number "
         "AND x.event IN ({events}) AND x.day >= c.day)"
@@ -123,14 +127,46 @@ def _court_holds(cur: duckdb.DuckDBPyConnection) -> None:
         INSERT INTO holds
         SELECT c.pkey, 'APPEAL', c.day, {first_after.format(events="'APPEAL_DISMISSED', 'APPEAL_SUSTAINED'")}, c.uid
         FROM court c WHERE c.event = 'APPEAL_FILED';
-        INSERT INTO holds
-        WITH g AS (SELECT c.*, {first_after.format(events="'VD_BOND_POSTED'")} AS posted, b5.day AS bond_by
-                   FROM court c JOIN calendar k ON k.day = c.day
-                   JOIN calendar b5 ON b5.business AND b5.business_index = k.business_index + {VD_BOND_BUSINESS_DAYS}
-                   WHERE c.event = 'VOLUNTARY_DEPARTURE_GRANTED')
-        SELECT pkey, 'VOLUNTARY_DEPARTURE', day,
-               CASE WHEN posted IS NULL OR posted > bond_by THEN least(deadline, bond_by) ELSE deadline END, uid
-        FROM g
+        INSERT INTO holds SELECT pkey, 'VOLUNTARY_DEPARTURE', day, last_day, uid FROM vd_period
+        """
+    )
+
+
+def _voluntary_departure(cur: duckdb.DuckDBPyConnection) -> None:
+    """`vd_period`: each voluntary-departure grant and the last day of its period. A grant with the appeal
+    waived on its day is read as made before the end of proceedings (at most 120 days), any other as made
+    at the end (at most 60 days): a longer deadline is cut to the limit. The period ends early when the
+    bond is not posted within 5 business days (8 CFR 1240.26(c)(3)) or a motion to reopen is filed during
+    it (8 CFR 1240.26(b)(3)(iii), (e)(1)); it lasts through the day of the event that ends it, like every
+    hold, and the alternate order of removal is final the day after (`ended_by` says why)."""
+    after = (
+        "(SELECT {what} FROM court x WHERE x.pkey = c.pkey AND x.case_number = c.case_number "
+        "AND x.event = '{event}' AND x.day >= c.day)"
+    )
+    cur.execute(
+        f"""
+        CREATE TABLE vd_period AS
+        WITH g AS (
+            SELECT c.pkey, c.case_number, c.day, c.uid, c.deadline AS recorded,
+                   {after.format(what="min(x.day)", event="APPEAL_WAIVED")} = c.day AS before_end,
+                   {after.format(what="min(x.day)", event="VD_BOND_POSTED")} AS posted, b5.day AS bond_by,
+                   {after.format(what="min(x.day)", event="MOTION_TO_REOPEN_FILED")} AS motion,
+                   {after.format(what="arg_min(x.uid, x.day)", event="MOTION_TO_REOPEN_FILED")} AS motion_uid
+            FROM court c JOIN calendar k ON k.day = c.day
+            JOIN calendar b5 ON b5.business AND b5.business_index = k.business_index + {VD_BOND_BUSINESS_DAYS}
+            WHERE c.event = 'VOLUNTARY_DEPARTURE_GRANTED'),
+        p AS (
+            SELECT *, CAST(c.day + CASE WHEN coalesce(before_end, false) THEN {VD_MAX_DAYS_BEFORE_END}
+                                        ELSE {VD_MAX_DAYS_AT_END} END AS DATE) AS longest,
+                   CASE WHEN posted IS NULL OR posted > bond_by THEN bond_by END AS unbonded
+            FROM g c),
+        e AS (SELECT *, least(recorded, longest) AS deadline FROM p)
+        SELECT pkey, case_number, day, uid, coalesce(before_end, false) AS before_end, recorded, deadline,
+               bond_by, posted, motion, least(deadline, unbonded, motion) AS last_day,
+               CASE WHEN motion <= least(deadline, unbonded) THEN 'MOTION_TO_REOPEN_FILED'
+                    WHEN unbonded <= deadline THEN 'BOND_NOT_POSTED' ELSE 'PERIOD_ENDED' END AS ended_by,
+               CASE WHEN motion <= least(deadline, unbonded) THEN motion_uid END AS ended_uid
+        FROM e
         """
     )
 
@@ -154,6 +190,7 @@ def _departed(cur: duckdb.DuckDBPyConnection) -> None:
 def compute_holds(cur: duckdb.DuckDBPyConnection) -> None:
     """Table `holds` (see the module docstring)."""
     _receipt_holds(cur)
+    _voluntary_departure(cur)
     _court_holds(cur)
     _departed(cur)
 
