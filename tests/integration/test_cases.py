@@ -60,6 +60,20 @@ FILINGS = [
     {"source_system": "USCIS", "source_record_id": "F1", "recorded_at": REC, **person(7), "receipt_number": "R7",
      "benefit": "WITHHOLDING", "event": "APPROVED", "event_date": "2025-01-15", "country": "SLV"},
 ]  # fmt: skip
+#: Persons 10 to 12 are leads for a notice to appear: in status; an overstay with asylum pending; an overstay
+#: who claimed U.S. citizenship.
+ARRIVALS = [
+    {"source_system": "ADIS", "source_record_id": f"I{n}", "recorded_at": REC, **person(n),
+     "admission_number": f"900000{n}A01", "class_of_admission": "B2", "port_of_entry": "MIA", "mode": "AIR",
+     "admitted_on": "2025-01-10", "admit_until": until}
+    for n, until in ((10, "2026-01-09"), (11, "2025-07-09"), (12, "2025-07-09"))
+]  # fmt: skip
+FILINGS += [
+    {"source_system": "USCIS", "source_record_id": "F2", "recorded_at": REC, **person(11), "receipt_number": "R11",
+     "benefit": "ASYLUM", "event": "FILED", "event_date": "2025-09-01", "country": ""},
+    {"source_system": "USCIS", "source_record_id": "F3", "recorded_at": REC, **person(12), "receipt_number": "R12",
+     "benefit": "CITIZENSHIP", "event": "CLAIMED", "event_date": "2025-09-01", "country": ""},
+]  # fmt: skip
 DEPARTURES = [
     {"source_system": "APIS", "source_record_id": "L1", "recorded_at": REC, **person(2), "departure_date": "2025-08-01",
      "mode": "AIR", "evidence": "MANIFEST"},
@@ -77,7 +91,8 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         else fresh_pg_schema(request.getfixturevalue("pg_server"))
     )
     url = next(urls)
-    for feed, rows in (("court_events", COURT), ("departures", DEPARTURES), ("status_events", FILINGS)):
+    for feed, rows in (("court_events", COURT), ("departures", DEPARTURES), ("status_events", FILINGS),
+                       ("arrivals", ARRIVALS)):  # fmt: skip
         done = ilos("ingest", feed, str(write_csv(folder / f"{feed}.csv", rows)), db=url)
         assert done.code == 0, done.err
     for name, role in (("ana", "officer"), ("bo", "supervisor"), ("cy", "analyst")):
@@ -245,7 +260,7 @@ def test_only_officers_move_cases_and_a_supervisor_approves_a_referral(world: st
     listed_only = ilos("case", "open", "--person", somebody, "--actor", "ana", "--reason", "worklist entry",
                        "--source", "worklist:guidelines-2021", db=world)  # fmt: skip
     assert listed_only.code != 0
-    assert "is not on the guidelines-2021 worklist today" in listed_only.err  # relief was granted
+    assert "is not on the guidelines-2021 worklist on" in listed_only.err  # relief was granted
     opened = ilos(
         "case", "open", "--person", somebody, "--actor", "ana", "--reason", "officer's referral", db=world
     )
@@ -262,3 +277,42 @@ def test_only_officers_move_cases_and_a_supervisor_approves_a_referral(world: st
     shown = ilos("case", "show", lead, db=world).out
     assert shown.splitlines()[0].endswith(": REFERRED")
     assert f"persons: {somebody}" in shown
+
+
+def lead_on(url: str, record: str) -> str:
+    links = csv.DictReader(io.StringIO(ilos("export", "links", db=url).out))
+    somebody = next(r["person_id"] for r in links if r["source_record_id"] == record)
+    opened = ilos("case", "open", "--person", somebody, "--actor", "ana", "--reason", "referral", "--on", "2025-09-30",
+                  db=url)  # fmt: skip
+    assert opened.code == 0, opened.err
+    lead = opened.out.strip()
+    assert step(url, lead, "vet", "2025-10-01")[0] == 0
+    return lead
+
+
+def test_a_notice_to_appear_is_refused_while_its_charges_are_unfounded_or_a_citizenship_claim_is_open(
+    world: str,
+) -> None:
+    in_status = lead_on(world, "I10")
+    code, text = step(world, in_status, "issue_nta", "2025-10-02", "--charge", "overstay")
+    assert code != 0
+    assert "the person is not in status on the day" in text
+    assert "needs --charge" in step(world, in_status, "issue_nta", "2025-10-02")[1]
+    assert (
+        "unknown charge SMUGGLING"
+        in step(world, in_status, "issue_nta", "2025-10-02", "--charge", "smuggling")[1]
+    )
+    assert (
+        step(world, in_status, "issue_nta", "2025-10-02", "--charge", "fraud")[0] == 0
+    )  # not a status charge
+    asylum = lead_on(world, "I11")
+    code, text = step(world, asylum, "issue_nta", "2025-10-02", "--charge", "OVERSTAY")
+    assert code != 0
+    assert "no asylum, TPS or timely extension or change of status pending" in text
+    assert "not in status" not in text  # the stay ended on 9 July
+    claimed = lead_on(world, "I12")
+    code, text = step(world, claimed, "issue_nta", "2025-10-02", "--charge", "OVERSTAY")
+    assert code != 0
+    assert "no open claim to U.S. citizenship" in text
+    backdated = step(world, claimed, "issue_nta", "2025-08-29", "--charge", "OVERSTAY")
+    assert "a step cannot be dated before it" in backdated[1]  # before the claim, but after the vetting

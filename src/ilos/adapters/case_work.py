@@ -19,7 +19,7 @@ from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.duck.holds import in_force
 from ilos.adapters.priority_work import evaluated
 from ilos.domain.admission_rules import AdmissionRules, admission_rules
-from ilos.domain.cases import Pending, Trigger
+from ilos.domain.cases import STATUS_CHARGES, Pending, Trigger
 from ilos.domain.holds import APPEAL_WINDOW_DAYS, BLOCKING_SCOPES, hold_kind
 
 #: Court events in the order they take effect on one day (an order before its waiver or appeal).
@@ -92,9 +92,10 @@ class DuckCaseWork:
         return persons, pending
 
     def guard_facts(
-        self, case_number: str, persons: list[str], as_of: date, country: str | None
+        self, case_number: str, persons: list[str], as_of: date, detail: dict[str, Any]
     ) -> dict[str, bool]:
-        """Every guard but a supervisor's approval, judged on `as_of` from the records and the case's steps."""
+        """Every guard but a supervisor's approval, judged on `as_of` from the records and the case's steps
+        (`detail` of the step: a removal's `country`, a notice to appear's `charges`)."""
         with evaluated(self.reader, self.con, self.rules, as_of, None, persons) as cur:
             day = f"DATE '{as_of.isoformat()}'"
             codes = {r["code"] for r in _rows(cur, f"SELECT code FROM holds WHERE list_contains(?, pkey) AND {in_force(day)}",
@@ -105,10 +106,14 @@ class DuckCaseWork:
             final = final or _rows(
                 cur, "SELECT 1 FROM facts WHERE list_contains(?, person_id) AND final_order", [persons]
             )
+            statuses = {r["status"] for r in _rows(cur, "SELECT status FROM status WHERE list_contains(?, person_id)",
+                                                   [persons])}  # fmt: skip
         issued = [json.loads(a["detail"]) for a in self.reader.case_actions(case_number).to_pylist()
                   if a["step"] == "issue_travel_document" and a["applied"]]  # fmt: skip
         valid_until = issued[-1].get("valid_until") if issued else None
         plain = {c.split(":", 1)[0] for c in codes}
+        country = detail.get("country")
+        status_charge = bool(STATUS_CHARGES & set(detail.get("charges", ())))
         return {
             "final_order": bool(final),
             **{f"no_{code.lower()}": code not in plain for code in ("STAY", "TPS", "VOLUNTARY_DEPARTURE")},
@@ -117,7 +122,15 @@ class DuckCaseWork:
             "no_appeal_window": "APPEAL" not in plain,
             "travel_document_valid": valid_until is not None and valid_until >= as_of.isoformat(),
             "not_barred_country": country is not None and f"COUNTRY_BAR:{country}" not in codes,
+            "not_in_status": not status_charge or "IN_STATUS" not in statuses,
+            "no_protecting_filing": not status_charge
+            or not ({"PROTECTION_PENDING", "TPS"} & plain or "PENDING_BENEFIT" in statuses),
         }
+
+    def last_action_day(self, case_number: str) -> date | None:
+        """The day of the latest officer's step recorded on the case (a lead's opening included)."""
+        days = self.reader.case_actions(case_number).column("day").to_pylist()
+        return date.fromisoformat(max(days)) if days else None
 
     def due(self, as_of: date, last: date, known_at_utc: str | None) -> pa.Table:
         """Deadlines from `as_of` to `last` of every case not closed by then: due, case, person_id,

@@ -22,6 +22,7 @@ class CaseState(StrEnum):
     LEAD = "LEAD"
     VETTING = "VETTING"
     REFERRED = "REFERRED"
+    NTA_ISSUED = "NTA_ISSUED"  # a notice to appear issued, not yet filed with the court
     IN_PROCEEDINGS = "IN_PROCEEDINGS"
     ORDERED = "ORDERED"  # a removal order that is not final yet
     ON_APPEAL = "ON_APPEAL"
@@ -38,7 +39,7 @@ class CaseState(StrEnum):
 S = CaseState
 TERMINAL = frozenset({S.REMOVED, S.DEPARTED, S.CLOSED})
 OPEN_STATES = frozenset(CaseState) - TERMINAL
-_PRE_ORDER = frozenset({S.LEAD, S.VETTING, S.REFERRED, S.IN_PROCEEDINGS})
+_PRE_ORDER = frozenset({S.LEAD, S.VETTING, S.REFERRED, S.NTA_ISSUED, S.IN_PROCEEDINGS})
 _EXECUTION = frozenset(
     {S.FINAL_ORDER, S.TRAVEL_DOCUMENT_REQUESTED, S.TRAVEL_DOCUMENT_ISSUED, S.REMOVAL_SCHEDULED}
 )
@@ -92,10 +93,27 @@ GUARDS: dict[str, Guard] = {
         Guard("travel_document_valid", "a travel document issued and not expired on the day", "8 CFR 241.4(k)(2)(ii)"),
         Guard("not_barred_country", "the destination is not barred by an approved withholding or CAT",
               "INA 241(b)(3); 8 CFR 1208.16-17"),
+        Guard("not_in_status", "the person is not in status on the day, for an overstay or status-violation charge",
+              "INA 237(a)(1)(B), (C)(i)"),
+        Guard("no_protecting_filing", "no asylum, TPS or timely extension or change of status pending, for an "
+              "overstay or status-violation charge", "INA 208(d), 244(a)(1); 8 CFR 214.1(c)(4), 1239.1"),
         Guard("supervisor_approval", "a supervisor's approval with a written justification",
               "ICE supervisory review of arrests and removals"),
     )
 }  # fmt: skip
+
+
+#: Charges a notice to appear may carry, with the ground of removability they rest on.
+CHARGES: dict[str, str] = {
+    "OVERSTAY": "INA 237(a)(1)(B): remained longer than permitted",
+    "STATUS_VIOLATION": "INA 237(a)(1)(C)(i): failed to maintain the status of admission",
+    "ENTRY_WITHOUT_INSPECTION": "INA 212(a)(6)(A)(i): present without admission or parole",
+    "CRIMINAL": "INA 237(a)(2): criminal offenses",
+    "FRAUD": "INA 212(a)(6)(C)(i): fraud or willful misrepresentation",
+    "PRIOR_REMOVAL": "INA 212(a)(9): previously removed",
+}
+#: Charges that need the person out of status, with no filing pending that protects the stay.
+STATUS_CHARGES = frozenset({"OVERSTAY", "STATUS_VIOLATION"})
 
 
 @dataclass(frozen=True)
@@ -124,7 +142,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(OF, "refer", {S.VETTING}, S.REFERRED, "referred for a notice to appear or arrest",
        ("no_citizenship_claim", "supervisor_approval")),
     _t(OF, "close", _PRE_ORDER, S.CLOSED, "closed: not removable, departed or status resolved"),
-    _t(C, "NTA_FILED", {S.LEAD, S.VETTING, S.REFERRED}, S.IN_PROCEEDINGS, "a notice to appear filed with the court"),
+    _t(OF, "issue_nta", {S.VETTING, S.REFERRED}, S.NTA_ISSUED, "a notice to appear issued with its charges",
+       ("no_citizenship_claim", "not_in_status", "no_protecting_filing")),
+    _t(C, "NTA_FILED", {S.LEAD, S.VETTING, S.REFERRED, S.NTA_ISSUED}, S.IN_PROCEEDINGS,
+       "a notice to appear filed with the court"),
     _t(C, "HEARING_SCHEDULED", {S.IN_PROCEEDINGS}, S.IN_PROCEEDINGS, "a hearing scheduled"),
     _t(C, "REMOVAL_ORDERED", {S.IN_PROCEEDINGS, S.ON_APPEAL}, S.ORDERED, "an immigration judge ordered removal"),
     _t(C, "IN_ABSENTIA_ORDER", {S.IN_PROCEEDINGS}, S.FINAL_ORDER, "ordered removed in absentia: final at once"),

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from ilos.domain.cases import MOVERS, TRANSITIONS, CaseState, Pending, Role, Step, Trigger, replay, transition
+from ilos.domain.cases import (
+    CHARGES,
+    MOVERS,
+    TRANSITIONS,
+    CaseState,
+    Pending,
+    Role,
+    Step,
+    Trigger,
+    replay,
+    transition,
+)
 from ilos.services.errors import IlosError
 
 
@@ -22,6 +33,9 @@ class CaseWork(Protocol):
 
     def due(self, as_of: date, last: date, known_at_utc: str | None) -> Any:
         """Deadlines from `as_of` to `last` of open cases."""
+
+    def last_action_day(self, case_number: str) -> date | None:
+        """The day of the latest officer's step recorded on the case, if any."""
 
 
 @dataclass
@@ -81,7 +95,7 @@ class GuardSource(Protocol):
     """Guards judged from the store."""
 
     def guard_facts(
-        self, case_number: str, persons: list[str], as_of: date, country: str | None
+        self, case_number: str, persons: list[str], as_of: date, detail: dict[str, Any]
     ) -> dict[str, bool]:
         """Every guard but a supervisor's approval."""
 
@@ -129,6 +143,9 @@ def move(
     check_role(users, actor, MOVERS, "move a case")
     if not reason.strip():
         raise IlosError("a step needs a reason")
+    last = work.last_action_day(case)
+    if last is not None and day < last:
+        raise IlosError(f"case {case} has a step on {last}; a step cannot be dated before it")
     history = case_history(work, case, day, None)
     t = transition(step, history.state)
     if t is None or t.trigger is not Trigger.OFFICER:
@@ -137,7 +154,9 @@ def move(
         )
         raise IlosError(f"{step} is not an officer's step from {history.state.value}; "
                         f"from there: {', '.join(officer) or 'none'}")  # fmt: skip
-    facts = guards.guard_facts(case, history.persons, day, detail.get("country"))
+    if step == "issue_nta":
+        _check_charges(detail.get("charges", []))
+    facts = guards.guard_facts(case, history.persons, day, detail)
     facts["supervisor_approval"] = _approved(users, actor, approval)
     done = replay(history.state, [Pending(day, Trigger.OFFICER, step, (), actor, facts)])[0]
     store.append(
@@ -156,3 +175,12 @@ def _approved(users: dict[str, str], actor: str, approval: Approval) -> bool:
         approval.by is not None and approval.by != actor and users.get(approval.by) == Role.SUPERVISOR.value
         and bool(approval.justification.strip())
     )  # fmt: skip
+
+
+def _check_charges(charges: list[str]) -> None:
+    """A notice to appear carries at least one charge, each one ILOS knows."""
+    if not charges:
+        raise IlosError(f"a notice to appear needs --charge (one or more of {', '.join(CHARGES)})")
+    unknown = sorted(set(charges) - set(CHARGES))
+    if unknown:
+        raise IlosError(f"unknown charge {', '.join(unknown)}; charges are {', '.join(CHARGES)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 import pyarrow as pa
 import typer
@@ -63,16 +63,19 @@ def case_open(
     reason: Reason,
     source: Annotated[str, typer.Option("--source", help="Where the lead comes from, e.g. worklist:guidelines-2021 "
                                                          "or referral.")] = "referral",
+    on: Annotated[str | None, typer.Option("--on", help="The date the lead opens. Default: today.")] = None,
     db: Db = None,
 ) -> None:  # fmt: skip
     """Open a lead on a person; prints its case number (L-n)."""
     with failures_exit(), app_for(db) as app:
-        today = app.settings.today()
+        day = parse_as_of(on, app.settings.today(), "--on")
         if source.startswith("worklist:"):
             pack = pack_named(source.removeprefix("worklist:"))
-            if not explain_rank(app.priority_work, pack, person, today, None).listed:
-                raise IlosError(f"{person} is not on the {pack.name} worklist today; open it as a referral")
-        typer.echo(open_lead(app.case_store, _users(app), person, actor, reason, today, source))
+            if not explain_rank(app.priority_work, pack, person, day, None).listed:
+                raise IlosError(
+                    f"{person} is not on the {pack.name} worklist on {day}; open it as a referral"
+                )
+        typer.echo(open_lead(app.case_store, _users(app), person, actor, reason, day, source))
 
 
 @case_app.command("move")
@@ -85,6 +88,9 @@ def case_move(
     justification: Annotated[str, typer.Option("--justification", help="The supervisor's written reason.")] = "",
     country: Annotated[str | None, typer.Option("--country", help="Destination of a removal (alpha-3).")] = None,
     valid_until: Annotated[str | None, typer.Option("--valid-until", help="A travel document's last valid day.")] = None,
+    charge: Annotated[list[str] | None, typer.Option("--charge", help="A notice to appear's charge (repeat): "
+                                                     "OVERSTAY, STATUS_VIOLATION, ENTRY_WITHOUT_INSPECTION, CRIMINAL, "
+                                                     "FRAUD, PRIOR_REMOVAL.")] = None,
     on: Annotated[str | None, typer.Option("--on", help="The date the step takes effect. Default: today.")] = None,
     db: Db = None,
 ) -> None:  # fmt: skip
@@ -96,7 +102,10 @@ def case_move(
         if destination is not None and not re.fullmatch(r"[A-Z]{3}", destination):
             raise IlosError(f"--country is an alpha-3 code such as MEX, not {country!r}")
         until = parse_as_of(valid_until, day, "--valid-until").isoformat() if valid_until else None
-        detail = {k: v for k, v in (("country", destination), ("valid_until", until)) if v}
+        charges = sorted({c.strip().upper() for c in charge or []})
+        detail: dict[str, Any] = {
+            k: v for k, v in (("country", destination), ("valid_until", until), ("charges", charges)) if v
+        }
         done = move(app.case_work, app.case_work, app.case_store, _users(app), case, step, actor, reason,
                     Approval(approved_by, justification), detail, day)  # fmt: skip
         if not done.applied:
