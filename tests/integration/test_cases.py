@@ -316,3 +316,59 @@ def test_a_notice_to_appear_is_refused_while_its_charges_are_unfounded_or_a_citi
     assert "no open claim to U.S. citizenship" in text
     backdated = step(world, claimed, "issue_nta", "2025-08-29", "--charge", "OVERSTAY")
     assert "a step cannot be dated before it" in backdated[1]  # before the claim, but after the vetting
+
+
+def test_cases_are_assigned_to_officers_and_their_field_offices(world: str) -> None:
+    assert ilos("users", "add", "eve", "--role", "officer", "--field-office", "MIAMI", db=world).code == 0
+
+    def assign(case: str, to: str, actor: str) -> tuple[int, str]:
+        out = ilos("case", "assign", case, "--to", to, "--actor", actor, "--reason", "workload", "--on", "2025-08-01",
+                   db=world)  # fmt: skip
+        return out.code, out.out + out.err
+
+    assert "ana (officer) may not assign a case to someone else" in assign("C0", "eve", "ana")[1]
+    assert "cy (analyst) may not be assigned a case" in assign("C0", "cy", "bo")[1]
+    assert "case NOPE has no court events" in assign("NOPE", "eve", "bo")[1]
+    assert assign("C0", "eve", "bo") == (0, "case C0: assigned to eve (MIAMI)\n")
+    assert assign("C4", "ana", "ana")[0] == 0  # an officer takes a case
+    mine = ilos("case", "assigned", "--field-office", "MIAMI", db=world).out
+    assert [(r["case"], r["officer"], r["by"]) for r in csv.DictReader(io.StringIO(mine))] == [
+        ("C0", "eve", "bo")
+    ]
+    assert (
+        "assigned to: eve (MIAMI) since 2025-08-01"
+        in ilos("case", "show", "C0", "--as-of", "2025-09-01", db=world).out
+    )
+    assert "assigned to: nobody" in ilos("case", "show", "C0", "--as-of", "2025-07-01", db=world).out
+
+
+def test_overriding_the_ranking_is_allowed_with_a_reason_recorded_and_counted(world: str) -> None:
+    links = list(csv.DictReader(io.StringIO(ilos("export", "links", db=world).out)))
+    relieved = next(
+        r["person_id"] for r in links if r["source_record_id"] == "R1"
+    )  # relief granted: not listed
+    stayed = next(r["person_id"] for r in links if r["source_record_id"] == "P5")
+
+    def open_lead(person: str, on: str, *extra: str) -> tuple[int, str]:
+        out = ilos("case", "open", "--person", person, "--actor", "ana", "--reason", "tip from the field office",
+                   "--source", "worklist:guidelines-2021", "--on", on, *extra, db=world)  # fmt: skip
+        return out.code, out.out + out.err
+
+    assert "override the ranking with --override" in open_lead(relieved, "2025-06-01")[1]
+    code, lead = open_lead(relieved, "2025-06-01", "--override")
+    assert code == 0, lead
+    held = open_lead(stayed, "2025-04-01", "--override")
+    assert "is held on 2025-04-01 (STAY): a legal hold is not the policy's to override" in held[1]
+    referral = ilos(
+        "case", "open", "--person", stayed, "--actor", "ana", "--reason", "x", "--override", db=world
+    )
+    assert "--override applies to a lead from a worklist" in referral.err
+    counted = ilos("case", "overrides", db=world)
+    rows = list(csv.DictReader(io.StringIO(counted.out)))
+    assert [(r["policy"], r["case"], r["person_id"], r["tier"]) for r in rows] == [
+        ("guidelines-2021", lead.strip(), relieved, "")
+    ]
+    assert counted.err == "guidelines-2021: 1 override\n"
+    assert ilos("case", "overrides", "--policy", "priorities-2014", db=world).out.strip() == (
+        "policy,version,case,person_id,day,actor,tier,reason"
+    )

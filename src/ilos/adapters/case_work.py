@@ -19,7 +19,7 @@ from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.duck.holds import in_force
 from ilos.adapters.priority_work import evaluated
 from ilos.domain.admission_rules import AdmissionRules, admission_rules
-from ilos.domain.cases import STATUS_CHARGES, Pending, Trigger
+from ilos.domain.cases import RECORD_ONLY_STEPS, STATUS_CHARGES, Pending, Trigger
 from ilos.domain.holds import APPEAL_WINDOW_DAYS, BLOCKING_SCOPES, hold_kind
 
 #: Court events in the order they take effect on one day (an order before its waiver or appeal).
@@ -207,7 +207,7 @@ def _actions(actions: list[dict[str, Any]]) -> list[Pending]:
             json.loads(a["guard_results"]),
         )
         for a in actions
-        if a["step"] != "open"
+        if a["step"] not in RECORD_ONLY_STEPS
     ]
 
 

@@ -58,6 +58,8 @@ class Role(StrEnum):
 
 
 MOVERS = frozenset({Role.OFFICER, Role.SUPERVISOR})
+#: Officers' records on a case that do not move it: a lead's opening and an assignment.
+RECORD_ONLY_STEPS = frozenset({"open", "assign"})
 
 
 class Trigger(StrEnum):

@@ -20,7 +20,10 @@ from ilos.domain.cases import (
     replay,
     transition,
 )
+from ilos.domain.holds import BLOCKING_SCOPES, hold_kind
+from ilos.domain.policy import Pack
 from ilos.services.errors import IlosError
+from ilos.services.priorities import PriorityWork, explain_rank
 
 
 class CaseWork(Protocol):
@@ -112,14 +115,16 @@ def check_role(users: dict[str, str], name: str, allowed: frozenset[Role], what:
 
 
 def open_lead(store: CaseActions, users: dict[str, str], person: str, actor: str, reason: str, day: date,
-              source: str) -> str:  # fmt: skip
-    """A new lead on a person (from a worklist entry or a referral); returns its case number `L-n`."""
+              source: str, ranking: dict[str, Any] | None = None) -> str:  # fmt: skip
+    """A new lead on a person (from a worklist entry or a referral); returns its case number `L-n`.
+    `ranking` records where the person stood on the worklist, and whether the lead overrides it."""
     check_role(users, actor, MOVERS, "open a case")
     if not reason.strip():
         raise IlosError("opening a case needs a reason")
+    detail = json.dumps({"source": source, **(ranking or {})}, sort_keys=True)
     return store.append(
         {"case_number": "", "person_id": person, "step": "open", "day": day.isoformat(), "actor": actor,
-         "reason": reason, "approved_by": None, "justification": None, "detail": json.dumps({"source": source}),
+         "reason": reason, "approved_by": None, "justification": None, "detail": detail,
          "applied": True, "from_state": "", "to_state": CaseState.LEAD.value, "guard_results": "{}",
          "refusals": "[]"},
         lead=True,
@@ -143,9 +148,7 @@ def move(
     check_role(users, actor, MOVERS, "move a case")
     if not reason.strip():
         raise IlosError("a step needs a reason")
-    last = work.last_action_day(case)
-    if last is not None and day < last:
-        raise IlosError(f"case {case} has a step on {last}; a step cannot be dated before it")
+    _not_before_last(work, case, day)
     history = case_history(work, case, day, None)
     t = transition(step, history.state)
     if t is None or t.trigger is not Trigger.OFFICER:
@@ -184,3 +187,85 @@ def _check_charges(charges: list[str]) -> None:
     unknown = sorted(set(charges) - set(CHARGES))
     if unknown:
         raise IlosError(f"unknown charge {', '.join(unknown)}; charges are {', '.join(CHARGES)}")
+
+
+@dataclass(frozen=True)
+class Users:
+    """Local users: each one's role and field office."""
+
+    roles: dict[str, str]
+    offices: dict[str, str | None]
+
+
+def assign(
+    work: CaseWork, store: CaseActions, users: Users, case: str, to: str, actor: str, reason: str, day: date,
+    field_office: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Assign a case to an officer and a field office (the officer's own unless named). A supervisor assigns
+    anyone; an officer may take a case only for themselves. Recorded like every step; returns the detail."""
+    if to != actor:
+        check_role(users.roles, actor, frozenset({Role.SUPERVISOR}), "assign a case to someone else")
+    check_role(users.roles, to, MOVERS, "be assigned a case")
+    if not reason.strip():
+        raise IlosError("an assignment needs a reason")
+    _not_before_last(work, case, day)
+    state = case_history(work, case, day, None).state.value
+    detail = {"officer": to, "field_office": field_office or users.offices.get(to)}
+    store.append(
+        {"case_number": case, "person_id": None, "step": "assign", "day": day.isoformat(), "actor": actor,
+         "reason": reason, "approved_by": None, "justification": None, "detail": json.dumps(detail, sort_keys=True),
+         "applied": True, "from_state": state, "to_state": state, "guard_results": "{}", "refusals": "[]"},
+    )  # fmt: skip
+    return detail
+
+
+def assignments(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The current assignment of every assigned case (its latest), ordered by case: case, officer,
+    field_office, since, by, reason."""
+    latest: dict[str, dict[str, Any]] = {}
+    for a in actions:
+        if a["step"] == "assign":
+            detail = json.loads(a["detail"])
+            latest[a["case_number"]] = {"case": a["case_number"], "officer": detail["officer"],
+                                        "field_office": detail.get("field_office"), "since": a["day"],
+                                        "by": a["actor"], "reason": a["reason"]}  # fmt: skip
+    return [latest[c] for c in sorted(latest)]
+
+
+def overrides(actions: list[dict[str, Any]], policy: str | None = None) -> list[dict[str, Any]]:
+    """Leads opened against a policy's ranking, oldest first: policy, version, case, person_id, day, actor,
+    tier (the person's tier then, if any), reason."""
+    out = []
+    for a in actions:
+        detail = json.loads(a["detail"]) if a["step"] == "open" else {}
+        if detail.get("override") and policy in (None, detail.get("policy")):
+            out.append({"policy": detail["policy"], "version": detail.get("version"), "case": a["case_number"],
+                        "person_id": a["person_id"], "day": a["day"], "actor": a["actor"],
+                        "tier": detail.get("tier"), "reason": a["reason"]})  # fmt: skip
+    return out
+
+
+def _not_before_last(work: CaseWork, case: str, day: date) -> None:
+    last = work.last_action_day(case)
+    if last is not None and day < last:
+        raise IlosError(f"case {case} has a step on {last}; a step cannot be dated before it")
+
+
+def open_from_worklist(
+    work: PriorityWork, store: CaseActions, users: dict[str, str], pack: Pack, person: str, actor: str,
+    reason: str, day: date, override: bool,
+) -> str:  # fmt: skip
+    """A lead on a person of `pack`'s worklist on `day`. Opening one on a person the policy does not list is
+    an override of its ranking: allowed with `override` and a reason, recorded and counted; never past a
+    legal hold that blocks enforcement or removal."""
+    standing = explain_rank(work, pack, person, day, None)
+    blocking = sorted(h for h in standing.holds if hold_kind(h).scope in BLOCKING_SCOPES)
+    if blocking:
+        raise IlosError(f"{person} is held on {day} ({', '.join(blocking)}): a legal hold is not the policy's "
+                        "to override")  # fmt: skip
+    if not standing.listed and not override:
+        raise IlosError(f"{person} is not on the {pack.name} worklist on {day}; open it as a referral, or "
+                        "override the ranking with --override and a reason")  # fmt: skip
+    ranking = {"policy": pack.name, "version": pack.version, "tier": standing.tier, "score": standing.score,
+               "override": not standing.listed}  # fmt: skip
+    return open_lead(store, users, person, actor, reason, day, f"worklist:{pack.name}", ranking)

@@ -99,6 +99,7 @@ class RankExplanation:
     tier: str | None = None
     score: int = 0
     lines: list[dict[str, Any]] = field(default_factory=list)
+    holds: list[str] = field(default_factory=list)  # codes of the holds in force
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -124,6 +125,7 @@ def explain_rank(
     ranked, facts = data["ranked"], data["facts"]
     rules = {r.id: r for r in pack.rules}
     for hold in data["holds"]:
+        out.holds.append(hold["code"])
         out.lines.append({"kind": "hold", "text": f"hold {hold['code']} in force since {hold['start']}"
                           f" (until {hold['last_day'] or 'further notice'})", "sources": _sources(hold["sources"])})  # fmt: skip
     for fired in data["fired"]:

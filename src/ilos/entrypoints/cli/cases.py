@@ -14,9 +14,21 @@ from ilos.domain.cases import Role
 from ilos.entrypoints.cli.admissions import AsOf, KnownAt, _moments
 from ilos.entrypoints.cli.common import Db, app_for, failures_exit, write_csv
 from ilos.services.admissions import parse_as_of
-from ilos.services.cases import Approval, CaseHistory, case_history, move, open_lead, parse_within
+from ilos.services.cases import (
+    Approval,
+    CaseHistory,
+    Users,
+    assign,
+    assignments,
+    case_history,
+    move,
+    open_from_worklist,
+    open_lead,
+    overrides,
+    parse_within,
+)
 from ilos.services.errors import IlosError
-from ilos.services.priorities import explain_rank, pack_named
+from ilos.services.priorities import pack_named
 
 case_app = typer.Typer(help="Cases: where each stands, what happened, what is due.", no_args_is_help=True,
                        rich_markup_mode=None)  # fmt: skip
@@ -28,6 +40,11 @@ Reason = Annotated[str, typer.Option("--reason", help="Why; kept with the step."
 
 def _users(app: Ilos) -> dict[str, str]:
     return {u["name"]: u["role"] for u in app.reader.users().to_pylist()}
+
+
+def _people(app: Ilos) -> Users:
+    rows = app.reader.users().to_pylist()
+    return Users({u["name"]: u["role"] for u in rows}, {u["name"]: u["field_office"] for u in rows})
 
 
 @users_app.command("add")
@@ -64,18 +81,79 @@ def case_open(
     source: Annotated[str, typer.Option("--source", help="Where the lead comes from, e.g. worklist:guidelines-2021 "
                                                          "or referral.")] = "referral",
     on: Annotated[str | None, typer.Option("--on", help="The date the lead opens. Default: today.")] = None,
+    override: Annotated[bool, typer.Option("--override", help="Open a worklist lead on a person the policy does not "
+                                                              "list (an override of its ranking, counted).")] = False,
     db: Db = None,
 ) -> None:  # fmt: skip
-    """Open a lead on a person; prints its case number (L-n)."""
+    """Open a lead on a person; prints its case number (L-n). From a worklist, the person must be listed
+    on the day, unless the ranking is overridden with --override and a reason; a legal hold is never
+    overridden."""
     with failures_exit(), app_for(db) as app:
         day = parse_as_of(on, app.settings.today(), "--on")
         if source.startswith("worklist:"):
             pack = pack_named(source.removeprefix("worklist:"))
-            if not explain_rank(app.priority_work, pack, person, day, None).listed:
-                raise IlosError(
-                    f"{person} is not on the {pack.name} worklist on {day}; open it as a referral"
-                )
-        typer.echo(open_lead(app.case_store, _users(app), person, actor, reason, day, source))
+            case = open_from_worklist(app.priority_work, app.case_store, _users(app), pack, person, actor, reason,
+                                      day, override)  # fmt: skip
+        elif override:
+            raise IlosError("--override applies to a lead from a worklist (--source worklist:NAME)")
+        else:
+            case = open_lead(app.case_store, _users(app), person, actor, reason, day, source)
+        typer.echo(case)
+
+
+@case_app.command("assign")
+def case_assign(
+    case: Case,
+    to: Annotated[str, typer.Option("--to", help="The officer (or supervisor) taking the case.")],
+    actor: Actor,
+    reason: Reason,
+    field_office: Annotated[str | None, typer.Option("--field-office", help="Default: the assignee's.")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="The date it takes effect. Default: today.")] = None,
+    db: Db = None,
+) -> None:  # fmt: skip
+    """Assign a case to an officer and field office: a supervisor assigns anyone, an officer only themselves."""
+    with failures_exit(), app_for(db) as app:
+        day = parse_as_of(on, app.settings.today(), "--on")
+        detail = assign(
+            app.case_work, app.case_store, _people(app), case, to, actor, reason, day, field_office
+        )
+        typer.echo(f"case {case}: assigned to {to} ({detail['field_office'] or 'no field office'})")
+
+
+@case_app.command("assigned")
+def case_assigned(
+    officer: Annotated[str | None, typer.Option("--officer", help="Only this officer's cases.")] = None,
+    field_office: Annotated[str | None, typer.Option("--field-office", help="Only this office's cases.")] = None,
+    db: Db = None,
+) -> None:  # fmt: skip
+    """Who holds each assigned case, as CSV: case, officer, field_office, since, by, reason."""
+    with failures_exit(), app_for(db) as app:
+        rows = [r for r in assignments(app.reader.case_actions().to_pylist())
+                if officer in (None, r["officer"]) and field_office in (None, r["field_office"])]  # fmt: skip
+        write_csv(_table(rows, ["case", "officer", "field_office", "since", "by", "reason"]))
+
+
+@case_app.command("overrides")
+def case_overrides(
+    policy: Annotated[str | None, typer.Option("--policy", help="Only overrides of this pack.")] = None,
+    db: Db = None,
+) -> None:  # fmt: skip
+    """Leads opened against a policy's ranking, as CSV (policy, version, case, person_id, day, actor, tier,
+    reason); the count per policy goes to standard error."""
+    with failures_exit(), app_for(db) as app:
+        rows = overrides(app.reader.case_actions().to_pylist(), policy)
+        write_csv(_table(rows, ["policy", "version", "case", "person_id", "day", "actor", "tier", "reason"]))
+        for name in sorted({r["policy"] for r in rows}):
+            count = sum(r["policy"] == name for r in rows)
+            typer.echo(f"{name}: {count} override{'' if count == 1 else 's'}", err=True)
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> pa.Table:
+    return pa.table({c: pa.array([r[c] for r in rows], pa.string()) for c in columns})
+
+
+def _holder(a: dict[str, Any]) -> str:
+    return f"{a['officer']} ({a['field_office'] or 'no field office'}) since {a['since']}"
 
 
 @case_app.command("move")
@@ -150,6 +228,9 @@ def show(case: Case, as_of: AsOf = None, known_at: KnownAt = None, db: Db = None
         typer.echo(f"case {case} as of {day}: {h.state.value}")
         typer.echo(f"  persons: {', '.join(h.persons)}")
         typer.echo(f"  suspended by: {', '.join(h.suspended_by) or 'nothing'}")
+        actions = [a for a in app.reader.case_actions(case).to_pylist() if a["day"] <= day.isoformat()]
+        held = assignments(actions)
+        typer.echo(f"  assigned to: {_holder(held[-1]) if held else 'nobody'}")
         if h.steps:
             last = h.steps[-1]
             typer.echo(
