@@ -55,6 +55,9 @@ COURT = [
                                                      deadline="2025-06-30"),
     court(9, "M3", "APPEAL_WAIVED", "2025-03-03"), court(9, "M4", "VD_BOND_POSTED", "2025-03-05"),
     court(9, "M5", "MOTION_TO_REOPEN_FILED", "2025-03-20"),
+    # C13, C14: final orders, then asylum filed (C13) and an initial TPS application (C14)
+    court(13, "G0", "NTA_FILED", "2024-06-03"), court(13, "G1", "IN_ABSENTIA_ORDER", "2025-01-06"),
+    court(14, "T0", "NTA_FILED", "2024-06-03"), court(14, "T1", "IN_ABSENTIA_ORDER", "2025-01-06"),
 ]  # fmt: skip
 FILINGS = [
     {"source_system": "USCIS", "source_record_id": "F1", "recorded_at": REC, **person(7), "receipt_number": "R7",
@@ -73,6 +76,10 @@ FILINGS += [
      "benefit": "ASYLUM", "event": "FILED", "event_date": "2025-09-01", "country": ""},
     {"source_system": "USCIS", "source_record_id": "F3", "recorded_at": REC, **person(12), "receipt_number": "R12",
      "benefit": "CITIZENSHIP", "event": "CLAIMED", "event_date": "2025-09-01", "country": ""},
+    {"source_system": "USCIS", "source_record_id": "F4", "recorded_at": REC, **person(13), "receipt_number": "R13",
+     "benefit": "ASYLUM", "event": "FILED", "event_date": "2025-02-01", "country": ""},
+    {"source_system": "USCIS", "source_record_id": "F5", "recorded_at": REC, **person(14), "receipt_number": "R14",
+     "benefit": "TPS", "event": "FILED", "event_date": "2025-02-01", "country": ""},
 ]  # fmt: skip
 DEPARTURES = [
     {"source_system": "APIS", "source_record_id": "L1", "recorded_at": REC, **person(2), "departure_date": "2025-08-01",
@@ -372,3 +379,23 @@ def test_overriding_the_ranking_is_allowed_with_a_reason_recorded_and_counted(wo
     assert ilos("case", "overrides", "--policy", "priorities-2014", db=world).out.strip() == (
         "policy,version,case,person_id,day,actor,tier,reason"
     )
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("C13", "no asylum, withholding or CAT claim pending"),
+        ("C14", "no valid TPS and no pending initial TPS"),
+    ],
+)
+def test_no_removal_while_asylum_or_an_initial_tps_application_is_pending(
+    world: str, case: str, reason: str
+) -> None:
+    assert step(world, case, "request_travel_document", "2025-01-20")[0] == 0
+    assert step(world, case, "issue_travel_document", "2025-01-21", "--valid-until", "2025-12-31")[0] == 0
+    assert (
+        step(world, case, "schedule_removal", "2025-01-31", "--country", "SLV", *APPROVED)[0] == 0
+    )  # not yet filed
+    code, text = step(world, case, "execute_removal", "2025-02-03", "--country", "SLV")
+    assert code != 0
+    assert reason in text
