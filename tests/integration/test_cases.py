@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -236,6 +237,15 @@ def test_removal_runs_its_course_only_under_every_guard(world: str) -> None:
         ("execute_removal", "true", "ana"),
     ]  # fmt: skip  (a refused attempt stays on the record)
     assert state(world, "C5", "2025-08-01") == "REMOVED"
+    lines = ilos("events", "--kind", "case:step", db=world).out.splitlines()
+    events = [json.loads(line) for line in lines]
+    scheduled = [e for e in events if e["subject"] == "C5" and e["step"] == "schedule_removal"]
+    assert [(e["applied"], e["from"], e["to"], e["approved_by"]) for e in scheduled] == [
+        (False, "TRAVEL_DOCUMENT_ISSUED", "TRAVEL_DOCUMENT_ISSUED", None),
+        (True, "TRAVEL_DOCUMENT_ISSUED", "REMOVAL_SCHEDULED", "bo"),
+    ]
+    assert scheduled[0]["guard_results"]["supervisor_approval"] is False
+    assert scheduled[1]["detail"] == {"country": "SLV"}
 
 
 def test_no_removal_during_a_stay_or_to_a_barred_country(world: str) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 DEPARTURE_VERIFIED = "departure:verified"
 WORKLIST_PRODUCED = "worklist:produced"
+CASE_STEP = "case:step"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,29 @@ EVENT_KINDS: tuple[EventKind, ...] = (
             "inputs_hash": "an order-independent hash of the facts and holds the list was ranked from",
             "list_hash": "SHA-256 of the listed rows, written as CSV with a header",
             "rows": "persons listed",
+        },
+    ),
+    EventKind(
+        CASE_STEP,
+        "A user recorded something on a case (`ilos case open|move|assign`): a lead opened, an officer's step "
+        "applied or refused, an assignment. Court, clock and departure steps are not events: they are derived "
+        "from the immutable source records and replayed by `ilos case history` (with `--known-at`).",
+        {
+            "person_id": "the person the case is about (a lead's; empty for a court case's step)",
+            "subject": "the case number",
+            "step": "open, assign, or the officer's transition (docs/reference/case-states.md)",
+            "day": "the day the step takes effect",
+            "actor": "the user who acted",
+            "reason": "why, as the user wrote it",
+            "approved_by": "the approving supervisor, if any",
+            "justification": "the supervisor's written justification, if any",
+            "detail": "the step's detail: destination, travel document validity, charges, assignee, the "
+            "worklist standing of a lead and whether it overrides the ranking",
+            "applied": "whether the step was applied (false: refused)",
+            "from": "the case's state before",
+            "to": "the case's state after",
+            "guard_results": "each guard of the step and whether it held on the day",
+            "refusals": "the reasons a refused step was refused",
         },
     ),
 )

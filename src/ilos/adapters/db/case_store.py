@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pyarrow as pa
 
+from ilos.adapters.db.event_store import event_rows
 from ilos.adapters.db.record_store import SqlRecordStore, utc_now_text
+from ilos.domain.events import CASE_STEP
 
 ACTION_COLUMNS = ("case_number", "person_id", "step", "day", "actor", "reason", "approved_by", "justification",
                   "detail", "applied", "from_state", "to_state", "guard_results", "refusals")  # fmt: skip
@@ -33,7 +36,8 @@ class CaseStore:
             bulk.close()
 
     def append(self, action: dict[str, Any], lead: bool = False) -> str:
-        """Append one action in its own transaction; a new lead gets the next number `L-n`. Returns the case."""
+        """Append one action and its `case:step` event in one transaction; a new lead gets the next number
+        `L-n`. Returns the case."""
         bulk = self.store.bulk()
         try:
             with bulk.write_transaction():
@@ -41,10 +45,21 @@ class CaseStore:
                 if lead:
                     count = bulk.scalar("SELECT count(*) FROM case_action WHERE step = 'open'")
                     row["case_number"] = f"L-{int(count or 0) + 1}"
+                at = utc_now_text()
                 table = pa.table({c: [row[c]] for c in ACTION_COLUMNS}).append_column(
-                    "at", pa.array([utc_now_text()], pa.string())
+                    "at", pa.array([at], pa.string())
                 )
                 bulk.ingest("case_action", table)
+                bulk.ingest("domain_event", event_rows(CASE_STEP, [_event(row)], at))
         finally:
             bulk.close()
         return str(row["case_number"])
+
+
+def _event(row: dict[str, Any]) -> dict[str, Any]:
+    """The `case:step` event of an action row (JSON columns decoded)."""
+    event = {k: row[k] for k in ACTION_COLUMNS if k not in ("case_number", "from_state", "to_state")}
+    event.update(subject=row["case_number"], **{"from": row["from_state"], "to": row["to_state"]})
+    for key in ("detail", "guard_results", "refusals"):
+        event[key] = json.loads(row[key])
+    return event

@@ -20,21 +20,22 @@ class EventStore:
         """Record events of one kind, each a JSON-ready dict with `person_id` and `subject`, in one transaction."""
         if not events:
             return
-        at = utc_now_text()
-        rows = pa.table(
-            {
-                "kind": pa.array([kind] * len(events), pa.string()),
-                "at": pa.array([at] * len(events), pa.string()),
-                "person_id": pa.array([e.get("person_id") for e in events], pa.string()),
-                "subject": pa.array([e.get("subject") for e in events], pa.string()),
-                "payload": pa.array(
-                    [json.dumps(e, sort_keys=True, default=str) for e in events], pa.string()
-                ),
-            }
-        )
         bulk = self.store.bulk()
         try:
             with bulk.write_transaction():
-                bulk.ingest("domain_event", rows)
+                bulk.ingest("domain_event", event_rows(kind, events, utc_now_text()))
         finally:
             bulk.close()
+
+
+def event_rows(kind: str, events: list[dict[str, Any]], at: str) -> pa.Table:
+    """`domain_event` rows of one kind recorded at `at`."""
+    return pa.table(
+        {
+            "kind": pa.array([kind] * len(events), pa.string()),
+            "at": pa.array([at] * len(events), pa.string()),
+            "person_id": pa.array([e.get("person_id") for e in events], pa.string()),
+            "subject": pa.array([e.get("subject") for e in events], pa.string()),
+            "payload": pa.array([json.dumps(e, sort_keys=True, default=str) for e in events], pa.string()),
+        }
+    )
