@@ -59,6 +59,7 @@ COURT = [
     # C13, C14: final orders, then asylum filed (C13) and an initial TPS application (C14)
     court(13, "G0", "NTA_FILED", "2024-06-03"), court(13, "G1", "IN_ABSENTIA_ORDER", "2025-01-06"),
     court(14, "T0", "NTA_FILED", "2024-06-03"), court(14, "T1", "IN_ABSENTIA_ORDER", "2025-01-06"),
+    court(16, "S0", "NTA_FILED", "2025-01-06"),  # C16: a stipulated order is recorded by an officer
 ]  # fmt: skip
 FILINGS = [
     {"source_system": "USCIS", "source_record_id": "F1", "recorded_at": REC, **person(7), "receipt_number": "R7",
@@ -71,6 +72,10 @@ ARRIVALS = [
      "admission_number": f"900000{n}A01", "class_of_admission": "B2", "port_of_entry": "MIA", "mode": "AIR",
      "admitted_on": "2025-01-10", "admit_until": until}
     for n, until in ((10, "2026-01-09"), (11, "2025-07-09"), (12, "2025-07-09"))
+] + [
+    {"source_system": "ADIS", "source_record_id": "I15", "recorded_at": REC, **person(15),
+     "admission_number": "90000015A01", "class_of_admission": "WT", "port_of_entry": "JFK", "mode": "AIR",
+     "admitted_on": "2025-01-10", "admit_until": "2025-04-09"},
 ]  # fmt: skip
 FILINGS += [
     {"source_system": "USCIS", "source_record_id": "F2", "recorded_at": REC, **person(11), "receipt_number": "R11",
@@ -409,3 +414,24 @@ def test_no_removal_while_asylum_or_an_initial_tps_application_is_pending(
     code, text = step(world, case, "execute_removal", "2025-02-03", "--country", "SLV")
     assert code != 0
     assert reason in text
+
+
+def test_paths_without_a_hearing_visa_waiver_removal_and_a_stipulated_order(world: str) -> None:
+    entrant = lead_on(world, "I15")
+    code, text = step(world, entrant, "order_visa_waiver_removal", "2025-10-02")
+    assert code != 0
+    assert "supervisor's approval" in text
+    assert step(world, entrant, "order_visa_waiver_removal", "2025-10-02", *APPROVED)[0] == 0
+    visitor = lead_on(world, "I10")  # admitted as a B2 visitor: a hearing cannot be waived
+    code, text = step(world, visitor, "order_visa_waiver_removal", "2025-10-02", *APPROVED)
+    assert code != 0
+    assert "admission was under the Visa Waiver Program" in text
+    code, text = step(world, "C16", "record_stipulated_order", "2025-03-03")
+    assert code != 0
+    assert "the signed stipulation and the judge's order are on file" in text
+    assert step(world, "C16", "record_stipulated_order", "2025-03-03", "--document", "EOIR-STIP-16")[0] == 0
+    assert step(world, "C16", "request_travel_document", "2025-03-04")[0] == 0
+    assert step(world, "C16", "issue_travel_document", "2025-03-05", "--valid-until", "2025-09-30")[0] == 0
+    assert (
+        step(world, "C16", "schedule_removal", "2025-03-06", "--country", "SLV", *APPROVED)[0] == 0
+    )  # final

@@ -19,7 +19,7 @@ from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.duck.holds import in_force
 from ilos.adapters.priority_work import evaluated
 from ilos.domain.admission_rules import AdmissionRules, admission_rules
-from ilos.domain.cases import RECORD_ONLY_STEPS, STATUS_CHARGES, Pending, Trigger
+from ilos.domain.cases import RECORD_ONLY_STEPS, STATUS_CHARGES, VISA_WAIVER_CLASSES, Pending, Trigger
 from ilos.domain.holds import APPEAL_WINDOW_DAYS, BLOCKING_SCOPES, hold_kind
 
 #: Court events in the order they take effect on one day (an order before its waiver or appeal).
@@ -108,14 +108,17 @@ class DuckCaseWork:
             )
             statuses = {r["status"] for r in _rows(cur, "SELECT status FROM status WHERE list_contains(?, person_id)",
                                                    [persons])}  # fmt: skip
-        issued = [json.loads(a["detail"]) for a in self.reader.case_actions(case_number).to_pylist()
-                  if a["step"] == "issue_travel_document" and a["applied"]]  # fmt: skip
+            last_class = _rows(cur, "SELECT klass FROM status WHERE list_contains(?, person_id) "
+                                    "ORDER BY admitted_on DESC, admission_number DESC LIMIT 1", [persons])  # fmt: skip
+        actions = [a for a in self.reader.case_actions(case_number).to_pylist() if a["applied"]]
+        issued = [json.loads(a["detail"]) for a in actions if a["step"] == "issue_travel_document"]
+        ordered = any(a["to_state"] == "FINAL_ORDER" for a in actions)  # an order an officer recorded
         valid_until = issued[-1].get("valid_until") if issued else None
         plain = {c.split(":", 1)[0] for c in codes}
         country = detail.get("country")
         status_charge = bool(STATUS_CHARGES & set(detail.get("charges", ())))
         return {
-            "final_order": bool(final),
+            "final_order": bool(final) or ordered,
             **{f"no_{code.lower()}": code not in plain for code in ("STAY", "TPS", "VOLUNTARY_DEPARTURE")},
             "no_protection_pending": "PROTECTION_PENDING" not in plain,
             "no_citizenship_claim": "CITIZENSHIP_CLAIM" not in plain,
@@ -123,6 +126,8 @@ class DuckCaseWork:
             "travel_document_valid": valid_until is not None and valid_until >= as_of.isoformat(),
             "not_barred_country": country is not None and f"COUNTRY_BAR:{country}" not in codes,
             "not_in_status": not status_charge or "IN_STATUS" not in statuses,
+            "admitted_visa_waiver": bool(last_class) and last_class[0]["klass"] in VISA_WAIVER_CLASSES,
+            "stipulation_on_file": bool(detail.get("document")),
             "no_protecting_filing": not status_charge
             or not ({"PROTECTION_PENDING", "TPS"} & plain or "PENDING_BENEFIT" in statuses),
         }

@@ -99,6 +99,10 @@ GUARDS: dict[str, Guard] = {
               "INA 237(a)(1)(B), (C)(i)"),
         Guard("no_protecting_filing", "no asylum, TPS or timely extension or change of status pending, for an "
               "overstay or status-violation charge", "INA 208(d), 244(a)(1); 8 CFR 214.1(c)(4), 1239.1"),
+        Guard("admitted_visa_waiver", "the person's last admission was under the Visa Waiver Program (WB or WT), "
+              "which waives a hearing", "INA 217(b); 8 CFR 217.4(b)"),
+        Guard("stipulation_on_file", "the signed stipulation and the judge's order are on file (a document reference)",
+              "INA 240(d); 8 CFR 1003.25(b)"),
         Guard("supervisor_approval", "a supervisor's approval with a written justification",
               "ICE supervisory review of arrests and removals"),
     )
@@ -116,6 +120,8 @@ CHARGES: dict[str, str] = {
 }
 #: Charges that need the person out of status, with no filing pending that protects the stay.
 STATUS_CHARGES = frozenset({"OVERSTAY", "STATUS_VIOLATION"})
+#: Classes of admission under the Visa Waiver Program (business, tourism).
+VISA_WAIVER_CLASSES = frozenset({"WB", "WT"})
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(C, "EXPEDITED_REMOVAL_ORDER", _PRE_ORDER, S.FINAL_ORDER, "expedited removal (INA 235(b)(1)), no hearing"),
     _t(C, "REINSTATEMENT_ORDER", _PRE_ORDER, S.FINAL_ORDER, "a prior order reinstated (INA 241(a)(5))"),
     _t(C, "ADMINISTRATIVE_REMOVAL_ORDER", _PRE_ORDER, S.FINAL_ORDER, "administrative removal (INA 238(b))"),
+    _t(OF, "order_visa_waiver_removal", {S.VETTING, S.REFERRED}, S.FINAL_ORDER,
+       "removal of a visa-waiver entrant ordered without a hearing (INA 217(b))",
+       ("admitted_visa_waiver", "no_protection_pending", "no_citizenship_claim", "supervisor_approval")),
+    _t(OF, "record_stipulated_order", {S.NTA_ISSUED, S.IN_PROCEEDINGS}, S.FINAL_ORDER,
+       "a stipulated removal order entered by the judge without a hearing, recorded with its document (INA 240(d))",
+       ("stipulation_on_file", "no_citizenship_claim")),
     _t(C, "MOTION_TO_REOPEN_DECIDED", {S.FINAL_ORDER}, S.FINAL_ORDER, "a motion to reopen decided"),
     _t(K, "appeal_window_closed", {S.ORDERED}, S.FINAL_ORDER, "the appeal window closed with no appeal"),
     _t(K, "voluntary_departure_ended", {S.VOLUNTARY_DEPARTURE}, S.FINAL_ORDER,

@@ -49,6 +49,12 @@ PATHS: dict[str, tuple[list[str], list[CaseState]]] = {
     ),
     "reinstatement of a prior order": (["vet", "REINSTATEMENT_ORDER"], [S.VETTING, S.FINAL_ORDER]),
     "administrative removal": (["ADMINISTRATIVE_REMOVAL_ORDER"], [S.FINAL_ORDER]),
+    "visa-waiver removal ordered by an officer, carried out": (
+        ["vet", "order_visa_waiver_removal", *EXECUTION],
+        [S.VETTING, S.FINAL_ORDER, S.TRAVEL_DOCUMENT_REQUESTED, S.TRAVEL_DOCUMENT_ISSUED, S.REMOVAL_SCHEDULED,
+         S.REMOVED],
+    ),
+    "stipulated removal order recorded": (["NTA_FILED", "record_stipulated_order"], [S.IN_PROCEEDINGS, S.FINAL_ORDER]),
     "a verified removal with no final order is a departure": (["NTA_FILED", "removal_verified"],
                                                               [S.IN_PROCEEDINGS, S.DEPARTED]),
 }  # fmt: skip

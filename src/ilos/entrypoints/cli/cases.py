@@ -166,6 +166,8 @@ def case_move(
     justification: Annotated[str, typer.Option("--justification", help="The supervisor's written reason.")] = "",
     country: Annotated[str | None, typer.Option("--country", help="Destination of a removal (alpha-3).")] = None,
     valid_until: Annotated[str | None, typer.Option("--valid-until", help="A travel document's last valid day.")] = None,
+    document: Annotated[str | None, typer.Option("--document", help="A document's reference, e.g. the signed "
+                                                             "stipulation of a stipulated order.")] = None,
     charge: Annotated[list[str] | None, typer.Option("--charge", help="A notice to appear's charge (repeat): "
                                                      "OVERSTAY, STATUS_VIOLATION, ENTRY_WITHOUT_INSPECTION, CRIMINAL, "
                                                      "FRAUD, PRIOR_REMOVAL.")] = None,
@@ -182,7 +184,14 @@ def case_move(
         until = parse_as_of(valid_until, day, "--valid-until").isoformat() if valid_until else None
         charges = sorted({c.strip().upper() for c in charge or []})
         detail: dict[str, Any] = {
-            k: v for k, v in (("country", destination), ("valid_until", until), ("charges", charges)) if v
+            k: v
+            for k, v in (
+                ("country", destination),
+                ("valid_until", until),
+                ("charges", charges),
+                ("document", document),
+            )
+            if v
         }
         done = move(app.case_work, app.case_work, app.case_store, _users(app), case, step, actor, reason,
                     Approval(approved_by, justification), detail, day)  # fmt: skip
