@@ -28,14 +28,14 @@ def court(n: int, rid: str, event: str, day: str, **kw: str) -> dict[str, str]:
 COURT = [
     # C0: an order whose appeal window ends on Saturday 1 March 2025: final on Tuesday 4 March
     court(0, "A1", "NTA_FILED", "2024-06-03"), court(0, "A2", "REMOVAL_ORDERED", "2025-01-30"),
-    # C1: voluntary departure with no bond: the alternate order is final after the 5th business day
+    # C1: voluntary departure at the end of proceedings with no bond: the alternate order is final after the
+    # 5th business day
     court(1, "B1", "NTA_FILED", "2024-06-03"), court(1, "B2", "VOLUNTARY_DEPARTURE_GRANTED", "2025-06-30",
                                                      deadline="2025-08-28"),
-    court(1, "B3", "APPEAL_WAIVED", "2025-06-30"),
-    # C2: voluntary departure with a bond, and the person leaves
+    # C2: voluntary departure at the end of proceedings with a bond, and the person leaves
     court(2, "V1", "NTA_FILED", "2024-06-03"), court(2, "V2", "VOLUNTARY_DEPARTURE_GRANTED", "2025-06-30",
                                                      deadline="2025-08-28"),
-    court(2, "V3", "APPEAL_WAIVED", "2025-06-30"), court(2, "V4", "VD_BOND_POSTED", "2025-07-02"),
+    court(2, "V4", "VD_BOND_POSTED", "2025-07-02"),
     # C3: an appeal dismissed after a stay; C4: relief granted; C5: an in-absentia order with a hearing before
     court(3, "P1", "NTA_FILED", "2024-01-10"), court(3, "P2", "REMOVAL_ORDERED", "2024-09-10"),
     court(3, "P3", "APPEAL_FILED", "2024-09-20"), court(3, "P4", "APPEAL_DISMISSED", "2025-02-03"),
@@ -56,6 +56,10 @@ COURT = [
                                                      deadline="2025-06-30"),
     court(9, "M3", "APPEAL_WAIVED", "2025-03-03"), court(9, "M4", "VD_BOND_POSTED", "2025-03-05"),
     court(9, "M5", "MOTION_TO_REOPEN_FILED", "2025-03-20"),
+    # C10: voluntary departure before the end (appeal waived) for 100 days: no bond needed, the period runs out
+    court(10, "N1", "NTA_FILED", "2024-06-03"), court(10, "N2", "VOLUNTARY_DEPARTURE_GRANTED", "2025-03-03",
+                                                      deadline="2025-06-11"),
+    court(10, "N3", "APPEAL_WAIVED", "2025-03-03"),
     # C13, C14: final orders, then asylum filed (C13) and an initial TPS application (C14)
     court(13, "G0", "NTA_FILED", "2024-06-03"), court(13, "G1", "IN_ABSENTIA_ORDER", "2025-01-06"),
     court(14, "T0", "NTA_FILED", "2024-06-03"), court(14, "T1", "IN_ABSENTIA_ORDER", "2025-01-06"),
@@ -202,7 +206,16 @@ def test_voluntary_departure_before_the_end_runs_until_a_motion_to_reopen_ends_i
     ended = [r for r in csv.DictReader(io.StringIO(out)) if r["step"] == "voluntary_departure_ended"]
     assert [(r["date"], r["to"]) for r in ended] == [("2025-03-21", "FINAL_ORDER")]
     assert "M5" in ended[0]["sources"]  # the motion that ended it
-    assert state(world, "C9", "2025-05-01") == "FINAL_ORDER"  # (the 120-day limit would allow 30 June)
+    assert state(world, "C9", "2025-05-01") == "FINAL_ORDER"  # ended by the motion, not the deadline
+
+
+def test_voluntary_departure_before_the_end_needs_no_bond_and_runs_to_its_deadline(world: str) -> None:
+    assert state(world, "C10", "2025-06-11") == "VOLUNTARY_DEPARTURE"  # day 100: more than 60, no bond posted
+    assert ("2025-06-12", "voluntary_departure_ended", "FINAL_ORDER", "true") in history(
+        world, "C10", "2025-06-12"
+    )
+    due = ilos("case", "due", "--within", "7d", "--as-of", "2025-03-03", db=world).out
+    assert "C10" not in {r["case"] for r in csv.DictReader(io.StringIO(due))}  # no bond due
 
 
 def test_unknown_case_fails_with_one_line(world: str) -> None:

@@ -121,10 +121,9 @@ FEEDS: dict[str, list[dict[str, str]]] = {
         court("K3", "SUSPENSO", "STAY_GRANTED", "2026-05-01"),
         court("K4", "AUSENTE", "IN_ABSENTIA_ORDER", "2026-06-01"),
         court("K5", "APELA", "REMOVAL_ORDERED", "2025-01-30"),  # + 30 days = Saturday 1 March 2025
+        # K6, K8: granted at the end of proceedings (no waiver): a bond due in 5 business days, 60 days at most
         court("K6", "VOLUNTARIO", "VOLUNTARY_DEPARTURE_GRANTED", "2025-06-30", deadline="2025-09-30"),
-        court("K7", "VOLUNTARIO", "APPEAL_WAIVED", "2025-06-30"),
         court("K8", "FIANZA", "VOLUNTARY_DEPARTURE_GRANTED", "2025-06-30", deadline="2025-09-30"),
-        court("K9", "FIANZA", "APPEAL_WAIVED", "2025-06-30"),
         court("K10", "FIANZA", "VD_BOND_POSTED", "2025-07-02"),
         court("K11", "SALIDA", "IN_ABSENTIA_ORDER", "2023-01-10"),
     ],

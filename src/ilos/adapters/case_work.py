@@ -236,7 +236,7 @@ _DUE = f"""
         UNION ALL
         SELECT v.bond_by, v.case_number, v.pkey, 'VOLUNTARY_DEPARTURE_BOND_DUE', v.uid
         FROM vd_period v JOIN case_steps s ON s.pkey = v.pkey AND s.vd_uid = v.uid
-        WHERE v.posted IS NULL AND (v.motion IS NULL OR v.motion > v.bond_by)
+        WHERE NOT v.before_end AND v.posted IS NULL AND (v.motion IS NULL OR v.motion > v.bond_by)
         UNION ALL
         SELECT least(v.deadline, v.motion), v.case_number, v.pkey, 'VOLUNTARY_DEPARTURE_ENDS', v.uid
         FROM vd_period v JOIN case_steps s ON s.pkey = v.pkey AND s.vd_uid = v.uid

@@ -178,13 +178,20 @@ def _in_absentia(case: Case, day: date) -> date | None:
 
 
 def _voluntary_departure(case: Case, day: date) -> date | None:
+    """Half the grants come before the end of proceedings (appeal waived, up to 120 days), half at the end
+    (up to 60 days, a bond to post within 5 business days); now and then a motion to reopen cuts one short."""
     ctx = case.ctx
-    deadline = day + timedelta(days=ctx.rng.choice((60, 90, 120)))
+    before_end = ctx.chance(0.5)
+    deadline = day + timedelta(days=ctx.rng.choice((60, 90, 120) if before_end else (30, 45, 60)))
     if not case.add("VOLUNTARY_DEPARTURE_GRANTED", day, deadline=deadline, country=True):
         return None
-    case.add("APPEAL_WAIVED", day)
+    if before_end:
+        case.add("APPEAL_WAIVED", day)
     if ctx.chance(0.6):
         case.add("VD_BOND_POSTED", day + _days(ctx, 1, 5))
+    if ctx.chance(0.05):
+        case.add("MOTION_TO_REOPEN_FILED", day + _days(ctx, 7, 30))
+        return None
     if ctx.chance(0.7):
         return case.leave(ctx.between(day + timedelta(days=7), deadline))
     return None

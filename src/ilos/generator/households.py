@@ -40,7 +40,7 @@ CRIME_RATE = {
     "border": 0.22,
     "resident": 0.3,
 }
-DESIGNATION_RATE = 0.0006
+DESIGNATION_RATE = 0.0015
 TWIN_SHARE = 0.0055  # of persons
 
 

@@ -158,16 +158,15 @@ def bond_deadline(granted: date) -> date:
 
 
 def _voluntary_departure(grant: CourtEvent, evs: list[CourtEvent]) -> Span:
-    """The period runs to its deadline, at most 120 days when the appeal was waived on the day of the
-    grant (before the end of proceedings) and 60 days otherwise; a bond not posted within 5 business days
-    vacates it on that day (8 CFR 1240.26(c)(3)), and so does a motion to reopen filed during it (the
-    alternate order of removal takes effect)."""
-    longest = grant.day + timedelta(
-        days=120 if _first(evs, {"APPEAL_WAIVED"}, grant.day) == grant.day else 60
-    )
+    """The period runs to its deadline. With the appeal waived (on the grant's day or later) it was granted
+    before the end of proceedings: at most 120 days. Otherwise at the end: at most 60 days, and vacated on
+    the 5th business day when no bond was posted by then (8 CFR 1240.26(c)(3)). A motion to reopen filed
+    during the period ends it (the alternate order of removal takes effect)."""
+    before_end = _first(evs, {"APPEAL_WAIVED"}, grant.day) is not None
+    longest = grant.day + timedelta(days=120 if before_end else 60)
     ends = [longest if grant.deadline is None else min(grant.deadline, longest)]
     posted = _first(evs, {"VD_BOND_POSTED"}, grant.day)
-    if posted is None or posted > bond_deadline(grant.day):
+    if not before_end and (posted is None or posted > bond_deadline(grant.day)):
         ends.append(bond_deadline(grant.day))
     motion = _first(evs, {"MOTION_TO_REOPEN_FILED"}, grant.day)
     if motion is not None:

@@ -201,3 +201,11 @@ def test_departed_until_the_next_admission_or_entry() -> None:
 def test_an_unverified_self_report_is_not_a_departure() -> None:
     adms = [admission("A1", "B2", "2024-01-10", "2024-07-09")]
     assert holds(adms, [departure("2024-02-01", "SELF_REPORTED", "APP-SELF")]) == []
+
+
+def test_voluntary_departure_before_the_end_of_proceedings_needs_no_bond() -> None:
+    cases = [
+        court("VOLUNTARY_DEPARTURE_GRANTED", "2025-03-03", deadline="2025-06-11"),
+        court("APPEAL_WAIVED", "2025-03-04"),  # waived the next day: still before the end
+    ]
+    assert holds(cases=cases) == [("VOLUNTARY_DEPARTURE", d("2025-03-03"), d("2025-06-11"))]

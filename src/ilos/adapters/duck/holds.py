@@ -133,11 +133,12 @@ def _court_holds(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def _voluntary_departure(cur: duckdb.DuckDBPyConnection) -> None:
-    """`vd_period`: each voluntary-departure grant and the last day of its period. A grant with the appeal
-    waived on its day is read as made before the end of proceedings (at most 120 days), any other as made
-    at the end (at most 60 days): a longer deadline is cut to the limit. The period ends early when the
-    bond is not posted within 5 business days (8 CFR 1240.26(c)(3)) or a motion to reopen is filed during
-    it (8 CFR 1240.26(b)(3)(iii), (e)(1)); it lasts through the day of the event that ends it, like every
+    """`vd_period`: each voluntary-departure grant and the last day of its period. A grant whose appeal is
+    waived (on its day or later in the case) is read as made before the end of proceedings: at most 120
+    days, no bond required by the rule (8 CFR 1240.26(b)). Any other is made at the end: at most 60 days,
+    and vacated when the bond is not posted within 5 business days (8 CFR 1240.26(c)(3)). A longer
+    deadline is cut to the limit. A motion to reopen filed during the period ends it (8 CFR
+    1240.26(b)(3)(iii), (e)(1)). The period lasts through the day of the event that ends it, like every
     hold, and the alternate order of removal is final the day after (`ended_by` says why)."""
     after = (
         "(SELECT {what} FROM court x WHERE x.pkey = c.pkey AND x.case_number = c.case_number "
@@ -148,7 +149,7 @@ def _voluntary_departure(cur: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE vd_period AS
         WITH g AS (
             SELECT c.pkey, c.case_number, c.day, c.uid, c.deadline AS recorded,
-                   {after.format(what="min(x.day)", event="APPEAL_WAIVED")} = c.day AS before_end,
+                   {after.format(what="min(x.day)", event="APPEAL_WAIVED")} IS NOT NULL AS before_end,
                    {after.format(what="min(x.day)", event="VD_BOND_POSTED")} AS posted, b5.day AS bond_by,
                    {after.format(what="min(x.day)", event="MOTION_TO_REOPEN_FILED")} AS motion,
                    {after.format(what="arg_min(x.uid, x.day)", event="MOTION_TO_REOPEN_FILED")} AS motion_uid
@@ -156,12 +157,12 @@ def _voluntary_departure(cur: duckdb.DuckDBPyConnection) -> None:
             JOIN calendar b5 ON b5.business AND b5.business_index = k.business_index + {VD_BOND_BUSINESS_DAYS}
             WHERE c.event = 'VOLUNTARY_DEPARTURE_GRANTED'),
         p AS (
-            SELECT *, CAST(c.day + CASE WHEN coalesce(before_end, false) THEN {VD_MAX_DAYS_BEFORE_END}
+            SELECT *, CAST(c.day + CASE WHEN before_end THEN {VD_MAX_DAYS_BEFORE_END}
                                         ELSE {VD_MAX_DAYS_AT_END} END AS DATE) AS longest,
-                   CASE WHEN posted IS NULL OR posted > bond_by THEN bond_by END AS unbonded
+                   CASE WHEN NOT before_end AND (posted IS NULL OR posted > bond_by) THEN bond_by END AS unbonded
             FROM g c),
         e AS (SELECT *, least(recorded, longest) AS deadline FROM p)
-        SELECT pkey, case_number, day, uid, coalesce(before_end, false) AS before_end, recorded, deadline,
+        SELECT pkey, case_number, day, uid, before_end, recorded, deadline,
                bond_by, posted, motion, least(deadline, unbonded, motion) AS last_day,
                CASE WHEN motion <= least(deadline, unbonded) THEN 'MOTION_TO_REOPEN_FILED'
                     WHEN unbonded <= deadline THEN 'BOND_NOT_POSTED' ELSE 'PERIOD_ENDED' END AS ended_by,
