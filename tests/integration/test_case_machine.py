@@ -141,8 +141,10 @@ class CaseDriver:
             self._check_removal_allowed(country)
         if name == "issue_nta":
             event("applied issue_nta")
-            assert "CITIZENSHIP_CLAIM" not in self._holds_in_force(), (
-                "a notice to appear during a citizenship claim"
+            held = self._holds_in_force()
+            assert "CITIZENSHIP_CLAIM" not in held, "a notice to appear during a citizenship claim"
+            assert not {"PROTECTION_PENDING", "TPS"} & held, (
+                "an overstay charge while a protecting filing is pending"
             )
         return True
 

@@ -77,6 +77,9 @@ ARRIVALS = [
      "admitted_on": "2025-01-10", "admit_until": until}
     for n, until in ((10, "2026-01-09"), (11, "2025-07-09"), (12, "2025-07-09"))
 ] + [
+    {"source_system": "ADIS", "source_record_id": "I17", "recorded_at": REC, **person(17),
+     "admission_number": "90000017A01", "class_of_admission": "B2", "port_of_entry": "MIA", "mode": "AIR",
+     "admitted_on": "2024-01-10", "admit_until": "2024-07-09"},
     {"source_system": "ADIS", "source_record_id": "I15", "recorded_at": REC, **person(15),
      "admission_number": "90000015A01", "class_of_admission": "WT", "port_of_entry": "JFK", "mode": "AIR",
      "admitted_on": "2025-01-10", "admit_until": "2025-04-09"},
@@ -90,6 +93,12 @@ FILINGS += [
      "benefit": "ASYLUM", "event": "FILED", "event_date": "2025-02-01", "country": ""},
     {"source_system": "USCIS", "source_record_id": "F5", "recorded_at": REC, **person(14), "receipt_number": "R14",
      "benefit": "TPS", "event": "FILED", "event_date": "2025-02-01", "country": ""},
+    {"source_system": "USCIS", "source_record_id": "F6", "recorded_at": REC, **person(17), "receipt_number": "R17",
+     "benefit": "CHANGE_OF_STATUS", "event": "FILED", "event_date": "2024-05-01", "country": "",
+     "admission_number": "90000017A01"},
+    {"source_system": "USCIS", "source_record_id": "F7", "recorded_at": REC, **person(17), "receipt_number": "R17",
+     "benefit": "CHANGE_OF_STATUS", "event": "APPROVED", "event_date": "2024-06-01", "country": "", "new_class": "F1",
+     "admission_number": "90000017A01"},
 ]  # fmt: skip
 DEPARTURES = [
     {"source_system": "APIS", "source_record_id": "L1", "recorded_at": REC, **person(2), "departure_date": "2025-08-01",
@@ -421,10 +430,12 @@ def test_no_removal_while_asylum_or_an_initial_tps_application_is_pending(
 ) -> None:
     assert step(world, case, "request_travel_document", "2025-01-20")[0] == 0
     assert step(world, case, "issue_travel_document", "2025-01-21", "--valid-until", "2025-12-31")[0] == 0
+    code, text = step(world, case, "schedule_removal", "2025-01-31", "--country", "SLV", *APPROVED)
+    assert code != 0
     assert (
-        step(world, case, "schedule_removal", "2025-01-31", "--country", "SLV", *APPROVED)[0] == 0
-    )  # not yet filed
-    code, text = step(world, case, "execute_removal", "2025-02-03", "--country", "SLV")
+        reason in text
+    )  # dated the day before the filing, but it is pending on the day the step is recorded
+    code, text = step(world, case, "schedule_removal", "2025-02-03", "--country", "SLV", *APPROVED)
     assert code != 0
     assert reason in text
 
@@ -448,3 +459,27 @@ def test_paths_without_a_hearing_visa_waiver_removal_and_a_stipulated_order(worl
     assert (
         step(world, "C16", "schedule_removal", "2025-03-06", "--country", "SLV", *APPROVED)[0] == 0
     )  # final
+
+
+def test_an_approved_change_of_status_is_in_status_for_an_overstay_charge(world: str) -> None:
+    student = lead_on(world, "I17")  # a B2 visitor whose change to F-1 was approved before the stay ended
+    code, text = step(world, student, "issue_nta", "2025-10-02", "--charge", "OVERSTAY")
+    assert code != 0
+    assert "the person is not in status on the day" in text
+
+
+def test_steps_are_not_dated_in_the_future_and_a_backdated_step_respects_protections_in_force_now(
+    world: str,
+) -> None:
+    lead = lead_on(world, "I12")  # claimed U.S. citizenship on 1 September 2025, vetted on 1 October
+    future = step(world, lead, "close", "2999-01-01")
+    assert "a step cannot be dated after today" in future[1]
+    links = csv.DictReader(io.StringIO(ilos("export", "links", db=world).out))
+    claimant = next(r["person_id"] for r in links if r["source_record_id"] == "I12")
+    opened = ilos("case", "open", "--person", claimant, "--actor", "ana", "--reason", "old tip", "--on", "2025-08-01",
+                  db=world)  # fmt: skip
+    backdated = opened.out.strip()
+    assert step(world, backdated, "vet", "2025-08-02")[0] == 0
+    code, text = step(world, backdated, "issue_nta", "2025-08-04", "--charge", "OVERSTAY")  # before the claim
+    assert code != 0
+    assert "no open claim to U.S. citizenship" in text  # the claim is open on the day it is recorded

@@ -19,7 +19,14 @@ from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.duck.holds import in_force
 from ilos.adapters.priority_work import evaluated
 from ilos.domain.admission_rules import AdmissionRules, admission_rules
-from ilos.domain.cases import RECORD_ONLY_STEPS, STATUS_CHARGES, VISA_WAIVER_CLASSES, Pending, Trigger
+from ilos.domain.cases import (
+    OFFICER_ORDERS,
+    RECORD_ONLY_STEPS,
+    STATUS_CHARGES,
+    VISA_WAIVER_CLASSES,
+    Pending,
+    Trigger,
+)
 from ilos.domain.holds import APPEAL_WINDOW_DAYS, BLOCKING_SCOPES, hold_kind
 
 #: Court events in the order they take effect on one day (an order before its waiver or appeal).
@@ -106,17 +113,17 @@ class DuckCaseWork:
             final = final or _rows(
                 cur, "SELECT 1 FROM facts WHERE list_contains(?, person_id) AND final_order", [persons]
             )
-            statuses = {r["status"] for r in _rows(cur, "SELECT status FROM status WHERE list_contains(?, person_id)",
-                                                   [persons])}  # fmt: skip
-            last_class = _rows(cur, "SELECT klass FROM status WHERE list_contains(?, person_id) "
-                                    "ORDER BY admitted_on DESC, admission_number DESC LIMIT 1", [persons])  # fmt: skip
+            latest = _rows(cur, "SELECT klass, status, admitted_on, (SELECT max(e.day) FROM entry e "
+                                "WHERE list_contains(?, e.pkey)) AS entered FROM status WHERE list_contains(?, person_id) "
+                                "ORDER BY admitted_on DESC, admission_number DESC LIMIT 1", [persons, persons])  # fmt: skip
         actions = [a for a in self.reader.case_actions(case_number).to_pylist() if a["applied"]]
         issued = [json.loads(a["detail"]) for a in actions if a["step"] == "issue_travel_document"]
-        ordered = any(a["to_state"] == "FINAL_ORDER" for a in actions)  # an order an officer recorded
+        ordered = any(a["step"] in OFFICER_ORDERS for a in actions)  # an order an officer recorded
         valid_until = issued[-1].get("valid_until") if issued else None
         plain = {c.split(":", 1)[0] for c in codes}
         country = detail.get("country")
         status_charge = bool(STATUS_CHARGES & set(detail.get("charges", ())))
+        current = latest[0] if latest else {}  # the person's latest admission
         return {
             "final_order": bool(final) or ordered,
             **{f"no_{code.lower()}": code not in plain for code in ("STAY", "TPS", "VOLUNTARY_DEPARTURE")},
@@ -125,11 +132,12 @@ class DuckCaseWork:
             "no_appeal_window": "APPEAL" not in plain,
             "travel_document_valid": valid_until is not None and valid_until >= as_of.isoformat(),
             "not_barred_country": country is not None and f"COUNTRY_BAR:{country}" not in codes,
-            "not_in_status": not status_charge or "IN_STATUS" not in statuses,
-            "admitted_visa_waiver": bool(last_class) and last_class[0]["klass"] in VISA_WAIVER_CLASSES,
+            "not_in_status": not status_charge
+            or current.get("status") not in ("IN_STATUS", "STATUS_CHANGED"),
+            "admitted_visa_waiver": _visa_waiver_entrant(current),
             "stipulation_on_file": bool(detail.get("document")),
             "no_protecting_filing": not status_charge
-            or not ({"PROTECTION_PENDING", "TPS"} & plain or "PENDING_BENEFIT" in statuses),
+            or not ({"PROTECTION_PENDING", "TPS"} & plain or current.get("status") == "PENDING_BENEFIT"),
         }
 
     def last_action_day(self, case_number: str) -> date | None:
@@ -146,6 +154,16 @@ class DuckCaseWork:
         with evaluated(self.reader, self.con, self.rules, as_of, known_at_utc) as cur:
             cur.register("documents", documents)
             return cur.sql(_DUE, params={"as_of": as_of, "last": last}).to_arrow_table()
+
+
+def _visa_waiver_entrant(admission: dict[str, Any]) -> bool:
+    """The latest admission was under the Visa Waiver Program, is the person's last entry (no apprehension
+    since), and has not ended in a departure or a change of status."""
+    return (
+        admission.get("klass") in VISA_WAIVER_CLASSES
+        and admission.get("status") not in ("DEPARTED_TIMELY", "DEPARTED_OVERSTAY", "STATUS_CHANGED")
+        and admission.get("entered") == admission.get("admitted_on")
+    )
 
 
 def _rows(cur: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:

@@ -180,7 +180,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(C, "MOTION_TO_REOPEN_DECIDED", {S.FINAL_ORDER}, S.FINAL_ORDER, "a motion to reopen decided"),
     _t(K, "appeal_window_closed", {S.ORDERED}, S.FINAL_ORDER, "the appeal window closed with no appeal"),
     _t(K, "voluntary_departure_ended", {S.VOLUNTARY_DEPARTURE}, S.FINAL_ORDER,
-       "the period ran out or the bond was not posted in 5 business days: the alternate order is final"),
+       "the period ran out, the bond was not posted in 5 business days or a motion to reopen was filed: "
+       "the alternate order is final"),
     _t(OF, "request_travel_document", {S.FINAL_ORDER}, S.TRAVEL_DOCUMENT_REQUESTED, "travel document requested"),
     _t(OF, "issue_travel_document", {S.TRAVEL_DOCUMENT_REQUESTED, S.TRAVEL_DOCUMENT_ISSUED}, S.TRAVEL_DOCUMENT_ISSUED,
        "travel document issued (or renewed)"),
@@ -194,6 +195,13 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(D, "departure_verified", _ANY_OPEN, S.DEPARTED,
        "a verified departure on one's own (under a final order, leaving executes it)"),
 )  # fmt: skip
+
+
+#: Officers' steps that record a final order (no feed carries these orders).
+OFFICER_ORDERS = frozenset(t.name for t in TRANSITIONS if t.trigger is OF and t.target is S.FINAL_ORDER)
+#: Guards that stand for a protection of the person: a step dated before the day it is recorded needs
+#: them to hold on both days, so that no protection in force when it is recorded is stepped over.
+PROTECTIONS = frozenset({*_HOLDS_FOR_REMOVAL, "not_barred_country", "no_protecting_filing"})
 
 
 @dataclass(frozen=True)

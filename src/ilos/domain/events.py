@@ -57,7 +57,7 @@ EVENT_KINDS: tuple[EventKind, ...] = (
         "applied or refused, an assignment. Court, clock and departure steps are not events: they are derived "
         "from the immutable source records and replayed by `ilos case history` (with `--known-at`).",
         {
-            "person_id": "the person the case is about (a lead's; empty for a court case's step)",
+            "person_id": "the person the case is about (the first, by id, of a court case's persons)",
             "subject": "the case number",
             "step": "open, assign, or the officer's transition (docs/reference/case-states.md)",
             "day": "the day the step takes effect",

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from ilos.domain.cases import (
     CHARGES,
     MOVERS,
+    PROTECTIONS,
     TRANSITIONS,
     CaseState,
     Pending,
@@ -116,7 +117,8 @@ def check_role(users: dict[str, str], name: str, allowed: frozenset[Role], what:
 
 def open_lead(store: CaseActions, users: dict[str, str], person: str, actor: str, reason: str, day: date,
               source: str, ranking: dict[str, Any] | None = None) -> str:  # fmt: skip
-    """A new lead on a person (from a worklist entry or a referral); returns its case number `L-n`.
+    """A new lead on a person (from a worklist entry or a referral) opened on `day` (not in the future:
+    see `not_in_future`); returns its case number `L-n`.
     `ranking` records where the person stood on the worklist, and whether the lead overrides it."""
     check_role(users, actor, MOVERS, "open a case")
     if not reason.strip():
@@ -141,13 +143,15 @@ class Approval:
 
 def move(
     work: CaseWork, guards: GuardSource, store: CaseActions, users: dict[str, str], case: str, step: str,
-    actor: str, reason: str, approval: Approval, detail: dict[str, Any], day: date,
+    actor: str, reason: str, approval: Approval, detail: dict[str, Any], day: date, today: date,
 ) -> Step:  # fmt: skip
-    """An officer's step on a case, judged by the transition table and every guard on `day`; recorded
-    whether applied or refused (with the guard results), and returned."""
+    """An officer's step on a case, judged by the transition table and every guard on `day` (a protection
+    also on `today` when the step is dated earlier); recorded whether applied or refused (with the guard
+    results), and returned."""
     check_role(users, actor, MOVERS, "move a case")
     if not reason.strip():
         raise IlosError("a step needs a reason")
+    not_in_future(day, today)
     _not_before_last(work, case, day)
     history = case_history(work, case, day, None)
     t = transition(step, history.state)
@@ -160,6 +164,9 @@ def move(
     if step == "issue_nta":
         _check_charges(detail.get("charges", []))
     facts = guards.guard_facts(case, history.persons, day, detail)
+    if day < today:
+        now = guards.guard_facts(case, history.persons, today, detail)
+        facts.update({g: facts.get(g, False) and now.get(g, False) for g in PROTECTIONS})
     facts["supervisor_approval"] = _approved(users, actor, approval)
     done = replay(history.state, [Pending(day, Trigger.OFFICER, step, (), actor, facts)])[0]
     store.append(
@@ -209,12 +216,13 @@ def assign(
     if not reason.strip():
         raise IlosError("an assignment needs a reason")
     _not_before_last(work, case, day)
-    state = case_history(work, case, day, None).state.value
+    history = case_history(work, case, day, None)
     detail = {"officer": to, "field_office": field_office or users.offices.get(to)}
     store.append(
-        {"case_number": case, "person_id": None, "step": "assign", "day": day.isoformat(), "actor": actor,
+        {"case_number": case, "person_id": history.persons[0] if history.persons else None, "step": "assign", "day": day.isoformat(), "actor": actor,
          "reason": reason, "approved_by": None, "justification": None, "detail": json.dumps(detail, sort_keys=True),
-         "applied": True, "from_state": state, "to_state": state, "guard_results": "{}", "refusals": "[]"},
+         "applied": True, "from_state": history.state.value, "to_state": history.state.value,
+         "guard_results": "{}", "refusals": "[]"},
     )  # fmt: skip
     return detail
 
@@ -233,7 +241,7 @@ def assignments(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def overrides(actions: list[dict[str, Any]], policy: str | None = None) -> list[dict[str, Any]]:
-    """Leads opened against a policy's ranking, oldest first: policy, version, case, person_id, day, actor,
+    """Leads opened against a policy's ranking, by policy then day: policy, version, case, person_id, day, actor,
     tier (the person's tier then, if any), reason."""
     out = []
     for a in actions:
@@ -242,7 +250,13 @@ def overrides(actions: list[dict[str, Any]], policy: str | None = None) -> list[
             out.append({"policy": detail["policy"], "version": detail.get("version"), "case": a["case_number"],
                         "person_id": a["person_id"], "day": a["day"], "actor": a["actor"],
                         "tier": detail.get("tier"), "reason": a["reason"]})  # fmt: skip
-    return out
+    return sorted(out, key=lambda r: (r["policy"], r["day"], r["case"]))
+
+
+def not_in_future(day: date, today: date) -> None:
+    """A step records what was done: it cannot be dated after the day it is recorded."""
+    if day > today:
+        raise IlosError(f"a step cannot be dated after today ({today}): {day}")
 
 
 def _not_before_last(work: CaseWork, case: str, day: date) -> None:

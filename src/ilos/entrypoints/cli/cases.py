@@ -22,6 +22,7 @@ from ilos.services.cases import (
     assignments,
     case_history,
     move,
+    not_in_future,
     open_from_worklist,
     open_lead,
     overrides,
@@ -90,6 +91,7 @@ def case_open(
     overridden."""
     with failures_exit(), app_for(db) as app:
         day = parse_as_of(on, app.settings.today(), "--on")
+        not_in_future(day, app.settings.today())
         if source.startswith("worklist:"):
             pack = pack_named(source.removeprefix("worklist:"))
             case = open_from_worklist(app.priority_work, app.case_store, _users(app), pack, person, actor, reason,
@@ -114,6 +116,7 @@ def case_assign(
     """Assign a case to an officer and field office: a supervisor assigns anyone, an officer only themselves."""
     with failures_exit(), app_for(db) as app:
         day = parse_as_of(on, app.settings.today(), "--on")
+        not_in_future(day, app.settings.today())
         detail = assign(
             app.case_work, app.case_store, _people(app), case, to, actor, reason, day, field_office
         )
@@ -178,6 +181,7 @@ def case_move(
     allows it from the case's state and every guard holds on the day; either way it is recorded."""
     with failures_exit(), app_for(db) as app:
         day = parse_as_of(on, app.settings.today(), "--on")
+        not_in_future(day, app.settings.today())
         destination = country.strip().upper() if country else None
         if destination is not None and not re.fullmatch(r"[A-Z]{3}", destination):
             raise IlosError(f"--country is an alpha-3 code such as MEX, not {country!r}")
@@ -194,7 +198,7 @@ def case_move(
             if v
         }
         done = move(app.case_work, app.case_work, app.case_store, _users(app), case, step, actor, reason,
-                    Approval(approved_by, justification), detail, day)  # fmt: skip
+                    Approval(approved_by, justification), detail, day, app.settings.today())  # fmt: skip
         if not done.applied:
             raise IlosError(f"refused: {step} on {case}: " + "; ".join(done.reasons))
         typer.echo(f"case {case}: {done.before.value} -> {done.after.value} ({step})")
