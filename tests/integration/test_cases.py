@@ -60,6 +60,10 @@ COURT = [
     court(10, "N1", "NTA_FILED", "2024-06-03"), court(10, "N2", "VOLUNTARY_DEPARTURE_GRANTED", "2025-03-03",
                                                       deadline="2025-06-11"),
     court(10, "N3", "APPEAL_WAIVED", "2025-03-03"),
+    # C11: voluntary departure, then the proceedings are terminated: the alternate order never becomes final
+    court(11, "Q1", "NTA_FILED", "2024-06-03"), court(11, "Q2", "VOLUNTARY_DEPARTURE_GRANTED", "2025-03-03",
+                                                      deadline="2025-04-30"),
+    court(11, "Q3", "TERMINATED", "2025-03-05"),
     # C13, C14: final orders, then asylum filed (C13) and an initial TPS application (C14)
     court(13, "G0", "NTA_FILED", "2024-06-03"), court(13, "G1", "IN_ABSENTIA_ORDER", "2025-01-06"),
     court(14, "T0", "NTA_FILED", "2024-06-03"), court(14, "T1", "IN_ABSENTIA_ORDER", "2025-01-06"),
@@ -216,6 +220,16 @@ def test_voluntary_departure_before_the_end_runs_until_a_motion_to_reopen_ends_i
     assert [(r["date"], r["to"]) for r in ended] == [("2025-03-21", "FINAL_ORDER")]
     assert "M5" in ended[0]["sources"]  # the motion that ended it
     assert state(world, "C9", "2025-05-01") == "FINAL_ORDER"  # ended by the motion, not the deadline
+
+
+def test_proceedings_terminated_during_voluntary_departure_leave_no_final_order(world: str) -> None:
+    steps = history(world, "C11", "2025-06-01")
+    assert [s[1] for s in steps if s[3] == "true" and not s[1].startswith(("suspended", "resumed"))] == [
+        "NTA_FILED",
+        "VOLUNTARY_DEPARTURE_GRANTED",
+        "TERMINATED",
+    ]
+    assert state(world, "C11", "2025-06-01") == "CLOSED"
 
 
 def test_voluntary_departure_before_the_end_needs_no_bond_and_runs_to_its_deadline(world: str) -> None:

@@ -44,6 +44,9 @@ _EXECUTION = frozenset(
     {S.FINAL_ORDER, S.TRAVEL_DOCUMENT_REQUESTED, S.TRAVEL_DOCUMENT_ISSUED, S.REMOVAL_SCHEDULED}
 )
 _ANY_OPEN = OPEN_STATES
+#: Where a court may still grant relief or terminate: in proceedings, on appeal, under an order (a final
+#: one or a voluntary-departure period included, once a motion reopens the case).
+_DECIDED = frozenset({S.IN_PROCEEDINGS, S.ON_APPEAL, S.ORDERED, S.VOLUNTARY_DEPARTURE, S.FINAL_ORDER})
 
 
 class Role(StrEnum):
@@ -159,8 +162,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(C, "IN_ABSENTIA_ORDER", {S.IN_PROCEEDINGS}, S.FINAL_ORDER, "ordered removed in absentia: final at once"),
     _t(C, "VOLUNTARY_DEPARTURE_GRANTED", {S.IN_PROCEEDINGS, S.ORDERED}, S.VOLUNTARY_DEPARTURE,
        "voluntary departure granted, with an alternate order of removal"),
-    _t(C, "RELIEF_GRANTED", {S.IN_PROCEEDINGS, S.ON_APPEAL, S.ORDERED}, S.CLOSED, "relief from removal granted"),
-    _t(C, "TERMINATED", {S.IN_PROCEEDINGS, S.ON_APPEAL, S.ORDERED}, S.CLOSED, "proceedings terminated"),
+    _t(C, "RELIEF_GRANTED", _DECIDED, S.CLOSED, "relief from removal granted (after a reopening, too)"),
+    _t(C, "TERMINATED", _DECIDED, S.CLOSED, "proceedings terminated (after a reopening, too)"),
     _t(C, "APPEAL_WAIVED", {S.ORDERED}, S.FINAL_ORDER, "appeal waived: the order is final"),
     _t(C, "APPEAL_WAIVED", {S.VOLUNTARY_DEPARTURE}, S.VOLUNTARY_DEPARTURE,
        "appeal waived, as voluntary departure at the end of proceedings requires"),

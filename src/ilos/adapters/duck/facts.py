@@ -70,7 +70,7 @@ def _orders(cur: duckdb.DuckDBPyConnection) -> None:
                {first.format(what=day, events="'APPEAL_WAIVED'", since="o.day")} AS waived,
                {first.format(what=uid, events="'APPEAL_WAIVED'", since="o.day")} AS waived_uid,
                {first.format(what=day, events="'APPEAL_FILED'", since="o.day")} AS appealed,
-               {first.format(what=day, events=UNDOING, since="o.day")} AS undone
+               {first.format(what=day, events=UNDOING, since="greatest(o.day, o.vd_day)")} AS undone
         FROM case_last o;
         CREATE TABLE case_dismissal AS
         SELECT o.pkey, o.case_number, min(x.day) AS day, arg_min(x.uid, x.day) AS uid FROM case_steps o
@@ -83,13 +83,13 @@ def _orders(cur: duckdb.DuckDBPyConnection) -> None:
                     WHEN s.waived IS NOT NULL THEN s.uid || ';' || s.waived_uid
                     WHEN s.appealed IS NOT NULL AND d.uid IS NOT NULL THEN s.uid || ';' || d.uid
                     ELSE s.uid END AS order_uid,
-               CASE WHEN s.vd_day IS NOT NULL AND (s.day IS NULL OR s.vd_day >= s.day) THEN v.last_day + 1
-                    WHEN s.undone IS NOT NULL THEN NULL
+               CASE WHEN s.undone IS NOT NULL THEN NULL
+                    WHEN s.vd_day IS NOT NULL AND (s.day IS NULL OR s.vd_day >= s.day) THEN v.last_day + 1
                     WHEN s.event IN ({FINAL_AT_ONCE}) THEN s.day
                     WHEN s.waived IS NOT NULL THEN s.waived
                     WHEN s.appealed IS NOT NULL THEN d.day
                     ELSE w.next_business + 1 END AS final_on,
-               s.undone IS NOT NULL AND (s.vd_day IS NULL OR s.vd_day < s.day) AS undone
+               s.undone IS NOT NULL AS undone
         FROM case_steps s LEFT JOIN case_dismissal d USING (pkey, case_number)
         LEFT JOIN calendar w ON w.day = s.day + {APPEAL_WINDOW_DAYS}
         LEFT JOIN vd_period v ON v.pkey = s.pkey AND v.uid = s.vd_uid
