@@ -163,8 +163,9 @@ def move(
                         f"from there: {', '.join(officer) or 'none'}")  # fmt: skip
     if step == "issue_nta":
         _check_charges(detail.get("charges", []))
-    facts = guards.guard_facts(case, history.persons, day, detail)
-    if day < today:
+    judged = set(t.guards) - {"supervisor_approval"}
+    facts = guards.guard_facts(case, history.persons, day, detail) if judged else {}
+    if day < today and judged & PROTECTIONS:
         now = guards.guard_facts(case, history.persons, today, detail)
         facts.update({g: facts.get(g, False) and now.get(g, False) for g in PROTECTIONS})
     facts["supervisor_approval"] = _approved(users, actor, approval)
