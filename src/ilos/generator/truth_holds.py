@@ -165,9 +165,9 @@ def _voluntary_departure(grant: CourtEvent, evs: list[CourtEvent]) -> Span:
     before_end = _first(evs, {"APPEAL_WAIVED"}, grant.day) is not None
     longest = grant.day + timedelta(days=120 if before_end else 60)
     ends = [longest if grant.deadline is None else min(grant.deadline, longest)]
-    posted = _first(evs, {"VD_BOND_POSTED"}, grant.day)
-    if not before_end and (posted is None or posted > bond_deadline(grant.day)):
-        ends.append(bond_deadline(grant.day))
+    posted, bond_by = _first(evs, {"VD_BOND_POSTED"}, grant.day), bond_deadline(grant.day)
+    if not before_end and (posted is None or posted > bond_by):
+        ends.append(bond_by)
     motion = _first(evs, {"MOTION_TO_REOPEN_FILED"}, grant.day)
     if motion is not None:
         ends.append(motion)

@@ -116,10 +116,17 @@ def check_role(users: dict[str, str], name: str, allowed: frozenset[Role], what:
 
 
 def open_lead(store: CaseActions, users: dict[str, str], person: str, actor: str, reason: str, day: date,
-              source: str, ranking: dict[str, Any] | None = None) -> str:  # fmt: skip
-    """A new lead on a person (from a worklist entry or a referral) opened on `day` (not in the future:
-    see `not_in_future`); returns its case number `L-n`.
-    `ranking` records where the person stood on the worklist, and whether the lead overrides it."""
+              today: date, source: str) -> str:  # fmt: skip
+    """A new lead on a person (from a referral) opened on `day`, not after `today`; returns its case
+    number `L-n`."""
+    not_in_future(day, today)
+    return _lead(store, users, person, actor, reason, day, source)
+
+
+def _lead(store: CaseActions, users: dict[str, str], person: str, actor: str, reason: str, day: date,
+          source: str, ranking: dict[str, Any] | None = None) -> str:  # fmt: skip
+    """Append a lead's opening; `ranking` records where the person stood on the worklist, and whether the
+    lead overrides it."""
     check_role(users, actor, MOVERS, "open a case")
     if not reason.strip():
         raise IlosError("opening a case needs a reason")
@@ -207,10 +214,12 @@ class Users:
 
 def assign(
     work: CaseWork, store: CaseActions, users: Users, case: str, to: str, actor: str, reason: str, day: date,
-    field_office: str | None = None,
+    today: date, field_office: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Assign a case to an officer and a field office (the officer's own unless named). A supervisor assigns
-    anyone; an officer may take a case only for themselves. Recorded like every step; returns the detail."""
+    """Assign a case to an officer and a field office (the officer's own unless named), on `day`, not after
+    `today`. A supervisor assigns anyone; an officer may take a case only for themselves. Recorded like
+    every step; returns the detail."""
+    not_in_future(day, today)
     if to != actor:
         check_role(users.roles, actor, frozenset({Role.SUPERVISOR}), "assign a case to someone else")
     check_role(users.roles, to, MOVERS, "be assigned a case")
@@ -268,11 +277,12 @@ def _not_before_last(work: CaseWork, case: str, day: date) -> None:
 
 def open_from_worklist(
     work: PriorityWork, store: CaseActions, users: dict[str, str], pack: Pack, person: str, actor: str,
-    reason: str, day: date, override: bool,
+    reason: str, day: date, today: date, override: bool,
 ) -> str:  # fmt: skip
-    """A lead on a person of `pack`'s worklist on `day`. Opening one on a person the policy does not list is
-    an override of its ranking: allowed with `override` and a reason, recorded and counted; never past a
-    legal hold that blocks enforcement or removal."""
+    """A lead on a person of `pack`'s worklist on `day` (not after `today`). Opening one on a person the
+    policy does not list is an override of its ranking: allowed with `override` and a reason, recorded and
+    counted; never past a legal hold that blocks enforcement or removal."""
+    not_in_future(day, today)
     standing = explain_rank(work, pack, person, day, None)
     blocking = sorted(h for h in standing.holds if hold_kind(h).scope in BLOCKING_SCOPES)
     if blocking:
@@ -283,4 +293,4 @@ def open_from_worklist(
                         "override the ranking with --override and a reason")  # fmt: skip
     ranking = {"policy": pack.name, "version": pack.version, "tier": standing.tier, "score": standing.score,
                "override": not standing.listed}  # fmt: skip
-    return open_lead(store, users, person, actor, reason, day, f"worklist:{pack.name}", ranking)
+    return _lead(store, users, person, actor, reason, day, f"worklist:{pack.name}", ranking)

@@ -101,31 +101,35 @@ def _daca(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _first_after(events: str, what: str = "min(x.day)") -> str:
+    """A subquery: `what` (the day) of the first of `events` in court case row `c`'s case on or after its day."""
+    return (
+        f"(SELECT {what} FROM court x WHERE x.pkey = c.pkey AND x.case_number = c.case_number "
+        f"AND x.event IN ({events}) AND x.day >= c.day)"
+    )
+
+
 def _court_holds(cur: duckdb.DuckDBPyConnection) -> None:
     """Stays (and the automatic stay of a motion to reopen an in-absentia order), appeal windows and
     pending appeals, voluntary-departure periods (`vd_period`)."""
-    first_after = (
-        "(SELECT min(x.day) FROM court x WHERE x.pkey = c.pkey AND x.case_number = c.case_number "
-        "AND x.event IN ({events}) AND x.day >= c.day)"
-    )
     cur.execute(
         f"""
         INSERT INTO holds
-        SELECT c.pkey, 'STAY', c.day, {first_after.format(events="'STAY_LIFTED'")}, c.uid
+        SELECT c.pkey, 'STAY', c.day, {_first_after("'STAY_LIFTED'")}, c.uid
         FROM court c WHERE c.event = 'STAY_GRANTED';
         INSERT INTO holds
-        SELECT c.pkey, 'STAY', c.day, {first_after.format(events="'MOTION_TO_REOPEN_DECIDED'")}, c.uid
+        SELECT c.pkey, 'STAY', c.day, {_first_after("'MOTION_TO_REOPEN_DECIDED'")}, c.uid
         FROM court c WHERE c.event = 'MOTION_TO_REOPEN_FILED' AND EXISTS (
             SELECT 1 FROM court o WHERE o.pkey = c.pkey AND o.case_number = c.case_number
               AND o.event = 'IN_ABSENTIA_ORDER' AND o.day <= c.day);
         INSERT INTO holds
-        WITH o AS (SELECT c.*, {first_after.format(events="'APPEAL_WAIVED'")} AS waived
+        WITH o AS (SELECT c.*, {_first_after("'APPEAL_WAIVED'")} AS waived
                    FROM court c WHERE c.event = 'REMOVAL_ORDERED')
         SELECT o.pkey, 'APPEAL', o.day, least(k.next_business, o.waived), o.uid
         FROM o JOIN calendar k ON k.day = o.day + {APPEAL_WINDOW_DAYS}
         WHERE o.waived IS DISTINCT FROM o.day;
         INSERT INTO holds
-        SELECT c.pkey, 'APPEAL', c.day, {first_after.format(events="'APPEAL_DISMISSED', 'APPEAL_SUSTAINED'")}, c.uid
+        SELECT c.pkey, 'APPEAL', c.day, {_first_after("'APPEAL_DISMISSED', 'APPEAL_SUSTAINED'")}, c.uid
         FROM court c WHERE c.event = 'APPEAL_FILED';
         INSERT INTO holds SELECT pkey, 'VOLUNTARY_DEPARTURE', day, last_day, uid FROM vd_period
         """
@@ -140,19 +144,15 @@ def _voluntary_departure(cur: duckdb.DuckDBPyConnection) -> None:
     deadline is cut to the limit. A motion to reopen filed during the period ends it (8 CFR
     1240.26(b)(3)(iii), (e)(1)). The period lasts through the day of the event that ends it, like every
     hold, and the alternate order of removal is final the day after (`ended_by` says why)."""
-    after = (
-        "(SELECT {what} FROM court x WHERE x.pkey = c.pkey AND x.case_number = c.case_number "
-        "AND x.event = '{event}' AND x.day >= c.day)"
-    )
     cur.execute(
         f"""
         CREATE TABLE vd_period AS
         WITH g AS (
             SELECT c.pkey, c.case_number, c.day, c.uid, c.deadline AS recorded,
-                   {after.format(what="min(x.day)", event="APPEAL_WAIVED")} IS NOT NULL AS before_end,
-                   {after.format(what="min(x.day)", event="VD_BOND_POSTED")} AS posted, b5.day AS bond_by,
-                   {after.format(what="min(x.day)", event="MOTION_TO_REOPEN_FILED")} AS motion,
-                   {after.format(what="arg_min(x.uid, x.day)", event="MOTION_TO_REOPEN_FILED")} AS motion_uid
+                   {_first_after("'APPEAL_WAIVED'")} IS NOT NULL AS before_end,
+                   {_first_after("'VD_BOND_POSTED'")} AS posted, b5.day AS bond_by,
+                   {_first_after("'MOTION_TO_REOPEN_FILED'")} AS motion,
+                   {_first_after("'MOTION_TO_REOPEN_FILED'", "arg_min(x.uid, x.day)")} AS motion_uid
             FROM court c JOIN calendar k ON k.day = c.day
             JOIN calendar b5 ON b5.business AND b5.business_index = k.business_index + {VD_BOND_BUSINESS_DAYS}
             WHERE c.event = 'VOLUNTARY_DEPARTURE_GRANTED'),

@@ -22,7 +22,6 @@ from ilos.services.cases import (
     assignments,
     case_history,
     move,
-    not_in_future,
     open_from_worklist,
     open_lead,
     overrides,
@@ -40,7 +39,7 @@ Reason = Annotated[str, typer.Option("--reason", help="Why; kept with the step."
 
 
 def _users(app: Ilos) -> dict[str, str]:
-    return {u["name"]: u["role"] for u in app.reader.users().to_pylist()}
+    return _people(app).roles
 
 
 def _people(app: Ilos) -> Users:
@@ -91,15 +90,16 @@ def case_open(
     overridden."""
     with failures_exit(), app_for(db) as app:
         day = parse_as_of(on, app.settings.today(), "--on")
-        not_in_future(day, app.settings.today())
         if source.startswith("worklist:"):
             pack = pack_named(source.removeprefix("worklist:"))
             case = open_from_worklist(app.priority_work, app.case_store, _users(app), pack, person, actor, reason,
-                                      day, override)  # fmt: skip
+                                      day, app.settings.today(), override)  # fmt: skip
         elif override:
             raise IlosError("--override applies to a lead from a worklist (--source worklist:NAME)")
         else:
-            case = open_lead(app.case_store, _users(app), person, actor, reason, day, source)
+            case = open_lead(
+                app.case_store, _users(app), person, actor, reason, day, app.settings.today(), source
+            )
         typer.echo(case)
 
 
@@ -116,9 +116,17 @@ def case_assign(
     """Assign a case to an officer and field office: a supervisor assigns anyone, an officer only themselves."""
     with failures_exit(), app_for(db) as app:
         day = parse_as_of(on, app.settings.today(), "--on")
-        not_in_future(day, app.settings.today())
         detail = assign(
-            app.case_work, app.case_store, _people(app), case, to, actor, reason, day, field_office
+            app.case_work,
+            app.case_store,
+            _people(app),
+            case,
+            to,
+            actor,
+            reason,
+            day,
+            app.settings.today(),
+            field_office,
         )
         typer.echo(f"case {case}: assigned to {to} ({detail['field_office'] or 'no field office'})")
 
@@ -181,7 +189,6 @@ def case_move(
     allows it from the case's state and every guard holds on the day; either way it is recorded."""
     with failures_exit(), app_for(db) as app:
         day = parse_as_of(on, app.settings.today(), "--on")
-        not_in_future(day, app.settings.today())
         destination = country.strip().upper() if country else None
         if destination is not None and not re.fullmatch(r"[A-Z]{3}", destination):
             raise IlosError(f"--country is an alpha-3 code such as MEX, not {country!r}")
