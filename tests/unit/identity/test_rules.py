@@ -102,6 +102,56 @@ def test_a_record_matching_both_twins_does_not_join_them(resolver: IdentityResol
     assert clusters["arrivals/I94/t1"] != clusters["arrivals/I94/t2"]
 
 
+def _namesakes(given: tuple[str, str], sexes: str = "FF", **both: object) -> pa.Table:
+    """Two records of one surname and birth date with other passports, given names and sexes as
+    stated (`both` changes both records)."""
+    common = {"family_name": "Hassan", "citizenship": "EGY", "birth_country": "EGY",
+              "document_country": "EGY", **both}  # fmt: skip
+    return table(*(
+        record(f"arrivals/I94/n{i + 1}", given_names=name, sex=sex, document_number=f"A{i + 1}{i + 1}111111", **common)
+        for i, (name, sex) in enumerate(zip(given, sexes, strict=True))
+    ))  # fmt: skip
+
+
+def _rule(pairs: pa.Table) -> str | None:
+    """The rule of the namesakes' pair; None when weight alone kept them apart (the pair is dropped)."""
+    rules = [p["rule"] for p in pairs.to_pylist()
+             if {p["record_uid_l"], p["record_uid_r"]} == {"arrivals/I94/n1", "arrivals/I94/n2"}]  # fmt: skip
+    return rules[0] if rules else None
+
+
+def test_one_given_name_in_another_script_is_not_a_twin(resolver: IdentityResolver) -> None:
+    # فاطمہ folds to FTMH: its skeleton is one letter from FATIMA's, so one name written twice.
+    assert _rule(resolver.score(_namesakes(("Fatima", "فاطمہ")))) != "twins"
+    assert _rule(resolver.score(_namesakes(("Fatima", "Aisha")))) == "twins"
+
+
+def test_given_names_one_skeleton_edit_apart_but_too_short_are_twins(resolver: IdentityResolver) -> None:
+    # MINJUN and HAEUN: skeletons MN and HN, one edit apart but too short to call one name.
+    assert _rule(resolver.score(_namesakes(("Minjun", "Haeun"), "MF", family_name="Kim"))) == "twins"
+    assert _rule(resolver.score(_namesakes(("Minjun", "Haeun"), "FF", family_name="Kim"))) == "twins"
+
+
+def test_a_stated_different_sex_with_other_given_names_makes_twins(resolver: IdentityResolver) -> None:
+    # LUZ and LUIS share the skeleton LS; she and he are two people.
+    assert _rule(resolver.score(_namesakes(("Luz", "Luis"), "FM", family_name="Meneses"))) == "twins"
+    assert _rule(resolver.score(_namesakes(("Luz", "Luis"), "FF", family_name="Meneses"))) != "twins"
+    assert _rule(resolver.score(_namesakes(("Luz", "Luz"), "FM", family_name="Meneses"))) != "twins"
+
+
+def test_a_record_sharing_a_passport_with_one_twin_joins_that_twin(resolver: IdentityResolver) -> None:
+    # A record without given names matches both twins on surname and birth date, but carries
+    # Bartosz's passport: that outweighs the twins' tie, so it joins him without review.
+    t1b = record("arrivals/I94/t1b", given_names="Bartosz", document_number=None)
+    bare = record("departures/APIS/b", feed="departures", given_names=None, document_number="EK1111111")
+    records = table(*_twins(), t1b, bare)
+    pairs = resolver.score(records)
+    assert pair(pairs, "arrivals/I94/t1", "departures/APIS/b")["decision"] == "link"
+    assert pair(pairs, "arrivals/I94/t2", "departures/APIS/b")["rule"] == "ambiguous"
+    clusters = clusters_of(resolver.cluster(records, pairs))
+    assert clusters["departures/APIS/b"] == clusters["arrivals/I94/t1"] != clusters["arrivals/I94/t2"]
+
+
 def test_chains_never_join_two_a_numbers(resolver: IdentityResolver) -> None:
     a = record("court_events/EOIR/1", feed="court_events", a_number="A012345678")
     middle = record("arrivals/I94/2")

@@ -4,8 +4,9 @@ Precedence: different A-numbers (never the same person), twins (kept apart), the
 number (always linked), the same passport with irreconcilable birth dates (review, not link),
 surnames no known error explains with no shared document or A-number (review, not link);
 otherwise the match weight decides: link at or above UPPER, separate below LOWER, review between.
-A record the weights would link to both of two records kept apart (`ambiguous`, decided after
-scoring) goes to review instead.
+A record the weights would link to both of two records kept as twins (`ambiguous`, decided after
+scoring) goes to review instead, unless its evidence clearly decides (scoring.CLEAR_MARGIN): then
+only its link to the other twin does.
 """
 
 from __future__ import annotations
@@ -51,12 +52,32 @@ def _alike(a: str, b: str) -> str:
     return f"({skel_a} = {skel_b} OR jaro_winkler_similarity({a}, {b}) >= {JW})"
 
 
+#: Shortest skeleton for which one edit between two given-name skeletons still reads as one name:
+#: HSN/HNS (HASSAN in Latin and from Arabic script) are one name, MN/HN (MINJUN/HAEUN) are not.
+VARIANT_SKELETON_MIN = 3
+
+
+def given_variant_sql() -> str:
+    """Given names that one recording of one name explains: alike as the name comparison judges, or
+    skeletons one edit apart (a transliteration from another script drops vowels and letters:
+    FATIMA/FTMH, VIKTORIN/VIKTOIN, HAVRYLO/GAWRILO)."""
+    near = (
+        f"(damerau_levenshtein(giv_skel_l, giv_skel_r) <= 1"
+        f" AND least(length(giv_skel_l), length(giv_skel_r)) >= {VARIANT_SKELETON_MIN})"
+    )
+    return f"({given_alike_sql()} OR {near})"
+
+
 def twins_sql() -> str:
-    """Same full birth date and surname, given names unalike (and not the names swapped), other documents."""
+    """Same full birth date and surname, other documents (or none), given names that are not one
+    name (and not the names swapped) — or, when both records state a different sex, given names not
+    written the same (LUZ and LUIS share a skeleton, but not a person)."""
     crossed = f"({_alike('fam_key_l', 'giv_key_r')} OR {_alike('giv_key_l', 'fam_key_r')})"
+    sexes_differ = "coalesce(sex_code_l <> sex_code_r, false)"
+    different = f"(NOT {given_variant_sql()} OR ({sexes_differ} AND giv_key_l <> giv_key_r))"
     return f"""(
         dob_l = dob_r AND {_alike("fam_key_l", "fam_key_r")}
-        AND giv_key_l IS NOT NULL AND giv_key_r IS NOT NULL AND NOT {given_alike_sql()}
+        AND giv_key_l IS NOT NULL AND giv_key_r IS NOT NULL AND {different}
         AND NOT {crossed}
         AND {_docs_differ()}
     )"""

@@ -32,7 +32,11 @@ RULE_COLUMNS = (
     "giv_skel",
     "fam_first_skel",
     "giv_first_skel",
+    "sex_code",
 )
+#: Match weight (bits) by which a signature's link to one of two twins must outweigh its link to the
+#: other for the signature to go with the first without review.
+CLEAR_MARGIN = 8.0
 PAIR_SCHEMA = pa.schema(
     [
         ("record_uid_l", pa.string()),
@@ -226,7 +230,9 @@ def predict(
     )
     cur.execute(f"DROP TABLE {blocked}")  # the largest table: free it before fetching the result
     _find_ambiguous(cur)
-    held = "decision = 'link' AND rule = '' AND (a IN (SELECT x FROM ambiguous) OR b IN (SELECT x FROM ambiguous))"
+    held = """decision = 'link' AND rule = ''
+               AND (a IN (SELECT x FROM ambiguous) OR b IN (SELECT x FROM ambiguous)
+                    OR (a, b) IN (SELECT a, b FROM outweighed))"""
     sql = f"""SELECT l.record_uid AS record_uid_l, r.record_uid AS record_uid_r, match_weight, match_probability,
                      CASE WHEN {held} THEN 'ambiguous' ELSE rule END AS rule,
                      CASE WHEN {held} THEN 'review' ELSE decision END AS decision
@@ -235,16 +241,34 @@ def predict(
 
 
 def _find_ambiguous(cur: duckdb.DuckDBPyConnection) -> None:
-    """Table `ambiguous(x)`: signatures the model would link to both signatures of a `twins` pair.
+    """Tables `ambiguous(x)` and `outweighed(a, b)` for signatures the model would link to both
+    signatures of a `twins` pair.
 
-    Such a signature could belong to either person: its weight-based links go to review instead
-    (rule `ambiguous`), so that it joins neither until a reviewer decides.
+    Such a signature goes with whatever evidence clearly decides, by CLEAR_MARGIN bits: when its
+    strongest link (a shared passport, say) outweighs both twin links, only those two go to review
+    (`outweighed`) and the strongest link places it; when one twin link outweighs the other, only
+    the weaker goes to review. Otherwise it could belong to either person: all its weight-based
+    links go to review (`ambiguous`), so that it joins neither until a reviewer decides.
     """
     cur.execute(
-        """CREATE TABLE ambiguous AS
-           WITH linked AS (SELECT a AS x, b AS y FROM decided WHERE decision = 'link' AND rule = ''
+        """CREATE TABLE torn AS
+           WITH linked AS (SELECT a AS x, b AS y, match_weight AS w FROM decided WHERE decision = 'link' AND rule = ''
                            UNION ALL
-                           SELECT b, a FROM decided WHERE decision = 'link' AND rule = ''),
-           apart AS (SELECT a AS y, b AS z FROM decided WHERE rule = 'twins')
-           SELECT DISTINCT l.x FROM apart t JOIN linked l ON l.y = t.y JOIN linked m ON m.y = t.z AND m.x = l.x"""
+                           SELECT b, a, match_weight FROM decided WHERE decision = 'link' AND rule = ''),
+           apart AS (SELECT a AS y, b AS z FROM decided WHERE rule = 'twins'),
+           best AS (SELECT x, max(w) AS best FROM linked GROUP BY x)
+           SELECT l.x, l.y, l.w AS wy, m.y AS z, m.w AS wz, best.best
+           FROM apart t JOIN linked l ON l.y = t.y JOIN linked m ON m.y = t.z AND m.x = l.x
+           JOIN best ON best.x = l.x"""
+    )
+    placed = f"best - greatest(wy, wz) >= {CLEAR_MARGIN}"
+    lopsided = f"abs(wy - wz) >= {CLEAR_MARGIN}"
+    cur.execute(
+        f"CREATE TABLE ambiguous AS SELECT DISTINCT x FROM torn WHERE NOT ({placed}) AND NOT ({lopsided})"
+    )
+    cur.execute(
+        f"""CREATE TABLE outweighed AS
+            SELECT DISTINCT least(x, other) AS a, greatest(x, other) AS b FROM (
+                SELECT x, unnest(CASE WHEN {placed} THEN [y, z] WHEN wy < wz THEN [y] ELSE [z] END) AS other
+                FROM torn)"""
     )
