@@ -184,3 +184,20 @@ def test_cluster_returns_every_record(resolver: IdentityResolver) -> None:
     got = clusters_of(clusters)
     assert set(got) == {"arrivals/I94/1", "arrivals/I94/2", "criminal/CJIS-TX/3"}
     assert got["arrivals/I94/1"] == got["arrivals/I94/2"] != got["criminal/CJIS-TX/3"]
+
+
+def _renamed(resolver: IdentityResolver, family_name: str, first: str = "Kowalczyk") -> str:
+    """The rule of a pair alike in all but the surname, with no shared document."""
+    a = record("arrivals/I94/s1", family_name=first, document_number="EK1111111")
+    b = record("arrivals/I94/s2", family_name=family_name, document_number="EK2222222")
+    return str(pair(resolver.score(table(a, b)), "arrivals/I94/s1", "arrivals/I94/s2")["rule"])
+
+
+def test_a_surname_no_known_error_explains_goes_to_review(resolver: IdentityResolver) -> None:
+    assert _renamed(resolver, "Nowak") == "surname_conflict"
+
+
+def test_a_surname_one_slip_or_one_transliteration_apart_is_no_conflict(resolver: IdentityResolver) -> None:
+    assert _renamed(resolver, "Eowalczyk") == ""  # first letter slipped
+    assert _renamed(resolver, "Kowaclzyk") == ""  # two letters transposed
+    assert _renamed(resolver, "Qasemi", first="Ghasemi") == ""  # one sound, two transliterations (GSM, KSM)

@@ -97,10 +97,15 @@ def rule_sql() -> str:
 
 
 def surname_conflict_sql() -> str:
-    """Surnames that no known error explains (not alike, not a compound part, not swapped with the
-    given names) and no shared number to vouch for the pair: a name change or a different person,
-    which a person decides."""
-    same = f"({_alike('fam_key_l', 'fam_key_r')} OR {same_surname_sql()})"
+    """Surnames that no known error explains (not alike, not one slip apart, not one transliteration
+    apart, not a compound part, not swapped with the given names) and no shared number to vouch for
+    the pair: a name change or a different person, which a person decides."""
+    slip = "damerau_levenshtein(fam_key_l, fam_key_r) <= 1"
+    transliterated = (
+        f"(damerau_levenshtein(fam_skel_l, fam_skel_r) <= 1"
+        f" AND least(length(fam_skel_l), length(fam_skel_r)) >= {VARIANT_SKELETON_MIN})"
+    )
+    same = f"({_alike('fam_key_l', 'fam_key_r')} OR {same_surname_sql()} OR {slip} OR {transliterated})"
     swapped = f"({_alike('fam_key_l', 'giv_key_r')} OR {_alike('giv_key_l', 'fam_key_r')})"
     vouched = "(doc_num_l = doc_num_r OR a9_l = a9_r)"
     return f"(fam_key_l IS NOT NULL AND fam_key_r IS NOT NULL AND NOT {same} AND NOT {swapped} AND NOT coalesce({vouched}, false))"
