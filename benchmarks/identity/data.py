@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from ilos.adapters.db.reader import TRIP_DAYS
 from ilos.adapters.duck.checking import checked_query
 from ilos.domain.feeds import FEEDS, IDENTITY_COLUMNS
 
@@ -23,18 +24,20 @@ def _feed_sql(con: duckdb.DuckDBPyConnection, folder: Path, feed: str, now_utc: 
     columns = [row[0] for row in con.sql(f"DESCRIBE {raw}").fetchall()]
     has_adm = "admission_number" in FEEDS[feed].column_names
     adm = "admission_number" if has_adm else "NULL::VARCHAR"
+    day = TRIP_DAYS.get(feed, "NULL::VARCHAR")
     cols = ", ".join(_IDENTITY)
     return f"""
         SELECT '{feed}/' || source_system || '/' || source_record_id AS record_uid, '{feed}' AS feed,
                source_system, source_record_id, {cols}, {adm} AS admission_number,
-               recorded_at, coalesce(retracted, '') AS retracted
+               {day} AS event_day, recorded_at, coalesce(retracted, '') AS retracted
         FROM ({checked_query(FEEDS[feed], columns, raw, now_utc)}) WHERE _fail IS NULL
     """
 
 
 def load_records(folder: Path, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
     """The latest, non-retracted version of every source record in every feed that passes the
-    contract's checks, as resolver input."""
+    contract's checks, as resolver input (with the day of each arrival's and departure's trip, as the
+    store reads it)."""
     con = con or duckdb.connect()
     now_utc = json.loads((folder / "truth" / "manifest.json").read_text())["now"]
     feeds = [f for f in FEEDS if (folder / f"{f}.csv").exists()]
@@ -54,7 +57,7 @@ def load_records(folder: Path, con: duckdb.DuckDBPyConnection | None = None) -> 
         ORDER BY record_uid
     """
     table = con.sql(sql).to_arrow_table()
-    order = ["record_uid", "feed", "source_system", "source_record_id", *_IDENTITY, "admission_number"]
+    order = ["record_uid", "feed", "source_system", "source_record_id", *_IDENTITY, "admission_number", "event_day"]
     return table.select(order)
 
 

@@ -239,3 +239,62 @@ def test_a_corrected_identity_leaves_the_kept_index(tmp_path: Path) -> None:
     _deliver(fresh, deliveries, None, one_process=False)
     assert _links(kept) == _links(fresh)
     assert frozenset({"departures/APIS/D1"}) in _partition(kept)
+
+
+def _name_only(rid: str, day: str) -> dict[str, str]:
+    """A departure of Chidi Okafor of Nigeria with nothing else to link it by but the trip it ends."""
+    row = _departure_of(_okafor("0"), rid, departure_date=day, recorded_at=f"{day}T20:00:00Z")
+    return {**row, "date_of_birth": ""}
+
+
+@pytest.mark.parametrize("order", ["as recorded", "departures first", "namesake first"])
+def test_a_name_only_departure_is_placed_as_a_full_run_places_it(tmp_path: Path, order: str) -> None:
+    """A name-only departure joins the one Chidi Okafor in the country on its day; a namesake who
+    arrives before a second one leaves that one alone; any delivery order gives the full run's persons."""
+    chidi = _okafor("1", admitted_on="2024-03-01")
+    namesake = _okafor(
+        "2", date_of_birth="1971-02-09", admitted_on="2024-05-01", recorded_at="2024-05-02T10:00:00Z"
+    )
+    deliveries = {
+        "chidi": ("arrivals", write_csv(tmp_path / "a1.csv", [chidi])),
+        "first": ("departures", write_csv(tmp_path / "d1.csv", [_name_only("D1", "2024-04-01")])),
+        "namesake": ("arrivals", write_csv(tmp_path / "a2.csv", [namesake])),
+        "second": ("departures", write_csv(tmp_path / "d2.csv", [_name_only("D2", "2024-06-01")])),
+    }
+    sequence = {
+        "as recorded": ["chidi", "first", "namesake", "second"],
+        "departures first": ["second", "first", "chidi", "namesake"],
+        "namesake first": ["namesake", "second", "chidi", "first"],
+    }[order]
+    db = f"sqlite:///{tmp_path / 'trips.db'}"
+    _deliver(db, [deliveries[name] for name in sequence], None, one_process=True)
+    incremental = _links(db)
+    assert ilos("resolve", "--full", db=db).code == 0
+    assert incremental == _links(db)
+    persons = _partition(db)
+    assert frozenset({"arrivals/I94/1", "departures/APIS/D1"}) in persons
+    assert frozenset({"departures/APIS/D2"}) in persons
+    unlinked = ilos("export", "unlinked", db=db).out
+    assert "APIS,D2,name_without_birth_date_or_number" in unlinked
+    assert "APIS,D1," not in unlinked  # its trip linked it
+    why = ilos("explain", "link", "departures/APIS/D1", "arrivals/I94/1", db=db).out
+    assert "linked now: yes, though one record has too little identity" in why
+
+
+def test_a_reviewer_separates_a_departure_its_trip_placed(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'review.db'}"
+    deliveries = [
+        ("arrivals", write_csv(tmp_path / "a1.csv", [_okafor("1", admitted_on="2024-03-01")])),
+        ("departures", write_csv(tmp_path / "d1.csv", [_name_only("D1", "2024-04-01")])),
+    ]
+    _deliver(db, deliveries, None, one_process=True)
+    assert frozenset({"arrivals/I94/1", "departures/APIS/D1"}) in _partition(db)
+    queue = list(csv.DictReader(io.StringIO(ilos("review", "list", db=db).out)))
+    trip = [q for q in queue if q["rule"] == "trip"]
+    assert [(q["record_a"], q["record_b"]) for q in trip] == [("arrivals/I94/1", "departures/APIS/D1")]
+    decided = ilos("review", "decide", trip[0]["pair"], "separate", "--reason", "another traveller", db=db)
+    assert decided.code == 0, decided.err
+    assert ilos("resolve", db=db).code == 0
+    assert frozenset({"departures/APIS/D1"}) in _partition(db)
+    assert ilos("resolve", "--full", db=db).code == 0
+    assert frozenset({"departures/APIS/D1"}) in _partition(db)

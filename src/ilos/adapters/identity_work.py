@@ -17,7 +17,7 @@ from ilos.domain.feeds import IDENTITY_COLUMNS
 #: More new batches than this (another process loaded many meanwhile) and every record is read again.
 _MOST_BATCHES_READ_APART = 1_000
 #: Columns whose change makes a record's identity change (what the resolver reads).
-_HASHED = (*(c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"), "admission_number")
+_HASHED = (*(c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"), "admission_number", "event_day")
 
 
 @dataclass
@@ -150,25 +150,38 @@ class DuckIdentityWork:
         return assignment
 
     def review_pairs(self, pairs: pa.Table, clusters: pa.Table) -> pa.Table:
-        """Pairs the model could not decide, where a decision would matter: records now in different clusters."""
+        """Pairs the model could not decide, where a decision would matter (records now in different
+        clusters), and each name-only departure with the arrival its trip placed it by (rule `trip`),
+        for a reviewer to confirm or separate."""
         cur = self.con.cursor()
         cur.register("scored_pairs", pairs.filter(pc.equal(pairs.column("decision"), "review")))
         cur.register("run_clusters", clusters)
+        placed = "placed_by" if "placed_by" in clusters.column_names else "NULL::VARCHAR"
         review = cur.sql(
-            """SELECT p.* FROM scored_pairs p
-               JOIN run_clusters l ON l.record_uid = p.record_uid_l
-               JOIN run_clusters r ON r.record_uid = p.record_uid_r
-               WHERE l.cluster <> r.cluster ORDER BY p.record_uid_l, p.record_uid_r"""
+            f"""SELECT p.* FROM scored_pairs p
+                JOIN run_clusters l ON l.record_uid = p.record_uid_l
+                JOIN run_clusters r ON r.record_uid = p.record_uid_r
+                WHERE l.cluster <> r.cluster
+                UNION ALL
+                SELECT least(record_uid, {placed}), greatest(record_uid, {placed}), 0.0, 0.0, 'trip', 'link'
+                FROM run_clusters WHERE {placed} IS NOT NULL
+                ORDER BY record_uid_l, record_uid_r"""
         ).to_arrow_table()
         cur.close()
         return review
 
     def unusable(self) -> pa.Table:
-        """Records in force with too little identity to link: feed, source_system, source_record_id, reason."""
+        """Records in force with too little identity to link, and linked to nothing (a name-only
+        departure its trip placed is linked): feed, source_system, source_record_id, reason."""
         from ilos.adapters.identity import unusable
 
         records = self.records()
         reasons = unusable(records)
+        links = self.reader.links().select(["record_uid", "person_id"])
+        alone = links.group_by("person_id").aggregate([("record_uid", "count")])
+        alone = alone.filter(pc.equal(alone.column("record_uid_count"), 1)).select(["person_id"])
+        linked = links.join(alone, "person_id", join_type="left anti").column("record_uid")
+        reasons = reasons.filter(pc.invert(pc.is_in(reasons.column("record_uid"), linked)))
         listed = records.select(["record_uid", "feed", "source_system", "source_record_id"]).join(
             reasons, "record_uid", join_type="inner"
         )

@@ -126,10 +126,14 @@ def test_one_given_name_in_another_script_is_not_a_twin(resolver: IdentityResolv
     assert _rule(resolver.score(_namesakes(("Fatima", "Aisha")))) == "twins"
 
 
-def test_given_names_one_skeleton_edit_apart_but_too_short_are_twins(resolver: IdentityResolver) -> None:
+def test_given_names_one_skeleton_edit_apart_but_unalike_are_twins(resolver: IdentityResolver) -> None:
     # MINJUN and HAEUN: skeletons MN and HN, one edit apart but too short to call one name.
     assert _rule(resolver.score(_namesakes(("Minjun", "Haeun"), "MF", family_name="Kim"))) == "twins"
     assert _rule(resolver.score(_namesakes(("Minjun", "Haeun"), "FF", family_name="Kim"))) == "twins"
+    # SEOYEON and SUBIN: skeletons SYN and SBN, spelled nothing alike, both in Latin letters.
+    assert _rule(resolver.score(_namesakes(("Seo-yeon", "Su-bin"), family_name="Hwang"))) == "twins"
+    # HASSAN and حسن (folded to HSN): one name, the second written without its vowels.
+    assert _rule(resolver.score(_namesakes(("Hassan", "حسن"), "MM"))) != "twins"
 
 
 def test_a_stated_different_sex_with_other_given_names_makes_twins(resolver: IdentityResolver) -> None:
@@ -179,7 +183,12 @@ def test_cluster_returns_every_record(resolver: IdentityResolver) -> None:
     )
     clusters = resolver.cluster(records, resolver.score(records))
     assert clusters.schema == pa.schema(
-        [("record_uid", pa.string()), ("cluster", pa.int64()), ("component", pa.string())]
+        [
+            ("record_uid", pa.string()),
+            ("cluster", pa.int64()),
+            ("component", pa.string()),
+            ("placed_by", pa.string()),
+        ]
     )
     got = clusters_of(clusters)
     assert set(got) == {"arrivals/I94/1", "arrivals/I94/2", "criminal/CJIS-TX/3"}

@@ -26,6 +26,9 @@ ADMISSION_INPUTS: dict[str, tuple[str, ...]] = {
     "status_events": ("source_system", "receipt_number", "benefit", "event", "event_date", "valid_until",
                       "admission_number"),
 }  # fmt: skip
+#: The day of each feed's trip event, read beside the identity columns: a departure with only a name
+#: is placed by the trip it ends (`ilos.adapters.identity.trips`).
+TRIP_DAYS = {"arrivals": "admitted_on", "departures": "departure_date"}
 QUARANTINE_COLUMNS = "feed, source_system, source_record_id, file, file_row AS row, reason, message"
 
 
@@ -101,6 +104,7 @@ class PersonDataReader:
         records are not read)."""
         identity = [c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"]
         admission = "admission_number" if "admission_number" in feed.column_names else "NULL"
+        day = TRIP_DAYS.get(feed.name, "NULL")
         columns = ", ".join(identity)
         cutoff = ""
         params: list[Any] = [feed.name, feed.name]
@@ -119,10 +123,10 @@ class PersonDataReader:
         sql = f"""
             SELECT CAST({self.store.param(1)} AS TEXT) || '/' || source_system || '/' || source_record_id AS record_uid,
                    CAST({self.store.param(2)} AS TEXT) AS feed, {columns}, {admission} AS admission_number,
-                   first_recorded_utc
+                   {day} AS event_day, first_recorded_utc
             FROM {_in_force(record_table_name(feed), cutoff, first_recorded=True)}
         """
-        text = ["record_uid", "feed", *identity, "admission_number", "first_recorded_utc"]
+        text = ["record_uid", "feed", *identity, "admission_number", "event_day", "first_recorded_utc"]
         return self._read(f"identity {feed.name}", sql, params, text).select(text)
 
     def links(self) -> pa.Table:

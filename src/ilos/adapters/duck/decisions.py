@@ -9,8 +9,9 @@ import pyarrow as pa
 def apply_decisions(
     con: duckdb.DuckDBPyConnection, pairs: pa.Table, decisions: pa.Table, members: pa.Table | None = None
 ) -> pa.Table:
-    """Pairs with each reviewer's decision replacing the model's (`rule` = 'reviewer'); a decided link
-    that the model did not propose is added.
+    """Pairs with each reviewer's decision replacing the model's (`rule` = 'reviewer'); a decided pair
+    the model did not propose is added (a link to join, a separation to keep apart: a name-only
+    departure is never scored, yet a reviewer may separate it from the person its trip placed it with).
 
     Pairs name identity signatures by their representative records (`members`: record_uid -> rep);
     a decision on two records applies to their signatures. When decisions on several record pairs
@@ -42,7 +43,6 @@ def apply_decisions(
                CASE WHEN d.decision IS NULL THEN p.rule ELSE 'reviewer' END AS rule,
                coalesce(d.decision, p.decision) AS decision
         FROM scored_pairs p FULL JOIN reviewer_decisions d USING (record_uid_l, record_uid_r)
-        WHERE p.record_uid_l IS NOT NULL OR d.decision = 'link'
         ORDER BY 1, 2
         """
     ).to_arrow_table()

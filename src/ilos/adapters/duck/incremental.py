@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from ilos.adapters.duck import decisions as reviewer
 from ilos.adapters.duck.stable_ids import Assignment
+from ilos.adapters.identity import trips
 from ilos.adapters.identity.index import IdentityIndex
 
 
@@ -105,6 +106,7 @@ def affected(
                       JOIN state a ON a.record_uid = h.record_uid_l JOIN state b ON b.record_uid = h.record_uid_r)
            SELECT x, y FROM e UNION SELECT y, x FROM e"""
     )
+    seeds += _trip_edges(cur, records)
     cur.execute(
         f"""CREATE TEMP TABLE reach AS WITH RECURSIVE reach(component) AS (
                 SELECT component FROM ({seeds})
@@ -124,6 +126,25 @@ def affected(
         "SELECT record_uid, person_id, component FROM placed WHERE NOT redone ORDER BY record_uid"
     ).to_arrow_table()
     return Affected(records.filter(pc.is_in(records.column("record_uid"), keep)), repeats)
+
+
+def _trip_edges(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> str:
+    """Add to `held_edges` the trips that tie components together, and return the seeds they add.
+
+    A name-only departure is placed by every person in the country under its name (`trips`): its
+    component and the component of every arrival with its name key hang together through that key
+    (a node `key:...`), and a changed record with such a key seeds it.
+    """
+    cur.register("trip_keys", trips.trip_keys(cur, records))
+    cur.execute(
+        """INSERT INTO held_edges
+           WITH keyed AS (SELECT DISTINCT key FROM trip_keys WHERE kind = 'name_only'),
+           e AS (SELECT DISTINCT s.component AS x, 'key:' || k.key AS y FROM trip_keys k
+                 JOIN state s USING (record_uid) SEMI JOIN keyed USING (key))
+           SELECT x, y FROM e UNION SELECT y, x FROM e"""
+    )
+    return """ UNION SELECT DISTINCT 'key:' || k.key FROM trip_keys k SEMI JOIN changed USING (record_uid)
+               WHERE k.key IN (SELECT key FROM trip_keys WHERE kind = 'name_only')"""
 
 
 def _repeats(

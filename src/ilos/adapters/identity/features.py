@@ -30,6 +30,10 @@ INPUT_COLUMNS: tuple[str, ...] = (
     "admission_number",
 )
 
+#: Scripts that write consonants and leave most vowels out (Hebrew, Arabic and the scripts of Persian
+#: and Urdu): a name folded from them to Latin letters is a skeleton already (HASSAN -> HSN).
+ABJAD = "[\\x{0590}-\\x{06FF}\\x{0750}-\\x{077F}\\x{FB50}-\\x{FDFF}\\x{FE70}-\\x{FEFF}]"
+
 #: Spelling rules of the skeleton, applied in order: (regex, replacement).
 _SKELETON_RULES: tuple[tuple[str, str], ...] = (
     ("C([EIY])", "S\\1"),
@@ -153,7 +157,7 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
                day(dob_date) AS dob_d,
                CASE WHEN dob_text IS NOT NULL THEN left(dob_text, 4) END AS dob_year,
                doc_num, doc_country, doc_type, a9, adm, cit, bcountry,
-               sex_code
+               sex_code, coalesce(regexp_matches(given_names, '{ABJAD}'), false) AS giv_abjad
         FROM k
     """
 

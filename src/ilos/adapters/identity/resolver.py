@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ilos.adapters.identity import clustering, frequencies, model, scoring
+from ilos.adapters.identity import clustering, frequencies, model, scoring, trips
 from ilos.adapters.identity import explain as explaining
 from ilos.adapters.identity.features import INPUT_COLUMNS, build_features
 from ilos.adapters.identity.index import IdentityIndex, prepare_against
@@ -100,10 +100,12 @@ class IdentityResolver:
 
     def cluster(self, records: pa.Table, pairs: pa.Table, members: pa.Table | None = None) -> pa.Table:
         """record_uid, cluster for every record: linked components of signatures (`members`, by
-        default those of the last `score`), never two A-numbers nor two twins in one cluster."""
+        default those of the last `score`), never two A-numbers nor two twins in one cluster; a
+        name-only departure joins the one person in the country under its name (`trips`), and
+        `placed_by` names the arrival that placed it."""
         members = members if members is not None else self.members
         with workspace(self._con) as cur:
-            return clustering.cluster(cur, records, pairs, members)
+            return trips.attach(cur, records, clustering.cluster(cur, records, pairs, members), pairs)
 
     def _predict(
         self,

@@ -11,7 +11,13 @@ only its link to the other twin does.
 
 from __future__ import annotations
 
-from ilos.adapters.identity.comparisons import JW, doc_one_off_sql, given_alike_sql, same_surname_sql
+from ilos.adapters.identity.comparisons import (
+    JW,
+    SKELETON_JW,
+    doc_one_off_sql,
+    same_surname_sql,
+    skeleton_alike_sql,
+)
 
 #: Match weight (log2 Bayes factor with the prior) at or above which a pair is linked.
 UPPER = 7.0
@@ -58,14 +64,26 @@ VARIANT_SKELETON_MIN = 3
 
 
 def given_variant_sql() -> str:
-    """Given names that one recording of one name explains: alike as the name comparison judges, or
-    skeletons one edit apart (a transliteration from another script drops vowels and letters:
-    FATIMA/FTMH, VIKTORIN/VIKTOIN, HAVRYLO/GAWRILO)."""
+    """Given names that one recording of one name explains: alike as the name comparison judges
+    (but a first given name of a one-letter skeleton — SEO, SU: S — must begin the other names), or
+    skeletons one edit apart (three letters or more) when the spellings still look alike or one was
+    folded from a script that leaves vowels out (FATIMA/FTMH, VIKTORIN/VIKTOIN, HASSAN/HNS — but not
+    SEOYEON/SUBIN, whose skeletons SYN and SBN differ by one letter too)."""
+    looks = f"jaro_winkler_similarity(giv_key_l, giv_key_r) >= {SKELETON_JW}"
     near = (
         f"(damerau_levenshtein(giv_skel_l, giv_skel_r) <= 1"
-        f" AND least(length(giv_skel_l), length(giv_skel_r)) >= {VARIANT_SKELETON_MIN})"
+        f" AND least(length(giv_skel_l), length(giv_skel_r)) >= {VARIANT_SKELETON_MIN}"
+        f" AND ({looks} OR giv_abjad_l OR giv_abjad_r))"
     )
-    return f"({given_alike_sql()} OR {near})"
+    first = (
+        "(giv_first_skel_l = giv_first_skel_r AND (length(giv_first_skel_l) >= 2"
+        " OR starts_with(giv_key_l, giv_key_r) OR starts_with(giv_key_r, giv_key_l)))"
+    )
+    alike = (
+        f"({skeleton_alike_sql('giv_l', 'giv_r')} OR jaro_winkler_similarity(giv_key_l, giv_key_r) >= {JW}"
+        f" OR {first} OR damerau_levenshtein(giv_key_l, giv_key_r) <= 2)"
+    )
+    return f"({alike} OR {near})"
 
 
 def twins_sql() -> str:

@@ -33,6 +33,7 @@ RULE_COLUMNS = (
     "fam_first_skel",
     "giv_first_skel",
     "sex_code",
+    "giv_abjad",
 )
 #: Match weight (bits) by which a signature's link to one of two twins must outweigh its link to the
 #: other for the signature to go with the first without review.
@@ -245,9 +246,10 @@ def _find_ambiguous(cur: duckdb.DuckDBPyConnection) -> None:
     signatures of a `twins` pair.
 
     Such a signature goes with whatever evidence clearly decides, by CLEAR_MARGIN bits: when its
-    strongest link (a shared passport, say) outweighs both twin links, only those two go to review
-    (`outweighed`) and the strongest link places it; when one twin link outweighs the other, only
-    the weaker goes to review. Otherwise it could belong to either person: all its weight-based
+    strongest link to any twin's signature (a shared passport, say) outweighs both links of a pair,
+    only those two go to review (`outweighed`) and the strongest link places it; when one twin link
+    outweighs the other, only the weaker goes to review. Links to signatures in no twins pair (one
+    without given names, as ambiguous as itself) place nothing. Otherwise it could belong to either person: all its weight-based
     links go to review (`ambiguous`), so that it joins neither until a reviewer decides.
     """
     cur.execute(
@@ -256,7 +258,8 @@ def _find_ambiguous(cur: duckdb.DuckDBPyConnection) -> None:
                            UNION ALL
                            SELECT b, a, match_weight FROM decided WHERE decision = 'link' AND rule = ''),
            apart AS (SELECT a AS y, b AS z FROM decided WHERE rule = 'twins'),
-           best AS (SELECT x, max(w) AS best FROM linked GROUP BY x)
+           twin AS (SELECT y AS t FROM apart UNION SELECT z FROM apart),
+           best AS (SELECT x, max(w) AS best FROM linked SEMI JOIN twin ON twin.t = linked.y GROUP BY x)
            SELECT l.x, l.y, l.w AS wy, m.y AS z, m.w AS wz, best.best
            FROM apart t JOIN linked l ON l.y = t.y JOIN linked m ON m.y = t.z AND m.x = l.x
            JOIN best ON best.x = l.x"""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated
+from typing import Annotated, Any
 
 import pyarrow as pa
 import typer
@@ -122,3 +122,24 @@ def explain_link(
                 f"{weight:+7.2f}  {step.get('comparison', '')}: {step.get('level', '')}"
                 f"  [{step.get('value_a', '')} | {step.get('value_b', '')}]"
             )
+        typer.echo(_linked_now(app, [found[record_a], found[record_b]]))
+
+
+def _linked_now(app: Any, rows: list[dict[str, Any]]) -> str:
+    """Whether the last run linked the two records, and what else may have: a name-only departure
+    carries too little identity to link on its own, and is placed by the trip it ends."""
+    from ilos.adapters.identity import unusable
+    from ilos.adapters.identity.features import INPUT_COLUMNS
+
+    if len(app.reader.persons_of_records([r["record_uid"] for r in rows])) != 1:
+        return "linked now: no (different persons, or not yet resolved)"
+    table = pa.Table.from_pylist(
+        [{c: None if r.get(c) is None else str(r[c]) for c in INPUT_COLUMNS} for r in rows],
+        schema=pa.schema([(c, pa.string()) for c in INPUT_COLUMNS]),
+    )
+    if unusable(table).num_rows:
+        return (
+            "linked now: yes, though one record has too little identity to link on its own: a departure "
+            "with only a name joins the one person of that name and citizenship in the country on its day"
+        )
+    return "linked now: yes"

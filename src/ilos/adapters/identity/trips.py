@@ -1,0 +1,132 @@
+"""Departures that carry only a name, placed by the trip they end.
+
+A departure record with a family and a given name but no birth date, document, A-number or
+admission number (a *name-only departure*) is too thin to link on its identity alone: many people
+share a name. It still ends a trip. When exactly one person with that name (the skeletons of its
+two parts, in either order) and citizenship was in the country on its day by ILOS's own records —
+an arrival of theirs on or before that day carries the name, and no departure of theirs falls
+between their last arrival and that day — the departure joins that person. Otherwise it stays
+alone and is listed with the other records that have too little identity to link.
+
+Records carry the day of their trip event in `DAY` (admitted_on for arrivals, departure_date for
+departures); records without it take no part.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ilos.adapters.identity.features import ADMISSION_NUMBER_SQL, INPUT_COLUMNS, build_features
+from ilos.adapters.identity.scoring import usable_sql
+from ilos.adapters.identity.workspace import fetch
+
+#: The column holding the day a record's trip event happened (ISO date text, or NULL).
+DAY = "event_day"
+ARRIVALS, DEPARTURES = "arrivals", "departures"
+KEYS_SCHEMA = pa.schema(
+    [("record_uid", pa.string()), ("kind", pa.string()), ("key", pa.string()), ("day", pa.date32())]
+)
+
+
+def _maybe_name_only() -> str:
+    """A cheap superset of name-only departures, on the raw columns (the exact test needs features)."""
+    doc = "length(regexp_replace(upper(coalesce(document_number, '')), '[^A-Z0-9]', '', 'g')) < 5"
+    adm = f"NOT coalesce(regexp_full_match(upper(trim(admission_number)), '{ADMISSION_NUMBER_SQL}'), false)"
+    return f"(feed = '{DEPARTURES}' AND coalesce(trim(a_number), '') = '' AND {adm} AND {doc})"
+
+
+def trip_keys(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
+    """record_uid, kind ('arrival' or 'name_only'), key and day of every arrival with both names and
+    every name-only departure with a day; the key is the name skeletons in either order and the
+    citizenship."""
+    if DAY not in records.column_names:
+        return KEYS_SCHEMA.empty_table()
+    cur.register("trip_in", records.select([*INPUT_COLUMNS, DAY]))
+    try:
+        cols = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in INPUT_COLUMNS)
+        cur.execute(
+            f"""CREATE OR REPLACE TABLE trip_src AS SELECT {cols}, FALSE AS is_new FROM trip_in
+                WHERE {DAY} IS NOT NULL AND (feed = '{ARRIVALS}' OR {_maybe_name_only()})"""
+        )
+        build_features(cur, "trip_src", "trip_feat")
+        keys = fetch(
+            cur,
+            f"""SELECT f.record_uid, CASE WHEN f.feed = '{ARRIVALS}' THEN 'arrival' ELSE 'name_only' END AS kind,
+                       least(f.fam_skel, f.giv_skel) || '|' || greatest(f.fam_skel, f.giv_skel) || '|'
+                           || coalesce(f.cit, '') AS key,
+                       CAST(i.{DAY} AS DATE) AS day
+                FROM trip_feat f JOIN trip_in i USING (record_uid)
+                WHERE f.fam_skel IS NOT NULL AND f.giv_skel IS NOT NULL
+                  AND (f.feed = '{ARRIVALS}' OR NOT {usable_sql("f")})
+                ORDER BY f.record_uid""",
+        )
+    finally:
+        cur.unregister("trip_in")
+        cur.execute("DROP TABLE IF EXISTS trip_src; DROP TABLE IF EXISTS trip_feat")
+    return keys.cast(KEYS_SCHEMA)
+
+
+def attach(
+    cur: duckdb.DuckDBPyConnection, records: pa.Table, clusters: pa.Table, pairs: pa.Table
+) -> pa.Table:
+    """`clusters` with each name-only departure moved into the one cluster whose person, by the other
+    records of `records`, was in the country under that name on the departure's day, and a column
+    `placed_by`: the arrival that placed it (NULL for every other record).
+
+    Reviewers' decisions in `pairs` (rule `reviewer`) hold: a departure a reviewer linked to someone
+    is already placed, and a cluster holding a record a reviewer separated from it is no candidate.
+    """
+    keys = trip_keys(cur, records)
+    if not keys.filter(pc.equal(keys.column("kind"), "name_only")).num_rows:
+        return clusters.append_column("placed_by", pa.nulls(clusters.num_rows, pa.string()))
+    views = {"trip_keys": keys, "trip_days": records.select(["record_uid", "feed", DAY]),
+             "trip_clusters": clusters.select(["record_uid", "cluster", "component"]),
+             "trip_pairs": pairs.select(["record_uid_l", "record_uid_r", "rule", "decision"])}  # fmt: skip
+    for name, table in views.items():
+        cur.register(name, table)
+    try:
+        return fetch(
+            cur,
+            f"""WITH placed AS ({_PLACED})
+                SELECT c.record_uid, coalesce(p.cluster, c.cluster) AS cluster, c.component, p.arrival AS placed_by
+                FROM trip_clusters c LEFT JOIN placed p USING (record_uid) ORDER BY c.record_uid""",
+        ).cast(clusters.schema.append(pa.field("placed_by", pa.string())))
+    finally:
+        for name in views:
+            cur.unregister(name)
+
+
+#: record_uid, cluster and the arrival that placed it, for each name-only departure alone in its
+#: cluster with exactly one person in the country.
+_PLACED = f"""
+    WITH alone AS (SELECT record_uid FROM trip_clusters
+                   QUALIFY count(*) OVER (PARTITION BY cluster) = 1),
+    name_only AS (SELECT record_uid, key, day FROM trip_keys SEMI JOIN alone USING (record_uid)
+                  WHERE kind = 'name_only'),
+    separated AS (SELECT record_uid_l AS a, record_uid_r AS b FROM trip_pairs
+                  WHERE rule = 'reviewer' AND decision = 'separate'
+                  UNION ALL SELECT record_uid_r, record_uid_l FROM trip_pairs
+                  WHERE rule = 'reviewer' AND decision = 'separate'),
+    barred AS (SELECT DISTINCT s.a AS record_uid, c.cluster FROM separated s
+               JOIN trip_clusters c ON c.record_uid = s.b),
+    events AS (SELECT c.cluster, d.feed, CAST(d.{DAY} AS DATE) AS day
+               FROM trip_days d JOIN trip_clusters c USING (record_uid)
+               WHERE d.{DAY} IS NOT NULL AND d.record_uid NOT IN (SELECT record_uid FROM name_only)),
+    named AS (SELECT n.record_uid, n.day, c.cluster, arg_max(a.record_uid, strftime(a.day, '%Y-%m-%d') || a.record_uid) AS arrival
+              FROM name_only n JOIN trip_keys a ON a.kind = 'arrival' AND a.key = n.key AND a.day <= n.day
+              JOIN trip_clusters c ON c.record_uid = a.record_uid
+              ANTI JOIN barred b ON b.record_uid = n.record_uid AND b.cluster = c.cluster
+              GROUP BY ALL),
+    last AS (SELECT n.record_uid, n.cluster, n.arrival,
+                    max(e.day) FILTER (WHERE e.feed = '{ARRIVALS}') AS last_in,
+                    max(e.day) FILTER (WHERE e.feed = '{DEPARTURES}') AS last_out
+             FROM named n JOIN events e ON e.cluster = n.cluster AND e.day <= n.day
+                  AND (e.feed = '{ARRIVALS}' OR e.day < n.day)
+             GROUP BY ALL),
+    inside AS (SELECT record_uid, cluster, arrival FROM last
+               WHERE last_in > coalesce(last_out, DATE '0001-01-01'))
+    SELECT record_uid, min(cluster) AS cluster, min(arrival) AS arrival FROM inside
+    GROUP BY record_uid HAVING count(*) = 1
+"""

@@ -1,0 +1,108 @@
+"""A departure that carries only a name joins the one person in the country under that name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from ilos.adapters.identity import IdentityResolver
+from ilos.adapters.identity.trips import DAY
+
+from .conftest import SCHEMA, clusters_of, record
+
+WITH_DAY = SCHEMA.append(pa.field(DAY, pa.string()))
+
+
+def _arrival(uid: str, day: str, **values: Any) -> dict[str, Any]:
+    return {**record(f"arrivals/I94/{uid}", **values), DAY: day}
+
+
+def _departure(uid: str, day: str, **values: Any) -> dict[str, Any]:
+    fields = {"feed": "departures", "source_system": "APIS", **values}
+    return {**record(f"departures/APIS/{uid}", **fields), DAY: day}
+
+
+def _name_only(uid: str, day: str, **values: Any) -> dict[str, Any]:
+    """A departure with the base person's names and citizenship, nothing else to link it by."""
+    fields = {"date_of_birth": None, "document_number": None, "birth_country": None, **values}
+    return _departure(uid, day, **fields)
+
+
+def _resolve(resolver: IdentityResolver, *rows: dict[str, Any]) -> dict[str, int]:
+    records = pa.Table.from_pylist(list(rows), schema=WITH_DAY)
+    return clusters_of(resolver.cluster(records, resolver.score(records)))
+
+
+def _other_person(uid: str, day: str) -> dict[str, Any]:
+    """Another Bartosz Kowalczyk of Poland: other birth date, other passport."""
+    return _arrival(uid, day, date_of_birth="1990-11-02", document_number="EK9999999")
+
+
+def test_a_name_only_departure_joins_the_one_traveller_in_the_country(resolver: IdentityResolver) -> None:
+    got = _resolve(resolver, _arrival("a1", "2024-03-01"), _name_only("d1", "2024-03-20"))
+    assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
+
+
+def test_names_in_either_order_and_script_variants_still_match(resolver: IdentityResolver) -> None:
+    swapped = _name_only("d1", "2024-03-20", family_name="Bartosz", given_names="KOWALCZYK")
+    got = _resolve(resolver, _arrival("a1", "2024-03-01"), swapped)
+    assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
+
+
+def test_two_people_of_that_name_in_the_country_leave_it_alone(resolver: IdentityResolver) -> None:
+    got = _resolve(
+        resolver,
+        _arrival("a1", "2024-03-01"),
+        _other_person("b1", "2024-03-10"),
+        _name_only("d1", "2024-03-20"),
+    )
+    assert got["arrivals/I94/a1"] != got["arrivals/I94/b1"]
+    assert got["departures/APIS/d1"] not in (got["arrivals/I94/a1"], got["arrivals/I94/b1"])
+
+
+def test_a_namesake_who_already_left_is_no_candidate(resolver: IdentityResolver) -> None:
+    got = _resolve(
+        resolver,
+        _arrival("a1", "2024-03-01"),
+        _other_person("b1", "2024-02-01"),
+        _departure("b2", "2024-02-15", date_of_birth="1990-11-02", document_number="EK9999999"),
+        _name_only("d1", "2024-03-20"),
+    )
+    assert got["arrivals/I94/b1"] == got["departures/APIS/b2"] != got["arrivals/I94/a1"]
+    assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
+
+
+def test_no_arrival_before_the_day_or_another_citizenship_places_nothing(resolver: IdentityResolver) -> None:
+    later = _resolve(resolver, _arrival("a1", "2024-04-01"), _name_only("d1", "2024-03-20"))
+    assert later["departures/APIS/d1"] != later["arrivals/I94/a1"]
+    other = _resolve(
+        resolver, _arrival("a1", "2024-03-01"), _name_only("d1", "2024-03-20", citizenship="CZE")
+    )
+    assert other["departures/APIS/d1"] != other["arrivals/I94/a1"]
+
+
+def test_a_departure_with_a_birth_date_is_linked_by_identity_not_by_trip(resolver: IdentityResolver) -> None:
+    # A departure the weights decide keeps their decision: another birth date keeps it apart.
+    departure = _departure("d1", "2024-03-20", date_of_birth="1961-01-30", document_number=None)
+    got = _resolve(resolver, _arrival("a1", "2024-03-01"), departure)
+    assert got["departures/APIS/d1"] != got["arrivals/I94/a1"]
+
+
+def test_the_placing_arrival_is_named_and_a_reviewer_can_undo_the_placement(
+    resolver: IdentityResolver,
+) -> None:
+    records = pa.Table.from_pylist(
+        [_arrival("a0", "2023-01-05"), _arrival("a1", "2024-03-01"), _name_only("d1", "2024-03-20")],
+        schema=WITH_DAY,
+    )
+    pairs = resolver.score(records)
+    placed = resolver.cluster(records, pairs).to_pylist()
+    assert {r["record_uid"]: r["placed_by"] for r in placed if r["placed_by"]} == {
+        "departures/APIS/d1": "arrivals/I94/a1"  # the trip's own arrival, not an earlier one
+    }
+    separated = {"record_uid_l": "arrivals/I94/a1", "record_uid_r": "departures/APIS/d1", "match_weight": 0.0,
+                 "match_probability": 0.0, "rule": "reviewer", "decision": "separate"}  # fmt: skip
+    undone = pa.concat_tables([pairs, pa.Table.from_pylist([separated], schema=pairs.schema)])
+    got = clusters_of(resolver.cluster(records, undone))
+    assert got["departures/APIS/d1"] != got["arrivals/I94/a1"]
