@@ -246,23 +246,32 @@ def _find_ambiguous(cur: duckdb.DuckDBPyConnection) -> None:
     signatures of a `twins` pair.
 
     Such a signature goes with whatever evidence clearly decides, by CLEAR_MARGIN bits: when its
-    strongest link to any twin's signature (a shared passport, say) outweighs both links of a pair,
+    strongest link (a shared passport, say) outweighs both links of a pair,
     only those two go to review (`outweighed`) and the strongest link places it; when one twin link
-    outweighs the other, only the weaker goes to review. Links to signatures in no twins pair (one
-    without given names, as ambiguous as itself) place nothing. Otherwise it could belong to either person: all its weight-based
-    links go to review (`ambiguous`), so that it joins neither until a reviewer decides.
+    outweighs the other, only the weaker goes to review. A link to a signature pulled both ways
+    itself (one without given names, as ambiguous as this one) places nothing. Otherwise it could
+    belong to either person: all its weight-based links go to review (`ambiguous`), so that it
+    joins neither until a reviewer decides.
     """
+    link = "decision = 'link' AND rule = ''"
     cur.execute(
-        """CREATE TABLE torn AS
-           WITH linked AS (SELECT a AS x, b AS y, match_weight AS w FROM decided WHERE decision = 'link' AND rule = ''
-                           UNION ALL
-                           SELECT b, a, match_weight FROM decided WHERE decision = 'link' AND rule = ''),
-           apart AS (SELECT a AS y, b AS z FROM decided WHERE rule = 'twins'),
-           twin AS (SELECT y AS t FROM apart UNION SELECT z FROM apart),
-           best AS (SELECT x, max(w) AS best FROM linked SEMI JOIN twin ON twin.t = linked.y GROUP BY x)
-           SELECT l.x, l.y, l.w AS wy, m.y AS z, m.w AS wz, best.best
-           FROM apart t JOIN linked l ON l.y = t.y JOIN linked m ON m.y = t.z AND m.x = l.x
-           JOIN best ON best.x = l.x"""
+        f"""CREATE TABLE pulled AS
+            WITH apart AS (SELECT a AS y, b AS z FROM decided WHERE rule = 'twins'),
+            twin AS (SELECT y AS t FROM apart UNION SELECT z FROM apart),
+            linked AS (SELECT a AS x, b AS y, match_weight AS w FROM decided WHERE {link} AND b IN (SELECT t FROM twin)
+                       UNION ALL
+                       SELECT b, a, match_weight FROM decided WHERE {link} AND a IN (SELECT t FROM twin))
+            SELECT l.x, l.y, l.w AS wy, m.y AS z, m.w AS wz
+            FROM apart t JOIN linked l ON l.y = t.y JOIN linked m ON m.y = t.z AND m.x = l.x"""
+    )
+    cur.execute(
+        f"""CREATE TABLE torn AS
+            WITH px AS (SELECT DISTINCT x FROM pulled),
+            linked AS (SELECT a AS x, b AS y, match_weight AS w FROM decided WHERE {link} AND a IN (SELECT x FROM px)
+                       UNION ALL
+                       SELECT b, a, match_weight FROM decided WHERE {link} AND b IN (SELECT x FROM px)),
+            best AS (SELECT x, max(w) AS best FROM linked WHERE y NOT IN (SELECT x FROM px) GROUP BY x)
+            SELECT p.*, coalesce(best.best, -1e9) AS best FROM pulled p LEFT JOIN best USING (x)"""
     )
     placed = f"best - greatest(wy, wz) >= {CLEAR_MARGIN}"
     lopsided = f"abs(wy - wz) >= {CLEAR_MARGIN}"
