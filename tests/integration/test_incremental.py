@@ -298,3 +298,27 @@ def test_a_reviewer_separates_a_departure_its_trip_placed(tmp_path: Path) -> Non
     assert frozenset({"departures/APIS/D1"}) in _partition(db)
     assert ilos("resolve", "--full", db=db).code == 0
     assert frozenset({"departures/APIS/D1"}) in _partition(db)
+
+
+def test_a_retracted_placing_arrival_re_places_the_departure_as_a_full_run_does(tmp_path: Path) -> None:
+    """Chidi's earlier arrival, under a longer given name, is linked to him by his passport but does
+    not carry the departure's name: once the arrival that placed the departure is retracted, nothing
+    places it, in an incremental run as in a full one."""
+    db = f"sqlite:///{tmp_path / 'retract.db'}"
+    passport = {"document_type": "P", "document_number": "A55501234", "document_country": "NGA"}
+    earlier = _okafor("9", given_names="CHIDIEBERE", admitted_on="2023-01-01", recorded_at="2023-01-02T10:00:00Z",
+                      **passport)  # fmt: skip
+    chidi = _okafor("1", admitted_on="2024-03-01", **passport)
+    gone = {**chidi, "recorded_at": "2024-05-01T00:00:00Z", "retracted": "true"}
+    _deliver(db, [("arrivals", write_csv(tmp_path / "a1.csv", [earlier, chidi])),
+                  ("departures", write_csv(tmp_path / "d1.csv", [_name_only("D1", "2024-04-01")]))],
+             None, one_process=True)  # fmt: skip
+    assert frozenset({"arrivals/I94/9", "arrivals/I94/1", "departures/APIS/D1"}) in _partition(db)
+    _deliver(db, [("arrivals", write_csv(tmp_path / "a1-retracted.csv", [gone]))], None, one_process=True)
+    incremental = _partition(db)
+    assert ilos("resolve", "--full", db=db).code == 0
+    assert (
+        incremental
+        == _partition(db)
+        == frozenset({frozenset({"arrivals/I94/9"}), frozenset({"departures/APIS/D1"})})
+    )

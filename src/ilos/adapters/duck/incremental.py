@@ -133,14 +133,20 @@ def _trip_edges(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> str:
 
     A name-only departure is placed by every person in the country under its name (`trips`): its
     component and the component of every arrival with its name key hang together through that key
-    (a node `key:...`), and a changed record with such a key seeds it.
+    (a node `key:...`), and a changed record with such a key seeds it. A departure placed earlier
+    also hangs together with every component of the person it was placed with, so a retraction
+    there that takes away the placing arrival re-places it.
     """
     cur.register("trip_keys", trips.trip_keys(cur, records))
     cur.execute(
         """INSERT INTO held_edges
            WITH keyed AS (SELECT DISTINCT key FROM trip_keys WHERE kind = 'name_only'),
-           e AS (SELECT DISTINCT s.component AS x, 'key:' || k.key AS y FROM trip_keys k
-                 JOIN state s USING (record_uid) SEMI JOIN keyed USING (key))
+           by_key AS (SELECT DISTINCT s.component AS x, 'key:' || k.key AS y FROM trip_keys k
+                      JOIN state s USING (record_uid) SEMI JOIN keyed USING (key)),
+           placed AS (SELECT DISTINCT s.component AS x, o.component AS y FROM trip_keys k
+                      JOIN state s USING (record_uid) JOIN state o ON o.person_id = s.person_id
+                      WHERE k.kind = 'name_only' AND o.component <> s.component),
+           e AS (SELECT * FROM by_key UNION SELECT * FROM placed)
            SELECT x, y FROM e UNION SELECT y, x FROM e"""
     )
     return """ UNION SELECT DISTINCT 'key:' || k.key FROM trip_keys k SEMI JOIN changed USING (record_uid)

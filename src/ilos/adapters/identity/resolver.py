@@ -35,6 +35,9 @@ class IdentityResolver:
         #: The index of existing + new records after the last `score_between` on an index, to link the
         #: next batch against.
         self.index_after: IdentityIndex | None = None
+        #: The records the last `score` scored and their arrivals' name keys, so `cluster` on the same
+        #: records does not build the arrivals' features again (`trips`).
+        self._arrival_keys: tuple[pa.Table, pa.Table] | None = None
 
     def train(self, records: pa.Table) -> dict[str, Any]:
         """Train u (random sampling) and m (EM) on `records`; the resolver uses the new model."""
@@ -52,9 +55,13 @@ class IdentityResolver:
         with workspace(self._con) as cur:
             prepared, self._prepared = self._prepared, None
             if prepared is not None and prepared[0] is records:
-                return self._predict(cur, only_new=False, prepared=prepared[1])
-            register_records(cur, "records", records, new=False)
-            return self._predict(cur, only_new=False)
+                pairs = self._predict(cur, only_new=False, prepared=prepared[1])
+            else:
+                register_records(cur, "records", records, new=False)
+                pairs = self._predict(cur, only_new=False)
+            if trips.DAY in records.column_names:
+                self._arrival_keys = (records, trips.arrival_keys(cur, "feat", "members"))
+            return pairs
 
     def index(self, records: pa.Table) -> IdentityIndex:
         """Features and signatures of `records`, to link later batches against (`score_between`)."""
@@ -104,8 +111,12 @@ class IdentityResolver:
         name-only departure joins the one person in the country under its name (`trips`), and
         `placed_by` names the arrival that placed it."""
         members = members if members is not None else self.members
+        kept, self._arrival_keys = self._arrival_keys, None
+        arrivals = kept[1] if kept is not None and kept[0] is records else None
         with workspace(self._con) as cur:
-            return trips.attach(cur, records, clustering.cluster(cur, records, pairs, members), pairs)
+            return trips.attach(
+                cur, records, clustering.cluster(cur, records, pairs, members), pairs, arrivals
+            )
 
     def _predict(
         self,

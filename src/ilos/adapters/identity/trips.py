@@ -37,39 +37,65 @@ def _maybe_name_only() -> str:
     return f"(feed = '{DEPARTURES}' AND coalesce(trim(a_number), '') = '' AND {adm} AND {doc})"
 
 
-def trip_keys(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
-    """record_uid, kind ('arrival' or 'name_only'), key and day of every arrival with both names and
-    every name-only departure with a day; the key is the name skeletons in either order and the
-    citizenship."""
+def _key_sql(f: str) -> str:
+    """The name key of a feature row of table alias `f`: both skeletons in order, and the citizenship."""
+    return (
+        f"least({f}.fam_skel, {f}.giv_skel) || '|' || greatest({f}.fam_skel, {f}.giv_skel) || '|'"
+        f" || coalesce({f}.cit, '')"
+    )
+
+
+def arrival_keys(cur: duckdb.DuckDBPyConnection, feat: str, members: str) -> pa.Table:
+    """record_uid and name key of every arrival among the signature `members` (record_uid -> rep) of the
+    signature table `feat`: the keys scoring has already built, kept for `attach`."""
+    return fetch(
+        cur,
+        f"""SELECT m.record_uid, {_key_sql("f")} AS key FROM {members} m JOIN {feat} f ON f.record_uid = m.rep
+            WHERE starts_with(m.record_uid, '{ARRIVALS}/') AND f.fam_skel IS NOT NULL AND f.giv_skel IS NOT NULL""",
+    )
+
+
+def trip_keys(
+    cur: duckdb.DuckDBPyConnection, records: pa.Table, arrivals: pa.Table | None = None
+) -> pa.Table:
+    """record_uid, kind ('arrival' or 'name_only'), key and day of every arrival with both names (and
+    enough identity to link) and every name-only departure with a day; the key is the name skeletons in either order and the
+    citizenship. `arrivals` (from `arrival_keys`) spares building the arrivals' features again."""
     if DAY not in records.column_names:
         return KEYS_SCHEMA.empty_table()
+    wanted = f"feed = '{DEPARTURES}'" if arrivals is not None else f"feed IN ('{ARRIVALS}', '{DEPARTURES}')"
     cur.register("trip_in", records.select([*INPUT_COLUMNS, DAY]))
     try:
         cols = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in INPUT_COLUMNS)
         cur.execute(
             f"""CREATE OR REPLACE TABLE trip_src AS SELECT {cols}, FALSE AS is_new FROM trip_in
-                WHERE {DAY} IS NOT NULL AND (feed = '{ARRIVALS}' OR {_maybe_name_only()})"""
+                WHERE {DAY} IS NOT NULL AND {wanted} AND (feed = '{ARRIVALS}' OR {_maybe_name_only()})"""
         )
         build_features(cur, "trip_src", "trip_feat")
-        keys = fetch(
-            cur,
-            f"""SELECT f.record_uid, CASE WHEN f.feed = '{ARRIVALS}' THEN 'arrival' ELSE 'name_only' END AS kind,
-                       least(f.fam_skel, f.giv_skel) || '|' || greatest(f.fam_skel, f.giv_skel) || '|'
-                           || coalesce(f.cit, '') AS key,
-                       CAST(i.{DAY} AS DATE) AS day
-                FROM trip_feat f JOIN trip_in i USING (record_uid)
-                WHERE f.fam_skel IS NOT NULL AND f.giv_skel IS NOT NULL
-                  AND (f.feed = '{ARRIVALS}' OR NOT {usable_sql("f")})
-                ORDER BY f.record_uid""",
-        )
+        built = f"""SELECT f.record_uid, CASE WHEN f.feed = '{ARRIVALS}' THEN 'arrival' ELSE 'name_only' END AS kind,
+                           {_key_sql("f")} AS key, CAST(i.{DAY} AS DATE) AS day
+                    FROM trip_feat f JOIN trip_in i USING (record_uid)
+                    WHERE f.fam_skel IS NOT NULL AND f.giv_skel IS NOT NULL
+                      AND (f.feed = '{ARRIVALS}') = {usable_sql("f")}"""
+        if arrivals is not None:
+            cur.register("trip_arrivals", arrivals)
+            built += f"""UNION ALL SELECT a.record_uid, 'arrival', a.key, CAST(i.{DAY} AS DATE)
+                         FROM trip_arrivals a JOIN trip_in i USING (record_uid) WHERE i.{DAY} IS NOT NULL"""
+        keys = fetch(cur, f"SELECT * FROM ({built}) ORDER BY record_uid")
     finally:
         cur.unregister("trip_in")
+        if arrivals is not None:
+            cur.unregister("trip_arrivals")
         cur.execute("DROP TABLE IF EXISTS trip_src; DROP TABLE IF EXISTS trip_feat")
     return keys.cast(KEYS_SCHEMA)
 
 
 def attach(
-    cur: duckdb.DuckDBPyConnection, records: pa.Table, clusters: pa.Table, pairs: pa.Table
+    cur: duckdb.DuckDBPyConnection,
+    records: pa.Table,
+    clusters: pa.Table,
+    pairs: pa.Table,
+    arrivals: pa.Table | None = None,
 ) -> pa.Table:
     """`clusters` with each name-only departure moved into the one cluster whose person, by the other
     records of `records`, was in the country under that name on the departure's day, and a column
@@ -77,8 +103,9 @@ def attach(
 
     Reviewers' decisions in `pairs` (rule `reviewer`) hold: a departure a reviewer linked to someone
     is already placed, and a cluster holding a record a reviewer separated from it is no candidate.
+    `arrivals` are the arrivals' name keys when scoring built them (`arrival_keys`).
     """
-    keys = trip_keys(cur, records)
+    keys = trip_keys(cur, records, arrivals)
     if not keys.filter(pc.equal(keys.column("kind"), "name_only")).num_rows:
         return clusters.append_column("placed_by", pa.nulls(clusters.num_rows, pa.string()))
     views = {"trip_keys": keys, "trip_days": records.select(["record_uid", "feed", DAY]),
