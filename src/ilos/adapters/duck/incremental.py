@@ -106,7 +106,7 @@ def affected(
                       JOIN state a ON a.record_uid = h.record_uid_l JOIN state b ON b.record_uid = h.record_uid_r)
            SELECT x, y FROM e UNION SELECT y, x FROM e"""
     )
-    seeds += _trip_edges(cur, records)
+    seeds += _trip_edges(cur, records, getattr(resolver, "index_after", None))
     cur.execute(
         f"""CREATE TEMP TABLE reach AS WITH RECURSIVE reach(component) AS (
                 SELECT component FROM ({seeds})
@@ -128,16 +128,22 @@ def affected(
     return Affected(records.filter(pc.is_in(records.column("record_uid"), keep)), repeats)
 
 
-def _trip_edges(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> str:
+def _trip_edges(cur: duckdb.DuckDBPyConnection, records: pa.Table, index: IdentityIndex | None) -> str:
     """Add to `held_edges` the trips that tie components together, and return the seeds they add.
 
     A name-only departure is placed by every person in the country under its name (`trips`): its
     component and the component of every arrival with its name key hang together through that key
     (a node `key:...`), and a changed record with such a key seeds it. A departure placed earlier
     also hangs together with every component of the person it was placed with, so a retraction
-    there that takes away the placing arrival re-places it.
+    there that takes away the placing arrival re-places it. The arrivals' keys come from `index`
+    (every record in force) when there is one.
     """
-    cur.register("trip_keys", trips.trip_keys(cur, records))
+    arrivals = None
+    if index is not None:
+        cur.register("index_feat", index.feat)
+        cur.register("index_members", index.members)
+        arrivals = trips.arrival_keys(cur, "index_feat", "index_members")
+    cur.register("trip_keys", trips.trip_keys(cur, records, arrivals))
     cur.execute(
         """INSERT INTO held_edges
            WITH keyed AS (SELECT DISTINCT key FROM trip_keys WHERE kind = 'name_only'),
