@@ -93,11 +93,13 @@ def twins_sql() -> str:
     crossed = f"({_alike('fam_key_l', 'giv_key_r')} OR {_alike('giv_key_l', 'fam_key_r')})"
     sexes_differ = "coalesce(sex_code_l <> sex_code_r, false)"
     different = f"(NOT {given_variant_sql()} OR ({sexes_differ} AND giv_key_l <> giv_key_r))"
+    # cheap and selective tests first: a CASE condition is evaluated only on the rows still in play
     return f"""(
-        dob_l = dob_r AND {_alike("fam_key_l", "fam_key_r")}
-        AND giv_key_l IS NOT NULL AND giv_key_r IS NOT NULL AND {different}
-        AND NOT {crossed}
+        dob_l = dob_r AND giv_key_l IS NOT NULL AND giv_key_r IS NOT NULL
         AND {_docs_differ()}
+        AND {_alike("fam_key_l", "fam_key_r")}
+        AND {different}
+        AND NOT {crossed}
     )"""
 
 
