@@ -57,7 +57,15 @@ def load_records(folder: Path, con: duckdb.DuckDBPyConnection | None = None) -> 
         ORDER BY record_uid
     """
     table = con.sql(sql).to_arrow_table()
-    order = ["record_uid", "feed", "source_system", "source_record_id", *_IDENTITY, "admission_number", "event_day"]
+    order = [
+        "record_uid",
+        "feed",
+        "source_system",
+        "source_record_id",
+        *_IDENTITY,
+        "admission_number",
+        "event_day",
+    ]
     return table.select(order)
 
 
