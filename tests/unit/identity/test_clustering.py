@@ -48,3 +48,47 @@ def test_a_reviewers_link_holds_against_weak_evidence(resolver: IdentityResolver
     )
     clusters = clusters_of(resolver.cluster(records, pairs, members=None))
     assert clusters["b"] == clusters["c"]
+
+
+GROUP = ("a", "b", "c", "d", "e", "f")
+
+
+def _beside_a_group(resolver: IdentityResolver, *links: tuple[str, float], **x: str) -> dict[str, int]:
+    """A dense group a..f (every pair linked at 20) and a record x with only `links` (to, weight),
+    so that x fails the density test: what clustering makes of x."""
+    records = table(*(record(n) for n in GROUP), record("x", **x), record("y"))
+    group = [(p, q, 20.0, "", "link") for i, p in enumerate(GROUP) for q in GROUP[i + 1 :]]
+    pairs = _pairs(*group, *((min("x", to), max("x", to), w, "", "link") for to, w in links))
+    return clusters_of(resolver.cluster(records, pairs, members=None))
+
+
+def test_a_record_all_of_whose_links_go_to_one_person_joins_it(resolver: IdentityResolver) -> None:
+    clusters = _beside_a_group(resolver, ("a", 8.0), ("b", 8.0))
+    assert clusters["x"] == clusters["a"] == clusters["f"]
+
+
+def test_one_strong_link_is_enough_and_one_weak_link_is_not(resolver: IdentityResolver) -> None:
+    assert _beside_a_group(resolver, ("a", 9.5))["x"] == _beside_a_group(resolver, ("a", 9.5))["a"]
+    weak = _beside_a_group(resolver, ("a", 8.0))
+    assert weak["x"] != weak["a"]
+
+
+def test_a_record_linked_to_two_people_joins_neither(resolver: IdentityResolver) -> None:
+    other = ("w", "y", "z")
+    records = table(*(record(n) for n in (*GROUP, *other, "x")))
+    group = [(p, q, 20.0, "", "link") for g in (GROUP, other) for i, p in enumerate(g) for q in g[i + 1 :]]
+    pairs = _pairs(
+        *group, ("a", "x", 9.5, "", "link"), ("b", "x", 9.5, "", "link"), ("x", "y", 9.5, "", "link")
+    )
+    clusters = clusters_of(resolver.cluster(records, pairs, members=None))
+    assert clusters["x"] not in (clusters["a"], clusters["y"])
+    assert clusters["w"] == clusters["y"] == clusters["z"]
+
+
+def test_a_hard_rule_still_keeps_the_record_out(resolver: IdentityResolver) -> None:
+    group_a_number = {"a_number": "A012345678"}
+    records = table(*(record(n, **group_a_number) for n in GROUP), record("x", a_number="A087654321"))
+    group = [(p, q, 20.0, "", "link") for i, p in enumerate(GROUP) for q in GROUP[i + 1 :]]
+    pairs = _pairs(*group, ("a", "x", 9.5, "", "link"), ("b", "x", 9.5, "", "link"))
+    clusters = clusters_of(resolver.cluster(records, pairs, members=None))
+    assert clusters["x"] != clusters["a"]

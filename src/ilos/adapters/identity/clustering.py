@@ -8,6 +8,11 @@ are rebuilt greedily: links are replayed strongest first (same admission number 
 link before any score, and always kept unless forbidden) and two groups merge only when
 no hard rule forbids it and at least DENSITY of their cross pairs are supporting pairs (weight at or
 above SUPPORT), so one ambiguous record cannot chain two people together.
+
+A record the density test leaves alone though every link it has goes to one group (a departure
+without a birth date whose passport matches a few of the person's many arrivals, say) cannot chain
+two people: it joins that group when its links are several or one is strong (ATTACH_LINKS,
+ATTACH_WEIGHT) and no hard rule forbids it.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ SUPPORT = 0.0
 DENSITY = 0.5
 #: Components at least this dense (and without conflicts) are kept without rebuilding.
 CLEAN_DENSITY = 0.9
+#: A record left alone joins the one group all its links go to with at least this many links...
+ATTACH_LINKS = 2
+#: ...or with one link of at least this weight.
+ATTACH_WEIGHT = 9.0
 
 
 def _components(cur: duckdb.DuckDBPyConnection) -> None:
@@ -135,6 +144,23 @@ class _Groups:
         self.a9[big] |= self.a9.pop(small)
         self.forbid[big] |= self.forbid.pop(small)
 
+    def attach_alone(self, links: list[tuple[int, int, float]]) -> None:
+        """Each node alone after the replay joins the one larger group all its `links` (a, b, weight)
+        go to, when they are ATTACH_LINKS or more, or one weighs ATTACH_WEIGHT, and nothing forbids
+        it; decided on the groups as the replay left them, applied in node order."""
+        alone = {n for n, group in self.members.items() if len(group) == 1}
+        seen: dict[int, list[tuple[int, float]]] = {}
+        for a, b, w in links:
+            for node, other in ((a, b), (b, a)):
+                if node in alone:
+                    seen.setdefault(node, []).append((self.find(other), w))
+        for node in sorted(seen):
+            targets = {group for group, _ in seen[node]}
+            strong = len(seen[node]) >= ATTACH_LINKS or max(w for _, w in seen[node]) >= ATTACH_WEIGHT
+            target = next(iter(targets))
+            if len(targets) == 1 and strong and len(self.members[target]) > 1:
+                self.try_union(node, target, forced=True)
+
     def _forbidden(self, small: int, big: int) -> bool:
         if len(self.a9[small] | self.a9[big]) > 1:
             return True
@@ -160,10 +186,11 @@ def _rebuild(cur: duckdb.DuckDBPyConnection) -> dict[int, int]:
     nodes = cur.sql("SELECT id, a9 FROM nodes SEMI JOIN redo USING (id)").fetchall()
     groups = _Groups(dict(nodes), _pairs_of(cur, "apart"), _pairs_of(cur, "support"))
     links = cur.sql(
-        "SELECT a, b, w >= 1e9 FROM scored SEMI JOIN redo ON redo.id = scored.a WHERE link ORDER BY w DESC, a, b"
-    )
-    for a, b, forced in links.fetchall():
-        groups.try_union(a, b, forced)
+        "SELECT a, b, w FROM scored SEMI JOIN redo ON redo.id = scored.a WHERE link ORDER BY w DESC, a, b"
+    ).fetchall()
+    for a, b, w in links:
+        groups.try_union(a, b, forced=w >= 1e9)
+    groups.attach_alone(links)
     return {n: min(groups.members[groups.find(n)]) for n, _ in nodes}
 
 
