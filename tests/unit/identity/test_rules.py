@@ -136,6 +136,16 @@ def test_given_names_one_skeleton_edit_apart_but_unalike_are_twins(resolver: Ide
     assert _rule(resolver.score(_namesakes(("Hassan", "حسن"), "MM"))) != "twins"
 
 
+def test_a_name_folded_from_an_abjad_meets_its_latin_spellings(resolver: IdentityResolver) -> None:
+    # The folding writes ض as D, ث as TH, ج as J where Latin spellings have Z, S, G: REZA/رضا (RD),
+    # SANA/ثنا (THN), KHADIGA/خديجة (KHDYJ) are one name each, not twins.
+    for latin, native, sexes in (("Reza", "رضا", "MM"), ("Sana", "ثنا", "FF"), ("Khadiga", "خديجة", "FF")):
+        assert _rule(resolver.score(_namesakes((latin, native), sexes))) != "twins", latin
+    # Two names still differ after the coarse skeleton: KHADIGA and زهرا (ZAHRA), YOUSIF and رضا.
+    assert _rule(resolver.score(_namesakes(("Khadiga", "زهرا")))) == "twins"
+    assert _rule(resolver.score(_namesakes(("Yousif", "رضا"), "MM"))) == "twins"
+
+
 def test_a_stated_different_sex_with_other_given_names_makes_twins(resolver: IdentityResolver) -> None:
     # LUZ and LUIS share the skeleton LS; she and he are two people.
     assert _rule(resolver.score(_namesakes(("Luz", "Luis"), "FM", family_name="Meneses"))) == "twins"

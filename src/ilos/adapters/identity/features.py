@@ -50,22 +50,57 @@ _SKELETON_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
-def skeleton_sql(expr: str) -> str:
-    """SQL for the transliteration skeleton of an upper-case A-Z key (NULL stays NULL)."""
+#: Rules of the coarser skeleton that sets a name folded from an abjad beside its Latin spellings: one
+#: letter is written several ways (ث TH or S, ض D or Z, ج J or G, و W, V or a vowel), so each such
+#: set is one class and H, W and Y, which the folding and the spellings place differently, go.
+_ABJAD_RULES: tuple[tuple[str, str], ...] = (
+    ("TH", "S"),
+    ("DH", "Z"),
+    ("PH", "F"),
+    ("C([EIY])", "S\\1"),
+    ("CK|Q|C", "K"),
+    ("X", "KS"),
+    ("D", "Z"),
+    ("G", "J"),
+    ("[^BFJKLMNPRSTZ]", ""),
+)
+
+
+def _rules_sql(expr: str, rules: tuple[tuple[str, str], ...]) -> str:
     out = expr
-    for pattern, repl in _SKELETON_RULES:
+    for pattern, repl in rules:
         out = f"regexp_replace({out}, '{pattern}', '{repl}', 'g')"
     chars = f"string_split({out}, '')"
     dedup = f"array_to_string(list_filter({chars}, lambda c, i: i = 1 OR c <> {chars}[i - 1]), '')"
     return f"nullif({dedup}, '')"
 
 
-def skeleton(text: str) -> str:
-    """The skeleton of an upper-case A-Z key, in Python (for explanations and tests)."""
+def _rules_py(text: str, rules: tuple[tuple[str, str], ...]) -> str:
     out = text
-    for pattern, repl in _SKELETON_RULES:
+    for pattern, repl in rules:
         out = re.sub(pattern, repl, out)
     return re.sub(r"(.)\1+", r"\1", out)
+
+
+def skeleton_sql(expr: str) -> str:
+    """SQL for the transliteration skeleton of an upper-case A-Z key (NULL stays NULL)."""
+    return _rules_sql(expr, _SKELETON_RULES)
+
+
+def skeleton(text: str) -> str:
+    """The skeleton of an upper-case A-Z key, in Python (for explanations and tests)."""
+    return _rules_py(text, _SKELETON_RULES)
+
+
+def abjad_skeleton_sql(expr: str) -> str:
+    """SQL for the coarse skeleton that compares a name folded from an abjad with Latin spellings
+    (REZA and رضا, SANA and ثنا, KHADIGA and خديجة meet; NULL stays NULL)."""
+    return _rules_sql(expr, _ABJAD_RULES)
+
+
+def abjad_skeleton(text: str) -> str:
+    """`abjad_skeleton_sql` in Python (for tests)."""
+    return _rules_py(text, _ABJAD_RULES)
 
 
 def _ascii_map(cur: duckdb.DuckDBPyConnection, source: str) -> pa.Table:
@@ -96,7 +131,9 @@ def _name_map_sql(source: str, column: str, amap: str) -> str:
                   FROM raw LEFT JOIN {amap} m ON m.raw = raw.raw),
         keyed AS (SELECT raw, replace(words, ' ', '') AS name_key, split_part(words, ' ', 1) AS first
                   FROM clean)
-        SELECT raw, name_key, {_skel("name_key")} AS skel, {_skel("first")} AS first_skel FROM keyed
+        SELECT raw, name_key, {_skel("name_key")} AS skel, {_skel("first")} AS first_skel,
+               {abjad_skeleton_sql("name_key")} AS abjad_skel
+        FROM keyed
     """
 
 
@@ -137,7 +174,7 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
         WITH k AS (
             SELECT s.*, fm.name_key AS fam_key, gm.name_key AS giv_key, fm.skel AS fam_skel,
                    gm.skel AS giv_skel, fm.first_skel AS fam_first_skel, gm.first_skel AS giv_first_skel,
-                   {_dob_sql()}, {_doc_sql()},
+                   gm.abjad_skel AS giv_abjad_skel, {_dob_sql()}, {_doc_sql()},
                    {a_number_sql("a_number")} AS a9,
                    CASE WHEN regexp_full_match(upper(trim(admission_number)), '{ADMISSION_NUMBER_SQL}')
                         THEN upper(trim(admission_number)) END AS adm,
@@ -157,7 +194,7 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
                day(dob_date) AS dob_d,
                CASE WHEN dob_text IS NOT NULL THEN left(dob_text, 4) END AS dob_year,
                doc_num, doc_country, doc_type, a9, adm, cit, bcountry,
-               sex_code, coalesce(regexp_matches(given_names, '{ABJAD}'), false) AS giv_abjad
+               sex_code, coalesce(regexp_matches(given_names, '{ABJAD}'), false) AS giv_abjad, giv_abjad_skel
         FROM k
     """
 

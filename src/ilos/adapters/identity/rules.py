@@ -68,13 +68,15 @@ def given_variant_sql() -> str:
     (but a first given name of a one-letter skeleton — SEO, SU: S — must begin the other names), or
     skeletons one edit apart (three letters or more) when the spellings still look alike or one was
     folded from a script that leaves vowels out (FATIMA/FTMH, VIKTORIN/VIKTOIN, HASSAN/HNS — but not
-    SEOYEON/SUBIN, whose skeletons SYN and SBN differ by one letter too)."""
+    SEOYEON/SUBIN, whose skeletons SYN and SBN differ by one letter too), or, one of them folded from
+    such a script, equal coarse skeletons (`features.abjad_skeleton`: REZA/رضا, KHADIGA/خديجة)."""
     looks = f"jaro_winkler_similarity(giv_key_l, giv_key_r) >= {SKELETON_JW}"
     near = (
         f"(damerau_levenshtein(giv_skel_l, giv_skel_r) <= 1"
         f" AND least(length(giv_skel_l), length(giv_skel_r)) >= {VARIANT_SKELETON_MIN}"
         f" AND ({looks} OR giv_abjad_l OR giv_abjad_r))"
     )
+    abjad = "((giv_abjad_l OR giv_abjad_r) AND giv_abjad_skel_l = giv_abjad_skel_r)"
     first = (
         "(giv_first_skel_l = giv_first_skel_r AND (length(giv_first_skel_l) >= 2"
         " OR starts_with(giv_key_l, giv_key_r) OR starts_with(giv_key_r, giv_key_l)))"
@@ -83,7 +85,7 @@ def given_variant_sql() -> str:
         f"({skeleton_alike_sql('giv_l', 'giv_r')} OR jaro_winkler_similarity(giv_key_l, giv_key_r) >= {JW}"
         f" OR {first} OR damerau_levenshtein(giv_key_l, giv_key_r) <= 2)"
     )
-    return f"({alike} OR {near})"
+    return f"({alike} OR {near} OR {abjad})"
 
 
 def twins_sql() -> str:

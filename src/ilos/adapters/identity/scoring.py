@@ -34,6 +34,7 @@ RULE_COLUMNS = (
     "giv_first_skel",
     "sex_code",
     "giv_abjad",
+    "giv_abjad_skel",
 )
 #: Match weight (bits) by which a signature's link to one of two twins must outweigh its link to the
 #: other for the signature to go with the first without review.
