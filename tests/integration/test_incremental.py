@@ -294,7 +294,7 @@ def test_a_reviewer_separates_a_departure_its_trip_placed(tmp_path: Path) -> Non
     assert [(q["record_a"], q["record_b"]) for q in trip] == [("arrivals/I94/1", "departures/APIS/D1")]
     decided = ilos("review", "decide", trip[0]["pair"], "separate", "--reason", "another traveller", db=db)
     assert decided.code == 0, decided.err
-    assert ilos("resolve", db=db).code == 0
+    assert ilos("resolve", "--incremental", db=db).code == 0
     assert frozenset({"departures/APIS/D1"}) in _partition(db)
     assert ilos("resolve", "--full", db=db).code == 0
     assert frozenset({"departures/APIS/D1"}) in _partition(db)
@@ -322,3 +322,39 @@ def test_a_retracted_placing_arrival_re_places_the_departure_as_a_full_run_does(
         == _partition(db)
         == frozenset({frozenset({"arrivals/I94/9"}), frozenset({"departures/APIS/D1"})})
     )
+
+
+def test_a_retracted_rival_arrival_lets_the_departure_be_placed_as_a_full_run_does(tmp_path: Path) -> None:
+    """Two Chidi Okafors were in the country, so the departure stayed alone; once the namesake's
+    arrival is retracted, Chidi is the only one, in an incremental run as in a full one."""
+    db = f"sqlite:///{tmp_path / 'rival.db'}"
+    namesake = _okafor(
+        "2", date_of_birth="1971-02-09", admitted_on="2024-05-01", recorded_at="2024-05-02T10:00:00Z"
+    )
+    gone = {**namesake, "recorded_at": "2024-07-01T00:00:00Z", "retracted": "true"}
+    _deliver(db, [("arrivals", write_csv(tmp_path / "a.csv", [_okafor("1", admitted_on="2024-03-01"), namesake])),
+                  ("departures", write_csv(tmp_path / "d.csv", [_name_only("D2", "2024-06-01")]))],
+             None, one_process=True)  # fmt: skip
+    assert frozenset({"departures/APIS/D2"}) in _partition(db)
+    _deliver(db, [("arrivals", write_csv(tmp_path / "a-retracted.csv", [gone]))], None, one_process=True)
+    incremental = _partition(db)
+    assert ilos("resolve", "--full", db=db).code == 0
+    assert incremental == _partition(db)
+    assert frozenset({"arrivals/I94/1", "departures/APIS/D2"}) in incremental
+
+
+def test_a_repeated_departure_before_the_trip_unplaces_it_as_a_full_run_does(tmp_path: Path) -> None:
+    """A departure repeating Chidi's linked identity, dated before the name-only departure, says he
+    had already left: the name-only departure is no longer his, in an incremental run as in a full one."""
+    db = f"sqlite:///{tmp_path / 'repeat-trip.db'}"
+    chidi = _okafor("1", admitted_on="2024-03-01")
+    _deliver(db, [("arrivals", write_csv(tmp_path / "a.csv", [chidi])),
+                  ("departures", write_csv(tmp_path / "d.csv", [_name_only("N1", "2024-04-01")]))],
+             None, one_process=True)  # fmt: skip
+    assert frozenset({"arrivals/I94/1", "departures/APIS/N1"}) in _partition(db)
+    earlier = _departure_of(chidi, "U1", departure_date="2024-03-15", recorded_at="2024-03-16T00:00:00Z")
+    _deliver(db, [("departures", write_csv(tmp_path / "u.csv", [earlier]))], None, one_process=True)
+    incremental = _partition(db)
+    assert ilos("resolve", "--full", db=db).code == 0
+    assert incremental == _partition(db)
+    assert frozenset({"departures/APIS/N1"}) in incremental

@@ -131,8 +131,9 @@ class DuckIdentityWork:
 
     def apply_decisions(self, pairs: pa.Table, members: pa.Table | None = None) -> pa.Table:
         """Reviewers' decisions override the model's. Pairs the model separates on weight alone are
-        dropped first (most blocked pairs): they add no edge, and a reviewer's `link` is added back
-        by the join; pairs a hard rule keeps apart stay, for clustering to respect."""
+        dropped first (most blocked pairs): they add no edge, and every reviewer's decision is added
+        back by the join (a `separate` stays a cannot-link for clustering); pairs a hard rule keeps
+        apart stay, for clustering to respect."""
         rule = pairs.column("rule")
         apart = pc.is_in(rule, pa.array(["twins", "different_a_number"]))
         kept = pairs.filter(pc.or_(pc.not_equal(pairs.column("decision"), "separate"), apart))

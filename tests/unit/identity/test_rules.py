@@ -220,3 +220,16 @@ def test_a_surname_one_slip_or_one_transliteration_apart_is_no_conflict(resolver
     assert _renamed(resolver, "Eowalczyk") == ""  # first letter slipped
     assert _renamed(resolver, "Kowaclzyk") == ""  # two letters transposed
     assert _renamed(resolver, "Qasemi", first="Ghasemi") == ""  # one sound, two transliterations (GSM, KSM)
+
+
+def test_one_letter_apart_is_another_surname_when_the_surname_is_short(resolver: IdentityResolver) -> None:
+    # WU and XU, KIM and KIN: one letter is the whole difference between two surnames.
+    assert _renamed(resolver, "Xu", first="Wu") == "surname_conflict"
+    assert _renamed(resolver, "Kin", first="Kim") == "surname_conflict"
+
+
+def test_records_sharing_an_admission_number_are_never_twins(resolver: IdentityResolver) -> None:
+    # One man: sex mis-keyed on one record, his name spelled two ways, one record without a passport.
+    pairs = resolver.score(_namesakes(("Mohamed", "Mohammed"), "MF", admission_number="12345678901"))
+    assert _rule(pairs) == "same_admission_number"
+    assert _rule(resolver.score(_namesakes(("Mohamed", "Mohammed"), "MF"))) == "twins"

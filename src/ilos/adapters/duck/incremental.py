@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from ilos.adapters.duck import decisions as reviewer
 from ilos.adapters.duck.stable_ids import Assignment
+from ilos.adapters.duck.workspace import workspace
 from ilos.adapters.identity import trips
 from ilos.adapters.identity.index import IdentityIndex
 
@@ -107,6 +108,7 @@ def affected(
            SELECT x, y FROM e UNION SELECT y, x FROM e"""
     )
     seeds += _trip_edges(cur, records, getattr(resolver, "index_after", None))
+    seeds += _contradicted(cur, decided)
     cur.execute(
         f"""CREATE TEMP TABLE reach AS WITH RECURSIVE reach(component) AS (
                 SELECT component FROM ({seeds})
@@ -128,6 +130,16 @@ def affected(
     return Affected(records.filter(pc.is_in(records.column("record_uid"), keep)), repeats)
 
 
+def _contradicted(cur: duckdb.DuckDBPyConnection, decided: pa.Table) -> str:
+    """Seeds for reviewers' decisions the links contradict (a `separate` inside one person, a `link`
+    across two): decisions made since the last run, which no changed record would otherwise reach."""
+    cur.register("decided_all", decided.select(["record_uid_l", "record_uid_r", "decision"]))
+    against = """FROM decided_all d JOIN state a ON a.record_uid = d.record_uid_l
+                 JOIN state b ON b.record_uid = d.record_uid_r
+                 WHERE (d.decision = 'separate') = (a.person_id = b.person_id)"""
+    return f" UNION SELECT a.component {against} UNION SELECT b.component {against}"
+
+
 def _trip_edges(cur: duckdb.DuckDBPyConnection, records: pa.Table, index: IdentityIndex | None) -> str:
     """Add to `held_edges` the trips that tie components together, and return the seeds they add.
 
@@ -135,15 +147,20 @@ def _trip_edges(cur: duckdb.DuckDBPyConnection, records: pa.Table, index: Identi
     component and the component of every arrival with its name key hang together through that key
     (a node `key:...`), and a changed record with such a key seeds it. A departure placed earlier
     also hangs together with every component of the person it was placed with, so a retraction
-    there that takes away the placing arrival re-places it. The arrivals' keys come from `index`
-    (every record in force) when there is one.
+    there that takes away the placing arrival re-places it. A correction or retraction may take
+    away a key no record in force shows (a rival's arrival): then every key is seeded. A new arrival
+    or departure repeating a linked signature adds a trip event: its component is seeded when a key
+    or a placement reaches it. The arrivals' keys come from `index` (every record in force) when
+    there is one.
     """
-    arrivals = None
-    if index is not None:
-        cur.register("index_feat", index.feat)
-        cur.register("index_members", index.members)
-        arrivals = trips.arrival_keys(cur, "index_feat", "index_members")
-    cur.register("trip_keys", trips.trip_keys(cur, records, arrivals))
+    with workspace(cur, "ilos_trips") as work:  # the features built here stay out of the caller's schema
+        arrivals = None
+        if index is not None:
+            work.register("index_feat", index.feat)
+            work.register("index_members", index.members)
+            arrivals = trips.arrival_keys(work, "index_feat", "index_members")
+        keys = trips.trip_keys(work, records, arrivals)
+    cur.register("trip_keys", keys)
     cur.execute(
         """INSERT INTO held_edges
            WITH keyed AS (SELECT DISTINCT key FROM trip_keys WHERE kind = 'name_only'),
@@ -155,8 +172,16 @@ def _trip_edges(cur: duckdb.DuckDBPyConnection, records: pa.Table, index: Identi
            e AS (SELECT * FROM by_key UNION SELECT * FROM placed)
            SELECT x, y FROM e UNION SELECT y, x FROM e"""
     )
-    return """ UNION SELECT DISTINCT 'key:' || k.key FROM trip_keys k SEMI JOIN changed USING (record_uid)
-               WHERE k.key IN (SELECT key FROM trip_keys WHERE kind = 'name_only')"""
+    named = "SELECT key FROM trip_keys WHERE kind = 'name_only'"
+    # A correction or retraction takes away a key no record in force shows any more: every key is
+    # re-placed. A repeated arrival or departure adds a trip event to a person a key reaches.
+    return f""" UNION SELECT DISTINCT 'key:' || k.key FROM trip_keys k SEMI JOIN changed USING (record_uid)
+               WHERE k.key IN ({named})
+               UNION SELECT DISTINCT 'key:' || key FROM ({named})
+               WHERE EXISTS (SELECT 1 FROM removed) OR EXISTS (SELECT 1 FROM changed SEMI JOIN state USING (record_uid))
+               UNION SELECT s.component FROM repeats r JOIN state s ON s.record_uid = r.old_member
+               WHERE (starts_with(r.record_uid, '{trips.ARRIVALS}/') OR starts_with(r.record_uid, '{trips.DEPARTURES}/'))
+                 AND s.component IN (SELECT x FROM held_edges)"""
 
 
 def _repeats(

@@ -6,7 +6,7 @@ surnames no known error explains with no shared document or A-number (review, no
 otherwise the match weight decides: link at or above UPPER, separate below LOWER, review between.
 A record the weights would link to both of two records kept as twins (`ambiguous`, decided after
 scoring) goes to review instead, unless its evidence clearly decides (scoring.CLEAR_MARGIN): then
-only its link to the other twin does.
+only its links to the twin it does not go with (both twin links when a third link places it) do.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ def _alike(a: str, b: str) -> str:
 #: Shortest skeleton for which one edit between two given-name skeletons still reads as one name:
 #: HSN/HNS (HASSAN in Latin and from Arabic script) are one name, MN/HN (MINJUN/HAEUN) are not.
 VARIANT_SKELETON_MIN = 3
+#: Shortest surname for which one slip still reads as one surname (FREI/FTEI, not LI/LU or WU/XU).
+SLIP_SURNAME_MIN = 4
 
 
 def given_variant_sql() -> str:
@@ -76,7 +78,10 @@ def given_variant_sql() -> str:
         f" AND least(length(giv_skel_l), length(giv_skel_r)) >= {VARIANT_SKELETON_MIN}"
         f" AND ({looks} OR giv_abjad_l OR giv_abjad_r))"
     )
-    abjad = "((giv_abjad_l OR giv_abjad_r) AND giv_abjad_skel_l = giv_abjad_skel_r)"
+    abjad = (
+        "coalesce((giv_abjad_l OR giv_abjad_r) AND giv_abjad_skel_l = giv_abjad_skel_r"
+        f" AND length(giv_abjad_skel_l) >= {VARIANT_SKELETON_MIN - 1}, false)"
+    )
     first = (
         "(giv_first_skel_l = giv_first_skel_r AND (length(giv_first_skel_l) >= 2"
         " OR starts_with(giv_key_l, giv_key_r) OR starts_with(giv_key_r, giv_key_l)))"
@@ -99,6 +104,7 @@ def twins_sql() -> str:
     return f"""(
         dob_l = dob_r AND giv_key_l IS NOT NULL AND giv_key_r IS NOT NULL
         AND {_docs_differ()}
+        AND NOT list_has_any(adms_l, adms_r)
         AND {_alike("fam_key_l", "fam_key_r")}
         AND {different}
         AND NOT {crossed}
@@ -122,7 +128,10 @@ def surname_conflict_sql() -> str:
     """Surnames that no known error explains (not alike, not one slip apart, not one transliteration
     apart, not a compound part, not swapped with the given names) and no shared number to vouch for
     the pair: a name change or a different person, which a person decides."""
-    slip = "damerau_levenshtein(fam_key_l, fam_key_r) <= 1"
+    slip = (
+        "(damerau_levenshtein(fam_key_l, fam_key_r) <= 1"
+        f" AND least(length(fam_key_l), length(fam_key_r)) >= {SLIP_SURNAME_MIN})"
+    )
     transliterated = (
         f"(damerau_levenshtein(fam_skel_l, fam_skel_r) <= 1"
         f" AND least(length(fam_skel_l), length(fam_skel_r)) >= {VARIANT_SKELETON_MIN})"

@@ -75,6 +75,7 @@ def unusable_reason_sql() -> str:
 SIGNATURE = (
     "fam_key",
     "giv_key",
+    "giv_abjad",
     "fam_first_skel",
     "giv_first_skel",
     "dob_text",

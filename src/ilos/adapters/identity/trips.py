@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ilos.adapters.identity.features import ADMISSION_NUMBER_SQL, INPUT_COLUMNS, build_features
+from ilos.adapters.identity.features import ADMISSION_NUMBER_SQL, INPUT_COLUMNS, a_number_sql, build_features
 from ilos.adapters.identity.scoring import usable_sql
 from ilos.adapters.identity.workspace import fetch
 
@@ -34,7 +34,7 @@ def _maybe_name_only() -> str:
     """A cheap superset of name-only departures, on the raw columns (the exact test needs features)."""
     doc = "length(regexp_replace(upper(coalesce(document_number, '')), '[^A-Z0-9]', '', 'g')) < 5"
     adm = f"NOT coalesce(regexp_full_match(upper(trim(admission_number)), '{ADMISSION_NUMBER_SQL}'), false)"
-    return f"(feed = '{DEPARTURES}' AND coalesce(trim(a_number), '') = '' AND {adm} AND {doc})"
+    return f"(feed = '{DEPARTURES}' AND {a_number_sql('a_number')} IS NULL AND {adm} AND {doc})"
 
 
 def _key_sql(f: str) -> str:

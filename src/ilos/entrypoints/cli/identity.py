@@ -131,8 +131,11 @@ def _linked_now(app: Any, rows: list[dict[str, Any]]) -> str:
     from ilos.adapters.identity import unusable
     from ilos.adapters.identity.features import INPUT_COLUMNS
 
-    if len(app.reader.persons_of_records([r["record_uid"] for r in rows])) != 1:
-        return "linked now: no (different persons, or not yet resolved)"
+    persons = [app.reader.persons_of_records([r["record_uid"]]) for r in rows]
+    if any(not found for found in persons):
+        return "linked now: no (not yet resolved)"
+    if persons[0] != persons[1]:
+        return "linked now: no (different persons)"
     table = pa.Table.from_pylist(
         [{c: None if r.get(c) is None else str(r[c]) for c in INPUT_COLUMNS} for r in rows],
         schema=pa.schema([(c, pa.string()) for c in INPUT_COLUMNS]),
