@@ -324,19 +324,30 @@ def test_a_retracted_placing_arrival_re_places_the_departure_as_a_full_run_does(
     )
 
 
-def test_a_retracted_rival_arrival_lets_the_departure_be_placed_as_a_full_run_does(tmp_path: Path) -> None:
+@pytest.mark.parametrize("one_process", [True, False], ids=["kept index", "fresh processes"])
+def test_a_retracted_rival_arrival_lets_the_departure_be_placed_as_a_full_run_does(
+    tmp_path: Path, one_process: bool
+) -> None:
     """Two Chidi Okafors were in the country, so the departure stayed alone; once the namesake's
-    arrival is retracted, Chidi is the only one, in an incremental run as in a full one."""
+    arrival is retracted, Chidi is the only one, in an incremental run as in a full one (the
+    retracted arrival's old key comes from the kept index, or every key is re-placed without one)."""
     db = f"sqlite:///{tmp_path / 'rival.db'}"
     namesake = _okafor(
         "2", date_of_birth="1971-02-09", admitted_on="2024-05-01", recorded_at="2024-05-02T10:00:00Z"
     )
     gone = {**namesake, "recorded_at": "2024-07-01T00:00:00Z", "retracted": "true"}
-    _deliver(db, [("arrivals", write_csv(tmp_path / "a.csv", [_okafor("1", admitted_on="2024-03-01"), namesake])),
-                  ("departures", write_csv(tmp_path / "d.csv", [_name_only("D2", "2024-06-01")]))],
-             None, one_process=True)  # fmt: skip
+    deliveries = [
+        ("arrivals", write_csv(tmp_path / "a.csv", [_okafor("1", admitted_on="2024-03-01"), namesake])),
+        ("departures", write_csv(tmp_path / "d.csv", [_name_only("D2", "2024-06-01")])),
+    ]
+    _deliver(db, deliveries, None, one_process=True)
     assert frozenset({"departures/APIS/D2"}) in _partition(db)
-    _deliver(db, [("arrivals", write_csv(tmp_path / "a-retracted.csv", [gone]))], None, one_process=True)
+    retraction = ("arrivals", write_csv(tmp_path / "a-retracted.csv", [gone]))
+    if one_process:  # the same process stores and links the retraction, keeping its index
+        db = f"sqlite:///{tmp_path / 'rival-kept.db'}"
+        _deliver(db, [*deliveries, retraction], None, one_process=True)
+    else:
+        _deliver(db, [retraction], None, one_process=False)
     incremental = _partition(db)
     assert ilos("resolve", "--full", db=db).code == 0
     assert incremental == _partition(db)

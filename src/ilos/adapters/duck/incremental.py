@@ -63,6 +63,7 @@ def affected(
     the signatures of records of `state` that changed or went are built again from their remaining
     members; the resolver's `index_after` then indexes every record in force.
     """
+    before = index  # the kept index of the records `state` links, old versions included
     cur.register("recs", records.select(["record_uid", "identity_hash"]))
     cur.register("state", state)
     _changed(cur)
@@ -107,7 +108,7 @@ def affected(
                       JOIN state a ON a.record_uid = h.record_uid_l JOIN state b ON b.record_uid = h.record_uid_r)
            SELECT x, y FROM e UNION SELECT y, x FROM e"""
     )
-    seeds += _trip_edges(cur, records, getattr(resolver, "index_after", None))
+    seeds += _trip_edges(cur, records, getattr(resolver, "index_after", None), before)
     seeds += _contradicted(cur, decided)
     cur.execute(
         f"""CREATE TEMP TABLE reach AS WITH RECURSIVE reach(component) AS (
@@ -140,7 +141,12 @@ def _contradicted(cur: duckdb.DuckDBPyConnection, decided: pa.Table) -> str:
     return f" UNION SELECT a.component {against} UNION SELECT b.component {against}"
 
 
-def _trip_edges(cur: duckdb.DuckDBPyConnection, records: pa.Table, index: IdentityIndex | None) -> str:
+def _trip_edges(
+    cur: duckdb.DuckDBPyConnection,
+    records: pa.Table,
+    index: IdentityIndex | None,
+    before: IdentityIndex | None,
+) -> str:
     """Add to `held_edges` the trips that tie components together, and return the seeds they add.
 
     A name-only departure is placed by every person in the country under its name (`trips`): its
@@ -148,10 +154,11 @@ def _trip_edges(cur: duckdb.DuckDBPyConnection, records: pa.Table, index: Identi
     (a node `key:...`), and a changed record with such a key seeds it. A departure placed earlier
     also hangs together with every component of the person it was placed with, so a retraction
     there that takes away the placing arrival re-places it. A correction or retraction may take
-    away a key no record in force shows (a rival's arrival): then every key is seeded. A new arrival
-    or departure repeating a linked signature adds a trip event: its component is seeded when a key
-    or a placement reaches it. The arrivals' keys come from `index` (every record in force) when
-    there is one.
+    away a key no record in force shows (a rival's arrival): the old keys of changed and retracted
+    arrivals come from `before`, the index kept before the batch; without it every key is seeded.
+    A new arrival or departure repeating a linked signature adds a trip event: its component is
+    seeded when a key of a name-only departure on or after its day reaches it. The arrivals' keys
+    come from `index` (every record in force) when there is one.
     """
     with workspace(cur, "ilos_trips") as work:  # the features built here stay out of the caller's schema
         arrivals = None
@@ -160,7 +167,17 @@ def _trip_edges(cur: duckdb.DuckDBPyConnection, records: pa.Table, index: Identi
             work.register("index_members", index.members)
             arrivals = trips.arrival_keys(work, "index_feat", "index_members")
         keys = trips.trip_keys(work, records, arrivals)
+        old_keys = None
+        if before is not None:
+            work.register("before_feat", before.feat)
+            work.register("before_members", before.members)
+            old_keys = trips.arrival_keys(work, "before_feat", "before_members")
     cur.register("trip_keys", keys)
+    cur.register(
+        "old_arrival_keys", old_keys if old_keys is not None else pa.table({"record_uid": [], "key": []})
+    )
+    days = records.select(["record_uid", trips.DAY]) if trips.DAY in records.column_names else None
+    cur.register("trip_days", days if days is not None else pa.table({"record_uid": [], trips.DAY: []}))
     cur.execute(
         """INSERT INTO held_edges
            WITH keyed AS (SELECT DISTINCT key FROM trip_keys WHERE kind = 'name_only'),
@@ -173,15 +190,22 @@ def _trip_edges(cur: duckdb.DuckDBPyConnection, records: pa.Table, index: Identi
            SELECT x, y FROM e UNION SELECT y, x FROM e"""
     )
     named = "SELECT key FROM trip_keys WHERE kind = 'name_only'"
-    # A correction or retraction takes away a key no record in force shows any more: every key is
-    # re-placed. A repeated arrival or departure adds a trip event to a person a key reaches.
+    # A correction or retraction takes away a key no record in force shows any more: its old key
+    # (from the index kept before the batch), or without one every key, is re-placed. A repeated
+    # arrival or departure adds a trip event to a person a key reaches, which matters to the
+    # name-only departures of that key on or after its day.
     return f""" UNION SELECT DISTINCT 'key:' || k.key FROM trip_keys k SEMI JOIN changed USING (record_uid)
                WHERE k.key IN ({named})
+               UNION SELECT DISTINCT 'key:' || k.key FROM old_arrival_keys k
+               WHERE k.record_uid IN (SELECT record_uid FROM removed UNION ALL SELECT record_uid FROM changed)
                UNION SELECT DISTINCT 'key:' || key FROM ({named})
-               WHERE EXISTS (SELECT 1 FROM removed) OR EXISTS (SELECT 1 FROM changed SEMI JOIN state USING (record_uid))
+               WHERE {str(old_keys is None).upper()}
+                 AND (EXISTS (SELECT 1 FROM removed) OR EXISTS (SELECT 1 FROM changed SEMI JOIN state USING (record_uid)))
                UNION SELECT s.component FROM repeats r JOIN state s ON s.record_uid = r.old_member
-               WHERE (starts_with(r.record_uid, '{trips.ARRIVALS}/') OR starts_with(r.record_uid, '{trips.DEPARTURES}/'))
-                 AND s.component IN (SELECT x FROM held_edges)"""
+               JOIN trip_days d ON d.record_uid = r.record_uid
+               WHERE EXISTS (SELECT 1 FROM held_edges e JOIN trip_keys k ON e.y = 'key:' || k.key
+                             WHERE e.x = s.component AND k.kind = 'name_only'
+                               AND k.day >= CAST(d.{trips.DAY} AS DATE))"""
 
 
 def _repeats(
