@@ -61,7 +61,7 @@ def _alike(a: str, b: str) -> str:
 #: Shortest skeleton for which one edit between two given-name skeletons still reads as one name:
 #: HSN/HNS (HASSAN in Latin and from Arabic script) are one name, MN/HN (MINJUN/HAEUN) are not.
 VARIANT_SKELETON_MIN = 3
-#: Shortest surname for which one slip still reads as one surname (FREI/FTEI, not LI/LU or WU/XU).
+#: Shortest surname for which one slip still reads as one surname (FREI/FTEI, not WU/XU or KIM/KIN).
 SLIP_SURNAME_MIN = 4
 
 
@@ -94,8 +94,8 @@ def given_variant_sql() -> str:
 
 
 def twins_sql() -> str:
-    """Same full birth date and surname, other documents (or none), given names that are not one
-    name (and not the names swapped) — or, when both records state a different sex, given names not
+    """Same full birth date and surname, other documents (or none), no shared admission number,
+    given names that are not one name (and not the names swapped) — or, when both records state a different sex, given names not
     written the same (LUZ and LUIS share a skeleton, but not a person)."""
     crossed = f"({_alike('fam_key_l', 'giv_key_r')} OR {_alike('giv_key_l', 'fam_key_r')})"
     sexes_differ = "coalesce(sex_code_l <> sex_code_r, false)"
