@@ -95,8 +95,8 @@ def given_variant_sql() -> str:
 
 def twins_sql() -> str:
     """Same full birth date and surname, other documents (or none), no shared admission number,
-    given names that are not one name (and not the names swapped) — or, when both records state a different sex, given names not
-    written the same (LUZ and LUIS share a skeleton, but not a person)."""
+    given names that are not one name (and not the names swapped) — or, when both records state a
+    different sex, given names not written the same (LUZ and LUIS share a skeleton, but not a person)."""
     crossed = f"({_alike('fam_key_l', 'giv_key_r')} OR {_alike('giv_key_l', 'fam_key_r')})"
     sexes_differ = "coalesce(sex_code_l <> sex_code_r, false)"
     different = f"(NOT {given_variant_sql()} OR ({sexes_differ} AND giv_key_l <> giv_key_r))"
