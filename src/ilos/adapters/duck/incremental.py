@@ -161,17 +161,8 @@ def _trip_edges(
     come from `index` (every record in force) when there is one.
     """
     with workspace(cur, "ilos_trips") as work:  # the features built here stay out of the caller's schema
-        arrivals = None
-        if index is not None:
-            work.register("index_feat", index.feat)
-            work.register("index_members", index.members)
-            arrivals = trips.arrival_keys(work, "index_feat", "index_members")
-        keys = trips.trip_keys(work, records, arrivals)
-        old_keys = None
-        if before is not None:
-            work.register("before_feat", before.feat)
-            work.register("before_members", before.members)
-            old_keys = trips.arrival_keys(work, "before_feat", "before_members")
+        keys = trips.trip_keys(work, records, _arrival_keys(work, index))
+        old_keys = _arrival_keys(work, before)
     cur.register("trip_keys", keys)
     cur.register(
         "old_arrival_keys", old_keys if old_keys is not None else pa.table({"record_uid": [], "key": []})
@@ -206,6 +197,19 @@ def _trip_edges(
                WHERE EXISTS (SELECT 1 FROM held_edges e JOIN trip_keys k ON e.y = 'key:' || k.key
                              WHERE e.x = s.component AND k.kind = 'name_only'
                                AND k.day >= CAST(d.{trips.DAY} AS DATE))"""
+
+
+def _arrival_keys(cur: duckdb.DuckDBPyConnection, index: IdentityIndex | None) -> pa.Table | None:
+    """The arrivals' name keys of `index` (`trips.arrival_keys`), or None without one."""
+    if index is None:
+        return None
+    cur.register("index_feat", index.feat)
+    cur.register("index_members", index.members)
+    try:
+        return trips.arrival_keys(cur, "index_feat", "index_members")
+    finally:
+        cur.unregister("index_feat")
+        cur.unregister("index_members")
 
 
 def _repeats(

@@ -7,6 +7,13 @@ signatures with that model's parameters in one DuckDB query (`weights`), applies
 linked records without chaining different people together. Splink explains single pairs.
 """
 
-from ilos.adapters.identity.resolver import LOWER, UPPER, IdentityIndex, IdentityResolver, unusable
+from ilos.adapters.identity.resolver import (
+    LOWER,
+    UPPER,
+    IdentityIndex,
+    IdentityResolver,
+    input_table,
+    unusable,
+)
 
-__all__ = ["LOWER", "UPPER", "IdentityIndex", "IdentityResolver", "unusable"]
+__all__ = ["LOWER", "UPPER", "IdentityIndex", "IdentityResolver", "input_table", "unusable"]

@@ -75,11 +75,12 @@ def same_surname_sql() -> str:
     return f"(fam_skel_l = fam_skel_r OR {_sim('fam_key_l', 'fam_key_r')} OR {part})"
 
 
-def given_alike_sql() -> str:
-    """Given names alike: same skeleton or first given name, similar spelling, or two edits apart."""
+def given_alike_sql(same_first: str = "giv_first_skel_l = giv_first_skel_r") -> str:
+    """Given names alike: same skeleton or first given name (`same_first` decides), similar
+    spelling, or two edits apart."""
     return (
         f"({skeleton_alike_sql('giv_l', 'giv_r')} OR {_sim('giv_key_l', 'giv_key_r')} "
-        "OR giv_first_skel_l = giv_first_skel_r OR damerau_levenshtein(giv_key_l, giv_key_r) <= 2)"
+        f"OR {same_first} OR damerau_levenshtein(giv_key_l, giv_key_r) <= 2)"
     )
 
 

@@ -91,10 +91,7 @@ class IdentityResolver:
         left, right = sorted((a, b), key=lambda r: str(r.get("record_uid") or ""))
         if left is right or left.get("record_uid") == right.get("record_uid"):
             right = {**right, "record_uid": f"{right.get('record_uid') or ''}~"}
-        table = pa.Table.from_pylist(
-            [{c: _text(r.get(c)) for c in INPUT_COLUMNS} for r in (left, right)],
-            schema=pa.schema([(c, pa.string()) for c in INPUT_COLUMNS]),
-        )
+        table = input_table([left, right])
         with workspace(self._con) as cur:
             register_records(cur, "records", table, new=False)
             build_features(cur, "records", "feat_one")
@@ -159,8 +156,12 @@ def unusable(records: pa.Table) -> pa.Table:
         con.close()
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+def input_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Resolver input (INPUT_COLUMNS as text) from record dicts, e.g. records read for an explanation."""
+    return pa.Table.from_pylist(
+        [{c: None if r.get(c) is None else str(r[c]) for c in INPUT_COLUMNS} for r in rows],
+        schema=pa.schema([(c, pa.string()) for c in INPUT_COLUMNS]),
+    )
 
 
 def _default() -> dict[str, Any]:

@@ -15,8 +15,8 @@ from ilos.adapters.identity.comparisons import (
     JW,
     SKELETON_JW,
     doc_one_off_sql,
+    given_alike_sql,
     same_surname_sql,
-    skeleton_alike_sql,
 )
 
 #: Match weight (log2 Bayes factor with the prior) at or above which a pair is linked.
@@ -86,11 +86,7 @@ def given_variant_sql() -> str:
         "(giv_first_skel_l = giv_first_skel_r AND (length(giv_first_skel_l) >= 2"
         " OR starts_with(giv_key_l, giv_key_r) OR starts_with(giv_key_r, giv_key_l)))"
     )
-    alike = (
-        f"({skeleton_alike_sql('giv_l', 'giv_r')} OR jaro_winkler_similarity(giv_key_l, giv_key_r) >= {JW}"
-        f" OR {first} OR damerau_levenshtein(giv_key_l, giv_key_r) <= 2)"
-    )
-    return f"({alike} OR {near} OR {abjad})"
+    return f"({given_alike_sql(first)} OR {near} OR {abjad})"
 
 
 def twins_sql() -> str:

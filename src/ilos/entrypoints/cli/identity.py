@@ -128,19 +128,14 @@ def explain_link(
 def _linked_now(app: Any, rows: list[dict[str, Any]]) -> str:
     """Whether the last run linked the two records, and what else may have: a name-only departure
     carries too little identity to link on its own, and is placed by the trip it ends."""
-    from ilos.adapters.identity import unusable
-    from ilos.adapters.identity.features import INPUT_COLUMNS
+    from ilos.adapters.identity import input_table, unusable
 
     persons = [app.reader.persons_of_records([r["record_uid"]]) for r in rows]
     if any(not found for found in persons):
         return "linked now: no (not yet resolved)"
     if persons[0] != persons[1]:
         return "linked now: no (different persons)"
-    table = pa.Table.from_pylist(
-        [{c: None if r.get(c) is None else str(r[c]) for c in INPUT_COLUMNS} for r in rows],
-        schema=pa.schema([(c, pa.string()) for c in INPUT_COLUMNS]),
-    )
-    if unusable(table).num_rows:
+    if unusable(input_table(rows)).num_rows:
         return (
             "linked now: yes, though one record has too little identity to link on its own: a departure "
             "with only a name joins the one person of that name and citizenship in the country on its day"
