@@ -201,3 +201,14 @@ def test_a_denial_before_authorized_until_leaves_it_where_it_was() -> None:
         ev("R1", "EXTENSION_OF_STAY", "DENIED", "2024-04-01"),
     ]
     assert status(records)["authorized_until"] == "2024-06-30"
+
+
+def test_an_admission_number_on_several_records_is_one_admission_from_the_smallest_record_id() -> None:
+    kept = {**adm(A, "2024-01-01", "2024-12-31"), "source_record_id": "A1"}
+    other = {**adm(A, "2024-01-01", "2024-02-01"), "source_record_id": "Z9"}
+    alone = adm(B, "2024-01-01", "2024-02-01", person="P2")
+    for records in ([kept, other, alone], [other, alone, kept]):
+        rows = judge(records, "2024-06-01")
+        assert sorted(rows) == [A, B]
+        assert (rows[A]["authorized_until"], rows[A]["status"]) == ("2024-12-31", "IN_STATUS")
+        assert rows[B]["status"] == "SUSPECTED_IN_COUNTRY_OVERSTAY"

@@ -121,16 +121,25 @@ def _admissions(cur: duckdb.DuckDBPyConnection) -> None:
     """`adm`, one admission per number (the smallest record uid when several carry it), with an internal
     integer id `aid`, and `adm_window`: per person and admission date the admission whose window (from
     its admission to the person's next admission, by date then number) is not empty — the last of that
-    day — which an as-of join finds for any later date."""
+    day — which an as-of join finds for any later date.
+
+    Admission numbers carried by several records are found by their hash first (grouping 8-byte integers
+    is cheaper than grouping text), then checked on the numbers themselves, and their other records are
+    deleted from the private input table, which `adm` views with its row ids (no copy of every admission);
+    `adm_window` keeps the hash of its person key because an as-of join partitions faster with it as a
+    leading key."""
     cur.execute(
         """
-        CREATE TABLE adm AS
-        WITH shared AS (SELECT admission_number, min(uid) AS kept FROM adm_in
-                        GROUP BY admission_number HAVING count(*) > 1)
-        SELECT i.rowid AS aid, i.* FROM adm_in i LEFT JOIN shared s USING (admission_number)
-        WHERE s.kept IS NULL OR s.kept = i.uid;
+        CREATE TABLE shared_number AS
+        WITH maybe AS (SELECT hash(admission_number) AS h FROM adm_in GROUP BY h HAVING count(*) > 1)
+        SELECT admission_number, min(uid) AS kept FROM adm_in
+        WHERE hash(admission_number) IN (SELECT h FROM maybe) GROUP BY admission_number HAVING count(*) > 1;
+        DELETE FROM adm_in USING shared_number s
+        WHERE s.admission_number = adm_in.admission_number AND s.kept <> adm_in.uid;
+        CREATE VIEW adm AS SELECT rowid AS aid, * FROM adm_in;
         CREATE TABLE adm_window AS
-        SELECT pkey, admitted_on, arg_max(aid, admission_number) AS aid FROM adm GROUP BY pkey, admitted_on
+        SELECT pkey, hash(pkey) AS h, admitted_on, arg_max(aid, admission_number) AS aid
+        FROM adm GROUP BY pkey, admitted_on
         """
     )
 
@@ -158,11 +167,17 @@ def _departures(cur: duckdb.DuckDBPyConnection) -> None:
         FROM dep d ANTI JOIN corroborated c USING (uid) WHERE d.evidence = '{SELF_REPORTED}';
         """
     )
-    for table, target in (("verified", "adm_departure"), ("alone", "adm_unverified")):
-        _ending(cur, table, target)
+    _ending(cur, "verified", "adm_departure", "adm_window")
+    _ending(cur, "alone", "adm_unverified", _windows_of("alone"))
 
 
-def _ending(cur: duckdb.DuckDBPyConnection, table: str, target: str) -> None:
+def _windows_of(table: str) -> str:
+    """`adm_window` cut to the persons of a small `table`: an as-of join partitions and sorts its whole
+    right side, so a few thousand self-reports or filings would otherwise pay for every admission."""
+    return f"(SELECT * FROM adm_window WHERE pkey IN (SELECT pkey FROM {table}))"
+
+
+def _ending(cur: duckdb.DuckDBPyConnection, table: str, target: str, windows: str) -> None:
     """Per admission, the earliest departure of `table` in its window or carrying its number (a record of
     its own before a corroborated self-report on the same day, then by source uid).
 
@@ -174,7 +189,7 @@ def _ending(cur: duckdb.DuckDBPyConnection, table: str, target: str) -> None:
         f"""
         CREATE TABLE {target}_cand AS
         SELECT w.aid, v.vid, v.day, v.evidence = '{SELF_REPORTED}' AS self, v.number FROM {table} v
-            ASOF LEFT JOIN adm_window w ON v.pkey = w.pkey AND v.day >= w.admitted_on;
+            ASOF LEFT JOIN {windows} w ON hash(v.pkey) = w.h AND v.pkey = w.pkey AND v.day >= w.admitted_on;
         INSERT INTO {target}_cand
         SELECT a.aid, c.vid, c.day, c.self, NULL FROM {target}_cand c JOIN adm a ON a.admission_number = c.number
         WHERE c.aid IS DISTINCT FROM a.aid;
@@ -237,7 +252,7 @@ def _filings(cur: duckdb.DuckDBPyConnection) -> None:
         UNION ALL
         SELECT f.*, a.aid, a.admission_number, a.klass
         FROM (SELECT * FROM filing WHERE number IS NULL) f
-        ASOF JOIN adm_window w ON w.pkey = f.pkey AND f.first_day >= w.admitted_on
+        ASOF JOIN {_windows_of("filing")} w ON w.pkey = f.pkey AND f.first_day >= w.admitted_on
         JOIN adm a ON a.aid = w.aid;
         CREATE TABLE filing_seq AS
         SELECT f.*, EXISTS (SELECT 1 FROM no_change_rule r WHERE r.klass = f.klass
