@@ -7,7 +7,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from ilos.adapters.identity.model import SAME_A_NUMBER, a_number_u, base_settings, default_model, with_u
+from ilos.adapters.identity.model import SAME_A_NUMBER, base_settings, default_model, identifier_u, with_u
 
 
 def _design(model: dict[str, Any]) -> list[list[tuple[str, str]]]:
@@ -42,24 +42,25 @@ def test_default_model_is_trained() -> None:
     assert 1e-6 < model["probability_two_random_records_match"] < 1e-2
 
 
-def test_a_number_u_counts_only_pairs_of_different_people() -> None:
+@pytest.mark.parametrize("column", ["a9", "doc_num"])
+def test_identifier_u_counts_only_pairs_of_different_people(column: str) -> None:
     con = duckdb.connect()
-    # Person A's four records share an A-number (one person's pairs, which random sampling would count);
+    # Person A's four records share a number (one person's pairs, which random sampling would count);
     # ten other people, born years apart, carry their own. No pair born 2+ years apart shares one.
     rows = [(f"a{i}", "000000001", 1980) for i in range(4)]
     rows += [(f"p{i}", f"00000010{i}", 1950 + 3 * i) for i in range(10)]
-    con.execute("CREATE TABLE feat (record_uid VARCHAR, a9 VARCHAR, dob_y BIGINT)")
+    con.execute(f"CREATE TABLE feat (record_uid VARCHAR, {column} VARCHAR, dob_y BIGINT)")
     con.executemany("INSERT INTO feat VALUES (?, ?, ?)", rows)
     far_pairs = con.sql(
         "SELECT count(*) FROM feat a JOIN feat b ON a.record_uid < b.record_uid AND abs(a.dob_y - b.dob_y) >= 2"
     ).fetchall()[0][0]
-    assert a_number_u(con, "feat") == pytest.approx(1 / far_pairs)
+    assert identifier_u(con, "feat", column) == pytest.approx(1 / far_pairs)
     # A recording error: someone born 1990 carries person A's number.
     con.execute("INSERT INTO feat VALUES ('x', '000000001', 1990)")
     far_pairs = con.sql(
         "SELECT count(*) FROM feat a JOIN feat b ON a.record_uid < b.record_uid AND abs(a.dob_y - b.dob_y) >= 2"
     ).fetchall()[0][0]
-    assert a_number_u(con, "feat") == pytest.approx(4 / far_pairs)
+    assert identifier_u(con, "feat", column) == pytest.approx(4 / far_pairs)
 
 
 def test_with_u_keeps_a_comparisons_u_summing_to_one() -> None:

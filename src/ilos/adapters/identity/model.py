@@ -32,8 +32,10 @@ DEFAULT_MODEL_FILE = "default_model.json"
 #: Most identity signatures training reads: a random sample keeps the share of matching pairs (the
 #: prior), u and m, while EM's cost stops growing with the store. Frequencies use every signature.
 TRAIN_SAMPLE = 300_000
-#: The comparison level whose u `a_number_u` re-estimates.
+#: Exact-identifier levels whose u `identifier_u` re-estimates: level condition -> feature column.
 SAME_A_NUMBER = "a9_l = a9_r"
+SAME_DOCUMENT = "doc_num_l = doc_num_r"
+IDENTIFIER_LEVELS = {SAME_A_NUMBER: "a9", SAME_DOCUMENT: "doc_num"}
 
 
 def base_settings() -> dict[str, Any]:
@@ -84,27 +86,33 @@ def train(cur: duckdb.DuckDBPyConnection, feat: str, seed: int = 1) -> dict[str,
         training.estimate_parameters_using_expectation_maximisation(block_on(*keys))
     model: dict[str, Any] = linker.misc.save_model_to_json()
     model[frequencies.MODEL_KEY] = frequencies.snapshot(cur, feat)
-    return with_u(floor_m(model), SAME_A_NUMBER, a_number_u(cur, feat))
+    model = floor_m(model)
+    for condition, column in IDENTIFIER_LEVELS.items():
+        model = with_u(model, condition, identifier_u(cur, feat, column))
+    return model
 
 
-def a_number_u(cur: duckdb.DuckDBPyConnection, feat: str) -> float:
-    """u of the same A-number, among pairs that are not one person.
+def identifier_u(cur: duckdb.DuckDBPyConnection, feat: str, column: str) -> float:
+    """u of the same identifier (`column`: A-number, document number), among pairs that are not one
+    person.
 
     Random sampling takes u from every random pair, matches included. A-numbers sit on the few
-    records of the people in enforcement (court, encounters, convictions), several records each, so
-    a random pair sharing one is mostly one person's two records, and u came out about a thousand
-    times too high (10 bits for the same A-number, where a name typo could outweigh it). Here u is
-    measured on the pairs of signatures whose birth years lie two or more apart, which are almost all
-    different people; the A-number does not depend on the birth year among non-matches, so the
-    share is the same. When no such pair shares an A-number, u is one in that many pairs.
+    records of the people in enforcement (court, encounters, convictions), and a frequent traveller's
+    passport on dozens of arrivals and departures, so a random pair sharing one is mostly one
+    person's two records, and u came out a thousand times too high or more (10 bits for the same
+    A-number, 12 for the same passport, where a name typo could outweigh it). Here u is measured on
+    the pairs of signatures whose birth years lie two or more apart, which are almost all different
+    people; the identifier does not depend on the birth year among non-matches, so the share is the
+    same. When no such pair shares one, u is one in that many pairs.
     """
     pairs, agree = cur.sql(
-        f"""WITH s AS (SELECT record_uid, a9, dob_y FROM {feat} WHERE a9 IS NOT NULL AND dob_y IS NOT NULL),
+        f"""WITH s AS (SELECT record_uid, {column} AS v, dob_y FROM {feat}
+                       WHERE {column} IS NOT NULL AND dob_y IS NOT NULL),
                 years AS (SELECT dob_y, count(*)::HUGEINT AS k FROM s GROUP BY dob_y),
                 near AS (SELECT coalesce(sum(CASE WHEN a.dob_y = b.dob_y THEN a.k * (a.k - 1) / 2 ELSE a.k * b.k END), 0) AS p
                          FROM years a JOIN years b ON b.dob_y BETWEEN a.dob_y AND a.dob_y + 1)
             SELECT (SELECT count(*)::HUGEINT * (count(*) - 1) / 2 FROM s) - (SELECT p FROM near),
-                   (SELECT count(*) FROM s a JOIN s b ON a.a9 = b.a9 AND a.record_uid < b.record_uid
+                   (SELECT count(*) FROM s a JOIN s b ON a.v = b.v AND a.record_uid < b.record_uid
                     AND abs(a.dob_y - b.dob_y) >= 2)"""
     ).fetchall()[0]
     return float(max(int(agree), 1) / max(int(pairs), 1))
