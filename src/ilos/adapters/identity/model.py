@@ -32,9 +32,9 @@ DEFAULT_MODEL_FILE = "default_model.json"
 #: Most identity signatures training reads: a random sample keeps the share of matching pairs (the
 #: prior), u and m, while EM's cost stops growing with the store. Frequencies use every signature.
 TRAIN_SAMPLE = 300_000
-#: Exact-identifier levels whose u `identifier_u` re-estimates: level condition -> feature column.
 SAME_A_NUMBER = "a9_l = a9_r"
 SAME_DOCUMENT = "doc_num_l = doc_num_r"
+#: Exact-identifier levels whose u `identifier_u` re-estimates: level condition -> feature column.
 IDENTIFIER_LEVELS = {SAME_A_NUMBER: "a9", SAME_DOCUMENT: "doc_num"}
 
 
