@@ -27,9 +27,12 @@ run: $(DEMO)/truth/manifest.json
 	$(BIN)/ilos report overstays --fiscal-year 2026 --as-of 2026-11-30 --format md | grep -E '^#|^\| group|^\|---|TOTAL'
 	$(BIN)/ilos worklist --policy guidelines-2021 --as-of 2026-11-30 > $(DEMO)/worklist.csv && head -6 $(DEMO)/worklist.csv
 
-## make test: lint, types, architecture contracts and the whole test suite
+## make test: lint, types, architecture contracts and the whole test suite: two workers (one per
+## core, a module's tests on one worker), then the tests marked `alone` (they kill processes on a
+## clock) by themselves
 test: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadscope -m "not alone"
+	$(BIN)/python -m pytest -m alone
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -17,7 +17,7 @@ from tests.feedfiles import arrival, big_arrivals_csv, write_csv
 ROWS = 150_000
 ILOS = [sys.executable, "-m", "ilos.entrypoints.cli.main"]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.alone]
 
 
 def start(*args: str, db: str) -> subprocess.Popen[str]:
