@@ -69,6 +69,12 @@ def _similar_names() -> str:
     return f"({straight}) OR ({swapped})"
 
 
+def _surname_one_off() -> str:
+    """Same given names; the surnames differ by one letter typed, dropped, added or transposed. A short
+    surname misread by one letter (ARCE/AECE) falls below the spelling similarity of longer names."""
+    return f"{skeleton_alike_sql('giv_l', 'giv_r')} AND damerau_levenshtein(fam_key_l, fam_key_r) = 1"
+
+
 def same_surname_sql() -> str:
     """Surnames alike: same skeleton, similar spelling, or one compound part of the other."""
     part = "(starts_with(fam_skel_l, fam_first_skel_r) OR starts_with(fam_skel_r, fam_first_skel_l))"
@@ -97,6 +103,7 @@ def name_comparison() -> dict[str, Any]:
         _tf(_level(_same_names_reordered(), "Same names, spelled or ordered differently")),
         _tf(_level(_compound(), "Same given names, one part of a compound surname")),
         _tf(_level(_similar_names(), "Names spelled similarly")),
+        _level(_surname_one_off(), "Same given names, surnames one letter apart"),
         _level(_given_missing(), "Same surname, given names missing on one record"),
         _level(f"{same_surname_sql()} AND {given_alike_sql()}", "Same surname, given names partly alike"),
         _level(same_surname_sql(), "Same surname, different given names"),
