@@ -281,6 +281,40 @@ def test_a_name_only_departure_is_placed_as_a_full_run_places_it(tmp_path: Path,
     assert "linked now: yes, though one record has too little identity" in why
 
 
+def _disposition(rid: str, incident: str, stage: str, **overrides: str) -> dict[str, str]:
+    return {"source_system": "CJIS-FL", "source_record_id": rid, "recorded_at": "2024-07-01T00:00:00Z",
+            "family_name": "OKAFOR", "given_names": "CHIDI", "citizenship": "NGA", "incident_id": incident,
+            "stage": stage, "event_date": "2024-06-01", "category": "MISDEMEANOR", **overrides}  # fmt: skip
+
+
+@pytest.mark.parametrize("order", ["charge first", "conviction first"])
+def test_a_conviction_with_only_a_name_joins_its_charge_as_a_full_run_does(
+    tmp_path: Path, order: str
+) -> None:
+    """A conviction that carries only a name joins the person its matter's charge names, in either
+    delivery order; a namesake's name-only conviction in another matter stays apart."""
+    chidi = _okafor("1")
+    charge = _disposition("C1", "FL-1", "CHARGE", date_of_birth=chidi["date_of_birth"], a_number="A012345678")
+    deliveries = {
+        "chidi": ("arrivals", write_csv(tmp_path / "a1.csv", [chidi])),
+        "charge": ("criminal_dispositions", write_csv(tmp_path / "c1.csv", [charge])),
+        "conviction": ("criminal_dispositions", write_csv(tmp_path / "c2.csv", [
+            _disposition("C2", "FL-1", "CONVICTION"), _disposition("C3", "FL-2", "CONVICTION")])),
+    }  # fmt: skip
+    sequence = (
+        ["chidi", "charge", "conviction"] if order == "charge first" else ["conviction", "chidi", "charge"]
+    )
+    db = f"sqlite:///{tmp_path / 'matters.db'}"
+    _deliver(db, [deliveries[name] for name in sequence], None, one_process=False)
+    incremental = _links(db)
+    assert ilos("resolve", "--full", db=db).code == 0
+    assert incremental == _links(db)
+    persons = _partition(db)
+    chidi_records = "arrivals/I94/1", "criminal_dispositions/CJIS-FL/C1", "criminal_dispositions/CJIS-FL/C2"
+    assert frozenset(chidi_records) in persons
+    assert frozenset({"criminal_dispositions/CJIS-FL/C3"}) in persons
+
+
 def test_a_reviewer_separates_a_departure_its_trip_placed(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'review.db'}"
     deliveries = [

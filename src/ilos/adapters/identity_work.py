@@ -18,6 +18,9 @@ from ilos.domain.feeds import IDENTITY_COLUMNS
 _MOST_BATCHES_READ_APART = 1_000
 #: Columns whose change makes a record's identity change (what the resolver reads).
 _HASHED = (*(c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"), "admission_number", "event_day")
+#: Columns the resolver reads since a later version: they count only when set, so that the records
+#: without them keep the hash an earlier version stored (an upgrade re-resolves only records having them).
+_HASHED_WHEN_SET = ("incident_id",)
 
 
 @dataclass
@@ -68,7 +71,12 @@ class DuckIdentityWork:
     def _hashed(self, records: pa.Table) -> pa.Table:
         cur = self.con.cursor()
         cur.register("identity_input", records)
-        parts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '\x01')" for c in _HASHED)
+        parts = ", ".join(
+            [
+                *(f"coalesce(CAST({c} AS VARCHAR), '\x01')" for c in _HASHED),
+                *(f"CAST({c} AS VARCHAR)" for c in _HASHED_WHEN_SET),  # concat_ws skips NULLs
+            ]
+        )
         hashed = cur.sql(
             f"SELECT *, md5(concat_ws('\x02', {parts})) AS identity_hash FROM identity_input ORDER BY record_uid"
         ).to_arrow_table()

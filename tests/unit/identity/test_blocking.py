@@ -41,6 +41,7 @@ def _rows(count: int, seed: int) -> pa.Table:
                 "doc_num": rng.choice(["X1234567", "X1234568", None]),
                 "doc_country": rng.choice(["MEX", None]),
                 "adms": rng.choice([[], ["A1"], ["A1", "A2"]]),
+                "thin_incident": rng.choice([None, None, "INCIDENT CJIS-FL 1"]),
             }
         )
     return pa.Table.from_pylist(rows)

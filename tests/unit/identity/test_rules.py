@@ -66,6 +66,28 @@ def test_same_admission_number_links_a_bare_departure(resolver: IdentityResolver
     assert (found["rule"], found["decision"]) == ("same_admission_number", "link")
 
 
+def _disposition(uid: str, system: str, incident: str, **values: object) -> dict[str, object]:
+    return record(f"criminal_dispositions/{system}/{uid}", feed="criminal_dispositions", source_system=system,
+                  document_number=None, incident_id=incident, **values)  # fmt: skip
+
+
+def test_a_conviction_with_only_a_name_joins_the_charge_of_its_incident(resolver: IdentityResolver) -> None:
+    # The charge carries the identity; the conviction that ends the same matter only a name.
+    charge = _disposition("1", "CJIS-FL", "FL-498448616", a_number="A077486596")
+    bare = {"date_of_birth": None, "sex": None, "birth_country": None}
+    conviction = _disposition("2", "CJIS-FL", "fl-498448616 ", **bare)
+    other_matter = _disposition("3", "CJIS-FL", "FL-111111111", **bare)  # a namesake's conviction
+    other_system = _disposition("4", "CJIS-CA", "FL-498448616", **bare)  # another system's numbering
+    records = table(charge, conviction, other_matter, other_system)
+    pairs = resolver.score(records)
+    found = pair(pairs, charge["record_uid"], conviction["record_uid"])
+    assert (found["rule"], found["decision"]) == ("same_incident", "link")
+    assert pairs.num_rows == 1  # the thin records are paired through their matter only
+    clusters = clusters_of(resolver.cluster(records, pairs))
+    assert clusters[charge["record_uid"]] == clusters[conviction["record_uid"]]
+    assert len({clusters[r["record_uid"]] for r in (charge, other_matter, other_system)}) == 3
+
+
 def test_same_passport_with_irreconcilable_birth_dates_goes_to_review(resolver: IdentityResolver) -> None:
     a = record("arrivals/I94/1")
     b = record("arrivals/I94/2", date_of_birth="1971-11-23")

@@ -104,6 +104,7 @@ class PersonDataReader:
         records are not read)."""
         identity = [c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"]
         admission = "admission_number" if "admission_number" in feed.column_names else "NULL"
+        incident = "incident_id" if "incident_id" in feed.column_names else "NULL"
         day = TRIP_DAYS.get(feed.name, "NULL")
         columns = ", ".join(identity)
         cutoff = ""
@@ -123,10 +124,18 @@ class PersonDataReader:
         sql = f"""
             SELECT CAST({self.store.param(1)} AS TEXT) || '/' || source_system || '/' || source_record_id AS record_uid,
                    CAST({self.store.param(2)} AS TEXT) AS feed, {columns}, {admission} AS admission_number,
-                   {day} AS event_day, first_recorded_utc
+                   {incident} AS incident_id, {day} AS event_day, first_recorded_utc
             FROM {_in_force(record_table_name(feed), cutoff, first_recorded=True)}
         """
-        text = ["record_uid", "feed", *identity, "admission_number", "event_day", "first_recorded_utc"]
+        text = [
+            "record_uid",
+            "feed",
+            *identity,
+            "admission_number",
+            "incident_id",
+            "event_day",
+            "first_recorded_utc",
+        ]
         return self._read(f"identity {feed.name}", sql, params, text).select(text)
 
     def links(self) -> pa.Table:

@@ -24,6 +24,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ilos.adapters.identity.features import a_number_sql
+from ilos.adapters.identity.rules import SHARED_NUMBER_RULES
 from ilos.adapters.identity.workspace import fetch
 
 CLUSTER_SCHEMA = pa.schema([("record_uid", pa.string()), ("cluster", pa.int64()), ("component", pa.string())])
@@ -81,13 +82,13 @@ def _load(
     )
     cur.execute(
         f"""CREATE TABLE scored AS SELECT nl.id AS a, nr.id AS b, p.decision = 'link' AS link,
-                   CASE WHEN p.rule = 'same_admission_number' OR (p.rule = 'reviewer' AND p.decision = 'link')
+                   CASE WHEN p.rule IN {SHARED_NUMBER_RULES} OR (p.rule = 'reviewer' AND p.decision = 'link')
                         THEN 1e9 ELSE p.match_weight END AS w,
                    p.rule IN ('twins', 'different_a_number')
                        OR (p.rule = 'reviewer' AND p.decision = 'separate') AS apart,
                    p.rule NOT IN ('twins', 'different_a_number', 'passport_dob_conflict', 'surname_conflict')
                        AND NOT (p.rule = 'reviewer' AND p.decision = 'separate')
-                       AND (p.match_weight >= {SUPPORT} OR p.rule = 'same_admission_number'
+                       AND (p.match_weight >= {SUPPORT} OR p.rule IN {SHARED_NUMBER_RULES}
                             OR p.rule = 'reviewer') AS support
             FROM in_pairs p JOIN nodes nl ON nl.record_uid = p.record_uid_l
             JOIN nodes nr ON nr.record_uid = p.record_uid_r"""

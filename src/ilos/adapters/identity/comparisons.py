@@ -209,6 +209,8 @@ def _rule(sql: str, explode: bool | str = False) -> dict[str, Any]:
 #: Records without a birth date, on either side: two rules, so that the filter applies before the join.
 _DOB_MISSING = ("l.dob_year IS NULL", "r.dob_year IS NULL")
 _NAMES = "l.fam_skel = r.fam_skel AND l.giv_skel = r.giv_skel"
+#: A record only its criminal matter identifies is paired through its shared numbers only.
+_NOT_THIN = " AND l.thin_incident IS NULL AND r.thin_incident IS NULL"
 
 
 def blocking_rules(only_new: bool = False) -> list[dict[str, Any]]:
@@ -219,7 +221,8 @@ def blocking_rules(only_new: bool = False) -> list[dict[str, Any]]:
     skeletons when one record has no birth date), so the pairs to score grow about linearly: one
     name part or one birth date alone would make them grow with the square of the population. `benchmarks/identity/blocking.py` measures what each rule adds.
     The set is closed under swapping sides (each rule is symmetric or has its mirror here), so a
-    batch can be joined from its new rows only (`scoring.block_new`).
+    batch can be joined from its new rows only (`scoring.block_new`). A record that only its
+    criminal matter identifies (`thin_incident`) is paired by the shared-number rule alone.
     """
     parts = ("fam_skel", "giv_skel", "fam_first_skel")
     rules: list[tuple[str, bool | str]] = [
@@ -239,4 +242,4 @@ def blocking_rules(only_new: bool = False) -> list[dict[str, Any]]:
         *((f"{_ORDER_FREE} AND l.cit = r.cit AND {missing}", False) for missing in _DOB_MISSING),
     ]
     new = " AND (l.is_new OR r.is_new)" if only_new else ""
-    return [_rule(sql + new, explode) for sql, explode in rules]
+    return [_rule(sql + ("" if explode == "adms" else _NOT_THIN) + new, explode) for sql, explode in rules]

@@ -22,13 +22,17 @@ from ilos.domain.feeds import ADMISSION_NUMBER_PATTERN, IDENTITY_COLUMNS
 ADMISSION_NUMBER_SQL = ADMISSION_NUMBER_PATTERN.removeprefix("^").removesuffix("$")
 
 #: Input columns the resolver reads (all strings): the contract's identity columns (but recorded_at),
-#: framed by the record's uid and feed, and the admission number some feeds carry.
+#: framed by the record's uid and feed, the admission number some feeds carry and the incident id of
+#: a criminal disposition (the stages of one matter share it).
 INPUT_COLUMNS: tuple[str, ...] = (
     "record_uid",
     "feed",
     *(c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"),
     "admission_number",
+    "incident_id",
 )
+#: How a shared number that is a criminal matter, not an admission, begins (`adm` of a feature row).
+INCIDENT_PREFIX = "INCIDENT "
 
 #: Scripts that write consonants and leave most vowels out (Hebrew, Arabic and the scripts of Persian
 #: and Urdu): a name folded from them to Latin letters is a skeleton already (HASSAN -> HSN).
@@ -169,7 +173,12 @@ def a_number_sql(column: str) -> str:
 
 
 def features_sql(source: str, fam_map: str, giv_map: str) -> str:
-    """SELECT of the feature table over the records view `source` and the name maps."""
+    """SELECT of the feature table over the records view `source` and the name maps.
+
+    `adm` is a number only one person's records share: the admission number, or for a criminal
+    disposition its matter (INCIDENT_PREFIX, source system and incident id: the stages of one case
+    against one person). `thin_incident` is that matter on a record that nothing else identifies
+    (no number, no name with a birth date): such a record is paired with its matter's records only."""
     return f"""
         WITH k AS (
             SELECT s.*, fm.name_key AS fam_key, gm.name_key AS giv_key, fm.skel AS fam_skel,
@@ -177,7 +186,9 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
                    gm.abjad_skel AS giv_abjad_skel, {_dob_sql()}, {_doc_sql()},
                    {a_number_sql("a_number")} AS a9,
                    CASE WHEN regexp_full_match(upper(trim(admission_number)), '{ADMISSION_NUMBER_SQL}')
-                        THEN upper(trim(admission_number)) END AS adm,
+                        THEN upper(trim(admission_number))
+                        WHEN nullif(trim(incident_id), '') IS NOT NULL
+                        THEN '{INCIDENT_PREFIX}' || source_system || ' ' || upper(trim(incident_id)) END AS adm,
                    nullif(upper(trim(citizenship)), '') AS cit,
                    nullif(upper(trim(birth_country)), '') AS bcountry,
                    CASE WHEN upper(sex) IN ('M', 'F') THEN upper(sex) END AS sex_code
@@ -194,7 +205,9 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
                day(dob_date) AS dob_d,
                CASE WHEN dob_text IS NOT NULL THEN left(dob_text, 4) END AS dob_year,
                doc_num, doc_country, doc_type, a9, adm, cit, bcountry,
-               sex_code, coalesce(regexp_matches(given_names, '{ABJAD}'), false) AS giv_abjad, giv_abjad_skel
+               sex_code, coalesce(regexp_matches(given_names, '{ABJAD}'), false) AS giv_abjad, giv_abjad_skel,
+               CASE WHEN starts_with(adm, '{INCIDENT_PREFIX}') AND a9 IS NULL AND doc_num IS NULL
+                         AND (fam_key IS NULL OR dob_text IS NULL) THEN adm END AS thin_incident
         FROM k
     """
 

@@ -1,7 +1,7 @@
 """Hard rules beside the probabilities, and the decision bands.
 
 Precedence: different A-numbers (never the same person), twins (kept apart), the same admission
-number (always linked), the same passport with irreconcilable birth dates (review, not link),
+number or criminal matter (always linked), the same passport with irreconcilable birth dates (review, not link),
 surnames no known error explains with no shared document or A-number (review, not link);
 otherwise the match weight decides: link at or above UPPER, separate below LOWER, review between.
 A record the weights would link to both of two records kept as twins (`ambiguous`, decided after
@@ -18,16 +18,20 @@ from ilos.adapters.identity.comparisons import (
     given_alike_sql,
     same_surname_sql,
 )
+from ilos.adapters.identity.features import INCIDENT_PREFIX
 
 #: Match weight (log2 Bayes factor with the prior) at or above which a pair is linked.
 UPPER = 7.0
 #: Match weight below which a pair is kept separate.
 LOWER = 0.0
+#: Rules that link a pair because its records share a number only one person's records carry.
+SHARED_NUMBER_RULES = ("same_admission_number", "same_incident")
 
 RULES = (
     "different_a_number",
     "twins",
     "same_admission_number",
+    "same_incident",
     "passport_dob_conflict",
     "surname_conflict",
     "ambiguous",
@@ -107,12 +111,18 @@ def twins_sql() -> str:
     )"""
 
 
+def _shared_number_rule() -> str:
+    """The rule of a pair sharing a number: an admission number, else a criminal matter's incident."""
+    shared = f"list_filter(list_intersect(adms_l, adms_r), lambda x: NOT starts_with(x, '{INCIDENT_PREFIX}'))"
+    return f"CASE WHEN len({shared}) > 0 THEN 'same_admission_number' ELSE 'same_incident' END"
+
+
 def rule_sql() -> str:
     """CASE expression naming the hard rule that decides a pair ('' when none does)."""
     return f"""CASE
         WHEN a9_l <> a9_r THEN 'different_a_number'
         WHEN {twins_sql()} THEN 'twins'
-        WHEN list_has_any(adms_l, adms_r) THEN 'same_admission_number'
+        WHEN list_has_any(adms_l, adms_r) THEN {_shared_number_rule()}
         WHEN doc_num_l = doc_num_r AND doc_country_l = doc_country_r AND dob_text_l IS NOT NULL
              AND dob_text_r IS NOT NULL AND NOT {_dob_reconcilable()}
              AND match_weight >= {UPPER} THEN 'passport_dob_conflict'
@@ -142,7 +152,7 @@ def decision_sql(rule: str = "rule") -> str:
     """CASE expression of the decision given the deciding rule column and match_weight."""
     return f"""CASE
         WHEN {rule} IN ('different_a_number', 'twins') THEN 'separate'
-        WHEN {rule} = 'same_admission_number' THEN 'link'
+        WHEN {rule} IN {SHARED_NUMBER_RULES} THEN 'link'
         WHEN {rule} IN ('passport_dob_conflict', 'surname_conflict') THEN 'review'
         WHEN match_weight >= {UPPER} THEN 'link'
         WHEN match_weight < {LOWER} THEN 'separate'

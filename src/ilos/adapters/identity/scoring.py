@@ -70,8 +70,10 @@ def unusable_reason_sql() -> str:
         ELSE 'name_without_birth_date_or_number' END"""
 
 
-#: Feature columns that decide every comparison, rule and blocking key but the admission number:
-#: records equal on all of them are one *identity signature*, scored once.
+#: Feature columns that decide every comparison, rule and blocking key but the shared numbers
+#: (`adm`): records equal on all of them are one *identity signature*, scored once. A record only its
+#: criminal matter identifies keeps a signature of its own matter (`thin_incident`): two people's
+#: convictions under one name would otherwise be one signature carrying both matters.
 SIGNATURE = (
     "fam_key",
     "giv_key",
@@ -86,6 +88,7 @@ SIGNATURE = (
     "cit",
     "bcountry",
     "sex_code",
+    "thin_incident",
 )
 
 
