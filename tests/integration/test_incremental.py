@@ -313,6 +313,13 @@ def test_a_conviction_with_only_a_name_joins_its_charge_as_a_full_run_does(
     chidi_records = "arrivals/I94/1", "criminal_dispositions/CJIS-FL/C1", "criminal_dispositions/CJIS-FL/C2"
     assert frozenset(chidi_records) in persons
     assert frozenset({"criminal_dispositions/CJIS-FL/C3"}) in persons
+    unlinked = ilos("export", "unlinked", db=db).out
+    assert "CJIS-FL,C3,name_without_birth_date_or_number" in unlinked
+    assert "CJIS-FL,C2," not in unlinked  # its matter linked it
+    why = ilos(
+        "explain", "link", "criminal_dispositions/CJIS-FL/C2", "criminal_dispositions/CJIS-FL/C1", db=db
+    )
+    assert "a criminal disposition the person its matter's other records name" in why.out
 
 
 def test_a_reviewer_separates_a_departure_its_trip_placed(tmp_path: Path) -> None:

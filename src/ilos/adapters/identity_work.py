@@ -181,7 +181,8 @@ class DuckIdentityWork:
 
     def unusable(self) -> pa.Table:
         """Records in force with too little identity to link, and linked to nothing (a name-only
-        departure its trip placed is linked): feed, source_system, source_record_id, reason."""
+        departure its trip placed, or a disposition its matter did, is linked): feed, source_system,
+        source_record_id, reason."""
         from ilos.adapters.identity import unusable
 
         records = self.records()

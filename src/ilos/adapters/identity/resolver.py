@@ -143,14 +143,16 @@ def _indexed(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> IdentityIndex
 
 
 def unusable(records: pa.Table) -> pa.Table:
-    """Records with no usable identity (they link to nothing): record_uid and a reason."""
+    """Records with too little identity to link on their own: record_uid and a reason. They link to
+    nothing, but a name-only departure its trip places and a criminal disposition its matter's
+    other records name."""
     con = duckdb.connect()
     try:
         with workspace(con) as cur:
             register_records(cur, "records", records, new=False)
             build_features(cur, "records", "feat")
             sql = f"""SELECT record_uid, {scoring.unusable_reason_sql()} AS reason FROM feat
-                      WHERE NOT {scoring.usable_sql()} ORDER BY record_uid"""
+                      WHERE NOT {scoring.usable_sql()} OR thin_incident IS NOT NULL ORDER BY record_uid"""
             return fetch(cur, sql).cast(UNUSABLE_SCHEMA)
     finally:
         con.close()

@@ -62,8 +62,10 @@ def usable_sql(alias: str = "") -> str:
 
 
 def unusable_reason_sql() -> str:
-    """CASE naming why a feature row cannot be linked (NULL when it can)."""
-    return f"""CASE WHEN {usable_sql()} THEN NULL
+    """CASE naming why a feature row cannot be linked on its own identity (NULL when it can); a
+    record only its criminal matter identifies (`thin_incident`) is named too: it links to its
+    matter's records alone."""
+    return f"""CASE WHEN {usable_sql()} AND thin_incident IS NULL THEN NULL
         WHEN fam_key IS NULL AND giv_key IS NULL AND dob_text IS NULL THEN 'no_identity'
         WHEN fam_key IS NULL THEN 'no_family_name'
         WHEN giv_key IS NULL THEN 'family_name_only'

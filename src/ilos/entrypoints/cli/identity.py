@@ -138,6 +138,7 @@ def _linked_now(app: Any, rows: list[dict[str, Any]]) -> str:
     if unusable(input_table(rows)).num_rows:
         return (
             "linked now: yes, though one record has too little identity to link on its own: a departure "
-            "with only a name joins the one person of that name and citizenship in the country on its day"
+            "with only a name joins the one person of that name and citizenship in the country on its day, "
+            "a criminal disposition the person its matter's other records name"
         )
     return "linked now: yes"
