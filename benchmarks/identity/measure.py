@@ -5,8 +5,8 @@
 
 Generates data (unless DIR already holds it), builds resolver records from the feed CSVs, trains
 on them (or uses the shipped default model), scores, clusters and prints precision, recall, F1,
-candidate recall (true pairs kept for clustering; over all true pairs, and over true pairs of usable records: unusable records are
-never scored, so they cap the first), pairs scored, the largest cluster, twins joined and the
+candidate recall (true pairs kept for clustering; over all true pairs, and over true pairs of usable records: records with too little
+identity of their own are never scored, or only against their criminal matter, so they cap the first), pairs scored, the largest cluster, twins joined and the
 seconds of each stage.
 """
 
@@ -96,7 +96,8 @@ def accuracy(
 
 
 def usable_candidate_recall(con: duckdb.DuckDBPyConnection, unusable_records: pa.Table) -> float:
-    """Candidate recall over true pairs of usable records only (unusable records are never scored).
+    """Candidate recall over true pairs of usable records only (the others are never scored, or only
+    against their criminal matter).
 
     Call after `accuracy` (it reads the `labelled` and `pairs` views).
     """
