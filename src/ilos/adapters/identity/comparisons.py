@@ -199,10 +199,10 @@ _DOB_NEAR = (
 _ORDER_FREE = "l.first_lo = r.first_lo AND l.first_hi = r.first_hi"
 
 
-def _rule(sql: str, explode: bool | str = False) -> dict[str, Any]:
+def _rule(sql: str, explode: str | None = None) -> dict[str, Any]:
     rule: dict[str, Any] = {"blocking_rule": sql, "sql_dialect": "duckdb"}
     if explode:
-        rule["arrays_to_explode"] = [explode if isinstance(explode, str) else "name_parts"]
+        rule["arrays_to_explode"] = [explode]
     return rule
 
 
@@ -225,21 +225,21 @@ def blocking_rules(only_new: bool = False) -> list[dict[str, Any]]:
     criminal matter identifies (`thin_incident`) is paired by the shared-number rule alone.
     """
     parts = ("fam_skel", "giv_skel", "fam_first_skel")
-    rules: list[tuple[str, bool | str]] = [
-        ("l.adms = r.adms", "adms"),
-        ("l.a9 = r.a9", False),
-        ("l.doc_num = r.doc_num", False),
-        ("l.dob = r.dob AND l.cit = r.cit AND l.sex_code = r.sex_code", False),
-        *((f"l.{part} = r.{part} AND l.dob = r.dob", False) for part in parts),
-        ("l.fam_skel = r.giv_skel AND l.dob = r.dob", False),
-        ("l.giv_skel = r.fam_skel AND l.dob = r.dob", False),
-        (f"{_NAMES} AND l.dob_year = r.dob_year", False),
-        (f"{_ORDER_FREE} AND l.dob_year = r.dob_year", False),
-        (f"{_ORDER_FREE} AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d", False),
-        (f"l.fam_skel = r.fam_skel AND l.cit = r.cit AND l.dob_year = r.dob_year AND {_DOB_NEAR}", False),
-        ("l.fam_skel = r.fam_skel AND l.cit = r.cit AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d", False),
-        *((f"{_NAMES} AND {missing}", False) for missing in _DOB_MISSING),
-        *((f"{_ORDER_FREE} AND l.cit = r.cit AND {missing}", False) for missing in _DOB_MISSING),
+    identity = [
+        "l.a9 = r.a9",
+        "l.doc_num = r.doc_num",
+        "l.dob = r.dob AND l.cit = r.cit AND l.sex_code = r.sex_code",
+        *(f"l.{part} = r.{part} AND l.dob = r.dob" for part in parts),
+        "l.fam_skel = r.giv_skel AND l.dob = r.dob",
+        "l.giv_skel = r.fam_skel AND l.dob = r.dob",
+        f"{_NAMES} AND l.dob_year = r.dob_year",
+        f"{_ORDER_FREE} AND l.dob_year = r.dob_year",
+        f"{_ORDER_FREE} AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d",
+        f"l.fam_skel = r.fam_skel AND l.cit = r.cit AND l.dob_year = r.dob_year AND {_DOB_NEAR}",
+        "l.fam_skel = r.fam_skel AND l.cit = r.cit AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d",
+        *(f"{_NAMES} AND {missing}" for missing in _DOB_MISSING),
+        *(f"{_ORDER_FREE} AND l.cit = r.cit AND {missing}" for missing in _DOB_MISSING),
     ]
     new = " AND (l.is_new OR r.is_new)" if only_new else ""
-    return [_rule(sql + ("" if explode == "adms" else _NOT_THIN) + new, explode) for sql, explode in rules]
+    shared_number = _rule("l.adms = r.adms" + new, explode="adms")
+    return [shared_number, *(_rule(sql + _NOT_THIN + new) for sql in identity)]
