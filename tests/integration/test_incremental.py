@@ -184,6 +184,13 @@ def _links(db: str) -> str:
     return out.out
 
 
+def _assert_a_full_run_links_the_same(db: str) -> None:
+    """A full re-run links every record to the person the incremental runs linked it to."""
+    incremental = _links(db)
+    assert ilos("resolve", "--full", db=db).code == 0
+    assert incremental == _links(db)
+
+
 def _okafor(rid: str, **overrides: str) -> dict[str, str]:
     return arrival(
         rid, **{"family_name": "OKAFOR", "given_names": "CHIDI", "date_of_birth": "1990-05-17", **overrides}
@@ -217,9 +224,7 @@ def test_a_record_repeating_a_linked_identity_is_linked_as_a_full_run_links_it(
         bridge = _departure_of(other, "D2", admission_number=first["admission_number"])
         batch = [_departure_of(first, "D1"), bridge]
     assert ilos("ingest", "departures", str(write_csv(tmp_path / "d.csv", batch)), db=db).code == 0
-    incremental = _links(db)
-    assert ilos("resolve", "--full", db=db).code == 0
-    assert incremental == _links(db)
+    _assert_a_full_run_links_the_same(db)
     assert len(_partition(db)) == 1  # the admission number links them
 
 
@@ -268,9 +273,7 @@ def test_a_name_only_departure_is_placed_as_a_full_run_places_it(tmp_path: Path,
     }[order]
     db = f"sqlite:///{tmp_path / 'trips.db'}"
     _deliver(db, [deliveries[name] for name in sequence], None, one_process=True)
-    incremental = _links(db)
-    assert ilos("resolve", "--full", db=db).code == 0
-    assert incremental == _links(db)
+    _assert_a_full_run_links_the_same(db)
     persons = _partition(db)
     assert frozenset({"arrivals/I94/1", "departures/APIS/D1"}) in persons
     assert frozenset({"departures/APIS/D2"}) in persons
@@ -306,9 +309,7 @@ def test_a_conviction_with_only_a_name_joins_its_charge_as_a_full_run_does(
     )
     db = f"sqlite:///{tmp_path / 'matters.db'}"
     _deliver(db, [deliveries[name] for name in sequence], None, one_process=False)
-    incremental = _links(db)
-    assert ilos("resolve", "--full", db=db).code == 0
-    assert incremental == _links(db)
+    _assert_a_full_run_links_the_same(db)
     persons = _partition(db)
     chidi_records = "arrivals/I94/1", "criminal_dispositions/CJIS-FL/C1", "criminal_dispositions/CJIS-FL/C2"
     assert frozenset(chidi_records) in persons
