@@ -71,12 +71,16 @@ _ABJAD_RULES: tuple[tuple[str, str], ...] = (
 
 
 def _rules_sql(expr: str, rules: tuple[tuple[str, str], ...]) -> str:
+    """The rules applied in order, then runs of one letter cut to one (RE2 has no back-references).
+
+    The letters are bound once as the lambda parameter `cs`: written out inside the filter's lambda,
+    the chain of replacements ran again for every letter.
+    """
     out = expr
     for pattern, repl in rules:
         out = f"regexp_replace({out}, '{pattern}', '{repl}', 'g')"
-    chars = f"string_split({out}, '')"
-    dedup = f"array_to_string(list_filter({chars}, lambda c, i: i = 1 OR c <> {chars}[i - 1]), '')"
-    return f"nullif({dedup}, '')"
+    dedup = "array_to_string(list_filter(cs, lambda c, i: i = 1 OR c <> cs[i - 1]), '')"
+    return f"nullif(list_transform([string_split({out}, '')], lambda cs: {dedup})[1], '')"
 
 
 def _rules_py(text: str, rules: tuple[tuple[str, str], ...]) -> str:
