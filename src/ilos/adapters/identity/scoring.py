@@ -207,6 +207,25 @@ def block_new(
     return nfeat, "blocked"
 
 
+def decided_sql(blocked: str, nfeat: str, used: list[str], model: dict[str, Any]) -> str:
+    """SELECT of the scored pairs of `blocked` kept (a hard rule, or weight at least LOWER), decided.
+
+    The weight is computed in a query of its own below the rules that read it: in one SELECT list,
+    DuckDB copies an alias's expression into each later use, and the hard rules read the weight
+    twice, which cost a third of this query's time.
+    """
+    sides = ", ".join(f"{s}.{c} AS {c}_{s}" for c in used for s in ("l", "r"))
+    return f"""
+        WITH paired AS (SELECT p.a, p.b, {sides} FROM {blocked} p
+                        JOIN {nfeat} l ON l.nid = p.a JOIN {nfeat} r ON r.nid = p.b),
+        weighted AS (SELECT *, ({weights.match_weight_sql(model)})::DOUBLE AS match_weight FROM paired),
+        ruled AS (SELECT a, b, match_weight, {rule_sql()} AS rule FROM weighted),
+        kept AS (SELECT a, b, match_weight,
+                        (pow(2, match_weight) / (1 + pow(2, match_weight)))::DOUBLE AS match_probability, rule
+                 FROM ruled WHERE rule <> '' OR match_weight >= {LOWER})
+        SELECT *, {decision_sql()} AS decision FROM kept"""
+
+
 def predict(
     cur: duckdb.DuckDBPyConnection, feat: str, model: dict[str, Any], tf: dict[str, pa.Table], only_new: bool
 ) -> pa.Table:
@@ -214,10 +233,6 @@ def predict(
 
     Pairs that weight alone separates (below LOWER, no hard rule) are dropped as they are scored:
     they are most blocked pairs and decide nothing. Every other pair is returned.
-
-    The weight is computed in a query of its own below the rules that read it: in one SELECT list,
-    DuckDB copies an alias's expression into each later use, and the hard rules read the weight
-    twice, which cost a third of this query's time.
     """
     rules = blocking_rules(only_new)
     used = sorted(weights.columns_used(model) | set(RULE_COLUMNS))
@@ -228,18 +243,7 @@ def predict(
     else:
         nfeat = _with_ids(cur, feat, tf, columns)
         blocked = block(cur, nfeat, rules)
-    sides = ", ".join(f"{s}.{c} AS {c}_{s}" for c in used for s in ("l", "r"))
-    cur.execute(
-        f"""CREATE TABLE decided AS
-            WITH paired AS (SELECT p.a, p.b, {sides} FROM {blocked} p
-                            JOIN {nfeat} l ON l.nid = p.a JOIN {nfeat} r ON r.nid = p.b),
-            weighted AS (SELECT *, ({weights.match_weight_sql(model)})::DOUBLE AS match_weight FROM paired),
-            ruled AS (SELECT a, b, match_weight, {rule_sql()} AS rule FROM weighted),
-            kept AS (SELECT a, b, match_weight,
-                            (pow(2, match_weight) / (1 + pow(2, match_weight)))::DOUBLE AS match_probability, rule
-                     FROM ruled WHERE rule <> '' OR match_weight >= {LOWER})
-            SELECT *, {decision_sql()} AS decision FROM kept"""
-    )
+    cur.execute(f"CREATE TABLE decided AS {decided_sql(blocked, nfeat, used, model)}")
     cur.execute(f"DROP TABLE {blocked}")  # the largest table: free it before fetching the result
     _find_ambiguous(cur)
     held = """decision = 'link' AND rule = ''
