@@ -13,6 +13,13 @@ from ilos.adapters.identity.scoring import exploded
 SKELETONS = ["KRS", "MHMD", "SMT", None]
 
 
+def _doc_keys(doc: str | None, country: str | None) -> list[str]:
+    """`features.doc_keys_sql` in Python: each character masked in turn, behind the country."""
+    if doc is None or country is None:
+        return []
+    return [f"{country}:{doc[:i]}?{doc[i + 1 :]}" for i in range(len(doc))]
+
+
 def _rows(count: int, seed: int) -> pa.Table:
     """Feature rows over tiny domains, so that every rule matches many pairs (NULLs included)."""
     rng = random.Random(seed)  # noqa: S311 -- synthetic test rows, not security
@@ -20,6 +27,7 @@ def _rows(count: int, seed: int) -> pa.Table:
     for nid in range(count):
         y, m, d = rng.choice([1980, 1981, None]), rng.choice([1, 2, 3]), rng.choice([1, 2, 3])
         first = (rng.choice(SKELETONS), rng.choice(SKELETONS))
+        doc, country = rng.choice(["X1234567", "X1234568", None]), rng.choice(["MEX", None])
         rows.append(
             {
                 "nid": nid,
@@ -38,8 +46,9 @@ def _rows(count: int, seed: int) -> pa.Table:
                 "cit": rng.choice(["MEX", "IND", None]),
                 "sex_code": rng.choice(["F", "M", None]),
                 "a9": rng.choice(["000000001", "000000002", None]),
-                "doc_num": rng.choice(["X1234567", "X1234568", None]),
-                "doc_country": rng.choice(["MEX", None]),
+                "doc_num": doc,
+                "doc_country": country,
+                "doc_keys": _doc_keys(doc, country),
                 "adms": rng.choice([[], ["A1"], ["A1", "A2"]]),
                 "thin_incident": rng.choice([None, None, "INCIDENT CJIS-FL 1"]),
             }

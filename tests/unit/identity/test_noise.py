@@ -147,6 +147,11 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("dob_partial_year", {}, {"date_of_birth": "1984", "document_number": None}),
     ("renewed_passport", {}, {"document_number": "FA9022815"}),
     ("misread_passport", {}, {"document_number": "EK4471982", "date_of_birth": "1984-03-18"}),
+    (
+        "misread_passport_typo_and_dob_off",  # three errors: only the misread document pairs the two
+        {},
+        {"document_number": "EK4I71932", "family_name": "Kowalczyr", "date_of_birth": "1984-03-18"},
+    ),
     ("no_document", {}, {"document_number": None, "document_type": None, "document_country": None}),
     ("miscoded_citizenship", {}, {"citizenship": "DEU", "document_number": None}),
 ]

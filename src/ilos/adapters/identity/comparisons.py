@@ -217,8 +217,9 @@ def blocking_rules(only_new: bool = False) -> list[dict[str, Any]]:
     """Blocking rules (Splink dicts); `only_new` keeps pairs touching a record flagged `is_new`.
 
     Every rule joins on keys whose blocks stay small as the population grows (a number, a full
-    birth date with a second key, a name skeleton with part of the birth date, or both name
-    skeletons when one record has no birth date), so the pairs to score grow about linearly: one
+    birth date with a second key, a name skeleton with part of the birth date, both name
+    skeletons when one record has no birth date, or a document number of one country misread by one
+    character, through its masked keys `doc_keys`), so the pairs to score grow about linearly: one
     name part or one birth date alone would make them grow with the square of the population. `benchmarks/identity/blocking.py` measures what each rule adds.
     The set is closed under swapping sides (each rule is symmetric or has its mirror here), so a
     batch can be joined from its new rows only (`scoring.block_new`). A record that only its
@@ -242,4 +243,5 @@ def blocking_rules(only_new: bool = False) -> list[dict[str, Any]]:
     ]
     new = " AND (l.is_new OR r.is_new)" if only_new else ""
     shared_number = _rule("l.adms = r.adms" + new, explode="adms")
-    return [shared_number, *(_rule(sql + _NOT_THIN + new) for sql in identity)]
+    misread = _rule(f"l.doc_keys = r.doc_keys AND l.doc_num <> r.doc_num{_NOT_THIN}{new}", explode="doc_keys")
+    return [shared_number, *(_rule(sql + _NOT_THIN + new) for sql in identity), misread]

@@ -176,6 +176,18 @@ def a_number_sql(column: str) -> str:
     return f"CASE WHEN {digits} <> '' THEN lpad({digits}, 9, '0') END"
 
 
+def doc_keys_sql() -> str:
+    """The document number with each of its characters masked in turn, behind its issuing country
+    (`CAN:AB?456789`): two numbers of one country one character apart (a misread) share exactly one
+    key, so blocking on the keys pairs them at the cost of one row per character. Empty without a
+    number or a country."""
+    masked = "doc_country || ':' || left(doc_num, i - 1) || '?' || substr(doc_num, i + 1)"
+    return (
+        f"CASE WHEN doc_num IS NOT NULL AND doc_country IS NOT NULL"
+        f" THEN list_transform(range(1, length(doc_num) + 1), lambda i: {masked}) ELSE [] END"
+    )
+
+
 def features_sql(source: str, fam_map: str, giv_map: str) -> str:
     """SELECT of the feature table over the records view `source` and the name maps.
 
@@ -210,6 +222,7 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
                CASE WHEN dob_text IS NOT NULL THEN left(dob_text, 4) END AS dob_year,
                doc_num, doc_country, doc_type, a9, adm, cit, bcountry,
                sex_code, coalesce(regexp_matches(given_names, '{ABJAD}'), false) AS giv_abjad, giv_abjad_skel,
+               {doc_keys_sql()} AS doc_keys,
                CASE WHEN starts_with(adm, '{INCIDENT_PREFIX}') AND a9 IS NULL AND doc_num IS NULL
                          AND (fam_key IS NULL OR dob_text IS NULL) THEN adm END AS thin_incident
         FROM k
