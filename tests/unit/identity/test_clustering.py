@@ -92,3 +92,33 @@ def test_a_hard_rule_still_keeps_the_record_out(resolver: IdentityResolver) -> N
     pairs = _pairs(*group, ("a", "x", 9.5, "", "link"), ("b", "x", 9.5, "", "link"))
     clusters = clusters_of(resolver.cluster(records, pairs, members=None))
     assert clusters["x"] != clusters["a"]
+
+
+def _namesakes(resolver: IdentityResolver, other_birth_date: str) -> dict[str, int]:
+    """Group a (born 1979-01-10) and group b (born `other_birth_date`), each linked inside, with
+    review-band pairs across (same names, citizenship and birth year), and a record x stating only
+    the birth year, linked to all six."""
+    a, b = ("a1", "a2", "a3"), ("b1", "b2", "b3")
+    records = table(
+        *(record(n, date_of_birth="1979-01-10") for n in a),
+        *(record(n, date_of_birth=other_birth_date) for n in b),
+        record("x", date_of_birth="1979"),
+    )
+    inside = [(p, q, 20.0, "", "link") for g in (a, b) for i, p in enumerate(g) for q in g[i + 1 :]]
+    across = [(p, q, 4.0, "", "review") for p in a for q in b]
+    bridge = [(n, "x", 15.0, "", "link") for n in (*a, *b)]
+    return clusters_of(resolver.cluster(records, _pairs(*inside, *across, *bridge), members=None))
+
+
+def test_namesakes_born_on_other_days_are_not_merged_through_a_record_stating_the_year(
+    resolver: IdentityResolver,
+) -> None:
+    clusters = _namesakes(resolver, "1979-06-09")
+    assert clusters["a1"] == clusters["a3"]
+    assert clusters["b1"] == clusters["b3"]
+    assert clusters["a1"] != clusters["b1"]
+
+
+def test_records_whose_birth_dates_a_known_error_explains_still_merge(resolver: IdentityResolver) -> None:
+    clusters = _namesakes(resolver, "1979-10-01")  # day and month swapped
+    assert clusters["a1"] == clusters["b1"] == clusters["x"]

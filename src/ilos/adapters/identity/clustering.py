@@ -7,7 +7,10 @@ reviewer's `separate` is a cannot-link, so no chain of other links may join them
 are rebuilt greedily: links are replayed strongest first (same admission number and a reviewer's
 link before any score, and always kept unless forbidden) and two groups merge only when
 no hard rule forbids it and at least DENSITY of their cross pairs are supporting pairs (weight at or
-above SUPPORT), so one ambiguous record cannot chain two people together.
+above SUPPORT), so one ambiguous record cannot chain two people together. A pair of records that both
+state a full birth date no known error reconciles supports nothing, whatever its weight: namesakes
+of one country born in one year score in the review band, and counted as support they let a record
+stating only the year merge the two people.
 
 A record the density test leaves alone though every link it has goes to one group (a departure
 without a birth date whose passport matches a few of the person's many arrivals, say) cannot chain
@@ -23,13 +26,16 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ilos.adapters.identity.features import a_number_sql
-from ilos.adapters.identity.rules import SHARED_NUMBER_RULES
+from ilos.adapters.identity.features import a_number_sql, birth_date_sql
+from ilos.adapters.identity.rules import SHARED_NUMBER_RULES, birth_dates_apart_sql
 from ilos.adapters.identity.workspace import fetch
 
 CLUSTER_SCHEMA = pa.schema([("record_uid", pa.string()), ("cluster", pa.int64()), ("component", pa.string())])
-#: Pairs at or above this match weight support a merge (they need not be links).
+#: Pairs at or above this match weight support a merge (they need not be links), unless both state a
+#: full birth date and no known error explains the difference (`rules.birth_dates_apart_sql`).
 SUPPORT = 0.0
+#: Birth-date columns of the nodes that `rules.birth_dates_apart_sql` reads, per side.
+DOB_COLUMNS = ("dob_text", "dob", "dob_date", "dob_y", "dob_m", "dob_d")
 #: Share of cross pairs that must be supporting pairs for two groups to merge.
 DENSITY = 0.5
 #: Components at least this dense (and without conflicts) are kept without rebuilding.
@@ -64,7 +70,7 @@ def _load(
     cur: duckdb.DuckDBPyConnection, records: pa.Table, pairs: pa.Table, members: pa.Table | None
 ) -> None:
     """Nodes are signatures (their representative records); every record not in `members` is its own."""
-    cur.register("in_records", records.select(["record_uid", "a_number"]))
+    cur.register("in_records", records.select(["record_uid", "a_number", "date_of_birth"]))
     if members is None:
         members = pa.table({"record_uid": pa.array([], pa.string()), "rep": pa.array([], pa.string())})
     cur.register("in_members", members.select(["record_uid", "rep"]))
@@ -76,22 +82,26 @@ def _load(
            FROM in_records r LEFT JOIN in_members m USING (record_uid)"""
     )
     cur.execute(
-        f"""CREATE TABLE nodes AS SELECT row_number() OVER (ORDER BY record_uid) - 1 AS id, record_uid,
-                   {a_number_sql("a_number")} AS a9
-            FROM in_records SEMI JOIN membership ON membership.rep = in_records.record_uid"""
+        f"""CREATE TABLE nodes AS SELECT row_number() OVER (ORDER BY record_uid) - 1 AS id, record_uid, a9,
+                   dob_text, dob, dob_date, year(dob_date) AS dob_y, month(dob_date) AS dob_m, day(dob_date) AS dob_d
+            FROM (SELECT record_uid, {a_number_sql("a_number")} AS a9, {birth_date_sql()}
+                  FROM in_records SEMI JOIN membership ON membership.rep = in_records.record_uid)"""
     )
+    dobs = ", ".join(f"n{s}.{c} AS {c}_{s}" for c in DOB_COLUMNS for s in ("l", "r"))
     cur.execute(
-        f"""CREATE TABLE scored AS SELECT nl.id AS a, nr.id AS b, p.decision = 'link' AS link,
-                   CASE WHEN p.rule IN {SHARED_NUMBER_RULES} OR (p.rule = 'reviewer' AND p.decision = 'link')
-                        THEN 1e9 ELSE p.match_weight END AS w,
-                   p.rule IN ('twins', 'different_a_number')
-                       OR (p.rule = 'reviewer' AND p.decision = 'separate') AS apart,
-                   p.rule NOT IN ('twins', 'different_a_number', 'passport_dob_conflict', 'surname_conflict')
-                       AND NOT (p.rule = 'reviewer' AND p.decision = 'separate')
-                       AND (p.match_weight >= {SUPPORT} OR p.rule IN {SHARED_NUMBER_RULES}
-                            OR p.rule = 'reviewer') AS support
-            FROM in_pairs p JOIN nodes nl ON nl.record_uid = p.record_uid_l
-            JOIN nodes nr ON nr.record_uid = p.record_uid_r"""
+        f"""CREATE TABLE scored AS
+            WITH p AS (SELECT nl.id AS a, nr.id AS b, p.match_weight, p.rule, p.decision, {dobs}
+                       FROM in_pairs p JOIN nodes nl ON nl.record_uid = p.record_uid_l
+                       JOIN nodes nr ON nr.record_uid = p.record_uid_r)
+            SELECT a, b, decision = 'link' AS link,
+                   CASE WHEN rule IN {SHARED_NUMBER_RULES} OR (rule = 'reviewer' AND decision = 'link')
+                        THEN 1e9 ELSE match_weight END AS w,
+                   rule IN ('twins', 'different_a_number') OR (rule = 'reviewer' AND decision = 'separate') AS apart,
+                   rule NOT IN ('twins', 'different_a_number', 'passport_dob_conflict', 'surname_conflict')
+                       AND NOT (rule = 'reviewer' AND decision = 'separate')
+                       AND ((match_weight >= {SUPPORT} AND NOT {birth_dates_apart_sql()})
+                            OR rule IN {SHARED_NUMBER_RULES} OR rule = 'reviewer') AS support
+            FROM p"""
     )
     cur.unregister("in_records")
     cur.unregister("in_members")

@@ -145,7 +145,9 @@ def _name_map_sql(source: str, column: str, amap: str) -> str:
     """
 
 
-def _dob_sql() -> str:
+def birth_date_sql() -> str:
+    """Columns `dob_text` (the date as given, if well formed), `dob` (a full date as text) and `dob_date`
+    of the `date_of_birth` column."""
     d = "trim(date_of_birth)"
     ok = f"regexp_full_match({d}, '[0-9]{{4}}(-[0-9]{{2}}(-[0-9]{{2}})?)?')"
     full = f"CASE WHEN length({d}) = 10 THEN try_cast({d} AS DATE) END"
@@ -199,7 +201,7 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
         WITH k AS (
             SELECT s.*, fm.name_key AS fam_key, gm.name_key AS giv_key, fm.skel AS fam_skel,
                    gm.skel AS giv_skel, fm.first_skel AS fam_first_skel, gm.first_skel AS giv_first_skel,
-                   gm.abjad_skel AS giv_abjad_skel, {_dob_sql()}, {_doc_sql()},
+                   gm.abjad_skel AS giv_abjad_skel, {birth_date_sql()}, {_doc_sql()},
                    {a_number_sql("a_number")} AS a9,
                    CASE WHEN regexp_full_match(upper(trim(admission_number)), '{ADMISSION_NUMBER_SQL}')
                         THEN upper(trim(admission_number))

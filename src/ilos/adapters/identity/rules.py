@@ -38,6 +38,13 @@ RULES = (
 )
 
 
+def birth_dates_apart_sql() -> str:
+    """Both records state a full birth date and no known kind of error explains their difference:
+    namesakes, not one person, unless other evidence says so."""
+    full = "length(dob_text_l) = 10 AND length(dob_text_r) = 10"
+    return f"coalesce({full} AND NOT {_dob_reconcilable()}, false)"
+
+
 def _dob_reconcilable() -> str:
     """Birth dates that one known kind of error explains: swap, placeholder, partial, one digit or unit."""
     return """(
