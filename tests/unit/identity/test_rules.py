@@ -255,3 +255,58 @@ def test_records_sharing_an_admission_number_are_never_twins(resolver: IdentityR
     pairs = resolver.score(_namesakes(("Mohamed", "Mohammed"), "MF", admission_number="12345678901"))
     assert _rule(pairs) == "same_admission_number"
     assert _rule(resolver.score(_namesakes(("Mohamed", "Mohammed"), "MF"))) == "twins"
+
+
+def _one_woman(doubters: int) -> pa.Table:
+    """One woman's records: LEILA on two passports, once LAYLS (a typo of another spelling, no
+    passport), which the twins rule takes for another woman; and `doubters` records as LAYLA, each
+    linked to both sides."""
+    base = {"family_name": "Hassan", "date_of_birth": "1996-12-25", "sex": "F", "citizenship": "SAU",
+            "birth_country": "SAU", "document_country": "SAU"}  # fmt: skip
+    rows = [
+        record("arrivals/I94/leila1", **base, given_names="Leila", document_number="P41738777"),
+        record("arrivals/I94/leila2", **base, given_names="Leila", document_number="P41738777"),
+        record("arrivals/I94/layls", **base, given_names="Layls", document_number=None),
+    ]
+    rows += [
+        record(f"departures/APIS/layla{i}", feed="departures", **base, given_names="Layla",
+               document_number=f"P1715036{i}")
+        for i in range(doubters)
+    ]  # fmt: skip
+    return table(*rows)
+
+
+def test_twins_that_several_named_records_link_both_ways_are_doubted(resolver: IdentityResolver) -> None:
+    records = _one_woman(doubters=2)
+    pairs = resolver.score(records)
+    assert pair(pairs, "arrivals/I94/layls", "arrivals/I94/leila1")["rule"] != "twins"
+    clusters = clusters_of(resolver.cluster(records, pairs))
+    assert len(set(clusters.values())) == 1
+
+
+def test_one_named_record_linked_both_ways_leaves_the_twins_apart(resolver: IdentityResolver) -> None:
+    pairs = resolver.score(_one_woman(doubters=1))
+    assert pair(pairs, "arrivals/I94/layls", "arrivals/I94/leila1")["rule"] == "twins"
+    assert pair(pairs, "arrivals/I94/layls", "departures/APIS/layla0")["rule"] == "ambiguous"
+
+
+def test_records_without_given_names_never_doubt_twins(resolver: IdentityResolver) -> None:
+    bare = [record(f"departures/APIS/b{i}", feed="departures", given_names=None, document_number=f"EK33333{i}")
+            for i in range(3)]  # fmt: skip
+    records = table(*_twins(), *bare)
+    pairs = resolver.score(records)
+    assert pair(pairs, "arrivals/I94/t1", "arrivals/I94/t2")["rule"] == "twins"
+    clusters = clusters_of(resolver.cluster(records, pairs))
+    assert clusters["arrivals/I94/t1"] != clusters["arrivals/I94/t2"]
+
+
+def test_twins_of_stated_different_sexes_are_never_doubted(resolver: IdentityResolver) -> None:
+    # LUZ and LUIS share a skeleton, so records stating no sex read as both; she and he stay two.
+    base = {"family_name": "Meneses", "date_of_birth": "1981-05-05"}
+    records = table(
+        record("arrivals/I94/luz", **base, given_names="Luz", sex="F", document_number="EK1111111"),
+        record("arrivals/I94/luis", **base, given_names="Luis", sex="M", document_number="EK2222222"),
+        *(record(f"departures/APIS/u{i}", feed="departures", **base, given_names="Luz", sex=None,
+                 document_number=f"EK333333{i}") for i in range(3)),
+    )  # fmt: skip
+    assert pair(resolver.score(records), "arrivals/I94/luis", "arrivals/I94/luz")["rule"] == "twins"
