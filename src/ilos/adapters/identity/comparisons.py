@@ -69,12 +69,6 @@ def _similar_names() -> str:
     return f"({straight}) OR ({swapped})"
 
 
-def names_alike_sql() -> str:
-    """The names are one person's as the top name levels read them: the same, the same spelled or
-    ordered differently, or spelled similarly."""
-    return f'("name_key_l" = "name_key_r" OR ({_same_names_reordered()}) OR ({_similar_names()}))'
-
-
 def _surname_one_off() -> str:
     """Same given names; the surnames differ by one letter typed, dropped, added or transposed. A short
     surname misread by one letter (ARCE/AECE) falls below the spelling similarity of longer names."""

@@ -9,7 +9,7 @@ import duckdb
 import pyarrow as pa
 
 from ilos.adapters.identity import weights
-from ilos.adapters.identity.comparisons import blocking_rules, names_alike_sql
+from ilos.adapters.identity.comparisons import blocking_rules
 from ilos.adapters.identity.features import build_features
 from ilos.adapters.identity.rules import LOWER, decision_sql, rule_sql
 from ilos.adapters.identity.workspace import fetch
@@ -39,9 +39,6 @@ RULE_COLUMNS = (
 #: Match weight (bits) by which a signature's link to one of two twins must outweigh its link to the
 #: other for the signature to go with the first without review.
 CLEAR_MARGIN = 8.0
-#: Signatures with given names that must link to both records of a `twins` pair for the rule to be
-#: doubted (`_doubt_twins`).
-DOUBTING_RECORDS = 2
 PAIR_SCHEMA = pa.schema(
     [
         ("record_uid_l", pa.string()),
@@ -248,7 +245,7 @@ def predict(
         blocked = block(cur, nfeat, rules)
     cur.execute(f"CREATE TABLE decided AS {decided_sql(blocked, nfeat, used, model)}")
     cur.execute(f"DROP TABLE {blocked}")  # the largest table: free it before fetching the result
-    _find_ambiguous(cur, nfeat)
+    _find_ambiguous(cur)
     held = """decision = 'link' AND rule = ''
                AND (a IN (SELECT x FROM ambiguous) OR b IN (SELECT x FROM ambiguous)
                     OR (a, b) IN (SELECT a, b FROM outweighed))"""
@@ -259,44 +256,7 @@ def predict(
     return fetch(cur, sql).cast(PAIR_SCHEMA)
 
 
-def _doubt_twins(cur: duckdb.DuckDBPyConnection, nfeat: str, link: str) -> None:
-    """Undo the `twins` rule of a pair of one stated sex (or none) when DOUBTING_RECORDS signatures or
-    more link to both and carry names that the top name levels find alike to both twins' names.
-
-    Twins' records link to their own twin, and a record whose given name reads as both twins' names
-    is rare; but when one "twin" is a record of one person whose given name carries two errors (LAYLS
-    beside LEILA, the person mostly LAYLA), every other record of that person links to both and,
-    held for review as ambiguous, they split the person. The pair is then weighed like any other."""
-    alike_y, alike_z = (_between(names_alike_sql(), "fx", other) for other in ("fy", "fz"))
-    cur.execute(
-        f"""CREATE TABLE doubted AS
-            WITH apart AS (SELECT a AS y, b AS z FROM decided WHERE rule = 'twins'),
-            twin AS (SELECT y AS t FROM apart UNION SELECT z FROM apart),
-            linked AS (SELECT a AS x, b AS y FROM decided WHERE {link} AND b IN (SELECT t FROM twin)
-                       UNION ALL
-                       SELECT b, a FROM decided WHERE {link} AND a IN (SELECT t FROM twin)),
-            torn AS (SELECT t.y, t.z, l.x FROM apart t JOIN linked l ON l.y = t.y
-                     JOIN linked m ON m.y = t.z AND m.x = l.x)
-            SELECT t.y AS a, t.z AS b FROM torn t JOIN {nfeat} fx ON fx.nid = t.x
-            JOIN {nfeat} fy ON fy.nid = t.y JOIN {nfeat} fz ON fz.nid = t.z
-            WHERE fx.giv_key IS NOT NULL AND NOT coalesce(fy.sex_code <> fz.sex_code, false)
-              AND {alike_y} AND {alike_z}
-            GROUP BY t.y, t.z HAVING count(*) >= {DOUBTING_RECORDS}"""
-    )
-    cur.execute(
-        f"""UPDATE decided SET rule = '', decision = {decision_sql("''")}
-            WHERE rule = 'twins' AND (a, b) IN (SELECT a, b FROM doubted)"""
-    )
-
-
-def _between(sql: str, left: str, right: str) -> str:
-    """A comparison condition on `_l`/`_r` columns, read on the rows of tables `left` and `right`."""
-    return re.sub(
-        r'"?\b([a-z0-9_]+)_([lr])\b"?', lambda m: f"{left if m.group(2) == 'l' else right}.{m.group(1)}", sql
-    )
-
-
-def _find_ambiguous(cur: duckdb.DuckDBPyConnection, nfeat: str) -> None:
+def _find_ambiguous(cur: duckdb.DuckDBPyConnection) -> None:
     """Tables `ambiguous(x)` and `outweighed(a, b)` for signatures the model would link to both
     signatures of a `twins` pair.
 
@@ -309,7 +269,6 @@ def _find_ambiguous(cur: duckdb.DuckDBPyConnection, nfeat: str) -> None:
     joins neither until a reviewer decides.
     """
     link = "decision = 'link' AND rule = ''"
-    _doubt_twins(cur, nfeat, link)
     cur.execute(
         f"""CREATE TABLE pulled AS
             WITH apart AS (SELECT a AS y, b AS z FROM decided WHERE rule = 'twins'),
