@@ -130,8 +130,7 @@ def rule_sql() -> str:
         WHEN a9_l <> a9_r THEN 'different_a_number'
         WHEN {twins_sql()} THEN 'twins'
         WHEN list_has_any(adms_l, adms_r) THEN {_shared_number_rule()}
-        WHEN doc_num_l = doc_num_r AND doc_country_l = doc_country_r AND dob_text_l IS NOT NULL
-             AND dob_text_r IS NOT NULL AND NOT {_dob_reconcilable()}
+        WHEN doc_num_l = doc_num_r AND doc_country_l = doc_country_r AND {birth_dates_apart_sql()}
              AND match_weight >= {UPPER} THEN 'passport_dob_conflict'
         WHEN match_weight >= {UPPER} AND {surname_conflict_sql()} THEN 'surname_conflict'
         ELSE '' END"""
