@@ -255,3 +255,46 @@ def test_records_sharing_an_admission_number_are_never_twins(resolver: IdentityR
     pairs = resolver.score(_namesakes(("Mohamed", "Mohammed"), "MF", admission_number="12345678901"))
     assert _rule(pairs) == "same_admission_number"
     assert _rule(resolver.score(_namesakes(("Mohamed", "Mohammed"), "MF"))) == "twins"
+
+
+def _renewed(mates: bool) -> pa.Table:
+    """One woman on two passports: FAIMA (a typo) on the first and فاطمہ (Arabic script) on the
+    second read as twins; with `mates`, each passport is also carried by a record spelt FATIMA."""
+    base = {"family_name": "Ali", "date_of_birth": "1975-11-10", "sex": "F", "citizenship": "PAK",
+            "birth_country": "PAK", "document_country": "PAK"}  # fmt: skip
+    rows = [
+        record("arrivals/I94/faima", **base, given_names="Faima", document_number="C38160167"),
+        record("departures/APIS/native", feed="departures", **{**base, "family_name": "علی"},
+               given_names="فاطمہ", document_number="F17159364"),
+        record("arrivals/I94/bare", **base, given_names="Fatimah", document_number=None),
+    ]  # fmt: skip
+    if mates:
+        rows += [
+            record("departures/APIS/old", feed="departures", **base, given_names="Fatima", document_number="C38160167"),
+            record("arrivals/I94/new", **base, given_names="Fatima", document_number="F17159364"),
+        ]  # fmt: skip
+    return table(*rows)
+
+
+def test_twins_whose_passports_link_are_one_person(resolver: IdentityResolver) -> None:
+    pairs = resolver.score(_renewed(mates=False))
+    assert pair(pairs, "arrivals/I94/faima", "departures/APIS/native")["rule"] == "twins"
+    records = _renewed(mates=True)
+    pairs = resolver.score(records)
+    assert pair(pairs, "arrivals/I94/faima", "departures/APIS/native")["rule"] != "twins"
+    assert len(set(clusters_of(resolver.cluster(records, pairs)).values())) == 1
+
+
+def test_twins_each_with_their_own_passport_records_stay_apart(resolver: IdentityResolver) -> None:
+    # Each twin's passport is carried by records with that twin's name: those records are twins too,
+    # so nothing joins the two passports.
+    mates = [
+        record("departures/APIS/t1b", feed="departures", given_names="Bartosz", document_number="EK1111111"),
+        record("departures/APIS/t2b", feed="departures", given_names="Wojciech", document_number="EK2222222"),
+        record("departures/APIS/bare", feed="departures", given_names=None, document_number=None),
+    ]
+    records = table(*_twins(), *mates)
+    pairs = resolver.score(records)
+    assert pair(pairs, "arrivals/I94/t1", "arrivals/I94/t2")["rule"] == "twins"
+    clusters = clusters_of(resolver.cluster(records, pairs))
+    assert clusters["arrivals/I94/t1"] == clusters["departures/APIS/t1b"] != clusters["arrivals/I94/t2"]

@@ -1,6 +1,7 @@
 """Hard rules beside the probabilities, and the decision bands.
 
-Precedence: different A-numbers (never the same person), twins (kept apart), the same admission
+Precedence: different A-numbers (never the same person), twins (kept apart, unless the weights link
+a record of one twin's document to a record of the other's: `scoring._doubt_twins`), the same admission
 number or criminal matter (always linked), the same passport with irreconcilable birth dates (review, not link),
 surnames no known error explains with no shared document or A-number (review, not link);
 otherwise the match weight decides: link at or above UPPER, separate below LOWER, review between.

@@ -245,6 +245,7 @@ def predict(
         blocked = block(cur, nfeat, rules)
     cur.execute(f"CREATE TABLE decided AS {decided_sql(blocked, nfeat, used, model)}")
     cur.execute(f"DROP TABLE {blocked}")  # the largest table: free it before fetching the result
+    _doubt_twins(cur, nfeat)
     _find_ambiguous(cur)
     held = """decision = 'link' AND rule = ''
                AND (a IN (SELECT x FROM ambiguous) OR b IN (SELECT x FROM ambiguous)
@@ -254,6 +255,33 @@ def predict(
                      CASE WHEN {held} THEN 'review' ELSE decision END AS decision
               FROM decided d JOIN {nfeat} l ON l.nid = d.a JOIN {nfeat} r ON r.nid = d.b"""
     return fetch(cur, sql).cast(PAIR_SCHEMA)
+
+
+def _doubt_twins(cur: duckdb.DuckDBPyConnection, nfeat: str) -> None:
+    """Undo the `twins` rule of a pair whose two documents the weights join: a record carrying one
+    twin's document links to a record carrying the other's.
+
+    Twins' records carry each twin's own name, so a record of one twin's passport never links to a
+    record of the other's (those pairs are twins too). One person's renewed passports do link, through
+    records that spell the name alike; the two "twins" are then that person's records with misspelt
+    given names (FAIMA typed, فاطمہ in Arabic script, both FATIMA), and kept apart they would make
+    every other record of the person ambiguous and split it. The pair is weighed like any other."""
+    link = "decision = 'link' AND rule = ''"
+    cur.execute(
+        f"""CREATE TABLE doubted AS
+            WITH apart AS (SELECT a AS y, b AS z FROM decided WHERE rule = 'twins'),
+            twin AS (SELECT y AS t FROM apart UNION SELECT z FROM apart),
+            linked AS (SELECT a AS x, b AS y FROM decided WHERE {link}
+                       UNION ALL SELECT b, a FROM decided WHERE {link}),
+            mates AS (SELECT l.y AS t, l.x FROM linked l JOIN {nfeat} fx ON fx.nid = l.x JOIN {nfeat} ft ON ft.nid = l.y
+                      WHERE l.y IN (SELECT t FROM twin) AND fx.doc_num = ft.doc_num AND fx.doc_country = ft.doc_country)
+            SELECT DISTINCT p.y AS a, p.z AS b FROM apart p JOIN mates my ON my.t = p.y JOIN mates mz ON mz.t = p.z
+            JOIN linked l ON l.x = my.x AND l.y = mz.x"""
+    )
+    cur.execute(
+        f"""UPDATE decided SET rule = '', decision = {decision_sql("''")}
+            WHERE rule = 'twins' AND (a, b) IN (SELECT a, b FROM doubted)"""
+    )
 
 
 def _find_ambiguous(cur: duckdb.DuckDBPyConnection) -> None:
