@@ -246,25 +246,32 @@ def test_a_corrected_identity_leaves_the_kept_index(tmp_path: Path) -> None:
     assert frozenset({"departures/APIS/D1"}) in _partition(kept)
 
 
-def _name_only(rid: str, day: str) -> dict[str, str]:
-    """A departure of Chidi Okafor of Nigeria with nothing else to link it by but the trip it ends."""
+def _name_only(rid: str, day: str, document: str = "") -> dict[str, str]:
+    """A departure of Chidi Okafor of Nigeria with nothing else to link it by but the trip it ends (and
+    `document`, a passport no other record carries)."""
     row = _departure_of(_okafor("0"), rid, departure_date=day, recorded_at=f"{day}T20:00:00Z")
-    return {**row, "date_of_birth": ""}
+    papers = (
+        {"document_type": "P", "document_number": document, "document_country": "NGA"} if document else {}
+    )
+    return {**row, "date_of_birth": "", **papers}
 
 
-@pytest.mark.parametrize("order", ["as recorded", "departures first", "namesake first"])
-def test_a_name_only_departure_is_placed_as_a_full_run_places_it(tmp_path: Path, order: str) -> None:
-    """A name-only departure joins the one Chidi Okafor in the country on its day; a namesake who
-    arrives before a second one leaves that one alone; any delivery order gives the full run's persons."""
+def _deliver_trips(tmp_path: Path, order: str, document: str = "") -> str:
+    """Chidi Okafor arrives, leaves (D1), a namesake arrives, and a second departure (D2) follows, in
+    the delivery `order`; the store's URL after checking a full run links the same."""
     chidi = _okafor("1", admitted_on="2024-03-01")
     namesake = _okafor(
         "2", date_of_birth="1971-02-09", admitted_on="2024-05-01", recorded_at="2024-05-02T10:00:00Z"
     )
+    second_papers = "NG2342108" if document else ""  # another passport, not one misread
     deliveries = {
         "chidi": ("arrivals", write_csv(tmp_path / "a1.csv", [chidi])),
-        "first": ("departures", write_csv(tmp_path / "d1.csv", [_name_only("D1", "2024-04-01")])),
+        "first": ("departures", write_csv(tmp_path / "d1.csv", [_name_only("D1", "2024-04-01", document)])),
         "namesake": ("arrivals", write_csv(tmp_path / "a2.csv", [namesake])),
-        "second": ("departures", write_csv(tmp_path / "d2.csv", [_name_only("D2", "2024-06-01")])),
+        "second": (
+            "departures",
+            write_csv(tmp_path / "d2.csv", [_name_only("D2", "2024-06-01", second_papers)]),
+        ),
     }
     sequence = {
         "as recorded": ["chidi", "first", "namesake", "second"],
@@ -277,11 +284,32 @@ def test_a_name_only_departure_is_placed_as_a_full_run_places_it(tmp_path: Path,
     persons = _partition(db)
     assert frozenset({"arrivals/I94/1", "departures/APIS/D1"}) in persons
     assert frozenset({"departures/APIS/D2"}) in persons
+    return db
+
+
+ORDERS = ["as recorded", "departures first", "namesake first"]
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_a_name_only_departure_is_placed_as_a_full_run_places_it(tmp_path: Path, order: str) -> None:
+    """A name-only departure joins the one Chidi Okafor in the country on its day; a namesake who
+    arrives before a second one leaves that one alone; any delivery order gives the full run's persons."""
+    db = _deliver_trips(tmp_path, order)
     unlinked = ilos("export", "unlinked", db=db).out
     assert "APIS,D2,name_without_birth_date_or_number" in unlinked
     assert "APIS,D1," not in unlinked  # its trip linked it
     why = ilos("explain", "link", "departures/APIS/D1", "arrivals/I94/1", db=db).out
     assert "linked now: yes, though one record has too little identity" in why
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_a_departure_with_an_unknown_passport_is_placed_as_a_full_run_places_it(
+    tmp_path: Path, order: str
+) -> None:
+    """The same with passports on the departures that no other record carries (renewed since arrival)."""
+    db = _deliver_trips(tmp_path, order, document="NG4815162")
+    why = ilos("explain", "link", "departures/APIS/D1", "arrivals/I94/1", db=db).out
+    assert "linked now: yes, though the weights alone would not link them" in why
 
 
 def _disposition(rid: str, incident: str, stage: str, **overrides: str) -> dict[str, str]:

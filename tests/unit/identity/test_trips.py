@@ -89,6 +89,28 @@ def test_a_departure_with_a_birth_date_is_linked_by_identity_not_by_trip(resolve
     assert got["departures/APIS/d1"] != got["arrivals/I94/a1"]
 
 
+def test_a_departure_whose_document_links_it_to_nothing_is_placed_by_its_trip(
+    resolver: IdentityResolver,
+) -> None:
+    # A renewed passport and no birth date: the names alone leave the pair in review, so the trip decides.
+    departure = _name_only("d1", "2024-03-20", document_number="EK7777777")
+    got = _resolve(resolver, _arrival("a1", "2024-03-01"), departure)
+    assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
+
+
+def test_a_departure_its_document_links_stays_with_that_person(resolver: IdentityResolver) -> None:
+    # The namesake who left in 2023 carried this passport: the weights link it to him, and the trip
+    # of the one Bartosz Kowalczyk in the country does not take it.
+    got = _resolve(
+        resolver,
+        _arrival("a1", "2024-03-01"),
+        _other_person("b1", "2023-01-01"),
+        _departure("b2", "2023-02-01", date_of_birth="1990-11-02", document_number="EK9999999"),
+        _name_only("d1", "2024-03-20", document_number="EK9999999"),
+    )
+    assert got["departures/APIS/d1"] == got["arrivals/I94/b1"] != got["arrivals/I94/a1"]
+
+
 def test_the_placing_arrival_is_named_and_a_reviewer_can_undo_the_placement(
     resolver: IdentityResolver,
 ) -> None:

@@ -8,6 +8,11 @@ an arrival of theirs on or before that day carries the name, and no departure of
 between their last arrival and that day — the departure joins that person. Otherwise it stays
 alone and is listed with the other records that have too little identity to link.
 
+A departure with a name and a document but no birth date, A-number or admission number (a passport
+renewed since the arrival, a partner's entry record) is scored like any other; when nothing links it
+(it is alone in its cluster: names and citizenship alone stay in the review band) its trip places it
+the same way, under the same conditions.
+
 Records carry the day of their trip event in `DAY` (admitted_on for arrivals, departure_date for
 departures); records without it take no part.
 """
@@ -31,10 +36,18 @@ KEYS_SCHEMA = pa.schema(
 
 
 def _maybe_name_only() -> str:
-    """A cheap superset of name-only departures, on the raw columns (the exact test needs features)."""
+    """A cheap superset of name-only and document-only departures, on the raw columns (the exact test
+    needs features)."""
     doc = "length(regexp_replace(upper(coalesce(document_number, '')), '[^A-Z0-9]', '', 'g')) < 5"
+    no_dob = "coalesce(trim(date_of_birth), '') = ''"
     adm = f"NOT coalesce(regexp_full_match(upper(trim(admission_number)), '{ADMISSION_NUMBER_SQL}'), false)"
-    return f"(feed = '{DEPARTURES}' AND {a_number_sql('a_number')} IS NULL AND {adm} AND {doc})"
+    return f"(feed = '{DEPARTURES}' AND {a_number_sql('a_number')} IS NULL AND {adm} AND ({doc} OR {no_dob}))"
+
+
+def _placeable(f: str) -> str:
+    """A departure feature row of alias `f` that a trip may place: no birth date, A-number or admission
+    number — a name alone, or with a document that links it to nothing (alone after clustering)."""
+    return f"({f}.dob_text IS NULL AND {f}.a9 IS NULL AND {f}.adm IS NULL)"
 
 
 def _key_sql(f: str) -> str:
@@ -76,10 +89,10 @@ def trip_keys(
                            {_key_sql("f")} AS key, CAST(i.{DAY} AS DATE) AS day
                     FROM trip_feat f JOIN trip_in i USING (record_uid)
                     WHERE f.fam_skel IS NOT NULL AND f.giv_skel IS NOT NULL
-                      AND (f.feed = '{ARRIVALS}') = {usable_sql("f")}"""
+                      AND CASE WHEN f.feed = '{ARRIVALS}' THEN {usable_sql("f")} ELSE {_placeable("f")} END"""
         if arrivals is not None:
             cur.register("trip_arrivals", arrivals)
-            built += f"""UNION ALL SELECT a.record_uid, 'arrival', a.key, CAST(i.{DAY} AS DATE)
+            built += f""" UNION ALL SELECT a.record_uid, 'arrival', a.key, CAST(i.{DAY} AS DATE)
                          FROM trip_arrivals a JOIN trip_in i USING (record_uid) WHERE i.{DAY} IS NOT NULL"""
         keys = fetch(cur, f"SELECT * FROM ({built}) ORDER BY record_uid")
     finally:
@@ -97,7 +110,8 @@ def attach(
     pairs: pa.Table,
     arrivals: pa.Table | None = None,
 ) -> pa.Table:
-    """`clusters` with each name-only departure moved into the one cluster whose person, by the other
+    """`clusters` with each name-only departure (and each departure without a birth date that nothing
+    links) moved into the one cluster whose person, by the other
     records of `records`, was in the country under that name on the departure's day, and a column
     `placed_by`: the arrival that placed it (NULL for every other record).
 

@@ -122,13 +122,15 @@ def explain_link(
                 f"{weight:+7.2f}  {step.get('comparison', '')}: {step.get('level', '')}"
                 f"  [{step.get('value_a', '')} | {step.get('value_b', '')}]"
             )
-        typer.echo(_linked_now(app, [found[record_a], found[record_b]]))
+        total = next((s["match_weight"] for s in steps if s.get("comparison") == "total"), 0.0)
+        typer.echo(_linked_now(app, [found[record_a], found[record_b]], total))
 
 
-def _linked_now(app: Any, rows: list[dict[str, Any]]) -> str:
+def _linked_now(app: Any, rows: list[dict[str, Any]], weight: float) -> str:
     """Whether the last run linked the two records, and what else may have: a name-only departure
-    carries too little identity to link on its own, and is placed by the trip it ends."""
-    from ilos.adapters.identity import input_table, unusable
+    carries too little identity to link on its own, and is placed by the trip it ends, as is a
+    departure without a birth date that nothing links (`weight` is the pair's total)."""
+    from ilos.adapters.identity import UPPER, input_table, unusable
 
     persons = [app.reader.persons_of_records([r["record_uid"]]) for r in rows]
     if any(not found for found in persons):
@@ -141,4 +143,16 @@ def _linked_now(app: Any, rows: list[dict[str, Any]]) -> str:
             "with only a name joins the one person of that name and citizenship in the country on its day, "
             "a criminal disposition the person its matter's other records name"
         )
+    if weight < UPPER and any(_undated_departure(r) for r in rows):
+        return (
+            "linked now: yes, though the weights alone would not link them: a departure without a birth date "
+            "or an A-number that no other record links joins the one person of that name and citizenship in "
+            "the country on its day"
+        )
     return "linked now: yes"
+
+
+def _undated_departure(row: dict[str, Any]) -> bool:
+    """A departure record with no birth date, A-number or admission number (a document at most)."""
+    numbers = (row.get(c) for c in ("date_of_birth", "a_number", "admission_number"))
+    return row.get("feed") == "departures" and not any(str(v or "").strip() for v in numbers)
