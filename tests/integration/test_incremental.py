@@ -312,6 +312,38 @@ def test_a_departure_with_an_unknown_passport_is_placed_as_a_full_run_places_it(
     assert "linked now: yes, though the weights alone would not link them" in why
 
 
+def _thin(rid: str, day: str, born: str) -> dict[str, str]:
+    """A departure of an OKAFOR of Nigeria with no given name: born a day from Chidi (1990-05-17) or
+    Ngozi (1990-05-19), the weights leave it in review with each."""
+    row = _departure_of(_okafor("0"), rid, departure_date=day, recorded_at=f"{day}T20:00:00Z")
+    return {**row, "given_names": "", "date_of_birth": born}
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_a_departure_in_review_is_placed_as_a_full_run_places_it(tmp_path: Path, order: str) -> None:
+    """A departure in review with the one Okafor in the country joins him; once Ngozi Okafor has
+    arrived too, a second one stays alone; any delivery order gives the full run's persons."""
+    ngozi = _okafor("2", given_names="NGOZI", date_of_birth="1990-05-19", admitted_on="2024-05-01",
+                    recorded_at="2024-05-02T10:00:00Z")  # fmt: skip
+    deliveries = {
+        "chidi": ("arrivals", write_csv(tmp_path / "a1.csv", [_okafor("1", admitted_on="2024-03-01")])),
+        "first": ("departures", write_csv(tmp_path / "d1.csv", [_thin("D1", "2024-04-01", "1990-05-16")])),
+        "ngozi": ("arrivals", write_csv(tmp_path / "a2.csv", [ngozi])),
+        "second": ("departures", write_csv(tmp_path / "d2.csv", [_thin("D2", "2024-06-01", "1990-05-18")])),
+    }
+    sequence = {
+        "as recorded": ["chidi", "first", "ngozi", "second"],
+        "departures first": ["second", "first", "chidi", "ngozi"],
+        "namesake first": ["ngozi", "second", "chidi", "first"],
+    }[order]
+    db = f"sqlite:///{tmp_path / 'review.db'}"
+    _deliver(db, [deliveries[name] for name in sequence], None, one_process=True)
+    _assert_a_full_run_links_the_same(db)
+    persons = _partition(db)
+    assert frozenset({"arrivals/I94/1", "departures/APIS/D1"}) in persons
+    assert frozenset({"departures/APIS/D2"}) in persons
+
+
 def _disposition(rid: str, incident: str, stage: str, **overrides: str) -> dict[str, str]:
     return {"source_system": "CJIS-FL", "source_record_id": rid, "recorded_at": "2024-07-01T00:00:00Z",
             "family_name": "OKAFOR", "given_names": "CHIDI", "citizenship": "NGA", "incident_id": incident,

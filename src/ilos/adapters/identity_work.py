@@ -110,7 +110,8 @@ class DuckIdentityWork:
         is every changed record plus every record of each linked component that a changed record
         belonged to or now touches (by a link, a review pair, a hard-rule pair or a shared identity
         signature), and every component an open `ambiguous` review pair joins to those (that hold
-        depends on a twins pair elsewhere). Components are closed under links, so resolving this set
+        depends on a twins pair elsewhere) or an open review pair of a departure alone in its
+        component (its trip may place it with any of them). Components are closed under links, so resolving this set
         alone gives the same persons as resolving everything.
         """
         if state.num_rows == 0 or pc.any(pc.is_null(state.column("component"))).as_py():

@@ -166,12 +166,17 @@ class PersonDataReader:
         return self._read("review list", sql, text=["record_uid_l", "record_uid_r", "rule"])
 
     def held_pairs(self) -> pa.Table:
-        """Open `ambiguous` review pairs (record_uid_l, record_uid_r): records held because they match
-        both records of a twins pair; an incremental run re-resolves what they join."""
+        """Open review pairs (record_uid_l, record_uid_r, rule) whose outcome depends on records beyond
+        the pair, which an incremental run re-resolves together: `ambiguous` pairs (records held because
+        they match both records of a twins pair), and the plain review pairs and trip placements of
+        departures (a departure left alone may be placed by its trip among the persons it is in review
+        with; a pair keeps the rule it was first queued with)."""
+        departure = "(record_uid_l LIKE 'departures/%' OR record_uid_r LIKE 'departures/%')"
         sql = (
-            "SELECT record_uid_l, record_uid_r FROM review_pair WHERE decision IS NULL AND rule = 'ambiguous'"
+            "SELECT record_uid_l, record_uid_r, coalesce(rule, '') AS rule FROM review_pair WHERE decision IS NULL"
+            f" AND (rule = 'ambiguous' OR (coalesce(rule, '') IN ('', 'trip') AND {departure}))"
         )
-        return self._read("identity held pairs", sql, text=["record_uid_l", "record_uid_r"])
+        return self._read("identity held pairs", sql, text=["record_uid_l", "record_uid_r", "rule"])
 
     def review_decisions(self) -> pa.Table:
         """Reviewers' decisions (record_uid_l, record_uid_r, decision): constraints for every run."""

@@ -5,7 +5,9 @@ records belonged to, or now reach, can change: the resolver scores the changed r
 rest (blocking keys give the candidates), and every component that a changed record links to, is
 held in review with, is kept apart from by a hard rule, or shares an identity signature with, is
 re-resolved whole together with the changed records, and so is every component an open `ambiguous`
-review pair joins to one of those. Everything else keeps its person.
+review pair joins to one of those, or an open review pair or trip placement of a departure alone in
+its component (its trip may place it with any person it is in review with). Everything else keeps
+its person.
 """
 
 from __future__ import annotations
@@ -101,11 +103,15 @@ def affected(
                      SEMI JOIN touched_reps t ON t.rep = m.rep"""
     else:
         resolver.index_after = index if _only_added(cur) else None
-    cur.register("held", held.select(["record_uid_l", "record_uid_r"]))
+    cur.register("held", held.select(["record_uid_l", "record_uid_r", "rule"]))
     cur.execute(
-        """CREATE TEMP TABLE held_edges AS
+        """CREATE TEMP TABLE single AS SELECT component FROM state GROUP BY component HAVING count(*) = 1;
+           CREATE TEMP TABLE held_edges AS
            WITH e AS (SELECT a.component AS x, b.component AS y FROM held h
-                      JOIN state a ON a.record_uid = h.record_uid_l JOIN state b ON b.record_uid = h.record_uid_r)
+                      JOIN state a ON a.record_uid = h.record_uid_l JOIN state b ON b.record_uid = h.record_uid_r
+                      WHERE h.rule = 'ambiguous'
+                         OR (starts_with(h.record_uid_l, 'departures/') AND a.component IN (SELECT component FROM single))
+                         OR (starts_with(h.record_uid_r, 'departures/') AND b.component IN (SELECT component FROM single)))
            SELECT x, y FROM e UNION SELECT y, x FROM e"""
     )
     seeds += _trip_edges(cur, records, getattr(resolver, "index_after", None), before)
@@ -152,13 +158,14 @@ def _trip_edges(
     A name-only departure is placed by every person in the country under its name (`trips`): its
     component and the component of every arrival with its name key hang together through that key
     (a node `key:...`), and a changed record with such a key seeds it. A departure placed earlier
-    also hangs together with every component of the person it was placed with, so a retraction
-    there that takes away the placing arrival re-places it. A correction or retraction may take
+    (any departure alone in its component) also hangs together with every component of the person it
+    was placed with, so a retraction there that takes away the placing arrival re-places it. A correction or retraction may take
     away a key no record in force shows (a rival's arrival): the old keys of changed and retracted
     arrivals come from `before`, the index kept before the batch; without it every key is seeded.
     A new arrival or departure repeating a linked signature adds a trip event: its component is
-    seeded when a key of a name-only departure on or after its day reaches it. The arrivals' keys
-    come from `index` (every record in force) when there is one.
+    seeded when a key of a name-only departure, or a departure alone in its component that it is in
+    review with (`held_edges`), on or after its day reaches it. The arrivals' keys come from `index`
+    (every record in force) when there is one.
     """
     with workspace(cur, "ilos_trips") as work:  # the features built here stay out of the caller's schema
         keys = trips.trip_keys(work, records, _arrival_keys(work, index))
@@ -174,9 +181,9 @@ def _trip_edges(
            WITH keyed AS (SELECT DISTINCT key FROM trip_keys WHERE kind = 'name_only'),
            by_key AS (SELECT DISTINCT s.component AS x, 'key:' || k.key AS y FROM trip_keys k
                       JOIN state s USING (record_uid) SEMI JOIN keyed USING (key)),
-           placed AS (SELECT DISTINCT s.component AS x, o.component AS y FROM trip_keys k
-                      JOIN state s USING (record_uid) JOIN state o ON o.person_id = s.person_id
-                      WHERE k.kind = 'name_only' AND o.component <> s.component),
+           placed AS (SELECT DISTINCT s.component AS x, o.component AS y FROM state s
+                      JOIN state o ON o.person_id = s.person_id
+                      WHERE s.component IN (SELECT component FROM single) AND o.component <> s.component),
            e AS (SELECT * FROM by_key UNION SELECT * FROM placed)
            SELECT x, y FROM e UNION SELECT y, x FROM e"""
     )
@@ -196,7 +203,10 @@ def _trip_edges(
                JOIN trip_days d ON d.record_uid = r.record_uid
                WHERE EXISTS (SELECT 1 FROM held_edges e JOIN trip_keys k ON e.y = 'key:' || k.key
                              WHERE e.x = s.component AND k.kind = 'name_only'
-                               AND k.day >= CAST(d.{trips.DAY} AS DATE))"""
+                               AND k.day >= CAST(d.{trips.DAY} AS DATE))
+                  OR EXISTS (SELECT 1 FROM held_edges e JOIN trip_days x ON x.record_uid = e.y
+                             WHERE e.x = s.component AND e.y IN (SELECT component FROM single)
+                               AND CAST(x.{trips.DAY} AS DATE) >= CAST(d.{trips.DAY} AS DATE))"""
 
 
 def _arrival_keys(cur: duckdb.DuckDBPyConnection, index: IdentityIndex | None) -> pa.Table | None:

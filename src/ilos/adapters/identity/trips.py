@@ -13,17 +13,25 @@ renewed since the arrival, a partner's entry record) is scored like any other; w
 (it is alone in its cluster: names and citizenship alone stay in the review band) its trip places it
 the same way, under the same conditions.
 
+Any departure left alone is also placed by its trip among the persons the weights left it in review
+with (no hard rule, a surname no known error sets apart, birth dates not irreconcilably apart): a
+departure whose given name is missing and birth date one day off, say. The candidates of both kinds
+are pooled, and the departure joins a person only when exactly one of them was in the country on its day.
+
 Records carry the day of their trip event in `DAY` (admitted_on for arrivals, departure_date for
 departures); records without it take no part.
 """
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ilos.adapters.identity.features import ADMISSION_NUMBER_SQL, INPUT_COLUMNS, a_number_sql, build_features
+from ilos.adapters.identity.rules import birth_dates_apart_sql, surname_conflict_sql
 from ilos.adapters.identity.scoring import usable_sql
 from ilos.adapters.identity.workspace import fetch
 
@@ -110,24 +118,26 @@ def attach(
     pairs: pa.Table,
     arrivals: pa.Table | None = None,
 ) -> pa.Table:
-    """`clusters` with each name-only departure (and each departure without a birth date that nothing
-    links) moved into the one cluster whose person, by the other
-    records of `records`, was in the country under that name on the departure's day, and a column
-    `placed_by`: the arrival that placed it (NULL for every other record).
+    """`clusters` with each departure alone in its cluster moved into the one cluster whose person, by
+    the other records of `records`, was in the country on the departure's day under its name key
+    (name-only and undated departures) or with a pair in review with it, and a column `placed_by`:
+    the arrival of the trip that placed it (NULL for every other record).
 
     Reviewers' decisions in `pairs` (rule `reviewer`) hold: a departure a reviewer linked to someone
     is already placed, and a cluster holding a record a reviewer separated from it is no candidate.
     `arrivals` are the arrivals' name keys when scoring built them (`arrival_keys`).
     """
     keys = trip_keys(cur, records, arrivals)
-    if not keys.filter(pc.equal(keys.column("kind"), "name_only")).num_rows:
+    unsure = pc.any(pc.equal(pairs.column("decision"), "review")).as_py() and DAY in records.column_names
+    if not unsure and not keys.filter(pc.equal(keys.column("kind"), "name_only")).num_rows:
         return clusters.append_column("placed_by", pa.nulls(clusters.num_rows, pa.string()))
     views = {"trip_keys": keys, "trip_days": records.select(["record_uid", "feed", DAY]),
              "trip_clusters": clusters.select(["record_uid", "cluster", "component"]),
-             "trip_pairs": pairs.select(["record_uid_l", "record_uid_r", "rule", "decision"])}  # fmt: skip
+             "trip_pairs": _review_and_reviewed(pairs)}  # fmt: skip
     for name, table in views.items():
         cur.register(name, table)
     try:
+        _unsure(cur, records)
         return fetch(
             cur,
             f"""WITH placed AS ({_PLACED})
@@ -137,33 +147,86 @@ def attach(
     finally:
         for name in views:
             cur.unregister(name)
+        cur.execute("DROP TABLE IF EXISTS trip_unsure; DROP TABLE IF EXISTS trip_pair_src")
+        cur.execute("DROP TABLE IF EXISTS trip_pair_feat")
 
 
-#: record_uid, cluster and the arrival that placed it, for each name-only departure alone in its
-#: cluster with exactly one person in the country.
+def _review_and_reviewed(pairs: pa.Table) -> pa.Table:
+    """The pairs placement reads: reviewers' decisions, and pairs the weights left in review."""
+    rule, decision = pairs.column("rule"), pairs.column("decision")
+    kept = pc.or_(pc.equal(rule, "reviewer"), pc.and_(pc.equal(rule, ""), pc.equal(decision, "review")))
+    return pairs.select(["record_uid_l", "record_uid_r", "rule", "decision"]).filter(kept)
+
+
+#: Feature columns the pair tests of `_unsure` read, per side.
+_PAIR_COLUMNS = sorted(
+    set(re.findall(r"\b([a-z0-9_]+)_[lr]\b", surname_conflict_sql() + birth_dates_apart_sql()))
+)
+
+
+def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
+    """Table `trip_unsure(a, b)`: each departure `a` alone in its cluster, with every record `b` the
+    weights left in review with it (no hard rule) whose surname no known error sets apart and whose
+    birth date does not differ irreconcilably: a person the departure may be, for its trip to decide."""
+    cur.execute(
+        f"""CREATE OR REPLACE TABLE trip_unsure AS
+            WITH alone AS (SELECT record_uid FROM trip_clusters QUALIFY count(*) OVER (PARTITION BY cluster) = 1),
+            unsure AS (SELECT record_uid_l AS a, record_uid_r AS b FROM trip_pairs WHERE rule = '' AND decision = 'review'
+                       UNION ALL SELECT record_uid_r, record_uid_l FROM trip_pairs WHERE rule = '' AND decision = 'review')
+            SELECT u.a, u.b FROM unsure u JOIN trip_days d ON d.record_uid = u.a SEMI JOIN alone ON alone.record_uid = u.a
+            WHERE d.feed = '{DEPARTURES}' AND d.{DAY} IS NOT NULL"""
+    )
+    cur.register("trip_in", records.select(INPUT_COLUMNS))
+    try:
+        cols = ", ".join(f"CAST(i.{c} AS VARCHAR) AS {c}" for c in INPUT_COLUMNS)
+        cur.execute(
+            f"""CREATE OR REPLACE TABLE trip_pair_src AS SELECT {cols}, FALSE AS is_new FROM trip_in i
+                WHERE i.record_uid IN (SELECT a FROM trip_unsure UNION SELECT b FROM trip_unsure)"""
+        )
+    finally:
+        cur.unregister("trip_in")
+    build_features(cur, "trip_pair_src", "trip_pair_feat")
+    sides = {s: ", ".join(f"{c} AS {c}_{s}" for c in ["record_uid", *_PAIR_COLUMNS]) for s in "lr"}
+    cur.execute(
+        f"""CREATE OR REPLACE TABLE trip_unsure AS SELECT u.a, u.b FROM trip_unsure u
+            JOIN (SELECT {sides["l"]} FROM trip_pair_feat) l ON l.record_uid_l = u.a
+            JOIN (SELECT {sides["r"]} FROM trip_pair_feat) r ON r.record_uid_r = u.b
+            WHERE NOT coalesce({surname_conflict_sql()}, false) AND NOT {birth_dates_apart_sql()}"""
+    )
+
+
+#: record_uid, cluster and the arrival that placed it, for each departure alone in its cluster with
+#: exactly one candidate person in the country: a person with an arrival of its name key (name-only
+#: and undated departures) or a person the model left it in review with (any departure).
 _PLACED = f"""
     WITH alone AS (SELECT record_uid FROM trip_clusters
                    QUALIFY count(*) OVER (PARTITION BY cluster) = 1),
     name_only AS (SELECT record_uid, key, day FROM trip_keys SEMI JOIN alone USING (record_uid)
                   WHERE kind = 'name_only'),
+    lone AS (SELECT record_uid, CAST({DAY} AS DATE) AS day FROM trip_days SEMI JOIN alone USING (record_uid)
+             WHERE feed = '{DEPARTURES}' AND {DAY} IS NOT NULL),
     separated AS (SELECT record_uid_l AS a, record_uid_r AS b FROM trip_pairs
                   WHERE rule = 'reviewer' AND decision = 'separate'
                   UNION ALL SELECT record_uid_r, record_uid_l FROM trip_pairs
                   WHERE rule = 'reviewer' AND decision = 'separate'),
     barred AS (SELECT DISTINCT s.a AS record_uid, c.cluster FROM separated s
                JOIN trip_clusters c ON c.record_uid = s.b),
-    events AS (SELECT c.cluster, d.feed, CAST(d.{DAY} AS DATE) AS day
+    events AS (SELECT c.cluster, d.feed, d.record_uid, CAST(d.{DAY} AS DATE) AS day
                FROM trip_days d JOIN trip_clusters c USING (record_uid)
-               WHERE d.{DAY} IS NOT NULL AND d.record_uid NOT IN (SELECT record_uid FROM name_only)),
-    named AS (SELECT n.record_uid, n.day, c.cluster, arg_max(a.record_uid, strftime(a.day, '%Y-%m-%d') || a.record_uid) AS arrival
+               WHERE d.{DAY} IS NOT NULL AND d.record_uid NOT IN (SELECT record_uid FROM lone)),
+    named AS (SELECT n.record_uid, n.day, c.cluster
               FROM name_only n JOIN trip_keys a ON a.kind = 'arrival' AND a.key = n.key AND a.day <= n.day
-              JOIN trip_clusters c ON c.record_uid = a.record_uid
-              ANTI JOIN barred b ON b.record_uid = n.record_uid AND b.cluster = c.cluster
-              GROUP BY ALL),
-    last AS (SELECT n.record_uid, n.cluster, n.arrival,
+              JOIN trip_clusters c ON c.record_uid = a.record_uid),
+    reviewed AS (SELECT n.record_uid, n.day, c.cluster FROM lone n JOIN trip_unsure u ON u.a = n.record_uid
+                 JOIN trip_clusters c ON c.record_uid = u.b),
+    candidate AS (SELECT DISTINCT * FROM (SELECT * FROM named UNION ALL SELECT * FROM reviewed) k
+                  ANTI JOIN barred b ON b.record_uid = k.record_uid AND b.cluster = k.cluster),
+    last AS (SELECT n.record_uid, n.cluster,
+                    arg_max(e.record_uid, strftime(e.day, '%Y-%m-%d') || e.record_uid)
+                        FILTER (WHERE e.feed = '{ARRIVALS}') AS arrival,
                     max(e.day) FILTER (WHERE e.feed = '{ARRIVALS}') AS last_in,
                     max(e.day) FILTER (WHERE e.feed = '{DEPARTURES}') AS last_out
-             FROM named n JOIN events e ON e.cluster = n.cluster AND e.day <= n.day
+             FROM candidate n JOIN events e ON e.cluster = n.cluster AND e.day <= n.day
                   AND (e.feed = '{ARRIVALS}' OR e.day < n.day)
              GROUP BY ALL),
     inside AS (SELECT record_uid, cluster, arrival FROM last

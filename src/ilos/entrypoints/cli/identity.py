@@ -128,8 +128,8 @@ def explain_link(
 
 def _linked_now(app: Any, rows: list[dict[str, Any]], weight: float) -> str:
     """Whether the last run linked the two records, and what else may have: a name-only departure
-    carries too little identity to link on its own, and is placed by the trip it ends, as is a
-    departure without a birth date that nothing links (`weight` is the pair's total)."""
+    carries too little identity to link on its own, and is placed by the trip it ends, as is any
+    departure nothing else links (`weight` is the pair's total)."""
     from ilos.adapters.identity import UPPER, input_table, unusable
 
     persons = [app.reader.persons_of_records([r["record_uid"]]) for r in rows]
@@ -143,16 +143,12 @@ def _linked_now(app: Any, rows: list[dict[str, Any]], weight: float) -> str:
             "with only a name joins the one person of that name and citizenship in the country on its day, "
             "a criminal disposition the person its matter's other records name"
         )
-    if weight < UPPER and any(_undated_departure(r) for r in rows):
+    departures = [r for r in rows if r.get("feed") == "departures"]
+    numbered = any(str(r.get("admission_number") or "").strip() for r in departures)  # that number links
+    if weight < UPPER and departures and not numbered:
         return (
-            "linked now: yes, though the weights alone would not link them: a departure without a birth date "
-            "or an A-number that no other record links joins the one person of that name and citizenship in "
-            "the country on its day"
+            "linked now: yes, though the weights alone would not link them: through other records of the "
+            "person, or, for a departure nothing else links, by the trip it ends (the one person in the "
+            "country on its day under its name or in review with it)"
         )
     return "linked now: yes"
-
-
-def _undated_departure(row: dict[str, Any]) -> bool:
-    """A departure record with no birth date, A-number or admission number (a document at most)."""
-    numbers = (row.get(c) for c in ("date_of_birth", "a_number", "admission_number"))
-    return row.get("feed") == "departures" and not any(str(v or "").strip() for v in numbers)
