@@ -159,6 +159,20 @@ def test_a_departure_in_review_is_not_placed_with_one_who_had_left(resolver: Ide
     assert got["departures/APIS/d1"] != got["arrivals/I94/a1"]
 
 
+def test_a_departure_is_not_placed_with_a_person_born_on_another_day(resolver: IdentityResolver) -> None:
+    # In review with his record that states no birth date, but that person's passport record says he
+    # was born in 1990, not 1984: another Bartosz Kowalczyk.
+    namesake = _other_person("b1", "2024-03-01")
+    undated = _arrival("b2", "2024-03-02", date_of_birth=None, document_number="EK9999999")
+    departure = _departure("d1", "2024-03-20", document_number=None)
+    records = pa.Table.from_pylist([namesake, undated, departure], schema=WITH_DAY)
+    pairs = resolver.score(records)
+    found = pair(pairs, "arrivals/I94/b2", "departures/APIS/d1")
+    assert (found["rule"], found["decision"]) == ("", "review")
+    got = clusters_of(resolver.cluster(records, pairs))
+    assert got["arrivals/I94/b1"] == got["arrivals/I94/b2"] != got["departures/APIS/d1"]
+
+
 def test_the_placing_arrival_is_named_and_a_reviewer_can_undo_the_placement(
     resolver: IdentityResolver,
 ) -> None:

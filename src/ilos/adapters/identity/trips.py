@@ -166,14 +166,16 @@ _PAIR_COLUMNS = sorted(
 
 def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
     """Table `trip_unsure(a, b)`: each departure `a` alone in its cluster, with every record `b` the
-    weights left in review with it (no hard rule) whose surname no known error sets apart and whose
-    birth date does not differ irreconcilably: a person the departure may be, for its trip to decide."""
+    weights left in review with it (no hard rule) whose surname no known error sets apart, in a
+    cluster no record of which states a birth date irreconcilably apart from the departure's: a
+    person the departure may be, for its trip to decide."""
     cur.execute(
         f"""CREATE OR REPLACE TABLE trip_unsure AS
             WITH alone AS (SELECT record_uid FROM trip_clusters QUALIFY count(*) OVER (PARTITION BY cluster) = 1),
             unsure AS (SELECT record_uid_l AS a, record_uid_r AS b FROM trip_pairs WHERE rule = '' AND decision = 'review'
                        UNION ALL SELECT record_uid_r, record_uid_l FROM trip_pairs WHERE rule = '' AND decision = 'review')
-            SELECT u.a, u.b FROM unsure u JOIN trip_days d ON d.record_uid = u.a SEMI JOIN alone ON alone.record_uid = u.a
+            SELECT u.a, u.b, c.cluster FROM unsure u JOIN trip_days d ON d.record_uid = u.a
+            JOIN trip_clusters c ON c.record_uid = u.b SEMI JOIN alone ON alone.record_uid = u.a
             WHERE d.feed = '{DEPARTURES}' AND d.{DAY} IS NOT NULL"""
     )
     cur.register("trip_in", records.select(INPUT_COLUMNS))
@@ -181,17 +183,24 @@ def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
         cols = ", ".join(f"CAST(i.{c} AS VARCHAR) AS {c}" for c in INPUT_COLUMNS)
         cur.execute(
             f"""CREATE OR REPLACE TABLE trip_pair_src AS SELECT {cols}, FALSE AS is_new FROM trip_in i
-                WHERE i.record_uid IN (SELECT a FROM trip_unsure UNION SELECT b FROM trip_unsure)"""
+                WHERE i.record_uid IN (SELECT a FROM trip_unsure UNION SELECT c.record_uid FROM trip_clusters c
+                                       SEMI JOIN trip_unsure u ON u.cluster = c.cluster)"""
         )
     finally:
         cur.unregister("trip_in")
     build_features(cur, "trip_pair_src", "trip_pair_feat")
-    sides = {s: ", ".join(f"{c} AS {c}_{s}" for c in ["record_uid", *_PAIR_COLUMNS]) for s in "lr"}
+    sides = {s: f"(SELECT {', '.join(f'{c} AS {c}_{s}' for c in ['record_uid', *_PAIR_COLUMNS])} FROM trip_pair_feat)"
+             for s in "lr"}  # fmt: skip
     cur.execute(
-        f"""CREATE OR REPLACE TABLE trip_unsure AS SELECT u.a, u.b FROM trip_unsure u
-            JOIN (SELECT {sides["l"]} FROM trip_pair_feat) l ON l.record_uid_l = u.a
-            JOIN (SELECT {sides["r"]} FROM trip_pair_feat) r ON r.record_uid_r = u.b
-            WHERE NOT coalesce({surname_conflict_sql()}, false) AND NOT {birth_dates_apart_sql()}"""
+        f"""CREATE OR REPLACE TABLE trip_unsure AS
+            WITH apart AS (SELECT DISTINCT u.a, u.cluster FROM trip_unsure u
+                           JOIN trip_clusters c ON c.cluster = u.cluster
+                           JOIN {sides["l"]} l ON l.record_uid_l = u.a JOIN {sides["r"]} r ON r.record_uid_r = c.record_uid
+                           WHERE {birth_dates_apart_sql()})
+            SELECT u.a, u.b FROM trip_unsure u
+            JOIN {sides["l"]} l ON l.record_uid_l = u.a JOIN {sides["r"]} r ON r.record_uid_r = u.b
+            ANTI JOIN apart x ON x.a = u.a AND x.cluster = u.cluster
+            WHERE NOT coalesce({surname_conflict_sql()}, false)"""
     )
 
 
