@@ -158,10 +158,11 @@ def _trip_edges(
     A name-only departure is placed by every person in the country under its name (`trips`): its
     component and the component of every arrival with its name key hang together through that key
     (a node `key:...`), and a changed record with such a key seeds it. A departure placed earlier
-    (any departure alone in its component) also hangs together with every component of the person it
-    was placed with, so a retraction there that takes away the placing arrival re-places it. A correction or retraction may take
-    away a key no record in force shows (a rival's arrival): the old keys of changed and retracted
-    arrivals come from `before`, the index kept before the batch; without it every key is seeded.
+    (any departure alone in its component) also hangs together with every component of the person
+    it was placed with, so a retraction there that takes away the placing arrival re-places it. A
+    correction or retraction may take away a key no record in force shows (a rival's arrival): the
+    old keys of changed and retracted arrivals come from `before`, the index kept before the batch;
+    without it every key is seeded.
     A new arrival or departure repeating a linked signature adds a trip event: its component is
     seeded when a key of a name-only departure, or a departure alone in its component that it is in
     review with (`held_edges`), on or after its day reaches it. The arrivals' keys come from `index`
