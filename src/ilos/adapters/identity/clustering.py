@@ -27,7 +27,12 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ilos.adapters.identity.features import a_number_sql, birth_date_sql
-from ilos.adapters.identity.rules import SHARED_NUMBER_RULES, birth_dates_apart_sql
+from ilos.adapters.identity.rules import (
+    SHARED_NUMBER_RULES,
+    birth_dates_apart_sql,
+    columns_read,
+    paired_columns,
+)
 from ilos.adapters.identity.workspace import fetch
 
 CLUSTER_SCHEMA = pa.schema([("record_uid", pa.string()), ("cluster", pa.int64()), ("component", pa.string())])
@@ -35,7 +40,7 @@ CLUSTER_SCHEMA = pa.schema([("record_uid", pa.string()), ("cluster", pa.int64())
 #: full birth date and no known error explains the difference (`rules.birth_dates_apart_sql`).
 SUPPORT = 0.0
 #: Birth-date columns of the nodes that `rules.birth_dates_apart_sql` reads, per side.
-DOB_COLUMNS = ("dob_text", "dob", "dob_date", "dob_y", "dob_m", "dob_d")
+DOB_COLUMNS = tuple(columns_read(birth_dates_apart_sql()))
 #: Share of cross pairs that must be supporting pairs for two groups to merge.
 DENSITY = 0.5
 #: Components at least this dense (and without conflicts) are kept without rebuilding.
@@ -87,7 +92,7 @@ def _load(
             FROM (SELECT record_uid, {a_number_sql("a_number")} AS a9, {birth_date_sql()}
                   FROM in_records SEMI JOIN membership ON membership.rep = in_records.record_uid)"""
     )
-    dobs = ", ".join(f"n{s}.{c} AS {c}_{s}" for c in DOB_COLUMNS for s in ("l", "r"))
+    dobs = paired_columns(DOB_COLUMNS, "nl", "nr")
     cur.execute(
         f"""CREATE TABLE scored AS
             WITH p AS (SELECT nl.id AS a, nr.id AS b, p.match_weight, p.rule, p.decision, {dobs}

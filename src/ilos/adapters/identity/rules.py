@@ -12,6 +12,9 @@ only its links to the twin it does not go with (both twin links when a third lin
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from ilos.adapters.identity.comparisons import (
     JW,
     SKELETON_JW,
@@ -37,6 +40,19 @@ RULES = (
     "surname_conflict",
     "ambiguous",
 )
+
+
+def paired_columns(columns: Iterable[str], left: str = "l", right: str = "r") -> str:
+    """Select-list items naming each column of the rows aliased `left` and `right` as the rules
+    read them: `left.c AS c_l, right.c AS c_r`."""
+    return ", ".join(
+        f"{alias}.{c} AS {c}_{side}" for c in columns for alias, side in ((left, "l"), (right, "r"))
+    )
+
+
+def columns_read(sql: str) -> list[str]:
+    """The feature columns a pair condition written on `_l`/`_r` columns reads, sorted."""
+    return sorted(set(re.findall(r"\b([a-z0-9_]+)_[lr]\b", sql)))
 
 
 def birth_dates_apart_sql() -> str:

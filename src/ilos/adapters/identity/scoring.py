@@ -11,7 +11,7 @@ import pyarrow as pa
 from ilos.adapters.identity import weights
 from ilos.adapters.identity.comparisons import blocking_rules
 from ilos.adapters.identity.features import build_features
-from ilos.adapters.identity.rules import LOWER, decision_sql, rule_sql
+from ilos.adapters.identity.rules import LOWER, decision_sql, paired_columns, rule_sql
 from ilos.adapters.identity.workspace import fetch
 
 #: Feature columns the hard rules read, per side.
@@ -214,7 +214,7 @@ def decided_sql(blocked: str, nfeat: str, used: list[str], model: dict[str, Any]
     DuckDB copies an alias's expression into each later use, and the hard rules read the weight
     twice, which cost a third of this query's time.
     """
-    sides = ", ".join(f"{s}.{c} AS {c}_{s}" for c in used for s in ("l", "r"))
+    sides = paired_columns(used)
     return f"""
         WITH paired AS (SELECT p.a, p.b, {sides} FROM {blocked} p
                         JOIN {nfeat} l ON l.nid = p.a JOIN {nfeat} r ON r.nid = p.b),

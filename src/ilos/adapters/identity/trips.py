@@ -24,14 +24,17 @@ departures); records without it take no part.
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ilos.adapters.identity.features import ADMISSION_NUMBER_SQL, INPUT_COLUMNS, a_number_sql, build_features
-from ilos.adapters.identity.rules import birth_dates_apart_sql, surname_conflict_sql
+from ilos.adapters.identity.rules import (
+    birth_dates_apart_sql,
+    columns_read,
+    paired_columns,
+    surname_conflict_sql,
+)
 from ilos.adapters.identity.scoring import usable_sql
 from ilos.adapters.identity.workspace import fetch
 
@@ -137,6 +140,10 @@ def attach(
     for name, table in views.items():
         cur.register(name, table)
     try:
+        cur.execute(
+            """CREATE OR REPLACE TABLE trip_alone AS
+               SELECT record_uid FROM trip_clusters QUALIFY count(*) OVER (PARTITION BY cluster) = 1"""
+        )
         _unsure(cur, records)
         return fetch(
             cur,
@@ -147,8 +154,8 @@ def attach(
     finally:
         for name in views:
             cur.unregister(name)
-        cur.execute("DROP TABLE IF EXISTS trip_unsure; DROP TABLE IF EXISTS trip_pair_src")
-        cur.execute("DROP TABLE IF EXISTS trip_pair_feat")
+        for table in ("trip_alone", "trip_unsure", "trip_pair_src", "trip_pair_feat"):
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _review_and_reviewed(pairs: pa.Table) -> pa.Table:
@@ -159,9 +166,7 @@ def _review_and_reviewed(pairs: pa.Table) -> pa.Table:
 
 
 #: Feature columns the pair tests of `_unsure` read, per side.
-_PAIR_COLUMNS = sorted(
-    set(re.findall(r"\b([a-z0-9_]+)_[lr]\b", surname_conflict_sql() + birth_dates_apart_sql()))
-)
+_PAIR_COLUMNS = columns_read(surname_conflict_sql() + birth_dates_apart_sql())
 
 
 def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
@@ -171,11 +176,10 @@ def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
     person the departure may be, for its trip to decide."""
     cur.execute(
         f"""CREATE OR REPLACE TABLE trip_unsure AS
-            WITH alone AS (SELECT record_uid FROM trip_clusters QUALIFY count(*) OVER (PARTITION BY cluster) = 1),
-            unsure AS (SELECT record_uid_l AS a, record_uid_r AS b FROM trip_pairs WHERE rule = '' AND decision = 'review'
+            WITH unsure AS (SELECT record_uid_l AS a, record_uid_r AS b FROM trip_pairs WHERE rule = '' AND decision = 'review'
                        UNION ALL SELECT record_uid_r, record_uid_l FROM trip_pairs WHERE rule = '' AND decision = 'review')
             SELECT u.a, u.b, c.cluster FROM unsure u JOIN trip_days d ON d.record_uid = u.a
-            JOIN trip_clusters c ON c.record_uid = u.b SEMI JOIN alone ON alone.record_uid = u.a
+            JOIN trip_clusters c ON c.record_uid = u.b SEMI JOIN trip_alone t ON t.record_uid = u.a
             WHERE d.feed = '{DEPARTURES}' AND d.{DAY} IS NOT NULL"""
     )
     cur.register("trip_in", records.select(INPUT_COLUMNS))
@@ -189,18 +193,14 @@ def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
     finally:
         cur.unregister("trip_in")
     build_features(cur, "trip_pair_src", "trip_pair_feat")
-    sides = {s: f"(SELECT {', '.join(f'{c} AS {c}_{s}' for c in ['record_uid', *_PAIR_COLUMNS])} FROM trip_pair_feat)"
-             for s in "lr"}  # fmt: skip
     cur.execute(
         f"""CREATE OR REPLACE TABLE trip_unsure AS
-            WITH apart AS (SELECT DISTINCT u.a, u.cluster FROM trip_unsure u
-                           JOIN trip_clusters c ON c.cluster = u.cluster
-                           JOIN {sides["l"]} l ON l.record_uid_l = u.a JOIN {sides["r"]} r ON r.record_uid_r = c.record_uid
-                           WHERE {birth_dates_apart_sql()})
-            SELECT u.a, u.b FROM trip_unsure u
-            JOIN {sides["l"]} l ON l.record_uid_l = u.a JOIN {sides["r"]} r ON r.record_uid_r = u.b
-            ANTI JOIN apart x ON x.a = u.a AND x.cluster = u.cluster
-            WHERE NOT coalesce({surname_conflict_sql()}, false)"""
+            WITH paired AS (SELECT u.a, u.b, u.cluster, c.record_uid AS member, {paired_columns(_PAIR_COLUMNS)}
+                            FROM trip_unsure u JOIN trip_clusters c ON c.cluster = u.cluster
+                            JOIN trip_pair_feat l ON l.record_uid = u.a JOIN trip_pair_feat r ON r.record_uid = c.record_uid),
+            apart AS (SELECT DISTINCT a, cluster FROM paired WHERE {birth_dates_apart_sql()})
+            SELECT p.a, p.b FROM paired p ANTI JOIN apart x ON x.a = p.a AND x.cluster = p.cluster
+            WHERE p.member = p.b AND NOT coalesce({surname_conflict_sql()}, false)"""
     )
 
 
@@ -208,11 +208,9 @@ def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
 #: exactly one candidate person in the country: a person with an arrival of its name key (name-only
 #: and undated departures) or a person the model left it in review with (any departure).
 _PLACED = f"""
-    WITH alone AS (SELECT record_uid FROM trip_clusters
-                   QUALIFY count(*) OVER (PARTITION BY cluster) = 1),
-    name_only AS (SELECT record_uid, key, day FROM trip_keys SEMI JOIN alone USING (record_uid)
+    WITH name_only AS (SELECT record_uid, key, day FROM trip_keys SEMI JOIN trip_alone USING (record_uid)
                   WHERE kind = 'name_only'),
-    lone AS (SELECT record_uid, CAST({DAY} AS DATE) AS day FROM trip_days SEMI JOIN alone USING (record_uid)
+    lone AS (SELECT record_uid, CAST({DAY} AS DATE) AS day FROM trip_days SEMI JOIN trip_alone USING (record_uid)
              WHERE feed = '{DEPARTURES}' AND {DAY} IS NOT NULL),
     separated AS (SELECT record_uid_l AS a, record_uid_r AS b FROM trip_pairs
                   WHERE rule = 'reviewer' AND decision = 'separate'
