@@ -259,19 +259,25 @@ def _name_only(rid: str, day: str, document: str = "") -> dict[str, str]:
 def _deliver_trips(tmp_path: Path, order: str, document: str = "") -> str:
     """Chidi Okafor arrives, leaves (D1), a namesake arrives, and a second departure (D2) follows, in
     the delivery `order`; the store's URL after checking a full run links the same."""
-    chidi = _okafor("1", admitted_on="2024-03-01")
     namesake = _okafor(
         "2", date_of_birth="1971-02-09", admitted_on="2024-05-01", recorded_at="2024-05-02T10:00:00Z"
     )
     second_papers = "NG2342108" if document else ""  # another passport, not one misread
+    departures = (_name_only("D1", "2024-04-01", document), _name_only("D2", "2024-06-01", second_papers))
+    return _deliver_in_order(tmp_path, order, namesake, *departures)
+
+
+def _deliver_in_order(
+    tmp_path: Path, order: str, namesake: dict[str, str], first: dict[str, str], second: dict[str, str]
+) -> str:
+    """Chidi Okafor's arrival (1 March 2024), the departures `first` (D1) and `second` (D2) and the
+    arrival of `namesake`, delivered in `order`, each linked incrementally; checks that a full run
+    links the same, that D1 joined Chidi and that D2 stayed alone, and returns the store's URL."""
     deliveries = {
-        "chidi": ("arrivals", write_csv(tmp_path / "a1.csv", [chidi])),
-        "first": ("departures", write_csv(tmp_path / "d1.csv", [_name_only("D1", "2024-04-01", document)])),
+        "chidi": ("arrivals", write_csv(tmp_path / "a1.csv", [_okafor("1", admitted_on="2024-03-01")])),
+        "first": ("departures", write_csv(tmp_path / "d1.csv", [first])),
         "namesake": ("arrivals", write_csv(tmp_path / "a2.csv", [namesake])),
-        "second": (
-            "departures",
-            write_csv(tmp_path / "d2.csv", [_name_only("D2", "2024-06-01", second_papers)]),
-        ),
+        "second": ("departures", write_csv(tmp_path / "d2.csv", [second])),
     }
     sequence = {
         "as recorded": ["chidi", "first", "namesake", "second"],
@@ -325,23 +331,8 @@ def test_a_departure_in_review_is_placed_as_a_full_run_places_it(tmp_path: Path,
     arrived too, a second one stays alone; any delivery order gives the full run's persons."""
     ngozi = _okafor("2", given_names="NGOZI", date_of_birth="1990-05-19", admitted_on="2024-05-01",
                     recorded_at="2024-05-02T10:00:00Z")  # fmt: skip
-    deliveries = {
-        "chidi": ("arrivals", write_csv(tmp_path / "a1.csv", [_okafor("1", admitted_on="2024-03-01")])),
-        "first": ("departures", write_csv(tmp_path / "d1.csv", [_thin("D1", "2024-04-01", "1990-05-16")])),
-        "ngozi": ("arrivals", write_csv(tmp_path / "a2.csv", [ngozi])),
-        "second": ("departures", write_csv(tmp_path / "d2.csv", [_thin("D2", "2024-06-01", "1990-05-18")])),
-    }
-    sequence = {
-        "as recorded": ["chidi", "first", "ngozi", "second"],
-        "departures first": ["second", "first", "chidi", "ngozi"],
-        "namesake first": ["ngozi", "second", "chidi", "first"],
-    }[order]
-    db = f"sqlite:///{tmp_path / 'review.db'}"
-    _deliver(db, [deliveries[name] for name in sequence], None, one_process=True)
-    _assert_a_full_run_links_the_same(db)
-    persons = _partition(db)
-    assert frozenset({"arrivals/I94/1", "departures/APIS/D1"}) in persons
-    assert frozenset({"departures/APIS/D2"}) in persons
+    departures = (_thin("D1", "2024-04-01", "1990-05-16"), _thin("D2", "2024-06-01", "1990-05-18"))
+    _deliver_in_order(tmp_path, order, ngozi, *departures)
 
 
 def _disposition(rid: str, incident: str, stage: str, **overrides: str) -> dict[str, str]:

@@ -29,9 +29,15 @@ def _name_only(uid: str, day: str, **values: Any) -> dict[str, Any]:
     return _departure(uid, day, **fields)
 
 
-def _resolve(resolver: IdentityResolver, *rows: dict[str, Any]) -> dict[str, int]:
+def _scored(resolver: IdentityResolver, *rows: dict[str, Any]) -> tuple[pa.Table, dict[str, int]]:
+    """The scored pairs of `rows` and each record's cluster."""
     records = pa.Table.from_pylist(list(rows), schema=WITH_DAY)
-    return clusters_of(resolver.cluster(records, resolver.score(records)))
+    pairs = resolver.score(records)
+    return pairs, clusters_of(resolver.cluster(records, pairs))
+
+
+def _resolve(resolver: IdentityResolver, *rows: dict[str, Any]) -> dict[str, int]:
+    return _scored(resolver, *rows)[1]
 
 
 def _other_person(uid: str, day: str) -> dict[str, Any]:
@@ -122,10 +128,8 @@ def _thin(uid: str, day: str, **values: Any) -> dict[str, Any]:
 def test_a_departure_in_review_with_the_one_traveller_in_the_country_joins_him(
     resolver: IdentityResolver,
 ) -> None:
-    records = pa.Table.from_pylist([_arrival("a1", "2024-03-01"), _thin("d1", "2024-03-20")], schema=WITH_DAY)
-    pairs = resolver.score(records)
+    pairs, got = _scored(resolver, _arrival("a1", "2024-03-01"), _thin("d1", "2024-03-20"))
     assert pair(pairs, "arrivals/I94/a1", "departures/APIS/d1")["decision"] == "review"
-    got = clusters_of(resolver.cluster(records, pairs))
     assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
 
 
@@ -145,11 +149,9 @@ def test_a_departure_in_review_is_not_placed_across_a_surname(resolver: Identity
     other_surname = _departure(
         "d1", "2024-03-20", family_name="Nowak", document_number=None, birth_country=None
     )
-    records = pa.Table.from_pylist([_arrival("a1", "2024-03-01"), other_surname], schema=WITH_DAY)
-    pairs = resolver.score(records)
+    pairs, got = _scored(resolver, _arrival("a1", "2024-03-01"), other_surname)
     found = pair(pairs, "arrivals/I94/a1", "departures/APIS/d1")
     assert (found["rule"], found["decision"]) == ("", "review")
-    got = clusters_of(resolver.cluster(records, pairs))
     assert got["departures/APIS/d1"] != got["arrivals/I94/a1"]
 
 
@@ -165,11 +167,9 @@ def test_a_departure_is_not_placed_with_a_person_born_on_another_day(resolver: I
     namesake = _other_person("b1", "2024-03-01")
     undated = _arrival("b2", "2024-03-02", date_of_birth=None, document_number="EK9999999")
     departure = _departure("d1", "2024-03-20", document_number=None)
-    records = pa.Table.from_pylist([namesake, undated, departure], schema=WITH_DAY)
-    pairs = resolver.score(records)
+    pairs, got = _scored(resolver, namesake, undated, departure)
     found = pair(pairs, "arrivals/I94/b2", "departures/APIS/d1")
     assert (found["rule"], found["decision"]) == ("", "review")
-    got = clusters_of(resolver.cluster(records, pairs))
     assert got["arrivals/I94/b1"] == got["arrivals/I94/b2"] != got["departures/APIS/d1"]
 
 
