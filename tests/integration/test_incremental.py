@@ -462,3 +462,22 @@ def test_a_repeated_departure_before_the_trip_unplaces_it_as_a_full_run_does(tmp
     assert ilos("resolve", "--full", db=db).code == 0
     assert incremental == _partition(db)
     assert frozenset({"departures/APIS/N1"}) in incremental
+
+
+@pytest.mark.parametrize("one_process", [True, False])
+def test_a_self_report_before_the_trip_does_not_unplace_it(tmp_path: Path, one_process: bool) -> None:
+    """A self-reported departure is a claim for another source to corroborate, not the end of a trip:
+    dated before the name-only departure, it leaves that departure with Chidi (unlike a carrier's
+    record, above), in an incremental run as in a full one."""
+    db = f"sqlite:///{tmp_path / 'self-report.db'}"
+    chidi = _okafor("1", admitted_on="2024-03-01")
+    claim = _departure_of(chidi, "S1", source_system="APP-SELF", evidence="SELF_REPORTED", mode="LAND",
+                          departure_date="2024-03-29", recorded_at="2024-03-29T12:00:00Z")  # fmt: skip
+    deliveries = [("arrivals", write_csv(tmp_path / "a.csv", [chidi])),
+                  ("departures", write_csv(tmp_path / "s.csv", [claim])),
+                  ("departures", write_csv(tmp_path / "d.csv", [_name_only("N1", "2024-04-01")]))]  # fmt: skip
+    _deliver(db, deliveries, None, one_process=one_process)
+    incremental = _partition(db)
+    assert ilos("resolve", "--full", db=db).code == 0
+    assert incremental == _partition(db)
+    assert frozenset({"arrivals/I94/1", "departures/APP-SELF/S1", "departures/APIS/N1"}) in incremental

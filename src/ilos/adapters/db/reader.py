@@ -15,7 +15,7 @@ import pyarrow.compute
 
 from ilos.adapters.db.record_store import SqlRecordStore
 from ilos.adapters.db.schema import record_table_name
-from ilos.domain.feeds import FEEDS, IDENTITY_COLUMNS, Feed
+from ilos.domain.feeds import EVIDENCE_UNVERIFIED, FEEDS, IDENTITY_COLUMNS, Feed
 from ilos.domain.reasons import Reason
 
 #: Columns of each feed that admission statuses read (besides uid, person_id and source_record_id).
@@ -26,9 +26,16 @@ ADMISSION_INPUTS: dict[str, tuple[str, ...]] = {
     "status_events": ("source_system", "receipt_number", "benefit", "event", "event_date", "valid_until",
                       "admission_number"),
 }  # fmt: skip
-#: The day of each feed's trip event, read beside the identity columns: a departure with only a name
-#: is placed by the trip it ends (`ilos.adapters.identity.trips`).
-TRIP_DAYS = {"arrivals": "admitted_on", "departures": "departure_date"}
+#: The day of each feed's trip event (an SQL expression over the feed's columns), read beside the
+#: identity columns: a departure with only a name is placed by the trip it ends
+#: (`ilos.adapters.identity.trips`). A self-reported departure has none: it is a claim that another
+#: source must corroborate, so it neither ends a trip nor is placed by one (the carrier's record of
+#: the real departure, days later, must still find its traveller in the country).
+_CLAIMED = ", ".join(f"'{code}'" for code in sorted(EVIDENCE_UNVERIFIED))
+TRIP_DAYS = {
+    "arrivals": "admitted_on",
+    "departures": f"CASE WHEN evidence IN ({_CLAIMED}) THEN NULL ELSE departure_date END",
+}
 QUARANTINE_COLUMNS = "feed, source_system, source_record_id, file, file_row AS row, reason, message"
 
 
