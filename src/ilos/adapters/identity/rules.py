@@ -117,6 +117,12 @@ def given_variant_sql() -> str:
     return f"({given_alike_sql(first)} OR {near} OR {abjad})"
 
 
+def given_slip_sql() -> str:
+    """Given names one recording apart at most: the same skeleton (vowels written otherwise, LAYLA and
+    LEILA), or one slip of the keyboard (LAYLA and LAYLS). Stricter than `given_variant_sql`."""
+    return "(giv_skel_l = giv_skel_r OR damerau_levenshtein(giv_key_l, giv_key_r) <= 1)"
+
+
 def twins_sql() -> str:
     """Same full birth date and surname, other documents (or none), no shared admission number,
     given names that are not one name (and not the names swapped) — or, when both records state a

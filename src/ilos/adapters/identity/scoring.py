@@ -11,7 +11,7 @@ import pyarrow as pa
 from ilos.adapters.identity import weights
 from ilos.adapters.identity.comparisons import blocking_rules
 from ilos.adapters.identity.features import build_features
-from ilos.adapters.identity.rules import LOWER, decision_sql, paired_columns, rule_sql
+from ilos.adapters.identity.rules import LOWER, decision_sql, given_slip_sql, paired_columns, rule_sql
 from ilos.adapters.identity.workspace import fetch
 
 #: Feature columns the hard rules read, per side.
@@ -257,26 +257,47 @@ def predict(
     return fetch(cur, sql).cast(PAIR_SCHEMA)
 
 
-def _doubt_twins(cur: duckdb.DuckDBPyConnection, nfeat: str) -> None:
-    """Undo the `twins` rule of a pair whose two documents the weights join: a record carrying one
-    twin's document links to a record carrying the other's.
+#: Records of one given name that must link to both "twins" for their given names to count as one name.
+SPELLERS = 2
 
-    Twins' records carry each twin's own name, so a record of one twin's passport never links to a
-    record of the other's (those pairs are twins too). One person's renewed passports do link, through
-    records that spell the name alike; the two "twins" are then that person's records with misspelt
-    given names (FAIMA typed, فاطمہ in Arabic script, both FATIMA), and kept apart they would make
-    every other record of the person ambiguous and split it. The pair is weighed like any other."""
+
+def _doubt_twins(cur: duckdb.DuckDBPyConnection, nfeat: str) -> None:
+    """Undo the `twins` rule of a pair that other records show to be one person's, misspelt.
+
+    - Documents: a record carrying one twin's document links to a record carrying the other's.
+      Twins' records carry each twin's own name, so a record of one twin's passport never links to a
+      record of the other's (those pairs are twins too). One person's renewed passports do link,
+      through records that spell the name alike.
+    - Spellings: at least SPELLERS records link to both twins with a given name at most one recording
+      from each (`rules.given_slip_sql`): LAYLA, one slip from LAYLS and LEILA written with other
+      vowels. A twin's record carries that twin's name, which is further than that from the other's
+      (twins' names are not `given_variant_sql` of each other); a record without given names counts
+      for neither. Twins of stated different sexes are kept apart whatever the spellings: LUZ and
+      LUIS share a skeleton, and so do the records of either that state no sex.
+
+    The two "twins" are then that person's records with misspelt given names (FAIMA typed, فاطمہ in
+    Arabic script, both FATIMA), and kept apart they would make every other record of the person
+    ambiguous and split it. The pair is weighed like any other."""
     link = "decision = 'link' AND rule = ''"
+    given = paired_columns(("giv_key", "giv_skel"), "fx", "ft")
     cur.execute(
         f"""CREATE TABLE doubted AS
             WITH apart AS (SELECT a AS y, b AS z FROM decided WHERE rule = 'twins'),
             twin AS (SELECT y AS t FROM apart UNION SELECT z FROM apart),
             linked AS (SELECT a AS x, b AS y FROM decided WHERE {link}
                        UNION ALL SELECT b, a FROM decided WHERE {link}),
-            mates AS (SELECT l.y AS t, l.x FROM linked l JOIN {nfeat} fx ON fx.nid = l.x JOIN {nfeat} ft ON ft.nid = l.y
-                      WHERE l.y IN (SELECT t FROM twin) AND fx.doc_num = ft.doc_num AND fx.doc_country = ft.doc_country)
+            near AS (SELECT l.y AS t, l.x, fx.doc_num = ft.doc_num AND fx.doc_country = ft.doc_country AS mate, {given}
+                     FROM linked l JOIN {nfeat} fx ON fx.nid = l.x JOIN {nfeat} ft ON ft.nid = l.y
+                     WHERE l.y IN (SELECT t FROM twin)),
+            mates AS (SELECT t, x FROM near WHERE mate),
+            spellers AS (SELECT t, x FROM near WHERE giv_key_l IS NOT NULL AND {given_slip_sql()})
             SELECT DISTINCT p.y AS a, p.z AS b FROM apart p JOIN mates my ON my.t = p.y JOIN mates mz ON mz.t = p.z
-            JOIN linked l ON l.x = my.x AND l.y = mz.x"""
+            JOIN linked l ON l.x = my.x AND l.y = mz.x
+            UNION
+            SELECT p.y, p.z FROM apart p JOIN spellers sy ON sy.t = p.y JOIN spellers sz ON sz.t = p.z AND sz.x = sy.x
+            JOIN {nfeat} fy ON fy.nid = p.y JOIN {nfeat} fz ON fz.nid = p.z
+            WHERE NOT coalesce(fy.sex_code <> fz.sex_code, false)
+            GROUP BY ALL HAVING count(DISTINCT sy.x) >= {SPELLERS}"""
     )
     cur.execute(
         f"""UPDATE decided SET rule = '', decision = {decision_sql("''")}
