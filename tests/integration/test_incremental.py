@@ -481,3 +481,22 @@ def test_a_self_report_before_the_trip_does_not_unplace_it(tmp_path: Path, one_p
     assert ilos("resolve", "--full", db=db).code == 0
     assert incremental == _partition(db)
     assert frozenset({"arrivals/I94/1", "departures/APP-SELF/S1", "departures/APIS/N1"}) in incremental
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_a_departure_among_namesakes_joins_the_one_spelled_alike_as_a_full_run_does(
+    tmp_path: Path, order: tuple[int, int, int]
+) -> None:
+    """CHIDI and CHIDY OKAFOR share a name key and are both in the country; the name-only departure
+    spelled CHIDI joins Chidi, whatever the order the three records arrive in."""
+    chidy = _okafor("2", given_names="CHIDY", date_of_birth="1971-02-09", admitted_on="2024-03-10",
+                    recorded_at="2024-03-11T10:00:00Z")  # fmt: skip
+    deliveries = [("arrivals", write_csv(tmp_path / "a1.csv", [_okafor("1", admitted_on="2024-03-01")])),
+                  ("arrivals", write_csv(tmp_path / "a2.csv", [chidy])),
+                  ("departures", write_csv(tmp_path / "d1.csv", [_name_only("D1", "2024-04-01")]))]  # fmt: skip
+    db = f"sqlite:///{tmp_path / 'spelled.db'}"
+    _deliver(db, [deliveries[i] for i in order], None, one_process=True)
+    _assert_a_full_run_links_the_same(db)
+    persons = _partition(db)
+    assert frozenset({"arrivals/I94/1", "departures/APIS/D1"}) in persons
+    assert frozenset({"arrivals/I94/2"}) in persons

@@ -67,6 +67,16 @@ def test_two_people_of_that_name_in_the_country_leave_it_alone(resolver: Identit
     assert got["departures/APIS/d1"] not in (got["arrivals/I94/a1"], got["arrivals/I94/b1"])
 
 
+def test_of_namesakes_in_the_country_the_one_spelled_alike_takes_it(resolver: IdentityResolver) -> None:
+    # KOWALCZYK and KOWALCZEK share a skeleton (one name key), but only one arrival is spelled as the
+    # departure is; spelled alike twice (above), it stays alone.
+    kowalczek = _arrival("b1", "2024-03-10", family_name="Kowalczek", date_of_birth="1990-11-02",
+                         document_number="EK9999999")  # fmt: skip
+    got = _resolve(resolver, _arrival("a1", "2024-03-01"), kowalczek, _name_only("d1", "2024-03-20"))
+    assert got["arrivals/I94/a1"] != got["arrivals/I94/b1"]
+    assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
+
+
 def test_a_namesake_who_already_left_is_no_candidate(resolver: IdentityResolver) -> None:
     got = _resolve(
         resolver,

@@ -16,7 +16,9 @@ the same way, under the same conditions.
 Any departure left alone is also placed by its trip among the persons the weights left it in review
 with (no hard rule, a surname no known error sets apart, birth dates not irreconcilably apart): a
 departure whose given name is missing and birth date one day off, say. The candidates of both kinds
-are pooled, and the departure joins a person only when exactly one of them was in the country on its day.
+are pooled, and the departure joins a person only when exactly one of them was in the country on its day,
+or, of several in the country, exactly one has an arrival that spells both names and the citizenship
+as the departure does (the name key's skeletons make DENG and DONG, MITCHELL and MICHELLE one key).
 
 Records carry the day of their trip event in `DAY` (admitted_on for arrivals, departure_date for
 departures); records without it take no part.
@@ -42,8 +44,9 @@ from ilos.adapters.identity.workspace import fetch
 DAY = "event_day"
 ARRIVALS, DEPARTURES = "arrivals", "departures"
 KEYS_SCHEMA = pa.schema(
-    [("record_uid", pa.string()), ("kind", pa.string()), ("key", pa.string()), ("day", pa.date32())]
-)
+    [("record_uid", pa.string()), ("kind", pa.string()), ("key", pa.string()), ("day", pa.date32()),
+     ("spelling", pa.string())]
+)  # fmt: skip
 
 
 def _maybe_name_only() -> str:
@@ -69,12 +72,22 @@ def _key_sql(f: str) -> str:
     )
 
 
+def _spelling_sql(f: str) -> str:
+    """The names of a feature row of table alias `f` as spelled (their keys, in either order), and the
+    citizenship: finer than the name key, whose skeletons make DENG and DONG, MITCHELL and MICHELLE one."""
+    return (
+        f"least({f}.fam_key, {f}.giv_key) || '|' || greatest({f}.fam_key, {f}.giv_key) || '|'"
+        f" || coalesce({f}.cit, '')"
+    )
+
+
 def arrival_keys(cur: duckdb.DuckDBPyConnection, feat: str, members: str) -> pa.Table:
-    """record_uid and name key of every arrival among the signature `members` (record_uid -> rep) of the
-    signature table `feat`: the keys scoring has already built, kept for `attach`."""
+    """record_uid, name key and spelling of every arrival among the signature `members` (record_uid ->
+    rep) of the signature table `feat`: the keys scoring has already built, kept for `attach`."""
     return fetch(
         cur,
-        f"""SELECT m.record_uid, {_key_sql("f")} AS key FROM {members} m JOIN {feat} f ON f.record_uid = m.rep
+        f"""SELECT m.record_uid, {_key_sql("f")} AS key, {_spelling_sql("f")} AS spelling
+            FROM {members} m JOIN {feat} f ON f.record_uid = m.rep
             WHERE starts_with(m.record_uid, '{ARRIVALS}/') AND f.fam_skel IS NOT NULL AND f.giv_skel IS NOT NULL""",
     )
 
@@ -82,8 +95,9 @@ def arrival_keys(cur: duckdb.DuckDBPyConnection, feat: str, members: str) -> pa.
 def trip_keys(
     cur: duckdb.DuckDBPyConnection, records: pa.Table, arrivals: pa.Table | None = None
 ) -> pa.Table:
-    """record_uid, kind ('arrival' or 'name_only'), key and day of every arrival with both names (and
-    enough identity to link) and every name-only departure with a day; the key is the name skeletons in either order and the
+    """record_uid, kind ('arrival' or 'name_only'), key, day and spelling of every arrival with both
+    names (and enough identity to link) and every name-only departure with a day; the key is the name
+    skeletons in either order and the citizenship, the spelling the names as spelled and the
     citizenship. `arrivals` (from `arrival_keys`) spares building the arrivals' features again."""
     if DAY not in records.column_names:
         return KEYS_SCHEMA.empty_table()
@@ -97,13 +111,13 @@ def trip_keys(
         )
         build_features(cur, "trip_src", "trip_feat")
         built = f"""SELECT f.record_uid, CASE WHEN f.feed = '{ARRIVALS}' THEN 'arrival' ELSE 'name_only' END AS kind,
-                           {_key_sql("f")} AS key, CAST(i.{DAY} AS DATE) AS day
+                           {_key_sql("f")} AS key, CAST(i.{DAY} AS DATE) AS day, {_spelling_sql("f")} AS spelling
                     FROM trip_feat f JOIN trip_in i USING (record_uid)
                     WHERE f.fam_skel IS NOT NULL AND f.giv_skel IS NOT NULL
                       AND CASE WHEN f.feed = '{ARRIVALS}' THEN {usable_sql("f")} ELSE {_placeable("f")} END"""
         if arrivals is not None:
             cur.register("trip_arrivals", arrivals)
-            built += f""" UNION ALL SELECT a.record_uid, 'arrival', a.key, CAST(i.{DAY} AS DATE)
+            built += f""" UNION ALL SELECT a.record_uid, 'arrival', a.key, CAST(i.{DAY} AS DATE), a.spelling
                          FROM trip_arrivals a JOIN trip_in i USING (record_uid) WHERE i.{DAY} IS NOT NULL"""
         keys = fetch(cur, f"SELECT * FROM ({built}) ORDER BY record_uid")
     finally:
@@ -206,9 +220,11 @@ def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
 
 #: record_uid, cluster and the arrival that placed it, for each departure alone in its cluster with
 #: exactly one candidate person in the country: a person with an arrival of its name key (name-only
-#: and undated departures) or a person the model left it in review with (any departure).
+#: and undated departures) or a person the model left it in review with (any departure). Of several
+#: in the country, the one whose arrival spells the names and citizenship as the departure does, when
+#: only one does.
 _PLACED = f"""
-    WITH name_only AS (SELECT record_uid, key, day FROM trip_keys SEMI JOIN trip_alone USING (record_uid)
+    WITH name_only AS (SELECT record_uid, key, day, spelling FROM trip_keys SEMI JOIN trip_alone USING (record_uid)
                   WHERE kind = 'name_only'),
     lone AS (SELECT record_uid, CAST({DAY} AS DATE) AS day FROM trip_days SEMI JOIN trip_alone USING (record_uid)
              WHERE feed = '{DEPARTURES}' AND {DAY} IS NOT NULL),
@@ -221,14 +237,15 @@ _PLACED = f"""
     events AS (SELECT c.cluster, d.feed, d.record_uid, CAST(d.{DAY} AS DATE) AS day
                FROM trip_days d JOIN trip_clusters c USING (record_uid)
                WHERE d.{DAY} IS NOT NULL AND d.record_uid NOT IN (SELECT record_uid FROM lone)),
-    named AS (SELECT n.record_uid, n.day, c.cluster
+    named AS (SELECT n.record_uid, n.day, c.cluster, a.spelling = n.spelling AS spelled
               FROM name_only n JOIN trip_keys a ON a.kind = 'arrival' AND a.key = n.key AND a.day <= n.day
               JOIN trip_clusters c ON c.record_uid = a.record_uid),
-    reviewed AS (SELECT n.record_uid, n.day, c.cluster FROM lone n JOIN trip_unsure u ON u.a = n.record_uid
+    reviewed AS (SELECT n.record_uid, n.day, c.cluster, FALSE AS spelled FROM lone n JOIN trip_unsure u ON u.a = n.record_uid
                  JOIN trip_clusters c ON c.record_uid = u.b),
-    candidate AS (SELECT DISTINCT * FROM (SELECT * FROM named UNION ALL SELECT * FROM reviewed) k
-                  ANTI JOIN barred b ON b.record_uid = k.record_uid AND b.cluster = k.cluster),
-    last AS (SELECT n.record_uid, n.cluster,
+    candidate AS (SELECT k.record_uid, k.day, k.cluster, bool_or(k.spelled) AS spelled
+                  FROM (SELECT * FROM named UNION ALL SELECT * FROM reviewed) k
+                  ANTI JOIN barred b ON b.record_uid = k.record_uid AND b.cluster = k.cluster GROUP BY ALL),
+    last AS (SELECT n.record_uid, n.cluster, n.spelled,
                     arg_max(e.record_uid, strftime(e.day, '%Y-%m-%d') || e.record_uid)
                         FILTER (WHERE e.feed = '{ARRIVALS}') AS arrival,
                     max(e.day) FILTER (WHERE e.feed = '{ARRIVALS}') AS last_in,
@@ -236,8 +253,8 @@ _PLACED = f"""
              FROM candidate n JOIN events e ON e.cluster = n.cluster AND e.day <= n.day
                   AND (e.feed = '{ARRIVALS}' OR e.day < n.day)
              GROUP BY ALL),
-    inside AS (SELECT record_uid, cluster, arrival FROM last
-               WHERE last_in > coalesce(last_out, DATE '0001-01-01'))
-    SELECT record_uid, min(cluster) AS cluster, min(arrival) AS arrival FROM inside
+    inside AS (SELECT record_uid, cluster, arrival, spelled OR count(*) OVER (PARTITION BY record_uid) = 1 AS chosen
+               FROM last WHERE last_in > coalesce(last_out, DATE '0001-01-01'))
+    SELECT record_uid, min(cluster) AS cluster, min(arrival) AS arrival FROM inside WHERE chosen
     GROUP BY record_uid HAVING count(*) = 1
 """
