@@ -488,7 +488,7 @@ def test_a_departure_among_namesakes_joins_the_one_spelled_alike_as_a_full_run_d
     tmp_path: Path, order: tuple[int, int, int]
 ) -> None:
     """CHIDI and CHIDY OKAFOR share a name key and are both in the country; the name-only departure
-    spelled CHIDI joins Chidi, whatever the order the three records arrive in."""
+    spelled CHIDI joins Chidi, in three delivery orders, as a full run places it."""
     chidy = _okafor("2", given_names="CHIDY", date_of_birth="1971-02-09", admitted_on="2024-03-10",
                     recorded_at="2024-03-11T10:00:00Z")  # fmt: skip
     deliveries = [("arrivals", write_csv(tmp_path / "a1.csv", [_okafor("1", admitted_on="2024-03-01")])),

@@ -77,6 +77,18 @@ def test_of_namesakes_in_the_country_the_one_spelled_alike_takes_it(resolver: Id
     assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
 
 
+def test_a_person_only_in_review_with_it_keeps_the_spelling_from_deciding(resolver: IdentityResolver) -> None:
+    # A departure with a passport no other record carries. Its traveller arrived under a compound
+    # surname (another name key, in review with the departure); a namesake spelled alike is in the
+    # country too. Either may be its traveller.
+    compound = _arrival("a1", "2024-03-01", family_name="Kowalczyk Nowak")
+    namesake = _other_person("b1", "2024-03-10")
+    departure = _name_only("d1", "2024-03-20", document_number="EK5555555")
+    pairs, got = _scored(resolver, compound, namesake, departure)
+    assert pair(pairs, "arrivals/I94/a1", "departures/APIS/d1")["decision"] == "review"
+    assert got["departures/APIS/d1"] not in (got["arrivals/I94/a1"], got["arrivals/I94/b1"])
+
+
 def test_a_namesake_who_already_left_is_no_candidate(resolver: IdentityResolver) -> None:
     got = _resolve(
         resolver,

@@ -257,7 +257,8 @@ def predict(
     return fetch(cur, sql).cast(PAIR_SCHEMA)
 
 
-#: Records of one given name that must link to both "twins" for their given names to count as one name.
+#: Records (distinct identity signatures) with a given name that must link to both "twins", spelled at
+#: most one recording from each, for the two given names to count as one name.
 SPELLERS = 2
 
 

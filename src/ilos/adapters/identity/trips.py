@@ -17,11 +17,13 @@ Any departure left alone is also placed by its trip among the persons the weight
 with (no hard rule, a surname no known error sets apart, birth dates not irreconcilably apart): a
 departure whose given name is missing and birth date one day off, say. The candidates of both kinds
 are pooled, and the departure joins a person only when exactly one of them was in the country on its day,
-or, of several in the country, exactly one has an arrival that spells both names and the citizenship
-as the departure does (the name key's skeletons make DENG and DONG, MITCHELL and MICHELLE one key).
+or, of several in the country that all share its name key, exactly one has an arrival that spells
+both names and the citizenship as the departure does (the name key's skeletons make DENG and DONG,
+MITCHELL and MICHELLE one key); a person only in review with it may be the traveller, whose arrival
+misspelt the name, and leaves it alone.
 
 Records carry the day of their trip event in `DAY` (admitted_on for arrivals, departure_date for
-departures); records without it take no part.
+departures, none for self-reported departures: `reader.TRIP_DAYS`); records without it take no part.
 """
 
 from __future__ import annotations
@@ -221,8 +223,9 @@ def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
 #: record_uid, cluster and the arrival that placed it, for each departure alone in its cluster with
 #: exactly one candidate person in the country: a person with an arrival of its name key (name-only
 #: and undated departures) or a person the model left it in review with (any departure). Of several
-#: in the country, the one whose arrival spells the names and citizenship as the departure does, when
-#: only one does.
+#: in the country, all of its name key, the one whose arrival spells the names and citizenship as the
+#: departure does, when only one does: a person only in review with it may be its traveller, whose
+#: arrival misspelt the name.
 _PLACED = f"""
     WITH name_only AS (SELECT record_uid, key, day, spelling FROM trip_keys SEMI JOIN trip_alone USING (record_uid)
                   WHERE kind = 'name_only'),
@@ -237,15 +240,15 @@ _PLACED = f"""
     events AS (SELECT c.cluster, d.feed, d.record_uid, CAST(d.{DAY} AS DATE) AS day
                FROM trip_days d JOIN trip_clusters c USING (record_uid)
                WHERE d.{DAY} IS NOT NULL AND d.record_uid NOT IN (SELECT record_uid FROM lone)),
-    named AS (SELECT n.record_uid, n.day, c.cluster, a.spelling = n.spelling AS spelled
+    named AS (SELECT n.record_uid, n.day, c.cluster, a.spelling = n.spelling AS spelled, TRUE AS keyed
               FROM name_only n JOIN trip_keys a ON a.kind = 'arrival' AND a.key = n.key AND a.day <= n.day
               JOIN trip_clusters c ON c.record_uid = a.record_uid),
-    reviewed AS (SELECT n.record_uid, n.day, c.cluster, FALSE AS spelled FROM lone n JOIN trip_unsure u ON u.a = n.record_uid
+    reviewed AS (SELECT n.record_uid, n.day, c.cluster, FALSE AS spelled, FALSE AS keyed FROM lone n JOIN trip_unsure u ON u.a = n.record_uid
                  JOIN trip_clusters c ON c.record_uid = u.b),
-    candidate AS (SELECT k.record_uid, k.day, k.cluster, bool_or(k.spelled) AS spelled
+    candidate AS (SELECT k.record_uid, k.day, k.cluster, bool_or(k.spelled) AS spelled, bool_or(k.keyed) AS keyed
                   FROM (SELECT * FROM named UNION ALL SELECT * FROM reviewed) k
                   ANTI JOIN barred b ON b.record_uid = k.record_uid AND b.cluster = k.cluster GROUP BY ALL),
-    last AS (SELECT n.record_uid, n.cluster, n.spelled,
+    last AS (SELECT n.record_uid, n.cluster, n.spelled, n.keyed,
                     arg_max(e.record_uid, strftime(e.day, '%Y-%m-%d') || e.record_uid)
                         FILTER (WHERE e.feed = '{ARRIVALS}') AS arrival,
                     max(e.day) FILTER (WHERE e.feed = '{ARRIVALS}') AS last_in,
@@ -253,8 +256,8 @@ _PLACED = f"""
              FROM candidate n JOIN events e ON e.cluster = n.cluster AND e.day <= n.day
                   AND (e.feed = '{ARRIVALS}' OR e.day < n.day)
              GROUP BY ALL),
-    inside AS (SELECT record_uid, cluster, arrival, spelled OR count(*) OVER (PARTITION BY record_uid) = 1 AS chosen
-               FROM last WHERE last_in > coalesce(last_out, DATE '0001-01-01'))
+    inside AS (SELECT record_uid, cluster, arrival, count(*) OVER w = 1 OR (spelled AND bool_and(keyed) OVER w) AS chosen
+               FROM last WHERE last_in > coalesce(last_out, DATE '0001-01-01') WINDOW w AS (PARTITION BY record_uid))
     SELECT record_uid, min(cluster) AS cluster, min(arrival) AS arrival FROM inside WHERE chosen
     GROUP BY record_uid HAVING count(*) = 1
 """
