@@ -500,3 +500,26 @@ def test_a_departure_among_namesakes_joins_the_one_spelled_alike_as_a_full_run_d
     persons = _partition(db)
     assert frozenset({"arrivals/I94/1", "departures/APIS/D1"}) in persons
     assert frozenset({"arrivals/I94/2"}) in persons
+
+
+def _layla(rid: str, given: str, document: str) -> dict[str, str]:
+    """An arrival of Layla Hassan of Saudi Arabia spelt `given`, with passport `document` (or none)."""
+    papers = {"document_type": "P" if document else "", "document_number": document,
+              "document_country": "SAU" if document else ""}  # fmt: skip
+    return arrival(rid, family_name="HASSAN", given_names=given, date_of_birth="1996-12-25", sex="F",
+                   citizenship="SAU", **papers)  # fmt: skip
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 2, 1, 0), (2, 0, 3, 1)])
+def test_twins_undone_by_spellings_link_as_a_full_run_links_them(
+    tmp_path: Path, order: tuple[int, ...]
+) -> None:
+    """LAYLS (no passport) and LEILA are "twins" until two records spelling LAYLA link to both: one
+    woman, in whatever order her records arrive, as a full run links her."""
+    rows = [_layla("1", "LAYLS", ""), _layla("2", "LEILA", "A11111111"),
+            _layla("3", "LAYLA", "A22222222"), _layla("4", "LAYLA", "A33333333")]  # fmt: skip
+    deliveries = [("arrivals", write_csv(tmp_path / f"a{i}.csv", [row])) for i, row in enumerate(rows)]
+    db = f"sqlite:///{tmp_path / 'layla.db'}"
+    _deliver(db, [deliveries[i] for i in order], None, one_process=True)
+    _assert_a_full_run_links_the_same(db)
+    assert frozenset(f"arrivals/I94/{i}" for i in "1234") in _partition(db)
