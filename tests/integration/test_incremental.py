@@ -191,6 +191,13 @@ def _assert_a_full_run_links_the_same(db: str) -> None:
     assert incremental == _links(db)
 
 
+def _linked(db: str, deliveries: list[tuple[str, Path]], one_process: bool = True) -> Partition:
+    """The persons after linking `deliveries` incrementally, checked to be those a full run links."""
+    _deliver(db, deliveries, None, one_process=one_process)
+    _assert_a_full_run_links_the_same(db)
+    return _partition(db)
+
+
 def _okafor(rid: str, **overrides: str) -> dict[str, str]:
     return arrival(
         rid, **{"family_name": "OKAFOR", "given_names": "CHIDI", "date_of_birth": "1990-05-17", **overrides}
@@ -285,9 +292,7 @@ def _deliver_in_order(
         "namesake first": ["namesake", "second", "chidi", "first"],
     }[order]
     db = f"sqlite:///{tmp_path / 'trips.db'}"
-    _deliver(db, [deliveries[name] for name in sequence], None, one_process=True)
-    _assert_a_full_run_links_the_same(db)
-    persons = _partition(db)
+    persons = _linked(db, [deliveries[name] for name in sequence])
     assert frozenset({"arrivals/I94/1", "departures/APIS/D1"}) in persons
     assert frozenset({"departures/APIS/D2"}) in persons
     return db
@@ -476,11 +481,8 @@ def test_a_self_report_before_the_trip_does_not_unplace_it(tmp_path: Path, one_p
     deliveries = [("arrivals", write_csv(tmp_path / "a.csv", [chidi])),
                   ("departures", write_csv(tmp_path / "s.csv", [claim])),
                   ("departures", write_csv(tmp_path / "d.csv", [_name_only("N1", "2024-04-01")]))]  # fmt: skip
-    _deliver(db, deliveries, None, one_process=one_process)
-    incremental = _partition(db)
-    assert ilos("resolve", "--full", db=db).code == 0
-    assert incremental == _partition(db)
-    assert frozenset({"arrivals/I94/1", "departures/APP-SELF/S1", "departures/APIS/N1"}) in incremental
+    persons = _linked(db, deliveries, one_process)
+    assert frozenset({"arrivals/I94/1", "departures/APP-SELF/S1", "departures/APIS/N1"}) in persons
 
 
 @pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
@@ -494,10 +496,7 @@ def test_a_departure_among_namesakes_joins_the_one_spelled_alike_as_a_full_run_d
     deliveries = [("arrivals", write_csv(tmp_path / "a1.csv", [_okafor("1", admitted_on="2024-03-01")])),
                   ("arrivals", write_csv(tmp_path / "a2.csv", [chidy])),
                   ("departures", write_csv(tmp_path / "d1.csv", [_name_only("D1", "2024-04-01")]))]  # fmt: skip
-    db = f"sqlite:///{tmp_path / 'spelled.db'}"
-    _deliver(db, [deliveries[i] for i in order], None, one_process=True)
-    _assert_a_full_run_links_the_same(db)
-    persons = _partition(db)
+    persons = _linked(f"sqlite:///{tmp_path / 'spelled.db'}", [deliveries[i] for i in order])
     assert frozenset({"arrivals/I94/1", "departures/APIS/D1"}) in persons
     assert frozenset({"arrivals/I94/2"}) in persons
 
@@ -519,7 +518,5 @@ def test_twins_undone_by_spellings_link_as_a_full_run_links_them(
     rows = [_layla("1", "LAYLS", ""), _layla("2", "LEILA", "A11111111"),
             _layla("3", "LAYLA", "A22222222"), _layla("4", "LAYLA", "A33333333")]  # fmt: skip
     deliveries = [("arrivals", write_csv(tmp_path / f"a{i}.csv", [row])) for i, row in enumerate(rows)]
-    db = f"sqlite:///{tmp_path / 'layla.db'}"
-    _deliver(db, [deliveries[i] for i in order], None, one_process=True)
-    _assert_a_full_run_links_the_same(db)
-    assert frozenset(f"arrivals/I94/{i}" for i in "1234") in _partition(db)
+    persons = _linked(f"sqlite:///{tmp_path / 'layla.db'}", [deliveries[i] for i in order])
+    assert frozenset(f"arrivals/I94/{i}" for i in "1234") in persons

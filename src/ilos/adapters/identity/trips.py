@@ -66,21 +66,22 @@ def _placeable(f: str) -> str:
     return f"({f}.dob_text IS NULL AND {f}.a9 IS NULL AND {f}.adm IS NULL)"
 
 
+def _names_sql(f: str, form: str) -> str:
+    """Both names of a feature row of table alias `f` in either order (their `form` columns: `skel` or
+    `key`), and the citizenship."""
+    fam, giv = f"{f}.fam_{form}", f"{f}.giv_{form}"
+    return f"least({fam}, {giv}) || '|' || greatest({fam}, {giv}) || '|' || coalesce({f}.cit, '')"
+
+
 def _key_sql(f: str) -> str:
-    """The name key of a feature row of table alias `f`: both skeletons in order, and the citizenship."""
-    return (
-        f"least({f}.fam_skel, {f}.giv_skel) || '|' || greatest({f}.fam_skel, {f}.giv_skel) || '|'"
-        f" || coalesce({f}.cit, '')"
-    )
+    """The name key of a feature row of table alias `f`: both skeletons in either order, and the citizenship."""
+    return _names_sql(f, "skel")
 
 
 def _spelling_sql(f: str) -> str:
     """The names of a feature row of table alias `f` as spelled (their keys, in either order), and the
     citizenship: finer than the name key, whose skeletons make DENG and DONG, MITCHELL and MICHELLE one."""
-    return (
-        f"least({f}.fam_key, {f}.giv_key) || '|' || greatest({f}.fam_key, {f}.giv_key) || '|'"
-        f" || coalesce({f}.cit, '')"
-    )
+    return _names_sql(f, "key")
 
 
 def arrival_keys(cur: duckdb.DuckDBPyConnection, feat: str, members: str) -> pa.Table:
