@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -12,12 +13,17 @@ from ilos.generator import generate
 DATA = Path(__file__).parent / "data"
 
 
+#: The last day of every generated benchmark world. The generator's default window ends yesterday, so
+#: the same seed made another world each day and figures could not be compared from one day to the next.
+WORLD_END = date(2026, 12, 3)
+
+
 def generated_world(name: str, persons: int, seed: int) -> Path:
-    """A world from `ilos generate` (cached in the temporary directory under `name`): complete once its
-    manifest, the last file the generator writes, is there."""
-    folder = Path(tempfile.gettempdir()) / f"ilos-{name}-{persons}-{seed}"
+    """A world from `ilos generate` ending on WORLD_END (cached in the temporary directory under `name`):
+    complete once its manifest, the last file the generator writes, is there."""
+    folder = Path(tempfile.gettempdir()) / f"ilos-{name}-{persons}-{seed}-{WORLD_END}"
     if not (folder / "truth" / "manifest.json").exists():
-        generate(persons, seed, folder)
+        generate(persons, seed, folder, end=WORLD_END)
     return folder
 
 

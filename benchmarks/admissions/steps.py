@@ -43,7 +43,10 @@ def with_true_persons(
 ) -> dict[str, pa.Table]:
     """Admission-status inputs with each record's true person (`truth/persons.csv`) as its person_id."""
     con.register(
-        "true_person", con.read_csv(str(world / "truth" / "persons.csv"), all_varchar=True).to_arrow_table()
+        "true_person",
+        con.read_csv(
+            str(world / "truth" / "persons.csv"), all_varchar=True, quotechar='"', escapechar='"'
+        ).to_arrow_table(),
     )
     out = {}
     for name, table in inputs.items():
@@ -111,7 +114,10 @@ def _compare(
     con.register("ilos_rows", ilos_rows)
     con.register("true_rows", true_rows)
     con.register(
-        "truth", con.read_csv(str(world / "truth" / "admissions.csv"), all_varchar=True).to_arrow_table()
+        "truth",
+        con.read_csv(
+            str(world / "truth" / "admissions.csv"), all_varchar=True, quotechar='"', escapechar='"'
+        ).to_arrow_table(),
     )
     wrong = (
         con.sql(
@@ -278,7 +284,9 @@ def _hold_back_departures(world: Path, count: int) -> tuple[Path, list[str]]:
         if item.name != "departures.csv":
             (out / item.name).symlink_to(item)
     con = duckdb.connect()
-    con.execute(f"CREATE TABLE d AS SELECT * FROM read_csv('{world / 'departures.csv'}', all_varchar=true)")
+    con.execute(
+        f"CREATE TABLE d AS SELECT * FROM read_csv('{world / 'departures.csv'}', all_varchar=true, quote='\"', escape='\"')"
+    )
     con.execute(
         f"""CREATE TABLE late AS SELECT DISTINCT source_system, source_record_id FROM d
             WHERE recorded_at >= (SELECT recorded_at FROM d ORDER BY recorded_at DESC LIMIT 1 OFFSET {count - 1})"""

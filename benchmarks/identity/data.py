@@ -20,7 +20,7 @@ _IDENTITY = tuple(
 def _feed_sql(con: duckdb.DuckDBPyConnection, folder: Path, feed: str, now_utc: str) -> str:
     """The feed's rows that pass the contract's checks (ILOS quarantines the others: they never
     reach identity resolution), with the resolver's columns."""
-    raw = f"SELECT * FROM read_csv('{folder / f'{feed}.csv'}', all_varchar = true, header = true)"
+    raw = f"SELECT * FROM read_csv('{folder / f'{feed}.csv'}', all_varchar = true, header = true, quote = '\"', escape = '\"')"
     columns = [row[0] for row in con.sql(f"DESCRIBE {raw}").fetchall()]
     has_adm = "admission_number" in FEEDS[feed].column_names
     adm = "admission_number" if has_adm else "NULL::VARCHAR"
@@ -75,12 +75,14 @@ def load_truth(folder: Path, con: duckdb.DuckDBPyConnection | None = None) -> pa
     """record_uid -> true_person_id is keyed by (source_system, source_record_id) in the truth file."""
     con = con or duckdb.connect()
     path = folder / "truth" / "persons.csv"
-    return con.sql(f"SELECT * FROM read_csv('{path}', all_varchar = true)").to_arrow_table()
+    return con.sql(
+        f"SELECT * FROM read_csv('{path}', all_varchar = true, quote = '\"', escape = '\"')"
+    ).to_arrow_table()
 
 
 def load_twins(folder: Path, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
     """Pairs (true_person_id, twin_of) of generated twins."""
     con = con or duckdb.connect()
     path = folder / "truth" / "identities.csv"
-    sql = f"SELECT true_person_id, twin_of FROM read_csv('{path}', all_varchar = true) WHERE twin_of <> ''"
+    sql = f"SELECT true_person_id, twin_of FROM read_csv('{path}', all_varchar = true, quote = '\"', escape = '\"') WHERE twin_of <> ''"
     return con.sql(sql).to_arrow_table()

@@ -69,13 +69,17 @@ def world(world_dir: str, out_dir: str) -> None:
 def _truth_tables(con: duckdb.DuckDBPyConnection, world: Path, links: pa.Table, as_of: date) -> None:
     """`lk` (person_id, true_person_id) of every linked record and `true_held` the true holds in force."""
     con.register("links_arrow", links)
-    truth = con.read_csv(str(world / "truth" / "persons.csv"), all_varchar=True).to_arrow_table()
+    truth = con.read_csv(
+        str(world / "truth" / "persons.csv"), all_varchar=True, quotechar='"', escapechar='"'
+    ).to_arrow_table()
     con.register("truth_arrow", truth)
     con.execute(
         """CREATE TABLE lk AS SELECT DISTINCT l.person_id, t.true_person_id FROM links_arrow l
            JOIN truth_arrow t USING (source_system, source_record_id)"""
     )
-    holds = con.read_csv(str(world / "truth" / "holds.csv"), all_varchar=True).to_arrow_table()
+    holds = con.read_csv(
+        str(world / "truth" / "holds.csv"), all_varchar=True, quotechar='"', escapechar='"'
+    ).to_arrow_table()
     con.register("holds_arrow", holds)
     con.execute(
         f"""CREATE TABLE true_held AS SELECT DISTINCT true_person_id, hold FROM holds_arrow
