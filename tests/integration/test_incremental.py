@@ -520,3 +520,46 @@ def test_twins_undone_by_spellings_link_as_a_full_run_links_them(
     deliveries = [("arrivals", write_csv(tmp_path / f"a{i}.csv", [row])) for i, row in enumerate(rows)]
     persons = _linked(f"sqlite:///{tmp_path / 'layla.db'}", [deliveries[i] for i in order])
     assert frozenset(f"arrivals/I94/{i}" for i in "1234") in persons
+
+
+def _without_inspection(rid: str, **overrides: str) -> dict[str, str]:
+    """A record of Chidi Okafor, who entered without inspection: his birth date and A-number."""
+    return {"source_system": "CBP-E3", "source_record_id": rid, "recorded_at": "2024-03-02T00:00:00Z",
+            "family_name": "OKAFOR", "given_names": "CHIDI", "date_of_birth": "1990-05-17", "sex": "M",
+            "citizenship": "NGA", "a_number": "A201234567", **overrides}  # fmt: skip
+
+
+def _removal(rid: str, day: str) -> dict[str, str]:
+    """His removal as the removing agency recorded it: names, citizenship and a passport, no birth date."""
+    return {
+        **_name_only(rid, day, document="NG4815162"),
+        "source_system": "ICE-ERO",
+        "evidence": "REMOVAL_EXECUTED",
+    }
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_a_removal_with_only_a_name_joins_the_person_an_encounter_shows_in_the_country(
+    tmp_path: Path, order: tuple[int, int, int]
+) -> None:
+    """No arrival, but an apprehension and a removal order show Chidi in the country: his removal,
+    recorded with a name and a passport alone, joins him in any delivery order, as a full run places it."""
+    encounter = _without_inspection("E1", encounter_id="E1", event_date="2024-03-01", agency="CBP_BORDER",
+                                    encounter_type="APPREHENSION", outcome="EXPEDITED_REMOVAL")  # fmt: skip
+    order_row = _without_inspection("C1", source_system="EOIR", recorded_at="2024-03-05T00:00:00Z",
+                                    case_number="K1", event="EXPEDITED_REMOVAL_ORDER", event_date="2024-03-04")  # fmt: skip
+    deliveries = [("encounters", write_csv(tmp_path / "e.csv", [encounter])),
+                  ("court_events", write_csv(tmp_path / "c.csv", [order_row])),
+                  ("departures", write_csv(tmp_path / "r.csv", [_removal("R1", "2024-03-20")]))]  # fmt: skip
+    persons = _linked(f"sqlite:///{tmp_path / 'ewi.db'}", [deliveries[i] for i in order])
+    assert frozenset({"encounters/CBP-E3/E1", "court_events/EOIR/C1", "departures/ICE-ERO/R1"}) in persons
+
+
+def test_a_refusal_at_a_port_shows_no_one_in_the_country(tmp_path: Path) -> None:
+    """Refused at a port and returned, Chidi never entered: a removal with only his name stays alone."""
+    refused = _without_inspection("E1", encounter_id="E1", event_date="2024-03-01", agency="CBP_PORT",
+                                  encounter_type="INADMISSIBLE", outcome="RETURNED")  # fmt: skip
+    deliveries = [("encounters", write_csv(tmp_path / "e.csv", [refused])),
+                  ("departures", write_csv(tmp_path / "r.csv", [_removal("R1", "2024-03-20")]))]  # fmt: skip
+    persons = _linked(f"sqlite:///{tmp_path / 'refused.db'}", deliveries)
+    assert frozenset({"departures/ICE-ERO/R1"}) in persons

@@ -343,3 +343,32 @@ def test_unknown_policy_and_person_fail_with_one_line(world: str) -> None:
     missing = ilos("explain", "rank", "P9999999999", "--policy", "guidelines-2021", db=world)
     assert missing.code != 0
     assert "has no records" in missing.err
+
+
+def test_a_removal_recorded_with_a_name_and_passport_takes_a_person_who_entered_unseen_off_the_list(
+    tmp_path: Path,
+) -> None:
+    """A person who entered without inspection has no arrival; the apprehension and the removal order
+    show him in the country. His removal, recorded with his names and a passport but no birth date or
+    A-number, is placed on him by that stay (the one person of that name in the country), so the
+    removal takes him off the list and holds him as departed."""
+    url = f"sqlite:///{tmp_path / 'ilos.db'}"
+    names = {"family_name": "EXPULSADO", "given_names": "MATEO", "citizenship": "GTM", "sex": "M"}
+    person = {**names, "date_of_birth": "1993-04-05", "a_number": "A200000099"}
+    feeds = {
+        "encounters": [rec("CBP-E3", "E9", person, encounter_id="E9", event_date="2026-05-01", agency="CBP_BORDER",
+                           encounter_type="APPREHENSION", outcome="EXPEDITED_REMOVAL")],
+        "court_events": [rec("EOIR", "K9", person, case_number="C-9", event="EXPEDITED_REMOVAL_ORDER",
+                             event_date="2026-05-02")],
+    }  # fmt: skip
+    for feed, rows in feeds.items():
+        assert ilos("ingest", feed, str(write_csv(tmp_path / f"{feed}.csv", rows)), db=url).code == 0
+    expelled = person_of(url, "E9")
+    assert expelled in listed(url, "guidelines-2021", "2026-06-01")
+    removal = rec("ICE-ERO", "R9", names, departure_date="2026-05-20", mode="AIR", evidence="REMOVAL_EXECUTED",
+                  document_type="P", document_number="G12345678", document_country="GTM")  # fmt: skip
+    assert ilos("ingest", "departures", str(write_csv(tmp_path / "r.csv", [removal])), db=url).code == 0
+    assert person_of(url, "R9") == expelled
+    assert expelled not in listed(url, "guidelines-2021", "2026-06-01")
+    holds = ilos("holds", expelled, "--as-of", "2026-06-01", "--json", db=url).out
+    assert [(h["code"], h["in_force"]) for h in json.loads(holds)] == [("DEPARTED", True)]

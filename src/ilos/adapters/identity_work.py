@@ -161,8 +161,8 @@ class DuckIdentityWork:
 
     def review_pairs(self, pairs: pa.Table, clusters: pa.Table) -> pa.Table:
         """Pairs the model could not decide, where a decision would matter (records now in different
-        clusters), and each name-only departure with the arrival its trip placed it by (rule `trip`),
-        for a reviewer to confirm or separate."""
+        clusters), and each name-only departure with the presence record (an arrival, say) its trip
+        placed it by (rule `trip`), for a reviewer to confirm or separate."""
         cur = self.con.cursor()
         cur.register("scored_pairs", pairs.filter(pc.equal(pairs.column("decision"), "review")))
         cur.register("run_clusters", clusters)

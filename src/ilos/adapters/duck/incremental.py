@@ -156,24 +156,24 @@ def _trip_edges(
     """Add to `held_edges` the trips that tie components together, and return the seeds they add.
 
     A name-only departure is placed by every person in the country under its name (`trips`): its
-    component and the component of every arrival with its name key hang together through that key
-    (a node `key:...`), and a changed record with such a key seeds it. A departure placed earlier
-    (any departure alone in its component) also hangs together with every component of the person
-    it was placed with, so a retraction there that takes away the placing arrival re-places it. A
-    correction or retraction may take away a key no record in force shows (a rival's arrival): the
-    old keys of changed and retracted arrivals come from `before`, the index kept before the batch;
-    without it every key is seeded.
-    A new arrival or departure repeating a linked signature adds a trip event: its component is
+    component and the component of every presence record (an arrival, an encounter, a court event)
+    with its name key hang together through that key (a node `key:...`), and a changed record with
+    such a key seeds it. A departure placed earlier (any departure alone in its component) also hangs
+    together with every component of the person it was placed with, so a retraction there that takes
+    away the placing record re-places it. A correction or retraction may take away a key no record in
+    force shows (a rival's arrival): the old keys of changed and retracted presence records come from
+    `before`, the index kept before the batch; without it every key is seeded.
+    A new presence record or departure repeating a linked signature adds a trip event: its component is
     seeded when a key of a name-only departure, or a departure alone in its component that it is in
-    review with (`held_edges`), on or after its day reaches it. The arrivals' keys come from `index`
-    (every record in force) when there is one.
+    review with (`held_edges`), on or after its day reaches it. The presence records' keys come from
+    `index` (every record in force) when there is one.
     """
     with workspace(cur, "ilos_trips") as work:  # the features built here stay out of the caller's schema
-        keys = trips.trip_keys(work, records, _arrival_keys(work, index))
-        old_keys = _arrival_keys(work, before)
+        keys = trips.trip_keys(work, records, _presence_keys(work, index))
+        old_keys = _presence_keys(work, before)
     cur.register("trip_keys", keys)
     cur.register(
-        "old_arrival_keys", old_keys if old_keys is not None else pa.table({"record_uid": [], "key": []})
+        "old_presence_keys", old_keys if old_keys is not None else pa.table({"record_uid": [], "key": []})
     )
     days = records.select(["record_uid", trips.DAY]) if trips.DAY in records.column_names else None
     cur.register("trip_days", days if days is not None else pa.table({"record_uid": [], trips.DAY: []}))
@@ -191,11 +191,11 @@ def _trip_edges(
     named = "SELECT key FROM trip_keys WHERE kind = 'name_only'"
     # A correction or retraction takes away a key no record in force shows any more: its old key
     # (from the index kept before the batch), or without one every key, is re-placed. A repeated
-    # arrival or departure adds a trip event to a person a key reaches, which matters to the
+    # presence record or departure adds a trip event to a person a key reaches, which matters to the
     # name-only departures of that key on or after its day.
     return f""" UNION SELECT DISTINCT 'key:' || k.key FROM trip_keys k SEMI JOIN changed USING (record_uid)
                WHERE k.key IN ({named})
-               UNION SELECT DISTINCT 'key:' || k.key FROM old_arrival_keys k
+               UNION SELECT DISTINCT 'key:' || k.key FROM old_presence_keys k
                WHERE k.record_uid IN (SELECT record_uid FROM removed UNION ALL SELECT record_uid FROM changed)
                UNION SELECT DISTINCT 'key:' || key FROM ({named})
                WHERE {str(old_keys is None).upper()}
@@ -210,14 +210,14 @@ def _trip_edges(
                                AND CAST(x.{trips.DAY} AS DATE) >= CAST(d.{trips.DAY} AS DATE))"""
 
 
-def _arrival_keys(cur: duckdb.DuckDBPyConnection, index: IdentityIndex | None) -> pa.Table | None:
-    """The arrivals' name keys of `index` (`trips.arrival_keys`), or None without one."""
+def _presence_keys(cur: duckdb.DuckDBPyConnection, index: IdentityIndex | None) -> pa.Table | None:
+    """The presence records' name keys of `index` (`trips.presence_keys`), or None without one."""
     if index is None:
         return None
     cur.register("index_feat", index.feat)
     cur.register("index_members", index.members)
     try:
-        return trips.arrival_keys(cur, "index_feat", "index_members")
+        return trips.presence_keys(cur, "index_feat", "index_members")
     finally:
         cur.unregister("index_feat")
         cur.unregister("index_members")

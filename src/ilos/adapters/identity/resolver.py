@@ -35,9 +35,9 @@ class IdentityResolver:
         #: The index of existing + new records after the last `score_between` on an index, to link the
         #: next batch against.
         self.index_after: IdentityIndex | None = None
-        #: The records the last `score` scored and their arrivals' name keys, so `cluster` on the same
-        #: records does not build the arrivals' features again (`trips`).
-        self._arrival_keys: tuple[pa.Table, pa.Table] | None = None
+        #: The records the last `score` scored and their presence records' name keys, so `cluster` on
+        #: the same records does not build those records' features again (`trips`).
+        self._presence_keys: tuple[pa.Table, pa.Table] | None = None
 
     def train(self, records: pa.Table) -> dict[str, Any]:
         """Train u (random sampling) and m (EM) on `records`; the resolver uses the new model."""
@@ -60,7 +60,7 @@ class IdentityResolver:
                 register_records(cur, "records", records, new=False)
                 pairs = self._predict(cur, only_new=False)
             if trips.DAY in records.column_names:
-                self._arrival_keys = (records, trips.arrival_keys(cur, "feat", "members"))
+                self._presence_keys = (records, trips.presence_keys(cur, "feat", "members"))
             return pairs
 
     def index(self, records: pa.Table) -> IdentityIndex:
@@ -106,13 +106,13 @@ class IdentityResolver:
         """record_uid, cluster for every record: linked components of signatures (`members`, by
         default those of the last `score`), never two A-numbers nor two twins in one cluster; a
         name-only departure joins the one person in the country under its name (`trips`), and
-        `placed_by` names the arrival that placed it."""
+        `placed_by` names the presence record (an arrival, say) that placed it."""
         members = members if members is not None else self.members
-        kept, self._arrival_keys = self._arrival_keys, None
-        arrivals = kept[1] if kept is not None and kept[0] is records else None
+        kept, self._presence_keys = self._presence_keys, None
+        present = kept[1] if kept is not None and kept[0] is records else None
         with workspace(self._con) as cur:
             return trips.attach(
-                cur, records, clustering.cluster(cur, records, pairs, members), pairs, arrivals
+                cur, records, clustering.cluster(cur, records, pairs, members), pairs, present
             )
 
     def _predict(

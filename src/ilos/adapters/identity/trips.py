@@ -4,9 +4,12 @@ A departure record with a family and a given name but no birth date, document, A
 admission number (a *name-only departure*) is too thin to link on its identity alone: many people
 share a name. It still ends a trip. When exactly one person with that name (the skeletons of its
 two parts, in either order) and citizenship was in the country on its day by ILOS's own records —
-an arrival of theirs on or before that day carries the name, and no departure of theirs falls
-between their last arrival and that day — the departure joins that person. Otherwise it stays
-alone and is listed with the other records that have too little identity to link.
+a record of theirs that shows them in the country (an arrival, an encounter inside the country or a
+court event: *presence* records) on or before that day carries the name, and no departure of theirs
+falls between their last presence record and that day — the departure joins that person. Otherwise
+it stays alone and is listed with the other records that have too little identity to link. A person
+who entered without inspection has no arrival: their encounter and their court case show them in
+the country, and the removal that ends their stay is often recorded with a name and a passport alone.
 
 A departure with a name and a document but no birth date, A-number or admission number (a passport
 renewed since the arrival, a partner's entry record) is scored like any other; when nothing links it
@@ -17,13 +20,14 @@ Any departure left alone is also placed by its trip among the persons the weight
 with (no hard rule, a surname no known error sets apart, birth dates not irreconcilably apart): a
 departure whose given name is missing and birth date one day off, say. The candidates of both kinds
 are pooled, and the departure joins a person only when exactly one of them was in the country on its day,
-or, of several in the country that all share its name key, exactly one has an arrival that spells
+or, of several in the country that all share its name key, exactly one has a presence record that spells
 both names and the citizenship as the departure does (the name key's skeletons make DENG and DONG,
 MITCHELL and MICHELLE one key); a person only in review with it may be the traveller, whose arrival
 misspelt the name, and leaves it alone.
 
 Records carry the day of their trip event in `DAY` (admitted_on for arrivals, departure_date for
-departures, none for self-reported departures: `reader.TRIP_DAYS`); records without it take no part.
+departures, event_date for presence records; none for self-reported departures, refusals at a port
+and returns at the border: `reader.TRIP_DAYS`); records without it take no part.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ from ilos.adapters.identity.workspace import fetch
 #: The column holding the day a record's trip event happened (ISO date text, or NULL).
 DAY = "event_day"
 ARRIVALS, DEPARTURES = "arrivals", "departures"
+#: Feeds whose records show their person in the country on their day (arrivals begin a stay).
+PRESENCE_FEEDS = (ARRIVALS, "encounters", "court_events")
+_PRESENCE = ", ".join(f"'{feed}'" for feed in PRESENCE_FEEDS)
 KEYS_SCHEMA = pa.schema(
     [("record_uid", pa.string()), ("kind", pa.string()), ("key", pa.string()), ("day", pa.date32()),
      ("spelling", pa.string())]
@@ -84,49 +91,49 @@ def _spelling_sql(f: str) -> str:
     return _names_sql(f, "key")
 
 
-def arrival_keys(cur: duckdb.DuckDBPyConnection, feat: str, members: str) -> pa.Table:
-    """record_uid, name key and spelling of every arrival among the signature `members` (record_uid ->
-    rep) of the signature table `feat`: the keys scoring has already built, kept for `attach`."""
+def presence_keys(cur: duckdb.DuckDBPyConnection, feat: str, members: str) -> pa.Table:
+    """record_uid, name key and spelling of every presence record among the signature `members`
+    (record_uid -> rep) of the signature table `feat`: the keys scoring has already built, kept for
+    `attach`."""
     return fetch(
         cur,
         f"""SELECT m.record_uid, {_key_sql("f")} AS key, {_spelling_sql("f")} AS spelling
             FROM {members} m JOIN {feat} f ON f.record_uid = m.rep
-            WHERE starts_with(m.record_uid, '{ARRIVALS}/') AND f.fam_skel IS NOT NULL AND f.giv_skel IS NOT NULL""",
+            WHERE split_part(m.record_uid, '/', 1) IN ({_PRESENCE}) AND f.fam_skel IS NOT NULL
+              AND f.giv_skel IS NOT NULL""",
     )
 
 
-def trip_keys(
-    cur: duckdb.DuckDBPyConnection, records: pa.Table, arrivals: pa.Table | None = None
-) -> pa.Table:
-    """record_uid, kind ('arrival' or 'name_only'), key, day and spelling of every arrival with both
-    names (and enough identity to link) and every name-only departure with a day; the key is the name
-    skeletons in either order and the citizenship, the spelling the names as spelled and the
-    citizenship. `arrivals` (from `arrival_keys`) spares building the arrivals' features again."""
+def trip_keys(cur: duckdb.DuckDBPyConnection, records: pa.Table, present: pa.Table | None = None) -> pa.Table:
+    """record_uid, kind ('presence' or 'name_only'), key, day and spelling of every presence record with
+    both names (and enough identity to link) and every name-only departure with a day; the key is the
+    name skeletons in either order and the citizenship, the spelling the names as spelled and the
+    citizenship. `present` (from `presence_keys`) spares building the presence records' features again."""
     if DAY not in records.column_names:
         return KEYS_SCHEMA.empty_table()
-    wanted = f"feed = '{DEPARTURES}'" if arrivals is not None else f"feed IN ('{ARRIVALS}', '{DEPARTURES}')"
+    wanted = f"feed = '{DEPARTURES}'" if present is not None else f"feed IN ({_PRESENCE}, '{DEPARTURES}')"
     cur.register("trip_in", records.select([*INPUT_COLUMNS, DAY]))
     try:
         cols = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in INPUT_COLUMNS)
         cur.execute(
             f"""CREATE OR REPLACE TABLE trip_src AS SELECT {cols}, FALSE AS is_new FROM trip_in
-                WHERE {DAY} IS NOT NULL AND {wanted} AND (feed = '{ARRIVALS}' OR {_maybe_name_only()})"""
+                WHERE {DAY} IS NOT NULL AND {wanted} AND (feed IN ({_PRESENCE}) OR {_maybe_name_only()})"""
         )
         build_features(cur, "trip_src", "trip_feat")
-        built = f"""SELECT f.record_uid, CASE WHEN f.feed = '{ARRIVALS}' THEN 'arrival' ELSE 'name_only' END AS kind,
+        built = f"""SELECT f.record_uid, CASE WHEN f.feed = '{DEPARTURES}' THEN 'name_only' ELSE 'presence' END AS kind,
                            {_key_sql("f")} AS key, CAST(i.{DAY} AS DATE) AS day, {_spelling_sql("f")} AS spelling
                     FROM trip_feat f JOIN trip_in i USING (record_uid)
                     WHERE f.fam_skel IS NOT NULL AND f.giv_skel IS NOT NULL
-                      AND CASE WHEN f.feed = '{ARRIVALS}' THEN {usable_sql("f")} ELSE {_placeable("f")} END"""
-        if arrivals is not None:
-            cur.register("trip_arrivals", arrivals)
-            built += f""" UNION ALL SELECT a.record_uid, 'arrival', a.key, CAST(i.{DAY} AS DATE), a.spelling
-                         FROM trip_arrivals a JOIN trip_in i USING (record_uid) WHERE i.{DAY} IS NOT NULL"""
+                      AND CASE WHEN f.feed = '{DEPARTURES}' THEN {_placeable("f")} ELSE {usable_sql("f")} END"""
+        if present is not None:
+            cur.register("trip_present", present)
+            built += f""" UNION ALL SELECT a.record_uid, 'presence', a.key, CAST(i.{DAY} AS DATE), a.spelling
+                         FROM trip_present a JOIN trip_in i USING (record_uid) WHERE i.{DAY} IS NOT NULL"""
         keys = fetch(cur, f"SELECT * FROM ({built}) ORDER BY record_uid")
     finally:
         cur.unregister("trip_in")
-        if arrivals is not None:
-            cur.unregister("trip_arrivals")
+        if present is not None:
+            cur.unregister("trip_present")
         cur.execute("DROP TABLE IF EXISTS trip_src; DROP TABLE IF EXISTS trip_feat")
     return keys.cast(KEYS_SCHEMA)
 
@@ -136,18 +143,18 @@ def attach(
     records: pa.Table,
     clusters: pa.Table,
     pairs: pa.Table,
-    arrivals: pa.Table | None = None,
+    present: pa.Table | None = None,
 ) -> pa.Table:
     """`clusters` with each departure alone in its cluster moved into the one cluster whose person, by
     the other records of `records`, was in the country on the departure's day under its name key
     (name-only and undated departures) or with a pair in review with it, and a column `placed_by`:
-    the arrival of the trip that placed it (NULL for every other record).
+    the presence record of the trip that placed it (NULL for every other record).
 
     Reviewers' decisions in `pairs` (rule `reviewer`) hold: a departure a reviewer linked to someone
     is already placed, and a cluster holding a record a reviewer separated from it is no candidate.
-    `arrivals` are the arrivals' name keys when scoring built them (`arrival_keys`).
+    `present` are the presence records' name keys when scoring built them (`presence_keys`).
     """
-    keys = trip_keys(cur, records, arrivals)
+    keys = trip_keys(cur, records, present)
     unsure = pc.any(pc.equal(pairs.column("decision"), "review")).as_py() and DAY in records.column_names
     if not unsure and not keys.filter(pc.equal(keys.column("kind"), "name_only")).num_rows:
         return clusters.append_column("placed_by", pa.nulls(clusters.num_rows, pa.string()))
@@ -221,10 +228,10 @@ def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
     )
 
 
-#: record_uid, cluster and the arrival that placed it, for each departure alone in its cluster with
-#: exactly one candidate person in the country: a person with an arrival of its name key (name-only
+#: record_uid, cluster and the presence record that placed it, for each departure alone in its cluster
+#: with exactly one candidate person in the country: a person with a presence record of its name key (name-only
 #: and undated departures) or a person the model left it in review with (any departure). Of several
-#: in the country, all of its name key, the one whose arrival spells the names and citizenship as the
+#: in the country, all of its name key, the one with a presence record spelling the names and citizenship as the
 #: departure does, when only one does: a person only in review with it may be its traveller, whose
 #: arrival misspelt the name.
 _PLACED = f"""
@@ -242,7 +249,7 @@ _PLACED = f"""
                FROM trip_days d JOIN trip_clusters c USING (record_uid)
                WHERE d.{DAY} IS NOT NULL AND d.record_uid NOT IN (SELECT record_uid FROM lone)),
     named AS (SELECT n.record_uid, n.day, c.cluster, a.spelling = n.spelling AS spelled, TRUE AS keyed
-              FROM name_only n JOIN trip_keys a ON a.kind = 'arrival' AND a.key = n.key AND a.day <= n.day
+              FROM name_only n JOIN trip_keys a ON a.kind = 'presence' AND a.key = n.key AND a.day <= n.day
               JOIN trip_clusters c ON c.record_uid = a.record_uid),
     reviewed AS (SELECT n.record_uid, n.day, c.cluster, FALSE AS spelled, FALSE AS keyed FROM lone n JOIN trip_unsure u ON u.a = n.record_uid
                  JOIN trip_clusters c ON c.record_uid = u.b),
@@ -251,11 +258,11 @@ _PLACED = f"""
                   ANTI JOIN barred b ON b.record_uid = k.record_uid AND b.cluster = k.cluster GROUP BY ALL),
     last AS (SELECT n.record_uid, n.cluster, n.spelled, n.keyed,
                     arg_max(e.record_uid, strftime(e.day, '%Y-%m-%d') || e.record_uid)
-                        FILTER (WHERE e.feed = '{ARRIVALS}') AS arrival,
-                    max(e.day) FILTER (WHERE e.feed = '{ARRIVALS}') AS last_in,
+                        FILTER (WHERE e.feed IN ({_PRESENCE})) AS arrival,
+                    max(e.day) FILTER (WHERE e.feed IN ({_PRESENCE})) AS last_in,
                     max(e.day) FILTER (WHERE e.feed = '{DEPARTURES}') AS last_out
              FROM candidate n JOIN events e ON e.cluster = n.cluster AND e.day <= n.day
-                  AND (e.feed = '{ARRIVALS}' OR e.day < n.day)
+                  AND (e.feed IN ({_PRESENCE}) OR e.day < n.day)
              GROUP BY ALL),
     inside AS (SELECT record_uid, cluster, arrival, count(*) OVER w = 1 OR (spelled AND bool_and(keyed) OVER w) AS chosen
                FROM last WHERE last_in > coalesce(last_out, DATE '0001-01-01') WINDOW w AS (PARTITION BY record_uid))
