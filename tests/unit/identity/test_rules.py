@@ -324,3 +324,19 @@ def test_twins_of_stated_different_sexes_stay_apart_whatever_the_spellings(
     assert pair(pairs, "arrivals/I94/luis", "arrivals/I94/luz")["rule"] == "twins"
     clusters = clusters_of(resolver.cluster(records, pairs))
     assert clusters["arrivals/I94/luz"] != clusters["arrivals/I94/luis"]
+
+
+def test_a_surname_alone_on_both_records_goes_to_review(resolver: IdentityResolver) -> None:
+    # A court event naming only LOVATO (an A-number, a birth year) and an arrival naming only LOVATO
+    # (a passport and a birth date): the weights link them on a surname, a year and a citizenship, but
+    # nothing vouches for the pair, so a person decides. With a birth date in common they still link.
+    bare = {"family_name": "Lovato", "given_names": None, "citizenship": "MEX", "birth_country": "MEX"}
+    court = record("court_events/EOIR/1", feed="court_events", date_of_birth="1984", document_number=None,
+                   document_type=None, document_country=None, a_number="A289173078", **bare)  # fmt: skip
+    arrival = record("arrivals/I94/2", date_of_birth="1984-03-27", document_number="V47316788",
+                     document_country="MEX", **bare)  # fmt: skip
+    found = pair(resolver.score(table(court, arrival)), "court_events/EOIR/1", "arrivals/I94/2")
+    assert (found["rule"], found["decision"]) == ("surname_only", "review")
+    dated = {**court, "date_of_birth": "1984-03-27"}
+    found = pair(resolver.score(table(dated, arrival)), "court_events/EOIR/1", "arrivals/I94/2")
+    assert (found["rule"], found["decision"]) == ("", "link")

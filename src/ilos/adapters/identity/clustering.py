@@ -28,6 +28,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ilos.adapters.identity.features import a_number_sql, birth_date_sql
 from ilos.adapters.identity.rules import (
+    REVIEW_RULES,
     SHARED_NUMBER_RULES,
     birth_dates_apart_sql,
     columns_read,
@@ -102,7 +103,7 @@ def _load(
                    CASE WHEN rule IN {SHARED_NUMBER_RULES} OR (rule = 'reviewer' AND decision = 'link')
                         THEN 1e9 ELSE match_weight END AS w,
                    rule IN ('twins', 'different_a_number') OR (rule = 'reviewer' AND decision = 'separate') AS apart,
-                   rule NOT IN ('twins', 'different_a_number', 'passport_dob_conflict', 'surname_conflict')
+                   rule NOT IN ('twins', 'different_a_number', {", ".join(f"'{r}'" for r in REVIEW_RULES)})
                        AND NOT (rule = 'reviewer' AND decision = 'separate')
                        AND ((match_weight >= {SUPPORT} AND NOT {birth_dates_apart_sql()})
                             OR rule IN {SHARED_NUMBER_RULES} OR rule = 'reviewer') AS support

@@ -3,7 +3,8 @@
 Precedence: different A-numbers (never the same person), twins (kept apart, unless the weights link
 a record of one twin's document to a record of the other's: `scoring._doubt_twins`), the same admission
 number or criminal matter (always linked), the same passport with irreconcilable birth dates (review, not link),
-surnames no known error explains with no shared document or A-number (review, not link);
+surnames no known error explains with no shared document or A-number (review, not link), a surname alone on
+both records with no birth date, document or A-number in common (review, not link);
 otherwise the match weight decides: link at or above UPPER, separate below LOWER, review between.
 A record the weights would link to both of two records kept as twins (`ambiguous`, decided after
 scoring) goes to review instead, unless its evidence clearly decides (scoring.CLEAR_MARGIN): then
@@ -38,8 +39,11 @@ RULES = (
     "same_incident",
     "passport_dob_conflict",
     "surname_conflict",
+    "surname_only",
     "ambiguous",
 )
+#: Rules that send a pair the weights would link to review instead.
+REVIEW_RULES = ("passport_dob_conflict", "surname_conflict", "surname_only")
 
 
 def paired_columns(columns: Iterable[str], left: str = "l", right: str = "r") -> str:
@@ -156,6 +160,7 @@ def rule_sql() -> str:
         WHEN doc_num_l = doc_num_r AND doc_country_l = doc_country_r AND {birth_dates_apart_sql()}
              AND match_weight >= {UPPER} THEN 'passport_dob_conflict'
         WHEN match_weight >= {UPPER} AND {surname_conflict_sql()} THEN 'surname_conflict'
+        WHEN match_weight >= {UPPER} AND {surname_only_sql()} THEN 'surname_only'
         ELSE '' END"""
 
 
@@ -177,12 +182,21 @@ def surname_conflict_sql() -> str:
     return f"(fam_key_l IS NOT NULL AND fam_key_r IS NOT NULL AND NOT {same} AND NOT {swapped} AND NOT coalesce({vouched}, false))"
 
 
+def surname_only_sql() -> str:
+    """Neither record carries a given name, and no full birth date, document or A-number vouches for
+    the pair: a surname, however rare, and a citizenship do not make two records one person (a court
+    order naming LOVATO is not the LOVATO who arrived on a passport), so a person decides."""
+    dob = "(dob_text_l = dob_text_r AND length(dob_text_l) = 10)"
+    vouched = f"({dob} OR doc_num_l = doc_num_r OR a9_l = a9_r)"
+    return f"(giv_key_l IS NULL AND giv_key_r IS NULL AND NOT coalesce({vouched}, false))"
+
+
 def decision_sql(rule: str = "rule") -> str:
     """CASE expression of the decision given the deciding rule column and match_weight."""
     return f"""CASE
         WHEN {rule} IN ('different_a_number', 'twins') THEN 'separate'
         WHEN {rule} IN {SHARED_NUMBER_RULES} THEN 'link'
-        WHEN {rule} IN ('passport_dob_conflict', 'surname_conflict') THEN 'review'
+        WHEN {rule} IN {REVIEW_RULES} THEN 'review'
         WHEN match_weight >= {UPPER} THEN 'link'
         WHEN match_weight < {LOWER} THEN 'separate'
         ELSE 'review' END"""
