@@ -555,11 +555,38 @@ def test_a_removal_with_only_a_name_joins_the_person_an_encounter_shows_in_the_c
     assert frozenset({"encounters/CBP-E3/E1", "court_events/EOIR/C1", "departures/ICE-ERO/R1"}) in persons
 
 
-def test_a_refusal_at_a_port_shows_no_one_in_the_country(tmp_path: Path) -> None:
-    """Refused at a port and returned, Chidi never entered: a removal with only his name stays alone."""
-    refused = _without_inspection("E1", encounter_id="E1", event_date="2024-03-01", agency="CBP_PORT",
-                                  encounter_type="INADMISSIBLE", outcome="RETURNED")  # fmt: skip
-    deliveries = [("encounters", write_csv(tmp_path / "e.csv", [refused])),
+@pytest.mark.parametrize(
+    ("encounter", "placed"),
+    [({"agency": "CBP_BORDER", "encounter_type": "APPREHENSION", "outcome": "RETURNED"}, False),
+     ({"agency": "CBP_PORT", "encounter_type": "INADMISSIBLE", "outcome": "EXPEDITED_REMOVAL"}, True)],
+    ids=["returned at once", "held at a port until removed"],
+)  # fmt: skip
+def test_an_encounter_shows_its_person_in_the_country_unless_returned_at_once(
+    tmp_path: Path, encounter: dict[str, str], placed: bool
+) -> None:
+    """Sent back at the border, Chidi never stayed: a removal with only his name stays alone. Refused at
+    a port and held until his expedited removal, he is its one candidate."""
+    row = _without_inspection("E1", encounter_id="E1", event_date="2024-03-01", **encounter)
+    deliveries = [("encounters", write_csv(tmp_path / "e.csv", [row])),
                   ("departures", write_csv(tmp_path / "r.csv", [_removal("R1", "2024-03-20")]))]  # fmt: skip
-    persons = _linked(f"sqlite:///{tmp_path / 'refused.db'}", deliveries)
-    assert frozenset({"departures/ICE-ERO/R1"}) in persons
+    persons = _linked(f"sqlite:///{tmp_path / 'encounter.db'}", deliveries)
+    together = frozenset({"encounters/CBP-E3/E1", "departures/ICE-ERO/R1"})
+    assert (together in persons) is placed
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (0, 2, 1), (2, 1, 0)])
+def test_an_encounter_repeating_a_status_event_brings_its_person_into_the_trip(
+    tmp_path: Path, order: tuple[int, int, int]
+) -> None:
+    """Chidi's TPS filing carries no trip day; an encounter repeating its identity shows him in the
+    country and is the one record of his that carries the name-only departure's key. Delivered after
+    the departure, it re-resolves his person with the departure, as a full run places it."""
+    filing = _without_inspection("S1", source_system="USCIS", receipt_number="IOE0000000001", benefit="TPS",
+                                 event="FILED", event_date="2024-02-01", recorded_at="2024-02-02T00:00:00Z")  # fmt: skip
+    encounter = _without_inspection("E1", encounter_id="E1", event_date="2024-03-01", agency="ICE",
+                                    encounter_type="INTERIOR_ARREST", outcome="RELEASED_NTA")  # fmt: skip
+    deliveries = [("status_events", write_csv(tmp_path / "s.csv", [filing])),
+                  ("departures", write_csv(tmp_path / "d.csv", [_name_only("D1", "2024-03-20")])),
+                  ("encounters", write_csv(tmp_path / "e.csv", [encounter]))]  # fmt: skip
+    persons = _linked(f"sqlite:///{tmp_path / 'repeat.db'}", [deliveries[i] for i in order])
+    assert frozenset({"status_events/USCIS/S1", "encounters/CBP-E3/E1", "departures/APIS/D1"}) in persons

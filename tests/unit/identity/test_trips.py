@@ -212,3 +212,39 @@ def test_the_placing_arrival_is_named_and_a_reviewer_can_undo_the_placement(
     undone = pa.concat_tables([pairs, pa.Table.from_pylist([separated], schema=pairs.schema)])
     got = clusters_of(resolver.cluster(records, undone))
     assert got["departures/APIS/d1"] != got["arrivals/I94/a1"]
+
+
+def _court_event(uid: str, day: str) -> dict[str, Any]:
+    fields = {
+        "feed": "court_events",
+        "source_system": "EOIR",
+        "document_number": None,
+        "a_number": "A201234567",
+    }
+    return {**record(f"court_events/EOIR/{uid}", **fields), DAY: day}
+
+
+def _encounter(uid: str, day: str) -> dict[str, Any]:
+    fields = {
+        "feed": "encounters",
+        "source_system": "ICE-EID",
+        "document_number": None,
+        "a_number": "A201234567",
+    }
+    return {**record(f"encounters/ICE-EID/{uid}", **fields), DAY: day}
+
+
+def test_a_person_seen_only_by_a_court_or_an_encounter_is_in_the_country(resolver: IdentityResolver) -> None:
+    for seen in (_court_event("c1", "2024-03-01"), _encounter("e1", "2024-03-01")):
+        got = _resolve(resolver, seen, _name_only("d1", "2024-03-20"))
+        assert got["departures/APIS/d1"] == got[seen["record_uid"]]
+
+
+def test_a_court_event_after_a_departure_does_not_bring_the_person_back(resolver: IdentityResolver) -> None:
+    # The case goes on after Bartosz has left (an appeal decided in May); only an arrival or an
+    # encounter shows him back in the country.
+    left = _departure("d0", "2024-04-01")
+    for later, placed in ((_court_event("c1", "2024-05-01"), False), (_encounter("e1", "2024-05-01"), True)):
+        got = _resolve(resolver, _arrival("a1", "2024-03-01"), left, later, _name_only("d1", "2024-06-01"))
+        assert got["departures/APIS/d0"] == got["arrivals/I94/a1"] == got[later["record_uid"]]
+        assert (got["departures/APIS/d1"] == got["arrivals/I94/a1"]) is placed

@@ -28,16 +28,16 @@ ADMISSION_INPUTS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 #: The day of each feed's trip event (an SQL expression over the feed's columns), read beside the
 #: identity columns: a departure with only a name is placed by the trip it ends
-#: (`ilos.adapters.identity.trips`). Arrivals begin a stay; encounters inside the country (not a
-#: refusal at a port, not a return at the border) and court events show their person in the country
-#: on their day, as for a person who entered without inspection. A self-reported departure has none:
+#: (`ilos.adapters.identity.trips`). Arrivals begin a stay; encounters (but a return, sent back at
+#: once) and court events show their person in the country on their day, as for a person who entered
+#: without inspection, or one held at a port until removed. A self-reported departure has none:
 #: it is a claim that another source must corroborate, so it neither ends a trip nor is placed by one
 #: (the carrier's record of the real departure, days later, must still find its traveller in the country).
 _CLAIMED = ", ".join(f"'{code}'" for code in sorted(EVIDENCE_UNVERIFIED))
 TRIP_DAYS = {
     "arrivals": "admitted_on",
     "departures": f"CASE WHEN evidence IN ({_CLAIMED}) THEN NULL ELSE departure_date END",
-    "encounters": "CASE WHEN encounter_type = 'INADMISSIBLE' OR outcome = 'RETURNED' THEN NULL ELSE event_date END",
+    "encounters": "CASE WHEN outcome = 'RETURNED' THEN NULL ELSE event_date END",
     "court_events": "event_date",
 }
 QUARANTINE_COLUMNS = "feed, source_system, source_record_id, file, file_row AS row, reason, message"

@@ -165,8 +165,10 @@ def _trip_edges(
     `before`, the index kept before the batch; without it every key is seeded.
     A new presence record or departure repeating a linked signature adds a trip event: its component is
     seeded when a key of a name-only departure, or a departure alone in its component that it is in
-    review with (`held_edges`), on or after its day reaches it. The presence records' keys come from
-    `index` (every record in force) when there is one.
+    review with (`held_edges`), on or after its day reaches it, or when the record itself carries the
+    key of a name-only departure on or after its day (an encounter repeating the identity of a status
+    event, which carries no key, brings the person its first one). The presence records' keys come
+    from `index` (every record in force) when there is one.
     """
     with workspace(cur, "ilos_trips") as work:  # the features built here stay out of the caller's schema
         keys = trips.trip_keys(work, records, _presence_keys(work, index))
@@ -204,6 +206,9 @@ def _trip_edges(
                JOIN trip_days d ON d.record_uid = r.record_uid
                WHERE EXISTS (SELECT 1 FROM held_edges e JOIN trip_keys k ON e.y = 'key:' || k.key
                              WHERE e.x = s.component AND k.kind = 'name_only'
+                               AND k.day >= CAST(d.{trips.DAY} AS DATE))
+                  OR EXISTS (SELECT 1 FROM trip_keys own JOIN trip_keys k USING (key)
+                             WHERE own.record_uid = r.record_uid AND k.kind = 'name_only'
                                AND k.day >= CAST(d.{trips.DAY} AS DATE))
                   OR EXISTS (SELECT 1 FROM held_edges e JOIN trip_days x ON x.record_uid = e.y
                              WHERE e.x = s.component AND e.y IN (SELECT component FROM single)

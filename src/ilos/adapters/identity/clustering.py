@@ -33,6 +33,7 @@ from ilos.adapters.identity.rules import (
     birth_dates_apart_sql,
     columns_read,
     paired_columns,
+    sql_list,
 )
 from ilos.adapters.identity.workspace import fetch
 
@@ -103,7 +104,7 @@ def _load(
                    CASE WHEN rule IN {SHARED_NUMBER_RULES} OR (rule = 'reviewer' AND decision = 'link')
                         THEN 1e9 ELSE match_weight END AS w,
                    rule IN ('twins', 'different_a_number') OR (rule = 'reviewer' AND decision = 'separate') AS apart,
-                   rule NOT IN ('twins', 'different_a_number', {", ".join(f"'{r}'" for r in REVIEW_RULES)})
+                   rule NOT IN {sql_list(("twins", "different_a_number", *REVIEW_RULES))}
                        AND NOT (rule = 'reviewer' AND decision = 'separate')
                        AND ((match_weight >= {SUPPORT} AND NOT {birth_dates_apart_sql()})
                             OR rule IN {SHARED_NUMBER_RULES} OR rule = 'reviewer') AS support

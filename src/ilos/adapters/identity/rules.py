@@ -46,6 +46,11 @@ RULES = (
 REVIEW_RULES = ("passport_dob_conflict", "surname_conflict", "surname_only")
 
 
+def sql_list(values: Iterable[str]) -> str:
+    """Values as an SQL list of string literals, for `IN`: ('a', 'b')."""
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
 def paired_columns(columns: Iterable[str], left: str = "l", right: str = "r") -> str:
     """Select-list items naming each column of the rows aliased `left` and `right` as the rules
     read them: `left.c AS c_l, right.c AS c_r`."""
@@ -196,7 +201,7 @@ def decision_sql(rule: str = "rule") -> str:
     return f"""CASE
         WHEN {rule} IN ('different_a_number', 'twins') THEN 'separate'
         WHEN {rule} IN {SHARED_NUMBER_RULES} THEN 'link'
-        WHEN {rule} IN {REVIEW_RULES} THEN 'review'
+        WHEN {rule} IN {sql_list(REVIEW_RULES)} THEN 'review'
         WHEN match_weight >= {UPPER} THEN 'link'
         WHEN match_weight < {LOWER} THEN 'separate'
         ELSE 'review' END"""

@@ -4,12 +4,14 @@ A departure record with a family and a given name but no birth date, document, A
 admission number (a *name-only departure*) is too thin to link on its identity alone: many people
 share a name. It still ends a trip. When exactly one person with that name (the skeletons of its
 two parts, in either order) and citizenship was in the country on its day by ILOS's own records —
-a record of theirs that shows them in the country (an arrival, an encounter inside the country or a
-court event: *presence* records) on or before that day carries the name, and no departure of theirs
-falls between their last presence record and that day — the departure joins that person. Otherwise
-it stays alone and is listed with the other records that have too little identity to link. A person
-who entered without inspection has no arrival: their encounter and their court case show them in
-the country, and the removal that ends their stay is often recorded with a name and a passport alone.
+a record of theirs that shows them in the country (an arrival, an encounter or a court event:
+*presence* records) on or before that day carries the name, and no departure of theirs ended the
+stay since — the departure joins that person. Otherwise it stays alone and is listed with the other
+records that have too little identity to link. A person who entered without inspection has no
+arrival: their encounter and their court case show them in the country, and the removal that ends
+their stay is often recorded with a name and a passport alone. An arrival or an encounter begins or
+shows a stay even after a departure; a court event does only while no departure is known, since a
+case goes on (an appeal decided, an order in absentia) after its person has left.
 
 A departure with a name and a document but no birth date, A-number or admission number (a passport
 renewed since the arrival, a partner's entry record) is scored like any other; when nothing links it
@@ -26,8 +28,8 @@ MITCHELL and MICHELLE one key); a person only in review with it may be the trave
 misspelt the name, and leaves it alone.
 
 Records carry the day of their trip event in `DAY` (admitted_on for arrivals, departure_date for
-departures, event_date for presence records; none for self-reported departures, refusals at a port
-and returns at the border: `reader.TRIP_DAYS`); records without it take no part.
+departures, event_date for encounters and court events; none for self-reported departures and for
+encounters that ended in a return: `reader.TRIP_DAYS`); records without it take no part.
 """
 
 from __future__ import annotations
@@ -51,7 +53,10 @@ DAY = "event_day"
 ARRIVALS, DEPARTURES = "arrivals", "departures"
 #: Feeds whose records show their person in the country on their day (arrivals begin a stay).
 PRESENCE_FEEDS = (ARRIVALS, "encounters", "court_events")
+#: Presence feeds whose records show a stay even after a departure (a court case outlives its stay).
+ENTRY_FEEDS = (ARRIVALS, "encounters")
 _PRESENCE = ", ".join(f"'{feed}'" for feed in PRESENCE_FEEDS)
+_ENTRIES = ", ".join(f"'{feed}'" for feed in ENTRY_FEEDS)
 KEYS_SCHEMA = pa.schema(
     [("record_uid", pa.string()), ("kind", pa.string()), ("key", pa.string()), ("day", pa.date32()),
      ("spelling", pa.string())]
@@ -259,13 +264,15 @@ _PLACED = f"""
     last AS (SELECT n.record_uid, n.cluster, n.spelled, n.keyed,
                     arg_max(e.record_uid, strftime(e.day, '%Y-%m-%d') || e.record_uid)
                         FILTER (WHERE e.feed IN ({_PRESENCE})) AS arrival,
-                    max(e.day) FILTER (WHERE e.feed IN ({_PRESENCE})) AS last_in,
+                    max(e.day) FILTER (WHERE e.feed IN ({_ENTRIES})) AS last_in,
+                    max(e.day) FILTER (WHERE e.feed IN ({_PRESENCE})) AS last_seen,
                     max(e.day) FILTER (WHERE e.feed = '{DEPARTURES}') AS last_out
              FROM candidate n JOIN events e ON e.cluster = n.cluster AND e.day <= n.day
                   AND (e.feed IN ({_PRESENCE}) OR e.day < n.day)
              GROUP BY ALL),
     inside AS (SELECT record_uid, cluster, arrival, count(*) OVER w = 1 OR (spelled AND bool_and(keyed) OVER w) AS chosen
-               FROM last WHERE last_in > coalesce(last_out, DATE '0001-01-01') WINDOW w AS (PARTITION BY record_uid))
+               FROM last WHERE last_in > coalesce(last_out, DATE '0001-01-01') OR (last_out IS NULL AND last_seen IS NOT NULL)
+               WINDOW w AS (PARTITION BY record_uid))
     SELECT record_uid, min(cluster) AS cluster, min(arrival) AS arrival FROM inside WHERE chosen
     GROUP BY record_uid HAVING count(*) = 1
 """
