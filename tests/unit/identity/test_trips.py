@@ -214,24 +214,18 @@ def test_the_placing_arrival_is_named_and_a_reviewer_can_undo_the_placement(
     assert got["departures/APIS/d1"] != got["arrivals/I94/a1"]
 
 
+def _seen(feed: str, system: str, uid: str, day: str) -> dict[str, Any]:
+    """A record of Bartosz in `feed` (a court event, an encounter): his A-number, no document."""
+    fields = {"feed": feed, "source_system": system, "document_number": None, "a_number": "A201234567"}
+    return {**record(f"{feed}/{system}/{uid}", **fields), DAY: day}
+
+
 def _court_event(uid: str, day: str) -> dict[str, Any]:
-    fields = {
-        "feed": "court_events",
-        "source_system": "EOIR",
-        "document_number": None,
-        "a_number": "A201234567",
-    }
-    return {**record(f"court_events/EOIR/{uid}", **fields), DAY: day}
+    return _seen("court_events", "EOIR", uid, day)
 
 
 def _encounter(uid: str, day: str) -> dict[str, Any]:
-    fields = {
-        "feed": "encounters",
-        "source_system": "ICE-EID",
-        "document_number": None,
-        "a_number": "A201234567",
-    }
-    return {**record(f"encounters/ICE-EID/{uid}", **fields), DAY: day}
+    return _seen("encounters", "ICE-EID", uid, day)
 
 
 def test_a_person_seen_only_by_a_court_or_an_encounter_is_in_the_country(resolver: IdentityResolver) -> None:

@@ -43,6 +43,7 @@ from ilos.adapters.identity.rules import (
     birth_dates_apart_sql,
     columns_read,
     paired_columns,
+    sql_list,
     surname_conflict_sql,
 )
 from ilos.adapters.identity.scoring import usable_sql
@@ -55,8 +56,7 @@ ARRIVALS, DEPARTURES = "arrivals", "departures"
 PRESENCE_FEEDS = (ARRIVALS, "encounters", "court_events")
 #: Presence feeds whose records show a stay even after a departure (a court case outlives its stay).
 ENTRY_FEEDS = (ARRIVALS, "encounters")
-_PRESENCE = ", ".join(f"'{feed}'" for feed in PRESENCE_FEEDS)
-_ENTRIES = ", ".join(f"'{feed}'" for feed in ENTRY_FEEDS)
+_PRESENCE, _ENTRIES = sql_list(PRESENCE_FEEDS), sql_list(ENTRY_FEEDS)
 KEYS_SCHEMA = pa.schema(
     [("record_uid", pa.string()), ("kind", pa.string()), ("key", pa.string()), ("day", pa.date32()),
      ("spelling", pa.string())]
@@ -104,7 +104,7 @@ def presence_keys(cur: duckdb.DuckDBPyConnection, feat: str, members: str) -> pa
         cur,
         f"""SELECT m.record_uid, {_key_sql("f")} AS key, {_spelling_sql("f")} AS spelling
             FROM {members} m JOIN {feat} f ON f.record_uid = m.rep
-            WHERE split_part(m.record_uid, '/', 1) IN ({_PRESENCE}) AND f.fam_skel IS NOT NULL
+            WHERE split_part(m.record_uid, '/', 1) IN {_PRESENCE} AND f.fam_skel IS NOT NULL
               AND f.giv_skel IS NOT NULL""",
     )
 
@@ -116,13 +116,17 @@ def trip_keys(cur: duckdb.DuckDBPyConnection, records: pa.Table, present: pa.Tab
     citizenship. `present` (from `presence_keys`) spares building the presence records' features again."""
     if DAY not in records.column_names:
         return KEYS_SCHEMA.empty_table()
-    wanted = f"feed = '{DEPARTURES}'" if present is not None else f"feed IN ({_PRESENCE}, '{DEPARTURES}')"
+    wanted = (
+        f"feed = '{DEPARTURES}'"
+        if present is not None
+        else f"feed IN {sql_list((*PRESENCE_FEEDS, DEPARTURES))}"
+    )
     cur.register("trip_in", records.select([*INPUT_COLUMNS, DAY]))
     try:
         cols = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in INPUT_COLUMNS)
         cur.execute(
             f"""CREATE OR REPLACE TABLE trip_src AS SELECT {cols}, FALSE AS is_new FROM trip_in
-                WHERE {DAY} IS NOT NULL AND {wanted} AND (feed IN ({_PRESENCE}) OR {_maybe_name_only()})"""
+                WHERE {DAY} IS NOT NULL AND {wanted} AND (feed IN {_PRESENCE} OR {_maybe_name_only()})"""
         )
         build_features(cur, "trip_src", "trip_feat")
         built = f"""SELECT f.record_uid, CASE WHEN f.feed = '{DEPARTURES}' THEN 'name_only' ELSE 'presence' END AS kind,
@@ -263,12 +267,12 @@ _PLACED = f"""
                   ANTI JOIN barred b ON b.record_uid = k.record_uid AND b.cluster = k.cluster GROUP BY ALL),
     last AS (SELECT n.record_uid, n.cluster, n.spelled, n.keyed,
                     arg_max(e.record_uid, strftime(e.day, '%Y-%m-%d') || e.record_uid)
-                        FILTER (WHERE e.feed IN ({_PRESENCE})) AS arrival,
-                    max(e.day) FILTER (WHERE e.feed IN ({_ENTRIES})) AS last_in,
-                    max(e.day) FILTER (WHERE e.feed IN ({_PRESENCE})) AS last_seen,
+                        FILTER (WHERE e.feed IN {_PRESENCE}) AS arrival,
+                    max(e.day) FILTER (WHERE e.feed IN {_ENTRIES}) AS last_in,
+                    max(e.day) FILTER (WHERE e.feed IN {_PRESENCE}) AS last_seen,
                     max(e.day) FILTER (WHERE e.feed = '{DEPARTURES}') AS last_out
              FROM candidate n JOIN events e ON e.cluster = n.cluster AND e.day <= n.day
-                  AND (e.feed IN ({_PRESENCE}) OR e.day < n.day)
+                  AND (e.feed IN {_PRESENCE} OR e.day < n.day)
              GROUP BY ALL),
     inside AS (SELECT record_uid, cluster, arrival, count(*) OVER w = 1 OR (spelled AND bool_and(keyed) OVER w) AS chosen
                FROM last WHERE last_in > coalesce(last_out, DATE '0001-01-01') OR (last_out IS NULL AND last_seen IS NOT NULL)
