@@ -555,6 +555,28 @@ def test_a_removal_with_only_a_name_joins_the_person_an_encounter_shows_in_the_c
     assert frozenset({"encounters/CBP-E3/E1", "court_events/EOIR/C1", "departures/ICE-ERO/R1"}) in persons
 
 
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_a_removal_under_both_surnames_joins_records_that_cut_and_swap_them(
+    tmp_path: Path, order: tuple[int, int, int]
+) -> None:
+    """The apprehension names only OKAFOR EZE, the court's order CHIDI OKAFOR with the names swapped
+    and the second surname dropped; the removal, with names and a passport alone, names OKAFOR EZE
+    CHIDI. The court event's names are the removal's with the second surname cut: it joins him in any
+    delivery order, as a full run places it."""
+    encounter = _without_inspection("E1", encounter_id="E1", event_date="2024-03-01", agency="CBP_BORDER",
+                                    encounter_type="APPREHENSION", outcome="EXPEDITED_REMOVAL",
+                                    family_name="OKAFOR EZE", given_names="")  # fmt: skip
+    order_row = _without_inspection("C1", source_system="EOIR", recorded_at="2024-03-05T00:00:00Z",
+                                    case_number="K1", event="EXPEDITED_REMOVAL_ORDER", event_date="2024-03-04",
+                                    family_name="CHIDI", given_names="OKAFOR", date_of_birth="")  # fmt: skip
+    removal = {**_removal("R1", "2024-03-20"), "family_name": "OKAFOR EZE", "document_number": ""}
+    deliveries = [("encounters", write_csv(tmp_path / "e.csv", [encounter])),
+                  ("court_events", write_csv(tmp_path / "c.csv", [order_row])),
+                  ("departures", write_csv(tmp_path / "r.csv", [removal]))]  # fmt: skip
+    persons = _linked(f"sqlite:///{tmp_path / 'cut.db'}", [deliveries[i] for i in order])
+    assert frozenset({"encounters/CBP-E3/E1", "court_events/EOIR/C1", "departures/ICE-ERO/R1"}) in persons
+
+
 @pytest.mark.parametrize(
     ("encounter", "placed"),
     [({"agency": "CBP_BORDER", "encounter_type": "APPREHENSION", "outcome": "RETURNED"}, False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+import pytest
 
 from ilos.adapters.identity import IdentityResolver
 from ilos.adapters.identity.trips import DAY
@@ -56,6 +57,45 @@ def test_names_in_either_order_and_script_variants_still_match(resolver: Identit
     assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
 
 
+@pytest.mark.parametrize(
+    ("arrived_as", "left_as"),
+    [(("Kowalczyk Nowak", "Bartosz"), ("Kowalczyk", "Bartosz")),
+     (("Kowalczyk", "Bartosz"), ("Kowalczyk Nowak", "Bartosz")),
+     (("Kowalczyk Nowak", "Bartosz"), ("Bartosz", "Kowalczyk"))],
+    ids=["second surname dropped on leaving", "second surname added on leaving", "dropped and swapped"],
+)  # fmt: skip
+def test_a_second_surname_one_record_leaves_out_still_matches(
+    resolver: IdentityResolver, arrived_as: tuple[str, str], left_as: tuple[str, str]
+) -> None:
+    arrival = _arrival("a1", "2024-03-01", family_name=arrived_as[0], given_names=arrived_as[1])
+    departure = _name_only("d1", "2024-03-20", family_name=left_as[0], given_names=left_as[1])
+    got = _resolve(resolver, arrival, departure)
+    assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
+
+
+@pytest.mark.parametrize(
+    ("arrived_as", "left_as"),
+    [(("Kowalczyk Nowak", "Bartosz"), ("Kowalczyk Wójcik", "Bartosz")),
+     (("Kowalczyk", "Bartosz"), ("Kowalczyk", "Bartosz Jan")),
+     (("Kim", "Ji-yeon"), ("Jin-woo", "Kim"))],
+    ids=["two second surnames", "a second given name", "a given name cut in the surname's place"],
+)  # fmt: skip
+def test_only_a_missing_second_surname_is_forgiven(
+    resolver: IdentityResolver, arrived_as: tuple[str, str], left_as: tuple[str, str]
+) -> None:
+    # Two different second surnames are two families; a given name is not cut. A swapped record's
+    # given name stands where the surname does and is cut: JIN of JIN-WOO, whose skeleton is JI-YEON's,
+    # is compared by its spelling.
+    arrival = _arrival(
+        "a1", "2024-03-01", family_name=arrived_as[0], given_names=arrived_as[1], citizenship="KOR"
+    )
+    departure = _name_only(
+        "d1", "2024-03-20", family_name=left_as[0], given_names=left_as[1], citizenship="KOR"
+    )
+    got = _resolve(resolver, arrival, departure)
+    assert got["departures/APIS/d1"] != got["arrivals/I94/a1"]
+
+
 def test_two_people_of_that_name_in_the_country_leave_it_alone(resolver: IdentityResolver) -> None:
     got = _resolve(
         resolver,
@@ -87,6 +127,19 @@ def test_a_person_only_in_review_with_it_keeps_the_spelling_from_deciding(resolv
     pairs, got = _scored(resolver, compound, namesake, departure)
     assert pair(pairs, "arrivals/I94/a1", "departures/APIS/d1")["decision"] == "review"
     assert got["departures/APIS/d1"] not in (got["arrivals/I94/a1"], got["arrivals/I94/b1"])
+
+
+def test_a_departure_under_both_surnames_joins_the_one_who_arrived_under_both(
+    resolver: IdentityResolver,
+) -> None:
+    # A namesake under the first surname alone is in the country too; the departure carries the whole
+    # name, as only one of them does. (Named the other way round, the departure under the first
+    # surname alone, neither spelling decides: see the test above.)
+    both = _arrival("a1", "2024-03-01", family_name="Kowalczyk Nowak")
+    first_only = _other_person("b1", "2024-03-10")
+    got = _resolve(resolver, both, first_only, _name_only("d1", "2024-03-20", family_name="Kowalczyk Nowak"))
+    assert got["arrivals/I94/a1"] != got["arrivals/I94/b1"]
+    assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
 
 
 def test_a_namesake_who_already_left_is_no_candidate(resolver: IdentityResolver) -> None:

@@ -157,8 +157,9 @@ def _trip_edges(
 
     A name-only departure is placed by every person in the country under its name (`trips`): its
     component and the component of every presence record (an arrival, an encounter, a court event)
-    with its name key hang together through that key (a node `key:...`), and a changed record with
-    such a key seeds it. A departure placed earlier (any departure alone in its component) also hangs
+    with its name key hang together through that key (a node `key:...`; `trips.key_nodes` adds each
+    record's spelling as a key, so a cut family name's spelling meets the spelling it matches), and a
+    changed record with such a key seeds it. A departure placed earlier (any departure alone in its component) also hangs
     together with every component of the person it was placed with, so a retraction there that takes
     away the placing record re-places it. A correction or retraction may take away a key no record in
     force shows (a rival's arrival): the old keys of changed and retracted presence records come from
@@ -171,8 +172,9 @@ def _trip_edges(
     from `index` (every record in force) when there is one.
     """
     with workspace(cur, "ilos_trips") as work:  # the features built here stay out of the caller's schema
-        keys = trips.trip_keys(work, records, _presence_keys(work, index))
+        keys = trips.key_nodes(trips.trip_keys(work, records, _presence_keys(work, index)))
         old_keys = _presence_keys(work, before)
+        old_keys = trips.key_nodes(old_keys) if old_keys is not None else None
     cur.register("trip_keys", keys)
     cur.register(
         "old_presence_keys", old_keys if old_keys is not None else pa.table({"record_uid": [], "key": []})

@@ -128,6 +128,13 @@ def _clean(expr: str) -> str:
     return f"nullif(trim(regexp_replace({no_apos}, '[^A-Z]+', ' ', 'g')), '')"
 
 
+def surname_cut_sql(family: str) -> str:
+    """SQL for the first word of a family name column `family` as name keys spell it (accents
+    stripped, upper-case A-Z), or NULL when the name is one word: ORTIZ of ORTIZ SUÁREZ."""
+    words = _clean(f"strip_accents({family})")
+    return f"CASE WHEN contains({words}, ' ') THEN split_part({words}, ' ', 1) END"
+
+
 def _name_map_sql(source: str, column: str, amap: str) -> str:
     """Per distinct spelling of a name column: its key, first word and their skeletons.
 

@@ -3,7 +3,8 @@
 A departure record with a family and a given name but no birth date, document, A-number or
 admission number (a *name-only departure*) is too thin to link on its identity alone: many people
 share a name. It still ends a trip. When exactly one person with that name (the skeletons of its
-two parts, in either order) and citizenship was in the country on its day by ILOS's own records —
+two parts, in either order; or, spelled alike, one record's family name the other's cut to its first
+word: ORTIZ SUAREZ and ORTIZ) and citizenship was in the country on its day by ILOS's own records —
 a record of theirs that shows them in the country (an arrival, an encounter or a court event:
 *presence* records) on or before that day carries the name, and no departure of theirs ended the
 stay since — the departure joins that person. Otherwise it stays alone and is listed with the other
@@ -22,10 +23,12 @@ Any departure left alone is also placed by its trip among the persons the weight
 with (no hard rule, a surname no known error sets apart, birth dates not irreconcilably apart): a
 departure whose given name is missing and birth date one day off, say. The candidates of both kinds
 are pooled, and the departure joins a person only when exactly one of them was in the country on its day,
-or, of several in the country that all share its name key, exactly one has a presence record that spells
+or, of several in the country that all carry its whole name, exactly one has a presence record that spells
 both names and the citizenship as the departure does (the name key's skeletons make DENG and DONG,
-MITCHELL and MICHELLE one key); a person only in review with it may be the traveller, whose arrival
-misspelt the name, and leaves it alone.
+MITCHELL and MICHELLE one key; a person under its first surname alone carries less than its name and
+does not stop this). A person only in review with it, or under a longer family name than the
+departure's, may be the traveller, whose arrival misspelt the name or whose departure left a surname
+out, and leaves it alone.
 
 Records carry the day of their trip event in `DAY` (admitted_on for arrivals, departure_date for
 departures, event_date for encounters and court events; none for self-reported departures and for
@@ -38,7 +41,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ilos.adapters.identity.features import ADMISSION_NUMBER_SQL, INPUT_COLUMNS, a_number_sql, build_features
+from ilos.adapters.identity.features import (
+    ADMISSION_NUMBER_SQL,
+    INPUT_COLUMNS,
+    a_number_sql,
+    build_features,
+    surname_cut_sql,
+)
 from ilos.adapters.identity.rules import (
     birth_dates_apart_sql,
     columns_read,
@@ -59,7 +68,7 @@ ENTRY_FEEDS = (ARRIVALS, "encounters")
 _PRESENCE, _ENTRIES = sql_list(PRESENCE_FEEDS), sql_list(ENTRY_FEEDS)
 KEYS_SCHEMA = pa.schema(
     [("record_uid", pa.string()), ("kind", pa.string()), ("key", pa.string()), ("day", pa.date32()),
-     ("spelling", pa.string())]
+     ("spelling", pa.string()), ("whole", pa.bool_())]
 )  # fmt: skip
 
 
@@ -90,6 +99,33 @@ def _key_sql(f: str) -> str:
     return _names_sql(f, "skel")
 
 
+def _cut_key_sql(f: str) -> str:
+    """The names of a feature row of table alias `f` as spelled, with a family name of more than one
+    word cut to its first (in either order), and the citizenship; NULL for a one-word family name.
+    ORTIZ SUAREZ FERNANDO cut is spelled as FERNANDO ORTIZ is (the second surname dropped, the names
+    swapped). It is compared with spellings, not with skeletons: a cut name is already one error, and
+    the skeleton of a cut word meets too many names (JIN, cut from a swapped JIN-WOO, and JIYEON)."""
+    first, giv = surname_cut_sql(f"{f}.family_name"), f"{f}.giv_key"
+    return f"least({first}, {giv}) || '|' || greatest({first}, {giv}) || '|' || coalesce({f}.cit, '')"
+
+
+def _with_cut(keyed: str) -> str:
+    """Rows of the SELECT `keyed` (with columns `key` and `cut`) once with their name key (`whole`) and,
+    for a family name of more than one word, once more with the cut spelling as `key` (`whole` false)."""
+    return f"""WITH k AS ({keyed})
+        SELECT * EXCLUDE (cut), TRUE AS whole FROM k
+        UNION ALL SELECT * EXCLUDE (cut) REPLACE (cut AS key), FALSE AS whole FROM k WHERE cut IS NOT NULL"""
+
+
+def key_nodes(keys: pa.Table) -> pa.Table:
+    """`keys` (of `trip_keys` or `presence_keys`) with one more row per name key row whose `key` is its
+    spelling: every pair of rows placement matches (name keys equal, or a cut spelling equal to a
+    spelling) then shares a `key`, so joining on it finds them all (and a few more)."""
+    whole = keys.filter(pc.field("whole"))
+    spelled = whole.set_column(whole.schema.get_field_index("key"), "key", whole.column("spelling"))
+    return pa.concat_tables([keys, spelled])
+
+
 def _spelling_sql(f: str) -> str:
     """The names of a feature row of table alias `f` as spelled (their keys, in either order), and the
     citizenship: finer than the name key, whose skeletons make DENG and DONG, MITCHELL and MICHELLE one."""
@@ -97,23 +133,23 @@ def _spelling_sql(f: str) -> str:
 
 
 def presence_keys(cur: duckdb.DuckDBPyConnection, feat: str, members: str) -> pa.Table:
-    """record_uid, name key and spelling of every presence record among the signature `members`
-    (record_uid -> rep) of the signature table `feat`: the keys scoring has already built, kept for
-    `attach`."""
-    return fetch(
-        cur,
-        f"""SELECT m.record_uid, {_key_sql("f")} AS key, {_spelling_sql("f")} AS spelling
-            FROM {members} m JOIN {feat} f ON f.record_uid = m.rep
-            WHERE split_part(m.record_uid, '/', 1) IN {_PRESENCE} AND f.fam_skel IS NOT NULL
-              AND f.giv_skel IS NOT NULL""",
-    )
+    """record_uid, name key, spelling and `whole` of every presence record among the signature `members`
+    (record_uid -> rep) of the signature table `feat` (see `trip_keys`): the keys scoring has already
+    built, kept for `attach`."""
+    keyed = f"""SELECT m.record_uid, {_key_sql("f")} AS key, {_spelling_sql("f")} AS spelling, {_cut_key_sql("f")} AS cut
+                FROM {members} m JOIN {feat} f ON f.record_uid = m.rep
+                WHERE split_part(m.record_uid, '/', 1) IN {_PRESENCE} AND f.fam_skel IS NOT NULL
+                  AND f.giv_skel IS NOT NULL"""
+    return fetch(cur, _with_cut(keyed))
 
 
 def trip_keys(cur: duckdb.DuckDBPyConnection, records: pa.Table, present: pa.Table | None = None) -> pa.Table:
-    """record_uid, kind ('presence' or 'name_only'), key, day and spelling of every presence record with
-    both names (and enough identity to link) and every name-only departure with a day; the key is the
-    name skeletons in either order and the citizenship, the spelling the names as spelled and the
-    citizenship. `present` (from `presence_keys`) spares building the presence records' features again."""
+    """record_uid, kind ('presence' or 'name_only'), key, day, spelling and whole of every presence record
+    with both names (and enough identity to link) and every name-only departure with a day; the key is
+    the name skeletons in either order and the citizenship (`whole`), and for a surname of more than
+    one word also the key with the surname cut to its first word (a second row, `whole` false: the
+    second surname one record leaves out); the spelling is the names as spelled and the citizenship.
+    `present` (from `presence_keys`) spares building the presence records' features again."""
     if DAY not in records.column_names:
         return KEYS_SCHEMA.empty_table()
     wanted = (
@@ -129,14 +165,17 @@ def trip_keys(cur: duckdb.DuckDBPyConnection, records: pa.Table, present: pa.Tab
                 WHERE {DAY} IS NOT NULL AND {wanted} AND (feed IN {_PRESENCE} OR {_maybe_name_only()})"""
         )
         build_features(cur, "trip_src", "trip_feat")
-        built = f"""SELECT f.record_uid, CASE WHEN f.feed = '{DEPARTURES}' THEN 'name_only' ELSE 'presence' END AS kind,
-                           {_key_sql("f")} AS key, CAST(i.{DAY} AS DATE) AS day, {_spelling_sql("f")} AS spelling
-                    FROM trip_feat f JOIN trip_in i USING (record_uid)
-                    WHERE f.fam_skel IS NOT NULL AND f.giv_skel IS NOT NULL
-                      AND CASE WHEN f.feed = '{DEPARTURES}' THEN {_placeable("f")} ELSE {usable_sql("f")} END"""
+        built = _with_cut(
+            f"""SELECT f.record_uid, CASE WHEN f.feed = '{DEPARTURES}' THEN 'name_only' ELSE 'presence' END AS kind,
+                       {_key_sql("f")} AS key, CAST(i.{DAY} AS DATE) AS day, {_spelling_sql("f")} AS spelling,
+                       {_cut_key_sql("f")} AS cut
+                FROM trip_feat f JOIN trip_in i USING (record_uid)
+                WHERE f.fam_skel IS NOT NULL AND f.giv_skel IS NOT NULL
+                  AND CASE WHEN f.feed = '{DEPARTURES}' THEN {_placeable("f")} ELSE {usable_sql("f")} END"""
+        )
         if present is not None:
             cur.register("trip_present", present)
-            built += f""" UNION ALL SELECT a.record_uid, 'presence', a.key, CAST(i.{DAY} AS DATE), a.spelling
+            built += f""" UNION ALL SELECT a.record_uid, 'presence', a.key, CAST(i.{DAY} AS DATE), a.spelling, a.whole
                          FROM trip_present a JOIN trip_in i USING (record_uid) WHERE i.{DAY} IS NOT NULL"""
         keys = fetch(cur, f"SELECT * FROM ({built}) ORDER BY record_uid")
     finally:
@@ -239,12 +278,13 @@ def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
 
 #: record_uid, cluster and the presence record that placed it, for each departure alone in its cluster
 #: with exactly one candidate person in the country: a person with a presence record of its name key (name-only
-#: and undated departures) or a person the model left it in review with (any departure). Of several
-#: in the country, all of its name key, the one with a presence record spelling the names and citizenship as the
-#: departure does, when only one does: a person only in review with it may be its traveller, whose
-#: arrival misspelt the name.
+#: and undated departures), or spelled as its names with one side's family name cut (never both: ORTIZ
+#: SUAREZ and ORTIZ LOPEZ are two families), or a person the model left it in review with (any departure).
+#: Of several in the country, all carrying its name (`keyed`: of its name key, or under its first surname
+#: alone), the one with a presence record spelling the names and citizenship as the departure does, when
+#: only one does: a person only in review with it, or under a longer family name, may be its traveller.
 _PLACED = f"""
-    WITH name_only AS (SELECT record_uid, key, day, spelling FROM trip_keys SEMI JOIN trip_alone USING (record_uid)
+    WITH name_only AS (SELECT record_uid, key, day, spelling, whole FROM trip_keys SEMI JOIN trip_alone USING (record_uid)
                   WHERE kind = 'name_only'),
     lone AS (SELECT record_uid, CAST({DAY} AS DATE) AS day FROM trip_days SEMI JOIN trip_alone USING (record_uid)
              WHERE feed = '{DEPARTURES}' AND {DAY} IS NOT NULL),
@@ -257,9 +297,15 @@ _PLACED = f"""
     events AS (SELECT c.cluster, d.feed, d.record_uid, CAST(d.{DAY} AS DATE) AS day
                FROM trip_days d JOIN trip_clusters c USING (record_uid)
                WHERE d.{DAY} IS NOT NULL AND d.record_uid NOT IN (SELECT record_uid FROM lone)),
-    named AS (SELECT n.record_uid, n.day, c.cluster, a.spelling = n.spelling AS spelled, TRUE AS keyed
-              FROM name_only n JOIN trip_keys a ON a.kind = 'presence' AND a.key = n.key AND a.day <= n.day
-              JOIN trip_clusters c ON c.record_uid = a.record_uid),
+    presence AS (SELECT * FROM trip_keys WHERE kind = 'presence'),
+    matched AS (SELECT n.record_uid, n.day, a.record_uid AS seen, a.spelling = n.spelling AS spelled, TRUE AS keyed
+                FROM name_only n JOIN presence a ON a.key = n.key AND a.day <= n.day WHERE a.whole AND n.whole
+                UNION ALL SELECT n.record_uid, n.day, a.record_uid, FALSE, TRUE
+                FROM name_only n JOIN presence a ON a.spelling = n.key AND a.day <= n.day WHERE a.whole AND NOT n.whole
+                UNION ALL SELECT n.record_uid, n.day, a.record_uid, FALSE, FALSE
+                FROM name_only n JOIN presence a ON a.key = n.spelling AND a.day <= n.day WHERE n.whole AND NOT a.whole),
+    named AS (SELECT m.record_uid, m.day, c.cluster, m.spelled, m.keyed
+              FROM matched m JOIN trip_clusters c ON c.record_uid = m.seen),
     reviewed AS (SELECT n.record_uid, n.day, c.cluster, FALSE AS spelled, FALSE AS keyed FROM lone n JOIN trip_unsure u ON u.a = n.record_uid
                  JOIN trip_clusters c ON c.record_uid = u.b),
     candidate AS (SELECT k.record_uid, k.day, k.cluster, bool_or(k.spelled) AS spelled, bool_or(k.keyed) AS keyed
