@@ -128,15 +128,9 @@ def _clean(expr: str) -> str:
     return f"nullif(trim(regexp_replace({no_apos}, '[^A-Z]+', ' ', 'g')), '')"
 
 
-def surname_cut_sql(family: str) -> str:
-    """SQL for the first word of a family name column `family` as name keys spell it (accents
-    stripped, upper-case A-Z), or NULL when the name is one word: ORTIZ of ORTIZ SUÁREZ."""
-    words = _clean(f"strip_accents({family})")
-    return f"CASE WHEN contains({words}, ' ') THEN split_part({words}, ' ', 1) END"
-
-
 def _name_map_sql(source: str, column: str, amap: str) -> str:
-    """Per distinct spelling of a name column: its key, first word and their skeletons.
+    """Per distinct spelling of a name column: its key, first word and their skeletons, and `cut`, the
+    first word of a name of more than one (NULL for one word).
 
     Spellings repeat across a person's records, so the costly skeleton runs once per spelling.
     """
@@ -144,10 +138,11 @@ def _name_map_sql(source: str, column: str, amap: str) -> str:
         WITH raw AS (SELECT DISTINCT {column} AS raw FROM {source} WHERE {column} IS NOT NULL),
         clean AS (SELECT raw.raw, {_clean("coalesce(m.ascii, raw.raw)")} AS words
                   FROM raw LEFT JOIN {amap} m ON m.raw = raw.raw),
-        keyed AS (SELECT raw, replace(words, ' ', '') AS name_key, split_part(words, ' ', 1) AS first
+        keyed AS (SELECT raw, replace(words, ' ', '') AS name_key, split_part(words, ' ', 1) AS first,
+                         CASE WHEN contains(words, ' ') THEN split_part(words, ' ', 1) END AS cut
                   FROM clean)
         SELECT raw, name_key, {_skel("name_key")} AS skel, {_skel("first")} AS first_skel,
-               {abjad_skeleton_sql("name_key")} AS abjad_skel
+               {abjad_skeleton_sql("name_key")} AS abjad_skel, cut
         FROM keyed
     """
 
@@ -207,7 +202,7 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
     return f"""
         WITH k AS (
             SELECT s.*, fm.name_key AS fam_key, gm.name_key AS giv_key, fm.skel AS fam_skel,
-                   gm.skel AS giv_skel, fm.first_skel AS fam_first_skel, gm.first_skel AS giv_first_skel,
+                   gm.skel AS giv_skel, fm.first_skel AS fam_first_skel, gm.first_skel AS giv_first_skel, fm.cut AS fam_cut,
                    gm.abjad_skel AS giv_abjad_skel, {birth_date_sql()}, {_doc_sql()},
                    {a_number_sql("a_number")} AS a9,
                    CASE WHEN regexp_full_match(upper(trim(admission_number)), '{ADMISSION_NUMBER_SQL}')
@@ -223,7 +218,7 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
         )
         SELECT record_uid, is_new, feed, source_system, source_record_id,
                family_name, given_names, date_of_birth, document_number, a_number, admission_number,
-               fam_key, giv_key, fam_skel, giv_skel, fam_first_skel, giv_first_skel,
+               fam_key, giv_key, fam_skel, giv_skel, fam_first_skel, giv_first_skel, fam_cut,
                least(fam_first_skel, giv_first_skel) AS first_lo, greatest(fam_first_skel, giv_first_skel) AS first_hi,
                fam_key || '|' || coalesce(giv_key, '') AS name_key,
                dob_text, dob, dob_date, year(dob_date) AS dob_y, month(dob_date) AS dob_m,

@@ -75,13 +75,15 @@ def unusable_reason_sql() -> str:
 #: Feature columns that decide every comparison, rule and blocking key but the shared numbers
 #: (`adm`): records equal on all of them are one *identity signature*, scored once. A record only its
 #: criminal matter identifies keeps a signature of its own matter (`thin_incident`): two people's
-#: convictions under one name would otherwise be one signature carrying both matters.
+#: convictions under one name would otherwise be one signature carrying both matters. `fam_cut`
+#: decides no pair, but a trip's name keys read it (`trips`), so every member shares it.
 SIGNATURE = (
     "fam_key",
     "giv_key",
     "giv_abjad",
     "fam_first_skel",
     "giv_first_skel",
+    "fam_cut",
     "dob_text",
     "doc_num",
     "doc_country",

@@ -46,7 +46,6 @@ from ilos.adapters.identity.features import (
     INPUT_COLUMNS,
     a_number_sql,
     build_features,
-    surname_cut_sql,
 )
 from ilos.adapters.identity.rules import (
     birth_dates_apart_sql,
@@ -101,12 +100,13 @@ def _key_sql(f: str) -> str:
 
 def _cut_key_sql(f: str) -> str:
     """The names of a feature row of table alias `f` as spelled, with a family name of more than one
-    word cut to its first (in either order), and the citizenship; NULL for a one-word family name.
-    ORTIZ SUAREZ FERNANDO cut is spelled as FERNANDO ORTIZ is (the second surname dropped, the names
-    swapped). It is compared with spellings, not with skeletons: a cut name is already one error, and
-    the skeleton of a cut word meets too many names (JIN, cut from a swapped JIN-WOO, and JIYEON)."""
-    first, giv = surname_cut_sql(f"{f}.family_name"), f"{f}.giv_key"
-    return f"least({first}, {giv}) || '|' || greatest({first}, {giv}) || '|' || coalesce({f}.cit, '')"
+    word cut to its first (`fam_cut`), in either order, and the citizenship; NULL for a one-word family
+    name. ORTIZ SUAREZ FERNANDO cut is spelled as FERNANDO ORTIZ is (the second surname dropped, the
+    names swapped). It is compared with spellings, not with skeletons: a cut name is already one error,
+    and the skeleton of a cut word meets too many names (JIN, cut from a swapped JIN-WOO, and JIYEON).
+    A cut at the first word misses surnames that begin with a particle (DE LA CRUZ GARCIA)."""
+    cut, giv = f"{f}.fam_cut", f"{f}.giv_key"
+    return f"CASE WHEN {cut} IS NOT NULL THEN least({cut}, {giv}) || '|' || greatest({cut}, {giv}) || '|' || coalesce({f}.cit, '') END"
 
 
 def _with_cut(keyed: str) -> str:
