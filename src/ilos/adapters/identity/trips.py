@@ -147,8 +147,9 @@ def trip_keys(cur: duckdb.DuckDBPyConnection, records: pa.Table, present: pa.Tab
     """record_uid, kind ('presence' or 'name_only'), key, day, spelling and whole of every presence record
     with both names (and enough identity to link) and every name-only departure with a day; the key is
     the name skeletons in either order and the citizenship (`whole`), and for a surname of more than
-    one word also the key with the surname cut to its first word (a second row, `whole` false: the
-    second surname one record leaves out); the spelling is the names as spelled and the citizenship.
+    one word also the names as spelled with the surname cut to its first word (a second row, `whole`
+    false, matched against spellings: the second surname one record leaves out); the spelling is the
+    names as spelled and the citizenship.
     `present` (from `presence_keys`) spares building the presence records' features again."""
     if DAY not in records.column_names:
         return KEYS_SCHEMA.empty_table()
