@@ -79,3 +79,51 @@ def test_records_recorded_after_known_at_never_change_the_answer(
         {f: [r for r in rows if r["recorded_at"] <= cut] for f, rows in feeds.items()},
     )
     assert statuses(everything, cut) == statuses(only_known, cut)
+
+
+def test_records_retracted_after_known_at_keep_their_person(store_url: str, tmp_path: Path) -> None:
+    """Asked as known at a time before a retraction, a retracted record counts for the person it was
+    linked to when retracted: an unnumbered departure still ends, and an unnumbered filing still
+    protects, that person's admission, and a retracted arrival keeps its person (in the export, with
+    `--admission` and in `explain admission`)."""
+    third = {**TRAVELLERS[0], "family_name": "ADEYEMI", "given_names": "TOLU", "date_of_birth": "1979-02-03",
+             "document_number": "B7654321"}  # fmt: skip
+    people = [*TRAVELLERS, third]
+    arrivals = [
+        arrival(str(i + 1), admitted_on="2024-03-01", admit_until="2024-08-31", **t)
+        for i, t in enumerate(people)
+    ]
+    departure = {"source_system": "APIS", "source_record_id": "D0", "recorded_at": "2024-08-21T00:00:00Z",
+                 **people[0], "departure_date": "2024-08-20", "mode": "AIR", "evidence": "MANIFEST"}  # fmt: skip
+    filing = {"source_system": "USCIS", "source_record_id": "E1", "recorded_at": "2024-08-16T00:00:00Z",
+              **people[1], "receipt_number": "R1", "benefit": "EXTENSION_OF_STAY", "event": "FILED",
+              "event_date": "2024-08-15"}  # fmt: skip
+    load(
+        store_url,
+        tmp_path / "first",
+        {"arrivals": arrivals, "departures": [departure], "status_events": [filing]},
+    )
+    cut = ("--as-of", "2024-09-15", "--known-at", "2024-09-01T00:00:00Z")
+
+    def answers() -> tuple[str, str, int]:
+        one = ilos("export", "admissions", *cut, "--admission", "00000000003", db=store_url).out
+        return (
+            ilos("export", "admissions", *cut, db=store_url).out,
+            one,
+            ilos("explain", "admission", "00000000003", *cut, db=store_url).code,
+        )
+
+    before = answers()
+    assert [r["status"] for r in csv.DictReader(io.StringIO(before[0]))] == [
+        "DEPARTED_TIMELY", "PENDING_BENEFIT", "SUSPECTED_IN_COUNTRY_OVERSTAY"
+    ]  # fmt: skip
+    later = {"recorded_at": "2024-10-01T00:00:00Z", "retracted": "true"}
+    load(
+        store_url,
+        tmp_path / "retractions",
+        {"arrivals": [{**arrivals[2], **later}], "departures": [{**departure, **later}],
+         "status_events": [{**filing, **later}]},
+    )  # fmt: skip
+    assert answers() == before
+    now = ilos("export", "admissions", "--as-of", "2024-09-15", db=store_url).out
+    assert [r["status"] for r in csv.DictReader(io.StringIO(now))] == ["SUSPECTED_IN_COUNTRY_OVERSTAY"] * 2

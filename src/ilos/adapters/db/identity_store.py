@@ -124,15 +124,23 @@ class IdentityStore:
             if column not in links.column_names:
                 links = links.append_column(column, pa.nulls(links.num_rows, pa.string()))
         links = links.append_column("run_id", pa.array([run_id] * links.num_rows, pa.int64()))
-        if assignment.replaced is None:
-            bulk.execute("DELETE FROM identity_link")
-        else:
+        scope = ""
+        if assignment.replaced is not None:
             bulk.ingest("ilos_replaced", pa.table({"record_uid": assignment.replaced}), temporary=True)
-            bulk.execute(
-                "DELETE FROM identity_link WHERE record_uid IN (SELECT record_uid FROM ilos_replaced)"
-            )
-            bulk.execute("DROP TABLE ilos_replaced")
+            scope = " WHERE record_uid IN (SELECT record_uid FROM ilos_replaced)"
+        # The links replaced are kept as retired until the new ones are in: a record that gets none (no
+        # longer in force) keeps its last person for answers known before it went.
+        bulk.execute(
+            "INSERT INTO retired_link (record_uid, feed, source_system, source_record_id, person_id, run_id) "
+            f"SELECT record_uid, feed, source_system, source_record_id, person_id, {run_id} FROM identity_link{scope}"
+        )
+        bulk.execute(f"DELETE FROM identity_link{scope}")
         bulk.ingest("identity_link", links)
+        bulk.execute(
+            f"DELETE FROM retired_link WHERE record_uid IN (SELECT record_uid FROM identity_link{scope})"
+        )
+        if scope:
+            bulk.execute("DROP TABLE ilos_replaced")
         ids = pa.table(
             {"person_id": pa.array(sorted(set(links.column("person_id").to_pylist())), pa.string())}
         )
@@ -159,11 +167,15 @@ class IdentityStore:
             return
         table = pa.Table.from_pylist(events, schema=_EVENT_SCHEMA)
         bulk.ingest("identity_event", table)
-        absorbed = pa.table({"person_id": assignment.merges.column("absorbed")})
-        if absorbed.num_rows:
-            bulk.ingest("ilos_absorbed", absorbed, temporary=True)
+        merged = assignment.merges.select(["absorbed", "survivor"])
+        if merged.num_rows:
+            bulk.ingest("ilos_absorbed", merged, temporary=True)
             bulk.execute(
-                f"UPDATE person SET retired_run = {run_id} WHERE person_id IN (SELECT person_id FROM ilos_absorbed)"
+                f"UPDATE person SET retired_run = {run_id} WHERE person_id IN (SELECT absorbed FROM ilos_absorbed)"
+            )
+            bulk.execute(  # a retired link follows its person into the survivor
+                "UPDATE retired_link SET person_id = (SELECT m.survivor FROM ilos_absorbed m "
+                "WHERE m.absorbed = retired_link.person_id) WHERE person_id IN (SELECT absorbed FROM ilos_absorbed)"
             )
             bulk.execute("DROP TABLE ilos_absorbed")
 

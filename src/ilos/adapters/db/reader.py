@@ -238,16 +238,18 @@ class PersonDataReader:
         )
 
     def persons_of_admissions(self, numbers: Sequence[str]) -> list[str]:
-        """Persons whose arrivals, departures or status events carry one of these admission numbers."""
+        """Persons whose arrivals, departures or status events carry one of these admission numbers (a record
+        retracted since counts for the person it was last linked to)."""
         if not numbers:
             return []
         p = self.store.param
         marks = ", ".join(p(i + 1) for i in range(len(numbers)))
-        parts = [  # joined by record uid, the link's key
-            f"SELECT l.person_id FROM {record_table_name(FEEDS[name])} r JOIN identity_link l "
+        parts = [  # joined by record uid, the link's key; a record retracted since has its last person
+            f"SELECT l.person_id FROM {record_table_name(FEEDS[name])} r JOIN {links} l "
             f"ON l.record_uid = '{name}/' || r.source_system || '/' || r.source_record_id "
             f"WHERE r.admission_number IN ({marks})"
             for name in ADMISSION_INPUTS
+            for links in ("identity_link", "retired_link")
         ]
         sql = " UNION ".join(parts)
         params = [*numbers] * len(parts)
@@ -311,24 +313,30 @@ class PersonDataReader:
     ) -> pa.Table:
         p = self.store.param
         conditions, params = [], []
+        # A record in force at `known_at` may have been retracted since: it counts for its last person.
+        links = ["identity_link", "retired_link"] if known_at_utc else ["identity_link"]
         if known_at_utc:
             params.append(known_at_utc)
             conditions.append(f"recorded_at_utc <= {p(len(params))}")
         if person_ids is not None:
-            marks = ", ".join(p(len(params) + i + 1) for i in range(len(person_ids)))
-            params += [*person_ids]
-            conditions.append(
-                f"(source_system, source_record_id) IN (SELECT source_system, source_record_id FROM identity_link "
-                f"WHERE feed = '{feed.name}' "
-                f"AND person_id IN ({marks or 'NULL'}))"
-            )
+            linked = []
+            for table in links:
+                marks = ", ".join(p(len(params) + i + 1) for i in range(len(person_ids)))
+                params += [*person_ids]
+                linked.append(
+                    f"SELECT source_system, source_record_id FROM {table} "
+                    f"WHERE feed = '{feed.name}' AND person_id IN ({marks or 'NULL'})"
+                )
+            conditions.append(f"(source_system, source_record_id) IN ({' UNION ALL '.join(linked)})")
         cutoff = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         selected = ", ".join(f"x.{c}" for c in columns)
+        retired = "LEFT JOIN retired_link r ON r.record_uid = x.uid" if known_at_utc else ""
+        person = "coalesce(l.person_id, r.person_id)" if known_at_utc else "l.person_id"
         sql = f"""
-            SELECT x.uid, l.person_id, x.source_record_id, {selected}
+            SELECT x.uid, {person} AS person_id, x.source_record_id, {selected}
             FROM (SELECT '{feed.name}/' || source_system || '/' || source_record_id AS uid, *
                   FROM {_in_force(record_table_name(feed), cutoff)}) x
-            LEFT JOIN identity_link l ON l.record_uid = x.uid
+            LEFT JOIN identity_link l ON l.record_uid = x.uid {retired}
         """
         text = ["uid", "person_id", "source_record_id", *columns]
         return self._read(f"admission status {feed.name}", sql, params, text).select(text)

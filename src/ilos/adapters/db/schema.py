@@ -141,6 +141,19 @@ identity_link = Table(
     Index(None, "person_id"),
 )
 
+retired_link = Table(  # the last person of each record no longer in force (retracted since)
+    "retired_link",
+    metadata,
+    # what `--known-at` before the retraction needs: the record was in force then, linked to this person
+    # (kept current through later merges); removed when the record is in force again
+    Column("record_uid", Text, primary_key=True),
+    Column("feed", Text, nullable=False),
+    Column("source_system", Text, nullable=False),
+    Column("source_record_id", Text, nullable=False),
+    Column("person_id", Text, nullable=False),
+    Column("run_id", BigInteger, nullable=False),  # the run that took the record out of force
+)
+
 identity_event = Table(
     "identity_event",
     metadata,
