@@ -221,6 +221,10 @@ def test_replay_loads_quarantined_rows_that_now_pass(
 
     assert "new 1" in result.out
     assert [r["source_record_id"] for r in records(store_url)] == ["1"]
+    links = list(csv.DictReader(io.StringIO(ilos("export", "links", db=store_url).out)))
+    assert [(r["source_record_id"], bool(r["person_id"])) for r in links] == [
+        ("1", True)
+    ]  # resolved, as after an ingest
     assert [q["reason"] for q in quarantine_rows(store_url)] == ["INVALID_CODE"]
     everything = ilos("quarantine", "list", "--all", db=store_url).out
     assert "RECORDED_IN_FUTURE" in everything  # the quarantine keeps its history

@@ -54,11 +54,20 @@ def ingest(
         finally:
             done()
         print_results(results)
-        if resolve and any(r.stored for r in results):
-            print_resolution(resolve_incremental(app.identity_work, app.identity_store))
-            after_resolution(app)
-            if feed_name == "departures":
-                _announce(app, [r for r in results if r.stored])
+        if resolve:
+            link_stored(app, results)
+
+
+def link_stored(app: Ilos, results: list[BatchResult]) -> None:
+    """After rows were stored (an ingest, a quarantine replay): resolve identities incrementally, then
+    relatives, and announce the departures verified, so that every export reflects the new rows."""
+    if not any(r.stored for r in results):
+        return
+    print_resolution(resolve_incremental(app.identity_work, app.identity_store))
+    after_resolution(app)
+    departures = [r for r in results if r.stored and r.feed == "departures"]
+    if departures:
+        _announce(app, departures)
 
 
 def _announce(app: Ilos, results: list[BatchResult]) -> None:

@@ -9,6 +9,7 @@ import typer
 from ilos.domain.feeds import FEEDS
 from ilos.domain.reasons import Reason
 from ilos.entrypoints.cli.common import Db, app_for, failures_exit, print_results, write_csv
+from ilos.entrypoints.cli.data import link_stored
 from ilos.services.errors import IlosError
 from ilos.services.quarantine import replay_quarantine
 
@@ -40,7 +41,8 @@ def replay(
     feed: Annotated[list[str] | None, typer.Option("--feed", help="Only this feed (repeatable).")] = None,
     db: Db = None,
 ) -> None:
-    """Re-check open quarantined rows (after a fix) and load those that now pass."""
+    """Re-check open quarantined rows (after a fix) and load those that now pass; identities are resolved
+    afterwards, as after an ingest."""
     with failures_exit(), app_for(db) as app:
         unknown = [f for f in feed or [] if f not in FEEDS]
         if unknown:
@@ -49,3 +51,4 @@ def replay(
         if not results:
             typer.echo("nothing to replay")
         print_results(results)
+        link_stored(app, results)
