@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, TextIO, TypeVar
+from typing import Annotated, Any, NoReturn, TextIO, TypeVar
 
 import pyarrow as pa
 import typer
+from pydantic import ValidationError
 
 from ilos.bootstrap import Ilos
 from ilos.config import Settings
@@ -33,12 +35,28 @@ def app_for(db: str | None) -> Ilos:
 
 @contextmanager
 def failures_exit() -> Iterator[None]:
-    """Turn ILOS errors into a one-line reason on stderr and exit status 1."""
+    """Turn any failure into a one-line reason on stderr and exit status 1 (the contract's promise):
+    ILOS's own errors, a setting that does not parse, a file system refusal, and anything unforeseen,
+    whose traceback ILOS_DEBUG=1 shows."""
     try:
         yield
     except IlosError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        _fail(str(exc))
+    except ValidationError as exc:
+        problems = "; ".join(f"ILOS_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        _fail(f"invalid setting: {problems}")
+    except OSError as exc:
+        _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
+    except Exception as exc:  # the contract asks for a one-line reason on every failure
+        if os.environ.get("ILOS_DEBUG"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        _fail(f"unexpected {type(exc).__name__}: {first} (ILOS_DEBUG=1 shows the traceback)")
+
+
+def _fail(reason: str) -> NoReturn:
+    typer.echo(f"error: {reason}", err=True)
+    raise typer.Exit(1) from None
 
 
 def write_csv(table: pa.Table, out: TextIO | None = None) -> None:
