@@ -237,3 +237,19 @@ def test_quarantine_list_filters_by_feed_and_reason(store_url: str, tmp_path: Pa
     assert [r["source_record_id"] for r in csv.DictReader(io.StringIO(only))] == ["1"]
     assert ilos("quarantine", "list", "--feed", "departures", db=store_url).out.count("\n") == 1
     assert ilos("quarantine", "list", "--reason", "NOPE", db=store_url).code == 1
+
+
+def test_timestamps_must_be_real_instants(store_url: str, tmp_path: Path) -> None:
+    """An impossible day, hour or offset is INVALID_TIMESTAMP, not a shifted instant; more than six
+    fractional digits are read to the microsecond."""
+    impossible = ["2024-02-30T10:00:00Z", "2024-02-29T24:00:00Z", "2024-02-29T10:00:00+25:00",
+                  "2024-02-29T10:00:00+05:99", "2024-02-29T10:60:00Z"]  # fmt: skip
+    fine = ["2024-03-02T10:00:00.1234567Z", "2024-03-01T23:30:00.123456789-05:00"]
+    rows = [arrival(str(i + 1), recorded_at=stamp) for i, stamp in enumerate(impossible + fine)]
+    ilos("ingest", "--no-resolve", "arrivals", str(write_csv(tmp_path / "a.csv", rows)), db=store_url)
+
+    assert {(q["source_record_id"], q["reason"]) for q in quarantine_rows(store_url)} == {
+        (str(i + 1), "INVALID_TIMESTAMP") for i in range(len(impossible))
+    }
+    loaded = [(r["source_record_id"], r["recorded_at_utc"]) for r in records(store_url)]
+    assert loaded == [("6", "2024-03-02T10:00:00.123456Z"), ("7", "2024-03-02T04:30:00.123456Z")]

@@ -14,7 +14,11 @@ from ilos.domain.reasons import Reason
 
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 BIRTH_DATE_RE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
-TIMESTAMP_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+#: hours 00-23, minutes and seconds 00-59, an offset of at most 23:59; the date is checked as a date
+TIMESTAMP_RE = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?"
+    r"(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)$"
+)
 INTEGER_RE = r"^[+-]?[0-9]+$"
 
 
@@ -60,10 +64,11 @@ def utc_timestamp_sql(expr: str) -> str:
 
     Needs the connection's TimeZone set to UTC (see staging.connect).
     """
-    zulu = f"(CASE WHEN suffix({expr}, 'Z') THEN left({expr}, -1) || '+00:00' ELSE {expr} END)"
+    micro = f"regexp_replace({expr}, '(\\.[0-9]{{6}})[0-9]+', '\\1')"  # %f reads at most 6 digits
+    zulu = f"(CASE WHEN suffix({micro}, 'Z') THEN left({micro}, -1) || '+00:00' ELSE {micro} END)"
     parsed = f"try_strptime({zulu}, [{TIMESTAMP_FORMATS}])::TIMESTAMP"
     return (
-        f"(CASE WHEN regexp_full_match({expr}, '{TIMESTAMP_RE}') "
+        f"(CASE WHEN regexp_full_match({expr}, '{TIMESTAMP_RE}') AND {valid_date_sql(f'left({expr}, 10)')} "
         f"THEN strftime({parsed}, '%Y-%m-%dT%H:%M:%S.%fZ') END)"
     )
 
