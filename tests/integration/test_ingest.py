@@ -253,3 +253,14 @@ def test_timestamps_must_be_real_instants(store_url: str, tmp_path: Path) -> Non
     }
     loaded = [(r["source_record_id"], r["recorded_at_utc"]) for r in records(store_url)]
     assert loaded == [("6", "2024-03-02T10:00:00.123456Z"), ("7", "2024-03-02T04:30:00.123456Z")]
+
+
+def test_identical_invalid_rows_of_one_file_are_each_quarantined_once(store_url: str, tmp_path: Path) -> None:
+    bad = arrival("7", mode="BOAT")
+    path = write_csv(tmp_path / "a.csv", [bad, arrival("1"), bad])
+    for _ in range(2):  # the second delivery adds nothing
+        result = ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
+        assert result.code == 0, result.err
+    assert [(q["row"], q["reason"]) for q in quarantine_rows(store_url)] == [
+        ("1", "INVALID_CODE"), ("3", "INVALID_CODE")
+    ]  # fmt: skip

@@ -89,7 +89,8 @@ def quarantine_rows(
     con: duckdb.DuckDBPyConnection, feed: Feed, file: str, batch_id: int, invalid: pa.Table, malformed: pa.Table,
     shifts: pa.Table, known_hashes: pa.Table,
 ) -> pa.Table:  # fmt: skip
-    """Quarantine rows to append: invalid and malformed rows, renumbered, not already quarantined."""
+    """Quarantine rows to append: invalid and malformed rows, renumbered, each kept with its row number
+    (identical rows of one file too), except rows an earlier delivery already quarantined."""
     con.register("q_invalid", invalid)
     con.register("q_malformed", malformed)
     con.register("q_shifts", shifts)
@@ -110,7 +111,6 @@ def quarantine_rows(
                {lit(file)} AS file, _row AS file_row, reason, message, raw, raw_hash
         FROM hashed
         WHERE raw_hash NOT IN (SELECT CAST(raw_hash AS VARCHAR) FROM q_known)
-        QUALIFY row_number() OVER (PARTITION BY raw_hash ORDER BY _row) = 1
         ORDER BY _row
         """
     ).to_arrow_table()
