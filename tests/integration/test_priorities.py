@@ -364,11 +364,32 @@ def test_a_removal_recorded_with_a_name_and_passport_takes_a_person_who_entered_
     for feed, rows in feeds.items():
         assert ilos("ingest", feed, str(write_csv(tmp_path / f"{feed}.csv", rows)), db=url).code == 0
     expelled = person_of(url, "E9")
-    assert expelled in listed(url, "guidelines-2021", "2026-06-01")
+    assert expelled in listed(url, "guidelines-2021", "2026-06-02")  # after the order's appeal window
     removal = rec("ICE-ERO", "R9", names, departure_date="2026-05-20", mode="AIR", evidence="REMOVAL_EXECUTED",
                   document_type="P", document_number="G12345678", document_country="GTM")  # fmt: skip
     assert ilos("ingest", "departures", str(write_csv(tmp_path / "r.csv", [removal])), db=url).code == 0
     assert person_of(url, "R9") == expelled
-    assert expelled not in listed(url, "guidelines-2021", "2026-06-01")
-    holds = ilos("holds", expelled, "--as-of", "2026-06-01", "--json", db=url).out
-    assert [(h["code"], h["in_force"]) for h in json.loads(holds)] == [("DEPARTED", True)]
+    assert expelled not in listed(url, "guidelines-2021", "2026-06-02")
+    holds = ilos("holds", expelled, "--as-of", "2026-06-02", "--json", db=url).out
+    assert [(h["code"], h["in_force"]) for h in json.loads(holds)] == [("APPEAL", False), ("DEPARTED", True)]
+
+
+@pytest.mark.parametrize(
+    "order", ["EXPEDITED_REMOVAL_ORDER", "REINSTATEMENT_ORDER", "ADMINISTRATIVE_REMOVAL_ORDER"]
+)
+def test_every_order_but_in_absentia_opens_the_appeal_window(tmp_path: Path, order: str) -> None:
+    """As the contract's hold table states it ("the 30-day appeal window after an order ...; none after
+    IN_ABSENTIA_ORDER or APPEAL_WAIVED"), though in law these orders are not appealable to the Board:
+    the person is held through the window's last day (2026-06-01, a Monday) and listed after it."""
+    url = f"sqlite:///{tmp_path / 'ilos.db'}"
+    person = {"family_name": "VENTANA", "given_names": "LUIS", "citizenship": "GTM", "sex": "M",
+              "date_of_birth": "1990-01-02", "a_number": "A200000123"}  # fmt: skip
+    row = rec("EOIR", "K1", person, case_number="C-1", event=order, event_date="2026-05-02")
+    assert ilos("ingest", "court_events", str(write_csv(tmp_path / "c.csv", [row])), db=url).code == 0
+    who = person_of(url, "K1")
+    holds = json.loads(ilos("holds", who, "--as-of", "2026-06-01", "--json", db=url).out)
+    assert [(h["code"], h["start"], h["last_day"], h["in_force"]) for h in holds] == [
+        ("APPEAL", "2026-05-02", "2026-06-01", True)
+    ]
+    assert who not in listed(url, "priorities-2014", "2026-06-01")
+    assert listed(url, "priorities-2014", "2026-06-02")[who]["reasons"] == "P3_FINAL_ORDER:EOIR/K1"

@@ -52,6 +52,15 @@ HOLDS: dict[str, HoldKind] = {h.code: h for h in HOLD_KINDS}
 BLOCKING_SCOPES = frozenset({Scope.NO_ENFORCEMENT, Scope.NO_REMOVAL})
 DISCRETIONARY_HOLDS = frozenset(h.code for h in HOLD_KINDS if h.scope is Scope.DISCRETIONARY)
 APPEAL_WINDOW_DAYS = 30
+#: Orders followed by the appeal window, as the contract's hold table states it ("after an order ...;
+#: none after IN_ABSENTIA_ORDER or APPEAL_WAIVED"). In law expedited, reinstated and administrative
+#: removal orders are not appealable to the Board; ILOS follows the contract and says so (ADR 8).
+APPEALABLE_ORDERS = (
+    "REMOVAL_ORDERED",
+    "EXPEDITED_REMOVAL_ORDER",
+    "REINSTATEMENT_ORDER",
+    "ADMINISTRATIVE_REMOVAL_ORDER",
+)
 VD_BOND_BUSINESS_DAYS = 5
 #: The longest voluntary-departure period at the end of proceedings (INA 240B(b)(2); 8 CFR 1240.26(e)(2)).
 VD_MAX_DAYS_AT_END = 60

@@ -17,6 +17,11 @@ from .truth_status import verified_departures
 from .world import Admission, CourtEvent, Departure, Encounter, Record, StatusEvent
 
 APPEAL_DAYS = 30
+#: The contract's hold table: a window after every order but an in-absentia one (not the law, which
+#: allows no appeal to the Board from expedited, reinstated or administrative removal orders).
+APPEALABLE = frozenset(
+    {"REMOVAL_ORDERED", "EXPEDITED_REMOVAL_ORDER", "REINSTATEMENT_ORDER", "ADMINISTRATIVE_REMOVAL_ORDER"}
+)
 VD_BOND_BUSINESS_DAYS = 5
 PROTECTION = frozenset({"ASYLUM", "WITHHOLDING", "CAT"})
 DECIDED = frozenset({"APPROVED", "DENIED", "WITHDRAWN", "REVOKED", "EXPIRED", "TERMINATED", "REJECTED"})
@@ -189,7 +194,7 @@ def _stays(evs: list[CourtEvent]) -> list[Span]:
 def _appeals(evs: list[CourtEvent]) -> list[Span]:
     out: list[Span] = []
     for ev in evs:
-        if ev.event == "REMOVAL_ORDERED":
+        if ev.event in APPEALABLE:
             waived = _first(evs, {"APPEAL_WAIVED"}, ev.day)
             if waived == ev.day:
                 continue

@@ -38,6 +38,11 @@ def test_appeal_window_ending_on_a_federal_holiday_moves_to_the_next_business_da
     assert appeal_window_end(d("2025-10-15")) == d("2025-11-14")  # an ordinary Friday stays
 
 
+def test_every_other_order_opens_the_window_as_the_contract_states() -> None:
+    for order in ("EXPEDITED_REMOVAL_ORDER", "REINSTATEMENT_ORDER", "ADMINISTRATIVE_REMOVAL_ORDER"):
+        assert holds(cases=[court(order, "2025-01-30")]) == [("APPEAL", d("2025-01-30"), d("2025-03-03"))]
+
+
 def test_no_appeal_window_after_in_absentia_or_a_waiver() -> None:
     assert holds(cases=[court("IN_ABSENTIA_ORDER", "2025-01-30")]) == []
     waived = [court("REMOVAL_ORDERED", "2025-01-30"), court("APPEAL_WAIVED", "2025-01-30")]

@@ -14,6 +14,7 @@ import duckdb
 from ilos.domain.admission_rules import DECISIONS
 from ilos.domain.holds import (
     APPEAL_WINDOW_DAYS,
+    APPEALABLE_ORDERS,
     VD_BOND_BUSINESS_DAYS,
     VD_MAX_DAYS_AT_END,
     VD_MAX_DAYS_BEFORE_END,
@@ -124,7 +125,7 @@ def _court_holds(cur: duckdb.DuckDBPyConnection) -> None:
               AND o.event = 'IN_ABSENTIA_ORDER' AND o.day <= c.day);
         INSERT INTO holds
         WITH o AS (SELECT c.*, {_first_after("'APPEAL_WAIVED'")} AS waived
-                   FROM court c WHERE c.event = 'REMOVAL_ORDERED')
+                   FROM court c WHERE c.event IN ({", ".join(f"'{o}'" for o in APPEALABLE_ORDERS)}))
         SELECT o.pkey, 'APPEAL', o.day, least(k.next_business, o.waived), o.uid
         FROM o JOIN calendar k ON k.day = o.day + {APPEAL_WINDOW_DAYS}
         WHERE o.waived IS DISTINCT FROM o.day;
