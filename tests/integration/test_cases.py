@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -509,3 +510,21 @@ def test_steps_are_not_dated_in_the_future_and_a_backdated_step_respects_protect
     code, text = step(world, backdated, "issue_nta", "2025-08-04", "--charge", "OVERSTAY")  # before the claim
     assert code != 0
     assert "no open claim to U.S. citizenship" in text  # the claim is open on the day it is recorded
+
+
+@pytest.mark.parametrize(
+    "order", ["EXPEDITED_REMOVAL_ORDER", "REINSTATEMENT_ORDER", "ADMINISTRATIVE_REMOVAL_ORDER"]
+)
+def test_a_summary_order_waits_for_the_contracts_appeal_window(tmp_path: Path, order: str) -> None:
+    """The contract gives every order but an in-absentia one the 30-day window (ADR 8): the case is
+    ORDERED, the window's end is due, and the order is final the day after it (Monday 1 June 2026)."""
+    url = f"sqlite:///{tmp_path}/ilos.db"
+    rows = [court(9, "S1", order, "2026-05-02")]
+    assert ilos("ingest", "court_events", str(write_csv(tmp_path / "c.csv", rows)), db=url).code == 0
+    assert state(url, "C9", "2026-06-01") == "ORDERED"
+    due = ilos("case", "due", "--within", "40d", "--as-of", "2026-05-02", db=url).out
+    assert [(r["due"], r["case"], r["deadline"]) for r in csv.DictReader(io.StringIO(due))] == [
+        ("2026-06-01", "C9", "APPEAL_WINDOW_ENDS")
+    ]
+    assert ("2026-06-02", "appeal_window_closed", "FINAL_ORDER", "true") in history(url, "C9", "2026-06-02")
+    assert state(url, "C9", "2026-06-02") == "FINAL_ORDER"

@@ -44,3 +44,12 @@ def test_an_unforeseen_failure_and_its_traceback_on_request(
     monkeypatch.setenv("ILOS_DEBUG", "1")
     with pytest.raises(RuntimeError, match="boom"):
         ilos("summary", db=str(tmp_path / "ilos.db"))
+
+
+def test_a_usage_error_keeps_its_own_message_and_status(tmp_path: Path) -> None:
+    result = ilos(
+        "report", "overstays", "--fiscal-year", "2024", "--format", "xyz", db=str(tmp_path / "ilos.db")
+    )
+    assert result.code == 2
+    assert "unexpected" not in result.err
+    assert "--format must be csv, md or html" in result.err

@@ -27,7 +27,7 @@ from ilos.domain.cases import (
     Pending,
     Trigger,
 )
-from ilos.domain.holds import APPEAL_WINDOW_DAYS, BLOCKING_SCOPES, hold_kind
+from ilos.domain.holds import APPEAL_WINDOW_DAYS, APPEALABLE_ORDERS, BLOCKING_SCOPES, hold_kind
 
 #: Court events in the order they take effect on one day (an order before its waiver or appeal).
 EVENT_ORDER = ("NTA_FILED", "HEARING_SCHEDULED", "REMOVAL_ORDERED", "IN_ABSENTIA_ORDER", "EXPEDITED_REMOVAL_ORDER",
@@ -180,7 +180,7 @@ def _clock(steps: list[dict[str, Any]], as_of: date) -> list[Pending]:
             continue
         if s["vd_day"] is not None and (s["day"] is None or s["vd_day"] >= s["day"]):
             out.append(Pending(final, Trigger.CLOCK, "voluntary_departure_ended", source))
-        elif s["event"] == "REMOVAL_ORDERED" and s["waived"] is None and s["appealed"] is None:
+        elif s["event"] in APPEALABLE_ORDERS and s["waived"] is None and s["appealed"] is None:
             out.append(Pending(final, Trigger.CLOCK, "appeal_window_closed", source))
     return out
 
@@ -250,7 +250,8 @@ _DUE = f"""
     due AS (
         SELECT k.next_business AS due, s.case_number, s.pkey, 'APPEAL_WINDOW_ENDS' AS deadline, s.uid
         FROM case_steps s JOIN calendar k ON k.day = s.day + {APPEAL_WINDOW_DAYS}
-        WHERE s.event = 'REMOVAL_ORDERED' AND s.waived IS NULL AND s.appealed IS NULL AND s.undone IS NULL
+        WHERE s.event IN ({", ".join(f"'{o}'" for o in APPEALABLE_ORDERS)}) AND s.waived IS NULL AND s.appealed IS NULL
+          AND s.undone IS NULL
         UNION ALL
         SELECT v.bond_by, v.case_number, v.pkey, 'VOLUNTARY_DEPARTURE_BOND_DUE', v.uid
         FROM vd_period v JOIN case_steps s ON s.pkey = v.pkey AND s.vd_uid = v.uid

@@ -171,9 +171,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(C, "APPEAL_FILED", {S.ORDERED, S.VOLUNTARY_DEPARTURE}, S.ON_APPEAL, "an appeal filed with the Board"),
     _t(C, "APPEAL_DISMISSED", {S.ON_APPEAL}, S.FINAL_ORDER, "appeal dismissed: the order is final"),
     _t(C, "APPEAL_SUSTAINED", {S.ON_APPEAL}, S.IN_PROCEEDINGS, "appeal sustained: back to the court"),
-    _t(C, "EXPEDITED_REMOVAL_ORDER", _PRE_ORDER, S.FINAL_ORDER, "expedited removal (INA 235(b)(1)), no hearing"),
-    _t(C, "REINSTATEMENT_ORDER", _PRE_ORDER, S.FINAL_ORDER, "a prior order reinstated (INA 241(a)(5))"),
-    _t(C, "ADMINISTRATIVE_REMOVAL_ORDER", _PRE_ORDER, S.FINAL_ORDER, "administrative removal (INA 238(b))"),
+    # The contract gives these orders the appeal window too, though in law they are not appealable to the
+    # Board (ADR 8): they wait in ORDERED for it, as a judge's order does.
+    _t(C, "EXPEDITED_REMOVAL_ORDER", _PRE_ORDER, S.ORDERED,
+       "expedited removal (INA 235(b)(1)), no hearing; the contract's appeal window runs"),
+    _t(C, "REINSTATEMENT_ORDER", _PRE_ORDER, S.ORDERED,
+       "a prior order reinstated (INA 241(a)(5)); the contract's appeal window runs"),
+    _t(C, "ADMINISTRATIVE_REMOVAL_ORDER", _PRE_ORDER, S.ORDERED,
+       "administrative removal (INA 238(b)); the contract's appeal window runs"),
     _t(OF, "order_visa_waiver_removal", {S.VETTING, S.REFERRED}, S.FINAL_ORDER,
        "removal of a visa-waiver entrant ordered without a hearing (INA 217(b))",
        ("admitted_visa_waiver", "no_protection_pending", "no_citizenship_claim", "supervisor_approval")),

@@ -43,12 +43,14 @@ PATHS: dict[str, tuple[list[str], list[CaseState]]] = {
     ),
     "relief granted": (["NTA_FILED", "RELIEF_GRANTED"], [S.IN_PROCEEDINGS, S.CLOSED]),
     "terminated": (["NTA_FILED", "TERMINATED"], [S.IN_PROCEEDINGS, S.CLOSED]),
-    "expedited removal, carried out and verified": (
-        ["EXPEDITED_REMOVAL_ORDER", "request_travel_document", "removal_verified"],
-        [S.FINAL_ORDER, S.TRAVEL_DOCUMENT_REQUESTED, S.REMOVED],
+    "expedited removal: final when the contract's appeal window closes, carried out and verified": (
+        ["EXPEDITED_REMOVAL_ORDER", "appeal_window_closed", "request_travel_document", "removal_verified"],
+        [S.ORDERED, S.FINAL_ORDER, S.TRAVEL_DOCUMENT_REQUESTED, S.REMOVED],
     ),
-    "reinstatement of a prior order": (["vet", "REINSTATEMENT_ORDER"], [S.VETTING, S.FINAL_ORDER]),
-    "administrative removal": (["ADMINISTRATIVE_REMOVAL_ORDER"], [S.FINAL_ORDER]),
+    "reinstatement of a prior order, its appeal waived": (
+        ["vet", "REINSTATEMENT_ORDER", "APPEAL_WAIVED"], [S.VETTING, S.ORDERED, S.FINAL_ORDER]
+    ),
+    "administrative removal, appealed": (["ADMINISTRATIVE_REMOVAL_ORDER", "APPEAL_FILED"], [S.ORDERED, S.ON_APPEAL]),
     "visa-waiver removal ordered by an officer, carried out": (
         ["vet", "order_visa_waiver_removal", *EXECUTION],
         [S.VETTING, S.FINAL_ORDER, S.TRAVEL_DOCUMENT_REQUESTED, S.TRAVEL_DOCUMENT_ISSUED, S.REMOVAL_SCHEDULED,

@@ -257,13 +257,15 @@ class PersonDataReader:
         return sorted(set(found.column("person_id").to_pylist()))
 
     def persons_of_case(self, case_number: str) -> list[str]:
-        """Persons the court events of one case are linked to."""
-        sql = (
-            f"SELECT DISTINCT l.person_id FROM {record_table_name(FEEDS['court_events'])} r JOIN identity_link l "
+        """Persons the court events of one case are linked to (a record retracted since: its last person)."""
+        p = self.store.param
+        sql = " UNION ".join(
+            f"SELECT l.person_id FROM {record_table_name(FEEDS['court_events'])} r JOIN {links} l "
             "ON l.record_uid = 'court_events/' || r.source_system || '/' || r.source_record_id "
-            f"WHERE r.case_number = {self.store.param(1)}"
+            f"WHERE r.case_number = {p(i + 1)}"
+            for i, links in enumerate(("identity_link", "retired_link"))
         )
-        found = self._read("case persons", sql, [case_number], ["person_id"])
+        found = self._read("case persons", sql, [case_number, case_number], ["person_id"])
         return sorted(found.column("person_id").to_pylist())
 
     def users(self) -> pa.Table:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, NoReturn, TextIO, TypeVar
 import pyarrow as pa
 import typer
 from pydantic import ValidationError
+from typer.exceptions import TyperException
 
 from ilos.bootstrap import Ilos
 from ilos.config import Settings
@@ -40,6 +41,8 @@ def failures_exit() -> Iterator[None]:
     whose traceback ILOS_DEBUG=1 shows."""
     try:
         yield
+    except (TyperException, typer.Exit, typer.Abort):
+        raise  # usage errors and deliberate exits keep click's own message and status
     except IlosError as exc:
         _fail(str(exc))
     except ValidationError as exc:
