@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from ilos.adapters.db.reader import PersonDataReader
-from ilos.adapters.duck.holds import in_force
+from ilos.adapters.duck.holds import APPEALABLE, in_force
 from ilos.adapters.priority_work import evaluated
 from ilos.domain.admission_rules import AdmissionRules, admission_rules
 from ilos.domain.cases import (
@@ -250,8 +250,7 @@ _DUE = f"""
     due AS (
         SELECT k.next_business AS due, s.case_number, s.pkey, 'APPEAL_WINDOW_ENDS' AS deadline, s.uid
         FROM case_steps s JOIN calendar k ON k.day = s.day + {APPEAL_WINDOW_DAYS}
-        WHERE s.event IN ({", ".join(f"'{o}'" for o in APPEALABLE_ORDERS)}) AND s.waived IS NULL AND s.appealed IS NULL
-          AND s.undone IS NULL
+        WHERE s.event IN ({APPEALABLE}) AND s.waived IS NULL AND s.appealed IS NULL AND s.undone IS NULL
         UNION ALL
         SELECT v.bond_by, v.case_number, v.pkey, 'VOLUNTARY_DEPARTURE_BOND_DUE', v.uid
         FROM vd_period v JOIN case_steps s ON s.pkey = v.pkey AND s.vd_uid = v.uid

@@ -7,7 +7,7 @@ exactly one place. A test walks the adapters to keep it that way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -34,6 +34,8 @@ ADMISSION_INPUTS: dict[str, tuple[str, ...]] = {
 #: it is a claim that another source must corroborate, so it neither ends a trip nor is placed by one
 #: (the carrier's record of the real departure, days later, must still find its traveller in the country).
 _CLAIMED = ", ".join(f"'{code}'" for code in sorted(EVIDENCE_UNVERIFIED))
+#: Where a record's person is: its current link, or (a record retracted since) its last one.
+LINK_TABLES = ("identity_link", "retired_link")
 TRIP_DAYS = {
     "arrivals": "admitted_on",
     "departures": f"CASE WHEN evidence IN ({_CLAIMED}) THEN NULL ELSE departure_date END",
@@ -240,33 +242,33 @@ class PersonDataReader:
     def persons_of_admissions(self, numbers: Sequence[str]) -> list[str]:
         """Persons whose arrivals, departures or status events carry one of these admission numbers (a record
         retracted since counts for the person it was last linked to)."""
-        if not numbers:
-            return []
-        p = self.store.param
-        marks = ", ".join(p(i + 1) for i in range(len(numbers)))
-        parts = [  # joined by record uid, the link's key; a record retracted since has its last person
-            f"SELECT l.person_id FROM {record_table_name(FEEDS[name])} r JOIN {links} l "
-            f"ON l.record_uid = '{name}/' || r.source_system || '/' || r.source_record_id "
-            f"WHERE r.admission_number IN ({marks})"
-            for name in ADMISSION_INPUTS
-            for links in ("identity_link", "retired_link")
-        ]
-        sql = " UNION ".join(parts)
-        params = [*numbers] * len(parts)
-        found = self._read("admission persons", sql, params, ["person_id"])
-        return sorted(set(found.column("person_id").to_pylist()))
+        return self._persons_where("admission persons", ADMISSION_INPUTS, "admission_number", numbers)
 
     def persons_of_case(self, case_number: str) -> list[str]:
         """Persons the court events of one case are linked to (a record retracted since: its last person)."""
+        return self._persons_where("case persons", ["court_events"], "case_number", [case_number])
+
+    def _persons_where(
+        self, label: str, feeds: Iterable[str], column: str, values: Sequence[str]
+    ) -> list[str]:
+        """Persons the records of `feeds` whose `column` is one of `values` are linked to, now or (a record
+        retracted since) last; joined by record uid, the link's key."""
+        if not values:
+            return []
         p = self.store.param
-        sql = " UNION ".join(
-            f"SELECT l.person_id FROM {record_table_name(FEEDS['court_events'])} r JOIN {links} l "
-            "ON l.record_uid = 'court_events/' || r.source_system || '/' || r.source_record_id "
-            f"WHERE r.case_number = {p(i + 1)}"
-            for i, links in enumerate(("identity_link", "retired_link"))
-        )
-        found = self._read("case persons", sql, [case_number, case_number], ["person_id"])
-        return sorted(found.column("person_id").to_pylist())
+        parts: list[str] = []
+        params: list[str] = []
+        for name in feeds:
+            for links in LINK_TABLES:
+                marks = ", ".join(p(len(params) + i + 1) for i in range(len(values)))
+                params += [*values]
+                parts.append(
+                    f"SELECT l.person_id FROM {record_table_name(FEEDS[name])} r JOIN {links} l "
+                    f"ON l.record_uid = '{name}/' || r.source_system || '/' || r.source_record_id "
+                    f"WHERE r.{column} IN ({marks})"
+                )
+        found = self._read(label, " UNION ".join(parts), params, ["person_id"])
+        return sorted(set(found.column("person_id").to_pylist()))
 
     def users(self) -> pa.Table:
         """Local users: name, role, field_office."""
@@ -316,7 +318,7 @@ class PersonDataReader:
         p = self.store.param
         conditions, params = [], []
         # A record in force at `known_at` may have been retracted since: it counts for its last person.
-        links = ["identity_link", "retired_link"] if known_at_utc else ["identity_link"]
+        links = LINK_TABLES if known_at_utc else LINK_TABLES[:1]
         if known_at_utc:
             params.append(known_at_utc)
             conditions.append(f"recorded_at_utc <= {p(len(params))}")

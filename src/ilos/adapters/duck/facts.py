@@ -11,12 +11,13 @@ from datetime import date
 
 import duckdb
 
+from ilos.adapters.duck.holds import APPEALABLE
 from ilos.domain.facts import CONVICTION_CATEGORIES, FACTS
 from ilos.domain.holds import APPEAL_WINDOW_DAYS
 
-ORDERS = "'REMOVAL_ORDERED', 'IN_ABSENTIA_ORDER', 'EXPEDITED_REMOVAL_ORDER', 'REINSTATEMENT_ORDER', 'ADMINISTRATIVE_REMOVAL_ORDER'"
-#: Every other order is final when its appeal window closes (`APPEALABLE_ORDERS`).
+#: Orders final at once; every other order is final when its appeal window closes (`APPEALABLE`).
 FINAL_AT_ONCE = "'IN_ABSENTIA_ORDER'"
+ORDERS = f"{APPEALABLE}, {FINAL_AT_ONCE}"
 UNDOING = "'APPEAL_SUSTAINED', 'RELIEF_GRANTED', 'TERMINATED'"
 
 

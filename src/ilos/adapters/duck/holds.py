@@ -23,6 +23,8 @@ from ilos.domain.holds import (
 PROTECTION = "'ASYLUM', 'WITHHOLDING', 'CAT'"
 ENDS_VALIDITY = "'REVOKED', 'TERMINATED', 'WITHDRAWN', 'EXPIRED'"
 _DECIDED = ", ".join(f"'{d}'" for d in sorted(DECISIONS))
+#: The orders that open the appeal window, as an SQL list (facts and cases read it too).
+APPEALABLE = ", ".join(f"'{o}'" for o in APPEALABLE_ORDERS)
 
 
 def _receipt_holds(cur: duckdb.DuckDBPyConnection) -> None:
@@ -125,7 +127,7 @@ def _court_holds(cur: duckdb.DuckDBPyConnection) -> None:
               AND o.event = 'IN_ABSENTIA_ORDER' AND o.day <= c.day);
         INSERT INTO holds
         WITH o AS (SELECT c.*, {_first_after("'APPEAL_WAIVED'")} AS waived
-                   FROM court c WHERE c.event IN ({", ".join(f"'{o}'" for o in APPEALABLE_ORDERS)}))
+                   FROM court c WHERE c.event IN ({APPEALABLE}))
         SELECT o.pkey, 'APPEAL', o.day, least(k.next_business, o.waived), o.uid
         FROM o JOIN calendar k ON k.day = o.day + {APPEAL_WINDOW_DAYS}
         WHERE o.waived IS DISTINCT FROM o.day;
