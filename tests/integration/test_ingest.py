@@ -203,6 +203,32 @@ def test_json_lines_reject_non_objects_and_keep_extra_keys(store_url: str, tmp_p
     assert json.loads(records(store_url)[0]["extra"]) == {"gate": "B7"}
 
 
+def test_a_json_file_may_hold_one_array_of_objects(store_url: str, tmp_path: Path) -> None:
+    """A `.json` file whose first character is `[` is one JSON array (the streaming API's body): each
+    item is a row numbered by its place; a non-object item is quarantined; the rows are the same rows
+    as in CSV."""
+    rows = [arrival("1"), arrival("2")]
+    ilos("ingest", "--no-resolve", "arrivals", str(write_csv(tmp_path / "a.csv", rows[:1])), db=store_url)
+    path = tmp_path / "a.json"
+    path.write_text("\n  " + json.dumps([{k: v for k, v in r.items() if v} for r in rows] + [[1]], indent=2))
+
+    result = ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
+
+    assert "new 1, corrected 0, retracted 0, unchanged 1" in result.out, result.out
+    assert [(q["row"], q["reason"]) for q in quarantine_rows(store_url)] == [("3", "MALFORMED_ROW")]
+
+
+def test_a_json_array_file_that_does_not_parse_loads_nothing(store_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text("[" + json.dumps(arrival("1")) + ",")
+
+    result = ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
+
+    assert result.code != 0
+    assert "Malformed JSON" in result.err
+    assert records(store_url) == []
+
+
 def test_replay_loads_quarantined_rows_that_now_pass(
     store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -123,3 +123,15 @@ def test_stream_in_any_order_and_batching_equals_a_batch_load(
             run_stream("departures", lines[start : start + size], stream_db)
             start += size
     assert statuses(stream_db) == statuses(batch_db)
+
+
+def test_a_line_holding_a_json_array_streams_each_item_as_a_row(store: str) -> None:
+    """The streaming API's body shape, a JSON array of objects, is read on a line as its items."""
+    body = json.dumps([DEPARTURES[0], DEPARTURES[1], 7])
+    out = run_stream("departures", [body, json.dumps(DEPARTURES[2])], store)
+
+    batches = [o for o in out if o["type"] == "batch"]
+    assert sum(b["outcomes"]["new"] for b in batches) == 3
+    assert sum(b["outcomes"]["quarantined"] for b in batches) == 1
+    assert statuses(store)["00000000001"][0] == "DEPARTED_TIMELY"
+    assert statuses(store)["00000000002"][0] == "DEPARTED_OVERSTAY"

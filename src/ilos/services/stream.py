@@ -60,8 +60,10 @@ class StreamPipeline:
     after_resolution: Callable[[], object] = lambda: None  # e.g. resolve relatives to the new persons
 
     def process(self, feed_name: str, lines: list[str], name: str, today: date) -> StreamBatch:
-        """Validate, store, link and announce one micro-batch of JSON lines."""
+        """Validate, store, link and announce one micro-batch of JSON lines (a line may hold a JSON
+        array of objects, the streaming API's body: each of its items is a row)."""
         started = time.perf_counter()
+        lines = expand_arrays(lines)
         feed = feed_named(feed_name)
         rows = pa.table({"_row": pa.array(range(1, len(lines) + 1), pa.int64()), "line": pa.array(lines)})
         result = self.loader.load(self.loader.open_json_rows(feed, rows, name), origin="stream")
@@ -89,6 +91,26 @@ def announce_departures(
     ]  # fmt: skip
     sink.append(DEPARTURE_VERIFIED, events)
     return events
+
+
+def expand_arrays(lines: list[str]) -> list[str]:
+    """The lines with each one holding a JSON array replaced by its items, one line each, in order;
+    other lines (objects, and anything unparseable, which the load quarantines) are kept as they are."""
+    out: list[str] = []
+    for line in lines:
+        items = _array(line)
+        out.extend([line] if items is None else [json.dumps(item, ensure_ascii=False) for item in items])
+    return out
+
+
+def _array(line: str) -> list[Any] | None:
+    if not line.lstrip().startswith("["):
+        return None
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, list) else None
 
 
 def _keys(lines: list[str]) -> tuple[list[str], list[str]]:

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from ilos.adapters.duck.checking import checked_query
 from ilos.adapters.duck.checks import lit, q
-from ilos.adapters.duck.run import run
+from ilos.adapters.duck.run import one, run
 from ilos.domain.feeds import Feed
 from ilos.services.errors import FileUnreadableError
 
@@ -210,17 +210,25 @@ def _parquet(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
 
 
 def _jsonl(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
+    """JSON Lines (one object per line, row = line number), or, for a `.json` file whose first
+    character but blanks is `[`, one JSON array of objects (the streaming API's body; row = position)."""
     n = next(_counter)
     run(
         con,
-        f"""
-        CREATE TEMP TABLE lines_{n} AS
-        SELECT i AS _row, lines[i] AS line
-        FROM (SELECT string_split(replace(content, chr(13), ''), chr(10)) AS lines
-              FROM read_text({lit(str(path))})), range(1, len(lines) + 1) t(i)
-        WHERE trim(lines[i]) <> ''
-        """,
+        f"CREATE TEMP TABLE text_{n} AS SELECT replace(content, chr(13), '') AS content FROM read_text({lit(str(path))})",
     )
+    blanks = "' ' || chr(9) || chr(10) || chr(65279)"
+    array = path.suffix.lower() == ".json"
+    if array and one(con, f"SELECT starts_with(ltrim(content, {blanks}), '[') FROM text_{n}"):
+        items = f"(SELECT json_extract(content, '$[*]') AS items FROM text_{n})"
+        body = f"SELECT i AS _row, items[i]::VARCHAR AS line FROM {items}, range(1, len(items) + 1) t(i)"
+    else:
+        lines = f"(SELECT string_split(content, chr(10)) AS lines FROM text_{n})"
+        body = f"SELECT i AS _row, lines[i] AS line FROM {lines}, range(1, len(lines) + 1) t(i) WHERE trim(lines[i]) <> ''"
+    try:
+        run(con, f"CREATE TEMP TABLE lines_{n} AS {body}")
+    finally:
+        run(con, f"DROP TABLE text_{n}")
     return _json_lines(con, feed, str(path), n)
 
 

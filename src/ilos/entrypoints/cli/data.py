@@ -34,7 +34,13 @@ FEED_HELP = f"One of: {', '.join(FEEDS)}."
 
 def ingest(
     feed_name: Annotated[str, typer.Argument(metavar="FEED", help=FEED_HELP)],
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="CSV, Parquet or JSON Lines files.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="PATH...",
+            help="CSV, Parquet or JSON Lines files (a .json file may hold one JSON array of objects).",
+        ),
+    ],
     resolve: Annotated[
         bool,
         typer.Option(

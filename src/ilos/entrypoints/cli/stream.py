@@ -29,8 +29,9 @@ def stream(
     ] = 50,
     db: Db = None,
 ) -> None:
-    """Read events as JSON Lines on stdin and apply each micro-batch at once: validated, stored (invalid
-    lines quarantined), linked to persons; for departures, `departure:verified` events are emitted.
+    """Read events as JSON Lines on stdin (a line may also hold a JSON array of objects, the streaming
+    API's body) and apply each micro-batch at once: validated, stored (invalid rows quarantined), linked
+    to persons; for departures, `departure:verified` events are emitted.
     Prints one JSON line per batch and per event; ends at end of input."""
     with failures_exit(), app_for(db) as app:
         check_feed(feed_name)
