@@ -96,11 +96,11 @@ class RowFactory:
         if rec.system in UPPER_SYSTEMS and rng.random() < 0.5:
             given, family = given.upper(), family.upper()
             codes.append("case")
-        dob = (
-            ""
-            if feed != "arrivals" and rng.random() < 0.03
-            else noise.birth_date(rng, person.dob, person.citizenship, codes)
-        )
+        if feed != "arrivals" and rng.random() < noise.RATES["no_birth_date"]:
+            dob = ""
+            codes.append("no_birth_date")
+        else:
+            dob = noise.birth_date(rng, person.dob, person.citizenship, codes)
         doc_type, doc_no, doc_country = self._document(feed, rec, person, codes)
         a_number = ""
         if person.a_number and rng.random() < A_SHARE[feed]:

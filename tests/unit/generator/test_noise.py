@@ -73,6 +73,12 @@ def test_birth_date_noise_rates(big_run: Run) -> None:
     )
     _at_least(*placeholder, TARGETS["dob_placeholder"], "dob_placeholder")
     assert _rate(big_run, "dob_partial")[0] > 0
+    unreported = [
+        (feed, code in big_run.codes(row)) for feed, row in big_run.all_rows() for code in ["no_birth_date"]
+    ]
+    assert not any(logged for feed, logged in unreported if feed == "arrivals")
+    _at_least(sum(logged for _, logged in unreported), len(unreported) - len(big_run.feed("arrivals")), 0.025,
+              "no_birth_date")  # fmt: skip
 
 
 def test_document_and_citizenship_noise_rates(big_run: Run) -> None:
@@ -130,7 +136,7 @@ def test_rows_without_logged_noise_match_the_true_identity(big_run: Run) -> None
             continue
         true = _true(big_run, row)
         assert (row["family_name"], row["given_names"]) == (true["family_name"], true["given_names"])
-        assert row["date_of_birth"] in ("", true["date_of_birth"])
+        assert row["date_of_birth"] == true["date_of_birth"]
         assert row["citizenship"] == true["citizenship"]
         checked += 1
     assert checked > 20_000
