@@ -225,6 +225,14 @@ def _status_accuracy(step: dict[str, Any], t: dict[str, Any]) -> list[str]:
         rows.append(f"| {s['status']} | {s['admissions']:,} | {s['wrong_ilos']:,} | "
                     f"{s['wrong_ilos'] / s['admissions']:.3%} | {s['wrong_true_persons']:,} |")  # fmt: skip
     worst = max(s["wrong_ilos"] / s["admissions"] for s in r["statuses"] if s["admissions"] >= 1000)
+    groups = r.get("by_group", [])
+    by_group = [
+        "| report group | admissions | wrong with ILOS's identity links | share |",
+        "|---|---:|---:|---:|",
+    ]
+    by_group += [f"| {g['group']} | {g['admissions']:,} | {g['wrong_ilos']:,} | {g['wrong_ilos'] / g['admissions']:.3%} |"
+                 for g in groups]  # fmt: skip
+    worst_group = max((g["wrong_ilos"] / g["admissions"] for g in groups), default=None)
     rates = ["| fiscal year | group | expected departures | ILOS rate | true rate | difference (pp) |",
              "|---|---|---:|---:|---:|---:|"]  # fmt: skip
     for x in r["rates"]:
@@ -243,6 +251,18 @@ def _status_accuracy(step: dict[str, Any], t: dict[str, Any]) -> list[str]:
         "",
         *rows,
         "",
+        *(
+            [
+                "Read with the overstay report's groups (class and citizenship as ILOS holds them, every "
+                f"admission of the world whatever its fiscal year): worst group {worst_group:.3%}, "
+                f"{_yes(worst_group <= t['wrong_share'])}.",
+                "",
+                *by_group,
+                "",
+            ]
+            if worst_group is not None
+            else []
+        ),
         f"Overstay rates (total overstays / expected departures) from ILOS's statuses and from the truth. "
         f"Target: within ±{t['rate_pp']} percentage points for every group with at least "
         f"{t['rate_min_expected']:,} expected departures"

@@ -112,7 +112,7 @@ def accuracy(world_dir: str) -> None:
 def _compare(
     con: duckdb.DuckDBPyConnection, world: Path, ilos_rows: pa.Table, true_rows: pa.Table, end: str
 ) -> dict[str, Any]:
-    from ilos.adapters.duck.overstay_report import GROUPS
+    from ilos.adapters.duck.overstay_report import GROUPS, group_sql
 
     con.register("ilos_rows", ilos_rows)
     con.register("true_rows", true_rows)
@@ -136,6 +136,17 @@ def _compare(
         .to_arrow_table()
         .to_pylist()
     )
+    by_group = (
+        con.sql(
+            f"""SELECT CASE WHEN i.admission_number IS NULL THEN 'not in ILOS'
+                           ELSE {group_sql("i.class_of_admission", "i.citizenship")} END AS "group",
+                      count(*) AS admissions,
+                      count(*) FILTER (WHERE i.status IS DISTINCT FROM t.true_status) AS wrong_ilos
+               FROM truth t LEFT JOIN ilos_rows i USING (admission_number) GROUP BY ALL ORDER BY 1"""
+        )
+        .to_arrow_table()
+        .to_pylist()
+    )
     fy = int(end[:4]) - (0 if end[5:] >= "10-01" else 1)  # the last fiscal year wholly inside the window
     rates = []
     for year in (fy - 1, fy):
@@ -146,7 +157,7 @@ def _compare(
             if true:
                 rates.append({"fiscal_year": year, "group": group, "expected": true[0],
                               "rate": round(mine[1] if mine else 0, 5), "true_rate": round(true[1], 5)})  # fmt: skip
-    return {"statuses": wrong, "rates": rates}
+    return {"statuses": wrong, "by_group": by_group, "rates": rates}
 
 
 def _report(

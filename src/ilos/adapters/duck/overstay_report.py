@@ -35,6 +35,14 @@ def fiscal_year_bounds(year: int) -> tuple[date, date]:
     return date(year - 1, 10, 1), date(year, 9, 30)
 
 
+def group_sql(klass: str = "klass", citizenship: str = "citizenship") -> str:
+    """The report group of an admission of class `klass` held by a citizen of `citizenship` (SQL)."""
+    family = f"regexp_extract({klass}, '^[A-Z]+')"
+    return f"""CASE WHEN {citizenship} = 'CAN' THEN 'CANADA' WHEN {citizenship} = 'MEX' THEN 'MEXICO'
+                    WHEN {klass} IN ('WB', 'WT') THEN 'VWP' WHEN {family} = 'B' THEN 'B1B2'
+                    WHEN {family} IN ('F', 'M', 'J') THEN 'FMJ' ELSE 'OTHER' END"""
+
+
 def overstay_rows(cur: duckdb.DuckDBPyConnection, fiscal_year: int) -> pa.Table:
     """One row per group and country, a TOTAL row per group and the GRAND TOTAL, in report order."""
     first, last = fiscal_year_bounds(fiscal_year)
@@ -43,11 +51,7 @@ def overstay_rows(cur: duckdb.DuckDBPyConnection, fiscal_year: int) -> pa.Table:
     return cur.sql(
         f"""
         WITH scoped AS (
-            SELECT CASE WHEN citizenship = 'CAN' THEN 'CANADA' WHEN citizenship = 'MEX' THEN 'MEXICO'
-                        WHEN klass IN ('WB', 'WT') THEN 'VWP'
-                        WHEN regexp_extract(klass, '^[A-Z]+') = 'B' THEN 'B1B2'
-                        WHEN regexp_extract(klass, '^[A-Z]+') IN ('F', 'M', 'J') THEN 'FMJ'
-                        ELSE 'OTHER' END AS "group",
+            SELECT {group_sql()} AS "group",
                    coalesce(citizenship, 'XXX') AS country,
                    status = 'DEPARTED_OVERSTAY' AS out_of_country,
                    status IN ('SUSPECTED_IN_COUNTRY_OVERSTAY', 'DEPARTURE_UNVERIFIED') AS in_country
