@@ -50,13 +50,38 @@ VERIFIED_BY = """
 """
 
 
-DEPARTURE_SERIES = """
-    SELECT strftime(dep_day, '%Y-%m-%d') AS date, dep_evidence AS evidence, count(*) AS verified_departures,
-           count(*) FILTER (WHERE status = 'DEPARTED_OVERSTAY' AND dep_evidence <> 'REMOVAL_EXECUTED')
+#: The evidence a departure is counted under when its records carry several: a removal is never a
+#: departure on one's own, and a verified self-report is what self-departure tracking counts.
+SERIES_EVIDENCE = (
+    "REMOVAL_EXECUTED",
+    "SELF_REPORTED",
+    "BIOMETRIC_EXIT",
+    "MANIFEST",
+    "PARTNER_ENTRY",
+    "CONSULAR_VERIFICATION",
+)
+_TYPED = " ".join(f"WHEN list_contains(evidences, '{e}') THEN '{e}'" for e in SERIES_EVIDENCE)
+#: Verified departures, one per person and day: a corroborated self-report stands for the records that
+#: corroborate it (on its own, earliest, day). Past authorized stay: it ends an admission as
+#: `DEPARTED_OVERSTAY`; on their own: none of its records is a removal.
+DEPARTURE_SERIES = f"""
+    WITH partner AS (SELECT DISTINCT unnest(string_split(partners, ';')) AS uid FROM corroborated),
+    departure AS (
+        SELECT pkey, day, unnest(list_distinct(flatten(list(string_split(sources, ';'))))) AS uid
+        FROM verified
+        WHERE day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+          AND (evidence = 'SELF_REPORTED' OR uid NOT IN (SELECT uid FROM partner))
+        GROUP BY pkey, day),
+    overstayed AS (
+        SELECT DISTINCT unnest(string_split(dep_sources, ';')) AS uid FROM status WHERE status = 'DEPARTED_OVERSTAY'),
+    typed AS (
+        SELECT d.pkey, d.day, list(DISTINCT r.evidence) AS evidences,
+               bool_or(d.uid IN (SELECT uid FROM overstayed)) AS past_stay
+        FROM departure d JOIN dep r USING (uid) GROUP BY d.pkey, d.day)
+    SELECT strftime(day, '%Y-%m-%d') AS date, CASE {_TYPED} END AS evidence, count(*) AS verified_departures,
+           count(*) FILTER (WHERE past_stay AND NOT list_contains(evidences, 'REMOVAL_EXECUTED'))
                AS past_authorized_stay_left_on_own
-    FROM status
-    WHERE dep_day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND status LIKE 'DEPARTED_%'
-    GROUP BY ALL ORDER BY 1, 2
+    FROM typed GROUP BY ALL ORDER BY 1, 2
 """
 
 
@@ -110,7 +135,7 @@ class DuckAdmissionWork:
             return cur.sql(VERIFIED_BY).to_arrow_table()
 
     def departure_series(self, first: date, last: date, as_of: date, known_at_utc: str | None) -> pa.Table:
-        """Admissions ended by a verified departure dated `first`..`last`, by day and evidence."""
+        """Verified departures dated `first`..`last` (one per person and day), by day and evidence type."""
         inputs = self._inputs(known_at_utc, None)
         with judged(self.con, inputs, as_of, self.rules) as cur:
             return cur.sql(DEPARTURE_SERIES, params=[first, last]).to_arrow_table()
