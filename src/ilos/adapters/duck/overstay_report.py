@@ -4,8 +4,8 @@ Scope: `AIR` and `SEA` admissions whose class family (the letters before the fir
 `C1D` → `C`, `CW1` → `CW`) is not `A`, `G`, `C` or `D`, and whose authorized-until falls in the fiscal
 year. Out of country: `DEPARTED_OVERSTAY`; suspected in country: `SUSPECTED_IN_COUNTRY_OVERSTAY` and
 `DEPARTURE_UNVERIFIED`. Citizens of Canada and Mexico form groups of their own; a missing
-citizenship is reported as `XXX` (unspecified). With no expected departures (only possible in the
-GRAND TOTAL row) the rates are empty.
+citizenship is reported as `XXX` (unspecified). Every group has its TOTAL row, with zeros when none of
+its admissions is in scope; with no expected departures the rates are empty.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def overstay_rows(cur: duckdb.DuckDBPyConnection, fiscal_year: int) -> pa.Table:
     first, last = fiscal_year_bounds(fiscal_year)
     families = ", ".join(f"'{f}'" for f in EXCLUDED_FAMILIES)
     order = " ".join(f"WHEN '{g}' THEN {i}" for i, g in enumerate(GROUPS))
+    groups = ", ".join(f"('{g}')" for g in GROUPS)
     return cur.sql(
         f"""
         WITH scoped AS (
@@ -68,6 +69,12 @@ def overstay_rows(cur: duckdb.DuckDBPyConnection, fiscal_year: int) -> pa.Table:
                    count(*) FILTER (WHERE out_of_country) AS out_of_country,
                    count(*) FILTER (WHERE in_country) AS suspected_in_country
             FROM scoped GROUP BY ROLLUP ("group", country)
+        ),
+        filled AS (  -- every group has its TOTAL row, zero when none of its admissions is in scope
+            SELECT * FROM counted
+            UNION ALL
+            SELECT g, 'TOTAL', 0, 1, 0, 0, 0 FROM (VALUES {groups}) t(g)
+            WHERE g NOT IN (SELECT "group" FROM counted WHERE g_all = 0)
         )
         SELECT "group", country, expected_departures, out_of_country, suspected_in_country,
                out_of_country + suspected_in_country AS total,
@@ -75,7 +82,7 @@ def overstay_rows(cur: duckdb.DuckDBPyConnection, fiscal_year: int) -> pa.Table:
                     THEN printf('%.4f', (out_of_country + suspected_in_country) / expected_departures) END AS total_rate,
                CASE WHEN expected_departures > 0
                     THEN printf('%.4f', suspected_in_country / expected_departures) END AS in_country_rate
-        FROM counted
+        FROM filled
         ORDER BY g_all, CASE "group" {order} END, g_total, country
         """
     ).to_arrow_table()

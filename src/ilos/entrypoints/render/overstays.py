@@ -23,7 +23,7 @@ def markdown(rows: list[dict[str, Any]], title: str) -> str:
     """A Markdown table of every row, under a heading."""
     columns = list(rows[0]) if rows else []
     lines = [f"# {title}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(str(r[c]) for c in columns) + " |" for r in rows]
+    lines += ["| " + " | ".join(_cell(r[c]) for c in columns) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -111,5 +111,12 @@ def _stacked(totals: list[dict[str, Any]]) -> str:
 def _table(rows: list[dict[str, Any]]) -> str:
     columns = list(rows[0]) if rows else []
     head = "".join(f"<th>{escape(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(r[c]))}</td>" for c in columns) + "</tr>" for r in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(_cell(r[c]))}</td>" for c in columns) + "</tr>" for r in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(value: object) -> str:
+    """A table cell as the CSV writes it: empty for a missing value."""
+    return "" if value is None else str(value)
