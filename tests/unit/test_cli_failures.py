@@ -46,10 +46,28 @@ def test_an_unforeseen_failure_and_its_traceback_on_request(
         ilos("summary", db=str(tmp_path / "ilos.db"))
 
 
-def test_a_usage_error_keeps_its_own_message_and_status(tmp_path: Path) -> None:
-    result = ilos(
-        "report", "overstays", "--fiscal-year", "2024", "--format", "xyz", db=str(tmp_path / "ilos.db")
-    )
-    assert result.code == 2
-    assert "unexpected" not in result.err
-    assert "--format must be csv, md or html" in result.err
+def test_usage_errors_keep_their_status_on_one_line(tmp_path: Path) -> None:
+    db = str(tmp_path / "ilos.db")
+    cases = {
+        (
+            "report",
+            "overstays",
+            "--fiscal-year",
+            "2024",
+            "--format",
+            "xyz",
+        ): "--format must be csv, md or html",
+        ("report", "overstays", "--fiscal-year", "abc"): "Invalid value for '--fiscal-year'",
+        ("report", "overstays"): "Missing option '--fiscal-year'",
+        ("report", "departures", "--from", "2024-03-11", "--to", "2024-03-10"): "is before --from",
+        ("export", "links", "--bogus"): "No such option: --bogus",
+        ("nosuch",): "No such command 'nosuch'",
+    }
+    for argv, reason in cases.items():
+        result = ilos(*argv, db=db)
+        assert result.code == 2, argv
+        line = _one_line(result.err)
+        assert line.startswith("error: "), line
+        assert reason in line, line
+        assert "--help" in line, line
+        assert "unexpected" not in line

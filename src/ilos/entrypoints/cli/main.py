@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+from typing import Any
+
 import typer
+
+# typer vendors click: its exception classes live in this module only
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+from typer.core import TyperGroup
 
 from ilos.entrypoints.cli import (
     admissions,
@@ -16,7 +24,34 @@ from ilos.entrypoints.cli import (
     stream,
 )
 
+
+class OneLineErrors(TyperGroup):
+    """The root command: a usage error (unknown option, missing value, invalid choice) is reported on one
+    line, `error: REASON (see 'COMMAND --help')`, with click's exit status 2, as the contract asks of
+    every failure; everything else is click's own behaviour."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, windows_expand_args: bool = True,
+             **extra: Any) -> Any:  # fmt: skip
+        try:
+            rv = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except NoArgsIsHelpError as exc:  # `ilos` alone: the help text
+            exc.show()
+            rv = exc.exit_code
+        except ClickException as exc:
+            path = exc.ctx.command_path if isinstance(exc, UsageError) and exc.ctx else "ilos"
+            typer.echo(f"error: {exc.format_message()} (see '{path} --help')", err=True)
+            rv = exc.exit_code
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            rv = 1
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     name="ilos",
     help="ILOS, the open Immigration Lifecycle Operating System.",
     no_args_is_help=True,
