@@ -91,8 +91,10 @@ def test_overstay_report_groups_totals_and_formats(store: str, tmp_path: Path) -
     assert report.code == 0, report.err
     lines = list(csv.DictReader(io.StringIO(report.out)))
     assert [(r["group"], r["country"]) for r in lines] == [
-        ("VWP", "JPN"), ("VWP", "TOTAL"), ("B1B2", "NGA"), ("B1B2", "TOTAL"), ("ALL", "GRAND TOTAL"),
+        ("VWP", "JPN"), ("VWP", "TOTAL"), ("B1B2", "NGA"), ("B1B2", "TOTAL"), ("FMJ", "TOTAL"), ("OTHER", "TOTAL"),
+        ("CANADA", "TOTAL"), ("MEXICO", "TOTAL"), ("ALL", "GRAND TOTAL"),
     ]  # fmt: skip
+    assert [r["expected_departures"] for r in lines if r["group"] == "FMJ"] == ["0"]
     total = lines[-1]
     assert (total["expected_departures"], total["out_of_country"], total["suspected_in_country"]) == (
         "2",
@@ -141,4 +143,26 @@ def test_a_large_departures_batch_is_announced_by_judging_everyone(
 
 def test_a_fiscal_year_without_expected_departures_reports_empty_rates(store: str) -> None:
     out = ilos("report", "overstays", "--fiscal-year", "2020", "--as-of", "2024-10-01", db=store).out
-    assert out.splitlines()[1:] == ["ALL,GRAND TOTAL,0,0,0,0,,"]
+    groups = ("VWP", "B1B2", "FMJ", "OTHER", "CANADA", "MEXICO")
+    assert out.splitlines()[1:] == [*(f"{g},TOTAL,0,0,0,0,," for g in groups), "ALL,GRAND TOTAL,0,0,0,0,,"]
+    md = ilos(
+        "report", "overstays", "--fiscal-year", "2020", "--as-of", "2024-10-01", "--format", "md", db=store
+    )
+    assert "| ALL | GRAND TOTAL | 0 | 0 | 0 | 0 |  |  |" in md.out
+    assert "None" not in md.out
+
+
+def test_a_future_fiscal_year_has_the_departures_expected_in_it(store: str, tmp_path: Path) -> None:
+    ahead = [arrival("9", recorded_at="2024-09-01T12:00:00Z", admitted_on="2024-09-01", admit_until="2027-12-31",
+                     class_of_admission="H1B", family_name="SILVA", given_names="ANA", citizenship="BRA")]  # fmt: skip
+    assert ilos("ingest", "arrivals", str(write_csv(tmp_path / "a9.csv", ahead)), db=store).code == 0
+    out = ilos("report", "overstays", "--fiscal-year", "2028", "--as-of", "2024-10-01", db=store)
+    assert out.code == 0, out.err
+    assert "OTHER,BRA,1,0,0,0,0.0000,0.0000" in out.out.splitlines()
+
+
+@pytest.mark.parametrize("text", ["20241001", "2024-W40-2", "2024-274", "2024-10-1"])
+def test_date_options_are_written_yyyy_mm_dd(store: str, text: str) -> None:
+    result = ilos("export", "admissions", "--as-of", text, db=store)
+    assert result.code == 1
+    assert result.err.strip() == f"error: --as-of must be a date YYYY-MM-DD, not {text!r}"

@@ -12,9 +12,12 @@ from datetime import date
 from typing import Any, Protocol
 
 from ilos.domain.admission_rules import STATUS_MEANINGS, AdmissionStatus
+from ilos.domain.moments import iso_date
 from ilos.services.errors import IlosError
 
 FIRST_FISCAL_YEAR = 1901
+#: The last fiscal year whose days are all dates (it ends on 30 September 9999).
+LAST_FISCAL_YEAR = 9999
 
 
 class AdmissionWork(Protocol):
@@ -35,15 +38,16 @@ def parse_as_of(text: str | None, today: date, option: str = "--as-of") -> date:
     if text is None:
         return today
     try:
-        return date.fromisoformat(text)
+        return iso_date(text)
     except ValueError:
         raise IlosError(f"{option} must be a date YYYY-MM-DD, not {text!r}") from None
 
 
-def check_fiscal_year(year: int, as_of: date) -> int:
-    """A fiscal year the report can speak of."""
-    if not FIRST_FISCAL_YEAR <= year <= as_of.year + 1:
-        raise IlosError(f"--fiscal-year {year} is outside {FIRST_FISCAL_YEAR}..{as_of.year + 1}")
+def check_fiscal_year(year: int) -> int:
+    """A fiscal year the report can speak of: any whose days are dates (an admission may be authorized
+    years ahead, so a future year has expected departures too)."""
+    if not FIRST_FISCAL_YEAR <= year <= LAST_FISCAL_YEAR:
+        raise IlosError(f"--fiscal-year {year} is outside {FIRST_FISCAL_YEAR}..{LAST_FISCAL_YEAR}")
     return year
 
 

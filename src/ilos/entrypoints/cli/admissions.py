@@ -84,7 +84,7 @@ def report_overstays(
         if fmt not in ("csv", "md", "html"):
             raise typer.BadParameter(f"--format must be csv, md or html, not {fmt!r}")
         day, cutoff = _moments(app, as_of, known_at)
-        table = app.admission_work.overstay_report(check_fiscal_year(fiscal_year, day), day, cutoff)
+        table = app.admission_work.overstay_report(check_fiscal_year(fiscal_year), day, cutoff)
         title = f"Entry/Exit Overstay Report, fiscal year {fiscal_year}"
         note = f"Statuses as of {day}, with the records known at {cutoff or 'the time of the report'}."
         buffer = io.StringIO()

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ilos.domain.moments import iso_date
 from ilos.entrypoints.cli.common import failures_exit
 from ilos.services.errors import IlosError
 
@@ -38,6 +39,6 @@ def _day(text: str | None) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        return iso_date(text)
     except ValueError:
         raise IlosError(f"not a YYYY-MM-DD date: {text!r}") from None
