@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
-from ilos.adapters.identity.weights import exact_u
+from ilos.adapters.identity.weights import double, exact_u
 from ilos.adapters.identity.workspace import fetch
 
 #: Term-frequency columns of the model.
@@ -58,7 +58,7 @@ def lookups(cur: duckdb.DuckDBPyConnection, feat: str, model: dict[str, Any]) ->
         )
         tables[column] = fetch(
             cur,
-            f"""SELECT f.{column}, ((coalesce(any_value(c.n), 0) + {PSEUDO_RECORDS} * {u})
+            f"""SELECT f.{column}, ((coalesce(any_value(c.n), 0) + {PSEUDO_RECORDS} * {double(u)})
                                    / ({int(frozen["records"])} + {PSEUDO_RECORDS}))::DOUBLE AS tf_{column}
                 FROM (SELECT DISTINCT {column} FROM {feat} WHERE {column} IS NOT NULL) f
                 LEFT JOIN ilos_tf_counts c ON c.v = f.{column} GROUP BY f.{column}""",

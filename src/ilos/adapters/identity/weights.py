@@ -13,6 +13,12 @@ import re
 from typing import Any
 
 
+def double(value: float) -> str:
+    """A float as an SQL DOUBLE literal. A bare literal such as 0.00541070522590333 is a DECIMAL to
+    DuckDB, and arithmetic on it can overflow the decimal's precision."""
+    return f"CAST({float(value)!r} AS DOUBLE)"
+
+
 def exact_u(levels: list[dict[str, Any]], column: str) -> float:
     """u of the level that compares `column` exactly (the base of every TF adjustment on it)."""
     exact = f'"{column}_l" = "{column}_r"'
@@ -38,13 +44,16 @@ def _level_weight(level: dict[str, Any], levels: list[dict[str, Any]]) -> str:
     weight = math.log2(probability(level, "m_probability") / probability(level, "u_probability"))
     column = level.get("tf_adjustment_column")
     if not column or not level.get("tf_adjustment_weight", 1.0):
-        return repr(weight)
+        return double(weight)
     tf_l, tf_r = f"tf_{column}_l", f"tf_{column}_r"
     base = math.log2(exact_u(levels, column))
     scale = float(level.get("tf_adjustment_weight", 1.0))
     tf = f"greatest(coalesce({tf_l}, {tf_r}), coalesce({tf_r}, {tf_l}), 0.0)"
-    adjust = f"CASE WHEN coalesce({tf_l}, {tf_r}) IS NOT NULL THEN {scale!r} * ({base!r} - log2({tf})) ELSE 0.0 END"
-    return f"({weight!r} + {adjust})"
+    adjust = (
+        f"CASE WHEN coalesce({tf_l}, {tf_r}) IS NOT NULL THEN {double(scale)} * ({double(base)} - log2({tf})) "
+        "ELSE 0.0 END"
+    )
+    return f"({double(weight)} + {adjust})"
 
 
 def comparison_sql(comparison: dict[str, Any]) -> str:
@@ -61,7 +70,7 @@ def comparison_sql(comparison: dict[str, Any]) -> str:
 def match_weight_sql(model: dict[str, Any]) -> str:
     """SQL of the total match weight: the prior's log odds plus every comparison's weight."""
     prior = float(model["probability_two_random_records_match"])
-    terms = [repr(math.log2(prior / (1 - prior)))]
+    terms = [double(math.log2(prior / (1 - prior)))]
     terms += [comparison_sql(c) for c in model["comparisons"]]
     return " + ".join(terms)
 
