@@ -29,7 +29,9 @@ def _with_long_floats() -> dict:
 
 def test_term_frequencies_of_a_model_with_long_floats() -> None:
     cur = duckdb.connect()
-    cur.register("feat", pa.table({"name_key": ["A B", "A B", "C D"], "dob": ["1990-01-01", None, "1980-02-02"]}))
+    cur.register(
+        "feat", pa.table({"name_key": ["A B", "A B", "C D"], "dob": ["1990-01-01", None, "1980-02-02"]})
+    )
     model = _with_long_floats()
     model[frequencies.MODEL_KEY] = {"records": 3616, "counts": {"name_key": {"A B": 2}, "dob": {}}}
 
