@@ -612,3 +612,43 @@ def test_an_encounter_repeating_a_status_event_brings_its_person_into_the_trip(
                   ("encounters", write_csv(tmp_path / "e.csv", [encounter]))]  # fmt: skip
     persons = _linked(f"sqlite:///{tmp_path / 'repeat.db'}", [deliveries[i] for i in order])
     assert frozenset({"status_events/USCIS/S1", "encounters/CBP-E3/E1", "departures/APIS/D1"}) in persons
+
+
+def test_the_review_queue_after_delivery_after_delivery_is_a_full_runs(tmp_path: Path) -> None:
+    """Two arrivals of one traveller (a surname shortened, a partial birth date) are left in review; the
+    departures that carry their documents then join all four records: the pair is moot, as a full run
+    of the same records never queues it."""
+    arrivals = [
+        arrival("IYESHBSSA7U9", recorded_at="2024-01-14T11:27:02Z", family_name="CEBALLOS", given_names="ALDO",
+                date_of_birth="1980-07", sex="M", citizenship="MEX", document_type="P", document_number="W30410071",
+                document_country="MEX", admission_number="49603983709", admitted_on="2024-01-14",
+                admit_until="2024-07-13"),
+        arrival("ICUTJARZV0L8", recorded_at="2026-05-19T18:33:42Z", family_name="Ceballos Salas", given_names="Aldo",
+                date_of_birth="1980-07-19", citizenship="IND", document_type="B", document_number="B13628981",
+                document_country="USA", admission_number="60413201769", port_of_entry="CAL", mode="LAND",
+                admitted_on="2026-05-19", admit_until="2026-11-18"),
+    ]  # fmt: skip
+    who = {"family_name": "CEBALLOS SALAS", "given_names": "ALDO", "date_of_birth": "1980-07-19", "sex": "M",
+           "citizenship": "MEX", "mode": "AIR"}  # fmt: skip
+    departures = [
+        {"source_system": "APIS", "source_record_id": "APEXW0X0M3VFKR", "recorded_at": "2024-01-29T07:54:02Z", **who,
+         "document_type": "P", "document_number": "W30410071", "document_country": "MEX",
+         "departure_date": "2024-01-16", "evidence": "MANIFEST", "admission_number": "49603983709"},
+        {"source_system": "CBP-BE", "source_record_id": "CB0M1FRNULR0TC", "recorded_at": "2026-05-31T09:36:01Z",
+         **who, "document_type": "B", "document_number": "B13628981", "document_country": "USA",
+         "departure_date": "2026-05-31", "evidence": "BIOMETRIC_EXIT"},
+    ]  # fmt: skip
+    a, d = write_csv(tmp_path / "a.csv", arrivals), write_csv(tmp_path / "d.csv", departures)
+    queues = []
+    for name, steps in (("delivered", [[], []]), ("full", [["--no-resolve"], ["--no-resolve"]])):
+        db = f"sqlite:///{tmp_path / f'{name}.db'}"
+        assert ilos("ingest", *steps[0], "arrivals", str(a), db=db).code == 0
+        if name == "delivered":
+            assert "arrivals/I94/ICUTJARZV0L8" in ilos("review", "list", db=db).out
+        assert ilos("ingest", *steps[1], "departures", str(d), db=db).code == 0
+        if name == "full":
+            assert ilos("resolve", db=db).code == 0
+        assert len(_partition(db)) == 1
+        queues.append(ilos("review", "list", db=db).out)
+    assert queues[0] == queues[1]
+    assert "ICUTJARZV0L8" not in queues[0]

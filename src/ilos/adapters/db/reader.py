@@ -167,14 +167,16 @@ class PersonDataReader:
         ).sort_by([("record_uid", "ascending")])
 
     def review_queue(self) -> pa.Table:
-        """Open pairs awaiting a reviewer, strongest first; pairs whose records are no longer in force
-        (retracted since) are moot and left out."""
+        """Open pairs awaiting a reviewer, strongest first. Moot pairs are left out, as a full run would
+        not queue them: records no longer in force (retracted since), and records a later run put in
+        one person through others (but a trip placement, in one person by design, stays to confirm)."""
         # joins, not `IN (SELECT ...)`: SQLite drove two IN lists into the pair key, a lookup for every
         # pair of linked records (minutes on 280,000 records)
         sql = (
             "SELECT p.record_uid_l, p.record_uid_r, p.match_weight, p.match_probability, p.rule FROM review_pair p "
             "JOIN identity_link a ON a.record_uid = p.record_uid_l JOIN identity_link b ON b.record_uid = p.record_uid_r "
-            "WHERE p.decision IS NULL ORDER BY p.match_weight DESC, p.record_uid_l, p.record_uid_r"
+            "WHERE p.decision IS NULL AND (a.person_id <> b.person_id OR p.rule = 'trip') "
+            "ORDER BY p.match_weight DESC, p.record_uid_l, p.record_uid_r"
         )
         return self._read("review list", sql, text=["record_uid_l", "record_uid_r", "rule"])
 
