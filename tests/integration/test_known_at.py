@@ -127,3 +127,68 @@ def test_records_retracted_after_known_at_keep_their_person(store_url: str, tmp_
     assert answers() == before
     now = ilos("export", "admissions", "--as-of", "2024-09-15", db=store_url).out
     assert [r["status"] for r in csv.DictReader(io.StringIO(now))] == ["SUSPECTED_IN_COUNTRY_OVERSTAY"] * 2
+
+
+def _retracted_later(arrivals: list[dict[str, str]]) -> tuple[dict[str, list[dict[str, str]]], ...]:
+    """Originals (an unnumbered departure, an unnumbered filing, an arrival) and their retractions."""
+    departure = {"source_system": "APIS", "source_record_id": "D0", "recorded_at": "2024-08-21T00:00:00Z",
+                 **TRAVELLERS[0], "departure_date": "2024-08-20", "mode": "AIR", "evidence": "MANIFEST"}  # fmt: skip
+    filing = {"source_system": "USCIS", "source_record_id": "E1", "recorded_at": "2024-08-16T00:00:00Z",
+              **TRAVELLERS[1], "receipt_number": "R1", "benefit": "EXTENSION_OF_STAY", "event": "FILED",
+              "event_date": "2024-08-15"}  # fmt: skip
+    later = {"recorded_at": "2024-10-01T00:00:00Z", "retracted": "true"}
+    originals = {"arrivals": arrivals, "departures": [departure], "status_events": [filing]}
+    retractions = {"arrivals": [{**arrivals[1], **later}], "departures": [{**departure, **later}],
+                   "status_events": [{**filing, **later}]}  # fmt: skip
+    return originals, retractions
+
+
+@pytest.mark.parametrize("delivery", ["in one file", "retraction first", "resolved once at the end"])
+def test_records_retracted_before_any_run_linked_them_keep_their_person(
+    store_url: str, tmp_path: Path, delivery: str
+) -> None:
+    """A record withdrawn before a resolution run saw it in force (its retraction delivered with it, or
+    before it, or both loaded before one `ilos resolve`) counts, known before the retraction, for the
+    person its last version identifies, as when the run saw it first."""
+    arrivals = [
+        arrival(str(i + 1), admitted_on="2024-03-01", admit_until="2024-08-31", **t)
+        for i, t in enumerate(TRAVELLERS)
+    ]
+    originals, retractions = _retracted_later(arrivals)
+    cut = ("--as-of", "2024-09-15", "--known-at", "2024-09-01T00:00:00Z")
+    reference = f"sqlite:///{tmp_path / 'reference.db'}"
+    load(reference, tmp_path / "reference", originals)
+    expected = ilos("export", "admissions", *cut, db=reference).out
+    assert [r["status"] for r in csv.DictReader(io.StringIO(expected))] == [
+        "DEPARTED_TIMELY",
+        "PENDING_BENEFIT",
+    ]
+
+    if delivery == "in one file":
+        load(store_url, tmp_path / "one", {f: [*originals[f], *retractions[f]] for f in originals})
+    elif delivery == "retraction first":
+        load(store_url, tmp_path / "retractions", retractions)
+        load(store_url, tmp_path / "originals", originals)
+    else:
+        for folder, feeds in (("originals", originals), ("retractions", retractions)):
+            for feed, rows in feeds.items():
+                path = write_csv(tmp_path / folder / f"{feed}.csv", rows)
+                assert ilos("ingest", "--no-resolve", feed, str(path), db=store_url).code == 0
+        assert ilos("resolve", db=store_url).code == 0
+
+    assert ilos("export", "admissions", *cut, db=store_url).out == expected.replace(
+        *_person_of(reference, store_url)
+    )
+    now = ilos("export", "admissions", "--as-of", "2024-09-15", db=store_url).out
+    assert [r["status"] for r in csv.DictReader(io.StringIO(now))] == ["SUSPECTED_IN_COUNTRY_OVERSTAY"]
+
+
+def _person_of(reference: str, db: str) -> tuple[str, str]:
+    """(person id in `reference`, person id in `db`) of the traveller whose arrival stays in force."""
+    ids = []
+    for store in (reference, db):
+        rows = csv.DictReader(io.StringIO(ilos("export", "links", db=store).out))
+        ids.append(
+            next(r["person_id"] for r in rows if r["feed"] == "arrivals" and r["source_record_id"] == "1")
+        )
+    return ids[0], ids[1]

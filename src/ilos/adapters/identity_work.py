@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.duck import decisions, incremental, stable_ids
+from ilos.adapters.duck.workspace import workspace
 from ilos.adapters.identity.index import IdentityIndex
 from ilos.domain.feeds import IDENTITY_COLUMNS
 
@@ -21,6 +22,10 @@ _HASHED = (*(c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"), "admi
 #: Columns the resolver reads since a later version: they count only when set, so that the records
 #: without them keep the hash an earlier version stored (an upgrade re-resolves only records having them).
 _HASHED_WHEN_SET = ("incident_id",)
+
+
+#: Columns of `withdrawn_links`, as table `retired_link` keeps them.
+WITHDRAWN_COLUMNS = ("record_uid", "feed", "source_system", "source_record_id", "person_id")
 
 
 @dataclass
@@ -34,6 +39,7 @@ class _Kept:
     index: IdentityIndex | None = None  # of the records run `run_id` linked
     index_after: IdentityIndex | None = None  # of the records the run under way links
     repeats: pa.Table | None = None  # the run under way's repeats (`incremental.Affected`)
+    new_batches: list[int] | None = None  # batches the run under way read (None: it read every record)
 
 
 class DuckIdentityWork:
@@ -57,8 +63,10 @@ class DuckIdentityWork:
         kept.index_after, kept.repeats = None, None
         committed = self.reader.batch_ids()
         new = sorted(committed - kept.seen)
+        kept.new_batches = new
         if kept.records is None or len(new) > _MOST_BATCHES_READ_APART:
             kept.records = self._hashed(self.reader.identity_records())
+            kept.new_batches = None
         elif new:
             changed, rows = self.reader.identity_records_of_batches(new)
             unchanged = kept.records.filter(
@@ -82,6 +90,59 @@ class DuckIdentityWork:
         ).to_arrow_table()
         cur.close()
         return hashed
+
+    def withdrawn_links(
+        self, records: pa.Table, assignment: Any, model: dict[str, Any] | None, everything: bool = False
+    ) -> pa.Table:
+        """The person each record withdrawn before any run linked it belongs to, judged on its last
+        version before the retraction against `records` (this run's, linked by `assignment`): its
+        identity signature's person, else the person of the record it links to most strongly; withdrawn
+        records that reach no such person form persons of their own (new ids after the run's), as a run
+        that saw them in force would have made. Kept as retired links, so that answers known before the
+        retraction count them for that person. Only records the batches this run read changed are
+        looked at, unless `everything`."""
+        scope = None if everything else self._kept.new_batches
+        withdrawn = _no_links() if scope == [] else self.reader.withdrawn_identities(scope)
+        if withdrawn.num_rows:
+            from ilos.adapters.identity import linkable
+
+            withdrawn = linkable(withdrawn)  # too little identity to link to anyone: no person at all
+        if not withdrawn.num_rows:
+            return _no_links()
+        kept = self.reader.withdrawn_identities(retired=True)  # records withdrawn since a run linked them
+        existing = pa.concat_tables(
+            [records.drop_columns(["identity_hash"]), kept.select(records.column_names[:-1])]
+        )
+        resolver = self.resolver(model)
+        pairs = resolver.score_between(existing, withdrawn)
+        links = pa.concat_tables(
+            [assignment.links.select(["record_uid", "person_id"]), self.reader.retired_links()]
+        )
+        with workspace(self.con, "ilos_withdrawn") as cur:
+            for name, table in (("w_pairs", pairs), ("w_members", resolver.members), ("w_new", withdrawn),
+                                ("w_links", links)):  # fmt: skip
+                cur.register(name, table)
+            cur.execute(_WITHDRAWN_SQL)
+            attached = cur.sql("SELECT * FROM w_attached ORDER BY record_uid").to_arrow_table()
+            alone = cur.sql(
+                "SELECT record_uid, rep FROM w_mine ANTI JOIN w_attached USING (record_uid) ORDER BY record_uid"
+            ).fetchall()
+            together = cur.sql(
+                """SELECT a.rep, b.rep FROM w_linked k JOIN w_mine a ON a.rep = k.a JOIN w_mine b ON b.rep = k.b
+                   ANTI JOIN w_attached x ON x.record_uid = a.record_uid"""
+            ).fetchall()
+        if not alone:
+            return attached
+        clusters = pa.table(
+            {"record_uid": [uid for uid, _ in alone], "cluster": _components(alone, together)}
+        )
+        ages = withdrawn.select(["record_uid", "first_recorded_utc"]).rename_columns(
+            ["record_uid", "recorded_at"]
+        )
+        empty = pa.table({"record_uid": pa.array([], pa.string()), "person_id": pa.array([], pa.string())})
+        fresh = stable_ids.assign(self.con, clusters, empty, ages, assignment.next_sequence).links
+        own = withdrawn.select(list(WITHDRAWN_COLUMNS[:4])).join(fresh, "record_uid", join_type="inner")
+        return pa.concat_tables([attached, own.select(list(WITHDRAWN_COLUMNS))]).sort_by("record_uid")
 
     def link_state(self) -> pa.Table:
         """record_uid, person_id, component, identity_hash as the last run left them."""
@@ -204,3 +265,48 @@ class DuckIdentityWork:
         from ilos.adapters.identity.resolver import IdentityResolver
 
         return IdentityResolver(self.con, model)
+
+
+def _no_links() -> pa.Table:
+    """An empty table of withdrawn records' links."""
+    return pa.table({c: pa.array([], pa.string()) for c in WITHDRAWN_COLUMNS})
+
+
+#: Withdrawn records (`w_new`, scored against a run's records: `w_pairs`, `w_members`, `w_links`) that
+#: reach a person: `w_attached`; `w_mine` maps each to its signature, `w_linked` holds the links both ways.
+_WITHDRAWN_SQL = """
+    CREATE TABLE w_live AS SELECT m.rep, min(l.person_id) AS person_id
+        FROM w_members m JOIN w_links l USING (record_uid) GROUP BY m.rep;
+    CREATE TABLE w_mine AS SELECT n.record_uid, n.feed, n.source_system, n.source_record_id, m.rep
+        FROM w_new n JOIN w_members m USING (record_uid);
+    CREATE TABLE w_linked AS
+        SELECT record_uid_l AS a, record_uid_r AS b, match_weight FROM w_pairs WHERE decision = 'link'
+        UNION ALL SELECT record_uid_r, record_uid_l, match_weight FROM w_pairs WHERE decision = 'link';
+    CREATE TABLE w_attached AS
+        WITH candidate AS (
+            SELECT n.*, live.person_id, 'Infinity'::DOUBLE AS weight FROM w_mine n JOIN w_live live USING (rep)
+            UNION ALL
+            SELECT n.*, live.person_id, k.match_weight FROM w_mine n JOIN w_linked k ON k.a = n.rep
+            JOIN w_live live ON live.rep = k.b)
+        SELECT record_uid, feed, source_system, source_record_id,
+               first(person_id ORDER BY weight DESC, person_id) AS person_id
+        FROM candidate GROUP BY ALL;
+"""
+
+
+def _components(members: list[tuple[str, str]], links: list[tuple[str, str]]) -> list[int]:
+    """A component label for each (record, signature) of `members`: signatures joined by `links`
+    (a handful of withdrawn records, so a plain union-find)."""
+    parent: dict[str, str] = {rep: rep for _, rep in members}
+
+    def root(rep: str) -> str:
+        while parent[rep] != rep:
+            parent[rep] = parent[parent[rep]]
+            rep = parent[rep]
+        return rep
+
+    for a, b in links:
+        if a in parent and b in parent:
+            parent[root(a)] = root(b)
+    labels: dict[str, int] = {}
+    return [labels.setdefault(root(rep), len(labels)) for _, rep in members]

@@ -32,7 +32,14 @@ class IdentityState(Protocol):
     def next_sequence(self) -> int: ...
 
     def save_run(
-        self, mode: str, model_id: int | None, started: str, records: Any, assignment: Any, review: Any
+        self,
+        mode: str,
+        model_id: int | None,
+        started: str,
+        records: Any,
+        assignment: Any,
+        review: Any,
+        withdrawn: Any = None,
     ) -> int: ...
 
 
@@ -52,6 +59,12 @@ class IdentityWork(Protocol):
         """Undecided pairs whose records the run left apart: a reviewer's decision would change a person."""
 
     def resolver(self, model: dict[str, Any] | None) -> Resolver: ...
+
+    def withdrawn_links(
+        self, records: Any, links: Any, model: dict[str, Any] | None, everything: bool = False
+    ) -> Any:
+        """The persons of records withdrawn (retracted) before any run linked them, from their last version
+        before the retraction: kept as retired links for answers known before it."""
 
     def link_state(self) -> Any: ...
 
@@ -102,7 +115,8 @@ def resolve_incremental(work: IdentityWork, state: IdentityState) -> ResolutionS
     assignment = work.assign(clusters, previous, subset, state.next_sequence())
     merged = work.merge_assignment(records, links, subset, assignment)
     review = work.review_pairs(pairs, clusters)
-    run_id = state.save_run("incremental", model_id, started, records, merged, review)
+    withdrawn = work.withdrawn_links(records, merged, model)
+    run_id = state.save_run("incremental", model_id, started, records, merged, review, withdrawn)
     work.saved(run_id, merged.links)
     return _summary(run_id, records, merged, review, model_id, trained=False, resolved=subset.num_rows)
 
@@ -122,7 +136,8 @@ def resolve_all(work: IdentityWork, state: IdentityState, retrain: bool = False)
     clusters = resolver.cluster(records, pairs)
     assignment = work.assign(clusters, work.previous_links(), records, state.next_sequence())
     review = work.review_pairs(pairs, clusters)
-    run_id = state.save_run("full", model_id, started, records, assignment, review)
+    withdrawn = work.withdrawn_links(records, assignment, model, everything=True)
+    run_id = state.save_run("full", model_id, started, records, assignment, review, withdrawn)
     work.saved(run_id, assignment.links)
     return _summary(run_id, records, assignment, review, model_id, trained, resolved=records.num_rows)
 

@@ -80,10 +80,11 @@ class IdentityStore:
 
     def save_run(
         self, mode: str, model_id: int | None, started: str, records: pa.Table, assignment: Assignment,
-        review: pa.Table,
+        review: pa.Table, withdrawn: pa.Table | None = None,
     ) -> int:  # fmt: skip
         """Replace the links with this run's (only those of `assignment.replaced`, when it names them),
-        record new and retired persons, events and new review pairs.
+        record new and retired persons, events and new review pairs, and keep the persons of records
+        withdrawn before any run linked them (`withdrawn`) as retired links.
 
         `assignment.links` may carry `component`; `records` may carry `identity_hash`.
         """
@@ -108,6 +109,7 @@ class IdentityStore:
                 self._write_links(bulk, run_id, records, assignment)
                 self._write_events(bulk, run_id, assignment)
                 self._write_review(bulk, run_id, review)
+                self._write_withdrawn(bulk, run_id, withdrawn)
         finally:
             bulk.close()
         return run_id
@@ -178,6 +180,24 @@ class IdentityStore:
                 "WHERE m.absorbed = retired_link.person_id) WHERE person_id IN (SELECT absorbed FROM ilos_absorbed)"
             )
             bulk.execute("DROP TABLE ilos_absorbed")
+
+    @staticmethod
+    def _write_withdrawn(bulk: BulkConnection, run_id: int, withdrawn: pa.Table | None) -> None:
+        if withdrawn is None or not withdrawn.num_rows:
+            return
+        bulk.ingest("ilos_withdrawn", withdrawn.select(["record_uid", "feed", "source_system", "source_record_id",
+                                                         "person_id"]), temporary=True)  # fmt: skip
+        bulk.execute(
+            "INSERT INTO retired_link (record_uid, feed, source_system, source_record_id, person_id, run_id) "
+            f"SELECT record_uid, feed, source_system, source_record_id, person_id, {run_id} FROM ilos_withdrawn w "
+            "WHERE NOT EXISTS (SELECT 1 FROM identity_link l WHERE l.record_uid = w.record_uid) "
+            "AND NOT EXISTS (SELECT 1 FROM retired_link r WHERE r.record_uid = w.record_uid)"
+        )
+        bulk.execute(  # persons of withdrawn records alone (their ids were issued after the run's)
+            f"INSERT INTO person (person_id, created_run) SELECT DISTINCT person_id, {run_id} FROM ilos_withdrawn "
+            "WHERE person_id NOT IN (SELECT person_id FROM person)"
+        )
+        bulk.execute("DROP TABLE ilos_withdrawn")
 
     @staticmethod
     def _write_review(bulk: BulkConnection, run_id: int, review: pa.Table) -> None:

@@ -109,12 +109,34 @@ class PersonDataReader:
         sql = "SELECT max(run_id) AS r FROM resolution_run"
         return int(self._read("resolution runs", sql).column(0)[0].as_py() or 0)
 
+    def withdrawn_identities(self, batch_ids: Sequence[int] | None = None, retired: bool = False) -> pa.Table:
+        """Identity rows (as `identity_records`, with their last version before the retraction) of the
+        records withdrawn (their version in force is a retraction) that no run linked: no current or
+        retired link; or, when `retired`, those that keep a retired link. Only records one of
+        `batch_ids` stored a version of, when given."""
+        parts = [
+            self._identity_part(feed, batches=batch_ids, withdrawn=True, retired=retired)
+            for feed in FEEDS.values()
+        ]
+        return pa.concat_tables(parts).sort_by([("record_uid", "ascending")])
+
+    def retired_links(self) -> pa.Table:
+        """record_uid, person_id of every record no longer in force that keeps its last person."""
+        sql = "SELECT record_uid, person_id FROM retired_link"
+        return self._read("retired links", sql, text=["record_uid", "person_id"]).sort_by("record_uid")
+
     def _identity_part(
-        self, feed: Feed, keys: list[str] | None = None, batches: Sequence[int] | None = None
+        self,
+        feed: Feed,
+        keys: list[str] | None = None,
+        batches: Sequence[int] | None = None,
+        withdrawn: bool = False,
+        retired: bool = False,
     ) -> pa.Table:
         """Identity columns of the feed's records in force; only those whose `source_system/source_record_id`
         is in `keys`, or that one of `batches` stored a version of, when given (the versions of other
-        records are not read)."""
+        records are not read). `withdrawn`: the last version before the retraction of records withdrawn
+        and never linked (or, `retired`, keeping a retired link), instead."""
         identity = [c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"]
         admission = "admission_number" if "admission_number" in feed.column_names else "NULL"
         incident = "incident_id" if "incident_id" in feed.column_names else "NULL"
@@ -134,11 +156,17 @@ class PersonDataReader:
                 f"FROM {table} WHERE batch_id IN ({marks}))"
             )
             params += batches
+        table = record_table_name(feed)
+        source = (
+            _withdrawn(table, feed.name, cutoff, retired)
+            if withdrawn
+            else _in_force(table, cutoff, first_recorded=True)
+        )
         sql = f"""
             SELECT CAST({self.store.param(1)} AS TEXT) || '/' || source_system || '/' || source_record_id AS record_uid,
                    CAST({self.store.param(2)} AS TEXT) AS feed, {columns}, {admission} AS admission_number,
                    {incident} AS incident_id, {day} AS event_day, first_recorded_utc
-            FROM {_in_force(record_table_name(feed), cutoff, first_recorded=True)}
+            FROM {source}
         """
         text = [
             "record_uid",
@@ -410,6 +438,31 @@ def _in_force(table: str, cutoff: str = "", first_recorded: bool = False) -> str
                  ORDER BY recorded_at_utc DESC, content_hash DESC) AS latest{first}
         FROM {table} r {cutoff}) v
         WHERE latest = 1 AND coalesce(lower(retracted), '') <> 'true'"""
+
+
+def _withdrawn(table: str, feed_name: str, cutoff: str = "", retired: bool = False) -> str:
+    """A subquery like `_in_force`'s, of records whose version in force is a retraction and that no
+    identity link or retired link names (`retired`: that a retired link names): the newest version of
+    each that is not a retraction."""
+    key = "PARTITION BY source_system, source_record_id"
+    order = "ORDER BY recorded_at_utc DESC, content_hash DESC"
+    uid = f"'{feed_name}/' || v.source_system || '/' || v.source_record_id"  # v: the outer versions
+    current, kept = (f"EXISTS (SELECT 1 FROM {t} k WHERE k.record_uid = {uid})" for t in LINK_TABLES)
+    linked = f"AND NOT {current} AND {'' if retired else 'NOT '}{kept}"
+    # only the versions of records ever retracted are ranked: a scan of one column finds them
+    ever = (
+        f"(source_system, source_record_id) IN (SELECT source_system, source_record_id FROM {table} "
+        "WHERE lower(retracted) = 'true')"
+    )
+    where = f"{cutoff} AND {ever}" if cutoff else f"WHERE {ever}"
+    return f"""(
+        SELECT v.*, row_number() OVER ({key} ORDER BY latest) AS live_rank FROM (
+            SELECT r.*, row_number() OVER ({key} {order}) AS latest,
+                   first_value(coalesce(lower(retracted), '')) OVER ({key} {order}) AS newest_retracted,
+                   min(recorded_at_utc) OVER ({key}) AS first_recorded_utc
+            FROM {table} r {where}) v
+        WHERE newest_retracted = 'true' AND coalesce(lower(retracted), '') <> 'true' {linked}) w
+        WHERE live_rank = 1"""
 
 
 def _sorted(table: pa.Table, columns: list[str]) -> pa.Table:

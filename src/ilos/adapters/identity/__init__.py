@@ -13,7 +13,8 @@ from ilos.adapters.identity.resolver import (
     IdentityIndex,
     IdentityResolver,
     input_table,
+    linkable,
     unusable,
 )
 
-__all__ = ["LOWER", "UPPER", "IdentityIndex", "IdentityResolver", "input_table", "unusable"]
+__all__ = ["LOWER", "UPPER", "IdentityIndex", "IdentityResolver", "input_table", "linkable", "unusable"]

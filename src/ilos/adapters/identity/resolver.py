@@ -142,6 +142,23 @@ def _indexed(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> IdentityIndex
     )
 
 
+def linkable(records: pa.Table) -> pa.Table:
+    """The records that can link to another on their own (`unusable` leaves the others out), or through
+    their criminal matter's number: `records` filtered."""
+    con = duckdb.connect()
+    try:
+        with workspace(con) as cur:
+            register_records(cur, "records", records, new=False)
+            build_features(cur, "records", "feat")
+            cur.register("given", records)
+            sql = f"""SELECT g.* FROM given g SEMI JOIN (SELECT record_uid FROM feat
+                      WHERE {scoring.usable_sql()} OR thin_incident IS NOT NULL) f USING (record_uid)
+                      ORDER BY record_uid"""
+            return fetch(cur, sql)
+    finally:
+        con.close()
+
+
 def unusable(records: pa.Table) -> pa.Table:
     """Records with too little identity to link on their own: record_uid and a reason. They link to
     nothing, but a name-only departure its trip places and a criminal disposition its matter's
