@@ -22,8 +22,10 @@ UNDOING = "'APPEAL_SUSTAINED', 'RELIEF_GRANTED', 'TERMINATED'"
 
 
 def _convictions(cur: duckdb.DuckDBPyConnection) -> None:
-    """`matter`: one row per criminal matter (incident) with whether a conviction is in force, its category,
-    gang finding and expungement, or whether it is still pending (no disposition)."""
+    """`matter`: one row per criminal matter (incident) with whether a conviction is in force (until it is
+    vacated), its expungement, or whether it is still pending (no disposition); `matter_count`: one row per
+    category the matter's convictions carry (a violent felony and a misdemeanor in one matter are two), with
+    its gang finding."""
     cur.execute(
         """
         CREATE TABLE matter AS
@@ -40,7 +42,11 @@ def _convictions(cur: duckdb.DuckDBPyConnection) -> None:
                    string_agg(uid, ';' ORDER BY uid) FILTER (WHERE stage IN ('ARREST', 'CHARGE')) AS charge_uids
             FROM crim GROUP BY ALL)
         SELECT *, convicted IS NOT NULL AND (vacated IS NULL OR vacated < convicted) AS in_force
-        FROM m
+        FROM m;
+        CREATE TABLE matter_count AS  -- the conviction of each category in a matter (one per category)
+        SELECT c.pkey, c.incident_id, c.category, max(c.day) AS convicted, bool_or(c.gang) AS gang,
+               first(c.uid ORDER BY c.day DESC, c.uid DESC) AS conviction_uid, any_value(m.in_force) AS in_force
+        FROM crim c JOIN matter m USING (pkey, incident_id) WHERE c.stage = 'CONVICTION' GROUP BY ALL
         """
     )
 
@@ -53,6 +59,10 @@ def _orders(cur: duckdb.DuckDBPyConnection) -> None:
         "AND x.event IN ({events}) AND x.day >= {since})"
     )
     day, uid = "min(x.day)", "arg_min(x.uid, x.day)"
+    # an appeal filed within the window holds finality until it is dismissed (a voluntary-departure period
+    # too); one filed after the window closed leaves the order final (its APPEAL hold still stops removal)
+    timely = "(s.appealed IS NOT NULL AND (s.day IS NULL OR s.appealed <= w.next_business))"
+    vd = "(s.vd_day IS NOT NULL AND (s.day IS NULL OR s.vd_day >= s.day))"
     cur.execute(
         f"""
         CREATE TABLE case_last AS
@@ -79,15 +89,15 @@ def _orders(cur: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE case_order AS
         SELECT s.pkey, s.case_number, s.nta, s.nta_uid, s.closed,
                s.day IS NOT NULL OR s.vd_day IS NOT NULL AS ordered,
-               CASE WHEN s.vd_day IS NOT NULL AND (s.day IS NULL OR s.vd_day >= s.day) THEN concat_ws(';', s.vd_uid, v.ended_uid)
+               CASE WHEN {timely} AND d.uid IS NOT NULL THEN s.uid || ';' || d.uid
+                    WHEN {vd} THEN concat_ws(';', s.vd_uid, v.ended_uid)
                     WHEN s.waived IS NOT NULL THEN s.uid || ';' || s.waived_uid
-                    WHEN s.appealed IS NOT NULL AND d.uid IS NOT NULL THEN s.uid || ';' || d.uid
                     ELSE s.uid END AS order_uid,
                CASE WHEN s.undone IS NOT NULL THEN NULL
-                    WHEN s.vd_day IS NOT NULL AND (s.day IS NULL OR s.vd_day >= s.day) THEN v.last_day + 1
                     WHEN s.event IN ({FINAL_AT_ONCE}) THEN s.day
+                    WHEN {timely} THEN d.day
+                    WHEN {vd} THEN v.last_day + 1
                     WHEN s.waived IS NOT NULL THEN s.waived
-                    WHEN s.appealed IS NOT NULL THEN d.day
                     ELSE w.next_business + 1 END AS final_on,
                s.undone IS NOT NULL AS undone
         FROM case_steps s LEFT JOIN case_dismissal d USING (pkey, case_number)
@@ -116,19 +126,24 @@ def _person_facts_sql(day: str) -> str:
         for c in CONVICTION_CATEGORIES
     )
     return f"""
-        CREATE TABLE f_crim AS
+        CREATE TABLE f_count AS
         SELECT m.pkey, {counts}, {srcs},
-               count(*) FILTER (WHERE m.in_force AND m.expunged >= m.convicted) AS convictions_expunged,
-               string_agg(m.expunged_uid, ';') FILTER (WHERE m.in_force AND m.expunged >= m.convicted)
-                   AS src_convictions_expunged,
                max(m.convicted) FILTER (WHERE m.in_force AND m.category <> 'INFRACTION') AS last_conviction_on,
                arg_max(m.conviction_uid, m.convicted) FILTER (WHERE m.in_force AND m.category <> 'INFRACTION')
                    AS src_last_conviction_on,
                coalesce(bool_or(m.in_force AND m.gang), false) AS gang_conviction,
-               string_agg(m.conviction_uid, ';') FILTER (WHERE m.in_force AND m.gang) AS src_gang_conviction,
+               string_agg(m.conviction_uid, ';' ORDER BY m.conviction_uid) FILTER (WHERE m.in_force AND m.gang)
+                   AS src_gang_conviction
+        FROM matter_count m GROUP BY m.pkey;
+        CREATE TABLE f_matter AS
+        SELECT m.pkey,
+               count(*) FILTER (WHERE m.in_force AND m.expunged >= m.convicted) AS convictions_expunged,
+               string_agg(m.expunged_uid, ';') FILTER (WHERE m.in_force AND m.expunged >= m.convicted)
+                   AS src_convictions_expunged,
                count(*) FILTER (WHERE NOT m.disposed) AS pending_criminal_matters,
                string_agg(m.charge_uids, ';') FILTER (WHERE NOT m.disposed) AS src_pending_criminal_matters
         FROM matter m GROUP BY m.pkey;
+        CREATE TABLE f_crim AS SELECT * FROM f_matter LEFT JOIN f_count USING (pkey);
         CREATE TABLE f_court AS
         SELECT pkey,
                bool_or(final_on <= {day}) AS final_order,

@@ -1,0 +1,84 @@
+"""Convictions of several categories in one matter, and when an order is final beside an appeal and a
+voluntary-departure period (issue 5's finality rules), through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli import ilos
+from tests.feedfiles import write_csv
+from tests.integration.test_priorities import listed, person_of, rec
+
+
+def _person(name: str, a_number: str) -> dict[str, str]:
+    return {"family_name": name, "given_names": "LUIS", "citizenship": "GTM", "sex": "M",
+            "date_of_birth": "1985-03-04", "a_number": a_number}  # fmt: skip
+
+
+def _load(tmp_path: Path, feed: str, rows: list[dict[str, str]]) -> str:
+    url = f"sqlite:///{tmp_path / 'ilos.db'}"
+    result = ilos("ingest", feed, str(write_csv(tmp_path / f"{feed}.csv", rows)), db=url)
+    assert f"new {len(rows)}," in result.out, result.out
+    return url
+
+
+def _fired(url: str, person: str, policy: str, as_of: str) -> dict[str, list[str]]:
+    """The rules that fire for `person` (explain rank), with their sources."""
+    out = ilos("explain", "rank", person, "--policy", policy, "--as-of", as_of, "--json", db=url)
+    assert out.code == 0, out.err
+    return {line["rule"]: line["sources"] for line in json.loads(out.out)["lines"] if "rule" in line}
+
+
+def test_every_category_of_convictions_in_one_matter_counts_whatever_the_record_ids(tmp_path: Path) -> None:
+    """A violent felony and a misdemeanor in one matter are two convictions; before, the one with the
+    larger record id stood for the matter, so the felony vanished when the misdemeanor's id sorted last."""
+    for violent_id, minor_id in (("C1", "C2"), ("C2", "C1")):
+        folder = tmp_path / violent_id
+        who = _person("MULTA", "A300000001")
+        rows = [
+            rec("CJIS-TX", violent_id, who, incident_id="I1", stage="CONVICTION", event_date="2024-06-01",
+                category="VIOLENT_FELONY"),
+            rec("CJIS-TX", minor_id, who, incident_id="I1", stage="CONVICTION", event_date="2024-06-01",
+                category="MISDEMEANOR"),
+        ]  # fmt: skip
+        url = _load(folder, "criminal_dispositions", rows)
+        person = person_of(url, "C1")
+        fired = _fired(url, person, "guidelines-2021", "2026-06-01")
+        assert fired["PS_VIOLENT_FELONY"] == [f"criminal_dispositions/CJIS-TX/{violent_id}"]
+        assert listed(url, "guidelines-2021", "2026-06-01")[person]["tier"] == "PUBLIC_SAFETY"
+
+
+def test_an_order_appealed_in_time_is_final_when_the_appeal_is_dismissed_not_when_voluntary_departure_ends(
+    tmp_path: Path,
+) -> None:
+    who = _person("APELADO", "A300000002")
+    steps = [("NTA_FILED", "2025-01-05", {}), ("REMOVAL_ORDERED", "2026-01-05", {}),
+             ("VOLUNTARY_DEPARTURE_GRANTED", "2026-01-05", {"deadline": "2026-03-05"}),
+             ("VD_BOND_POSTED", "2026-01-07", {}), ("APPEAL_FILED", "2026-01-20", {}),
+             ("APPEAL_DISMISSED", "2026-10-01", {})]  # fmt: skip
+    rows = [
+        rec("EOIR", f"W{i}", who, "2026-11-01T00:00:00Z", case_number="C-W", event=e, event_date=d, **kw)
+        for i, (e, d, kw) in enumerate(steps)
+    ]
+    url = _load(tmp_path, "court_events", rows)
+    person = person_of(url, "W0")
+    assert "P3_FINAL_ORDER" not in _fired(url, person, "priorities-2014", "2026-09-01")
+    assert _fired(url, person, "priorities-2014", "2026-10-02")["P3_FINAL_ORDER"] == [
+        "court_events/EOIR/W1",
+        "court_events/EOIR/W5",
+    ]
+
+
+def test_an_appeal_filed_after_the_window_leaves_the_order_final_and_holds_removal(tmp_path: Path) -> None:
+    who = _person("TARDIO", "A300000003")
+    rows = [
+        rec("EOIR", "L1", who, case_number="C-L", event="REMOVAL_ORDERED", event_date="2025-01-06"),
+        rec("EOIR", "L2", who, case_number="C-L", event="APPEAL_FILED", event_date="2026-06-01"),
+    ]
+    url = _load(tmp_path, "court_events", rows)
+    person = person_of(url, "L1")
+    assert listed(url, "priorities-2014", "2026-05-31")[person]["tier"] == "PRIORITY_3"
+    assert _fired(url, person, "priorities-2014", "2026-06-02")["P3_FINAL_ORDER"] == ["court_events/EOIR/L1"]
+    held = listed(url, "priorities-2014", "2026-06-02", "--include-held")[person]
+    assert (held["tier"], held["holds"]) == ("HELD", "APPEAL")
