@@ -82,3 +82,25 @@ def test_an_appeal_filed_after_the_window_leaves_the_order_final_and_holds_remov
     assert _fired(url, person, "priorities-2014", "2026-06-02")["P3_FINAL_ORDER"] == ["court_events/EOIR/L1"]
     held = listed(url, "priorities-2014", "2026-06-02", "--include-held")[person]
     assert (held["tier"], held["holds"]) == ("HELD", "APPEAL")
+
+
+def test_a_departed_person_is_no_longer_held_on_the_day_of_re_entry(tmp_path: Path) -> None:
+    """`DEPARTED`: a verified departure after the person's last admission or entry; on the day they are
+    admitted again, the departure is before their last entry."""
+    who = _person("VUELTA", "A300000004")
+    url = _load(tmp_path, "arrivals", [
+        rec("I94", "R1", who, "2026-01-02T00:00:00Z", admission_number="00000000011", class_of_admission="B2",
+            port_of_entry="JFK", mode="AIR", admitted_on="2026-01-01", admit_until="2026-06-30"),
+        rec("I94", "R2", who, "2026-11-16T00:00:00Z", admission_number="00000000012", class_of_admission="B2",
+            port_of_entry="JFK", mode="AIR", admitted_on="2026-11-15", admit_until="2027-05-14"),
+    ])  # fmt: skip
+    for feed, row in (
+        ("departures", rec("APIS", "M1", who, "2026-10-02T00:00:00Z", departure_date="2026-10-01", mode="AIR",
+                           evidence="MANIFEST")),
+        ("criminal_dispositions", rec("CJIS-TX", "K1", who, "2026-11-16T00:00:00Z", incident_id="I9",
+                                      stage="CONVICTION", event_date="2024-05-01", category="VIOLENT_FELONY")),
+    ):  # fmt: skip
+        assert ilos("ingest", feed, str(write_csv(tmp_path / f"{feed}.csv", [row])), db=url).code == 0
+    person = person_of(url, "R1")
+    assert listed(url, "guidelines-2021", "2026-11-14", "--include-held")[person]["holds"] == "DEPARTED"
+    assert listed(url, "guidelines-2021", "2026-11-15")[person]["tier"] == "PUBLIC_SAFETY"

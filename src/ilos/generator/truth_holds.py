@@ -206,7 +206,8 @@ def _appeals(evs: list[CourtEvent]) -> list[Span]:
 
 
 def departed_holds(adms: list[Admission], encounters: list[Encounter], deps: list[Departure]) -> list[Span]:
-    """A verified departure after the last admission or entry, until the next one."""
+    """A verified departure after the last admission or entry, until the day before the next one (on the
+    day of that entry, the departure is no longer after the last entry)."""
     entries = sorted(
         {a.admitted_on for a in adms} | {e.day for e in encounters if e.encounter_type == "APPREHENSION"}
     )
@@ -217,7 +218,7 @@ def departed_holds(adms: list[Admission], encounters: list[Encounter], deps: lis
         upper = bounds[i + 1] if i + 1 < len(bounds) else None
         inside = [d for d in verified if (lower is None or d >= lower) and (upper is None or d < upper)]
         if inside:
-            out.append(("DEPARTED", inside[0], upper))
+            out.append(("DEPARTED", inside[0], upper - timedelta(days=1) if upper else None))
     return out
 
 

@@ -183,7 +183,7 @@ def test_discretionary_filings_are_listed() -> None:
     ]
 
 
-def test_departed_until_the_next_admission_or_entry() -> None:
+def test_departed_until_the_day_before_the_next_admission_or_entry() -> None:
     adms = [
         admission("A1", "B2", "2024-01-10", "2024-07-09"),
         admission("A2", "B2", "2024-09-01", "2025-02-28"),
@@ -194,12 +194,12 @@ def test_departed_until_the_next_admission_or_entry() -> None:
         departure("2024-10-01"),
     ]
     assert holds(adms, deps) == [
-        ("DEPARTED", d("2024-02-01"), d("2024-09-01")),
+        ("DEPARTED", d("2024-02-01"), d("2024-08-31")),
         ("DEPARTED", d("2024-10-01"), None),
     ]
     removed = [departure("2025-03-01", "REMOVAL_EXECUTED", "ICE-ERO")]
     assert holds(deps=removed, meets=[apprehension("2025-06-01")]) == [
-        ("DEPARTED", d("2025-03-01"), d("2025-06-01"))
+        ("DEPARTED", d("2025-03-01"), d("2025-05-31"))
     ]
 
 

@@ -176,7 +176,8 @@ def _voluntary_departure(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def _departed(cur: duckdb.DuckDBPyConnection) -> None:
-    """A verified departure after the last admission or entry (an apprehension), until the next one."""
+    """A verified departure after the last admission or entry (an apprehension), until the day before the
+    next one: on the day of that entry, the departure is no longer after the person's last entry."""
     cur.execute(
         """
         CREATE TABLE entry AS
@@ -186,7 +187,7 @@ def _departed(cur: duckdb.DuckDBPyConnection) -> None:
             SELECT v.pkey, v.day, v.sources, lo.day AS lower, hi.day AS upper
             FROM verified v ASOF LEFT JOIN entry lo ON lo.pkey = v.pkey AND v.day >= lo.day
             ASOF LEFT JOIN (SELECT pkey, day FROM entry) hi ON hi.pkey = v.pkey AND hi.day > v.day)
-        SELECT pkey, 'DEPARTED', min(day), upper, arg_min(sources, day) FROM b GROUP BY pkey, lower, upper
+        SELECT pkey, 'DEPARTED', min(day), upper - 1, arg_min(sources, day) FROM b GROUP BY pkey, lower, upper
         """
     )
 
