@@ -104,3 +104,41 @@ def test_a_departed_person_is_no_longer_held_on_the_day_of_re_entry(tmp_path: Pa
     person = person_of(url, "R1")
     assert listed(url, "guidelines-2021", "2026-11-14", "--include-held")[person]["holds"] == "DEPARTED"
     assert listed(url, "guidelines-2021", "2026-11-15")[person]["tier"] == "PUBLIC_SAFETY"
+
+
+def _inputs_hash(url: str) -> str:
+    assert (
+        ilos(
+            "worklist", "--policy", "priorities-2014", "--as-of", "2026-06-15", "--include-held", db=url
+        ).code
+        == 0
+    )
+    return json.loads(ilos("events", "--kind", "worklist:produced", db=url).out.splitlines()[-1])[
+        "inputs_hash"
+    ]
+
+
+def test_the_inputs_hash_tells_apart_a_repeated_hold_and_another_source(tmp_path: Path) -> None:
+    """Two equal stays are two holds, and one conviction recorded by another source is another input:
+    each changes the hash (a bit-xor of rows let equal rows cancel, and the sources were left out)."""
+    who = _person("HUELLA", "A300000005")
+    order = rec("EOIR", "O1", who, case_number="C-H", event="REMOVAL_ORDERED", event_date="2025-01-02")
+    stays = [rec("EOIR", f"S{i}", who, case_number="C-H", event="STAY_GRANTED", event_date="2026-06-01")
+             for i in (1, 2)]  # fmt: skip
+    convicted = {"incident_id": "I1", "stage": "CONVICTION", "event_date": "2024-01-01", "category": "FELONY"}
+    stores = {
+        "one stay": [("court_events", [order, stays[0]])],
+        "two stays": [("court_events", [order, *stays])],
+        "conviction by TX": [("court_events", [order]), ("criminal_dispositions", [rec("CJIS-TX", "X1", who, **convicted)])],
+        "conviction by CA": [("court_events", [order]), ("criminal_dispositions", [rec("CJIS-CA", "X9", who, **convicted)])],
+    }  # fmt: skip
+    hashes = {}
+    for name, feeds in stores.items():
+        folder = tmp_path / name.replace(" ", "_")
+        url = f"sqlite:///{folder / 'ilos.db'}"
+        for feed, rows in feeds:
+            assert ilos("ingest", feed, str(write_csv(folder / f"{feed}.csv", rows)), db=url).code == 0
+        hashes[name] = _inputs_hash(url)
+        assert _inputs_hash(url) == hashes[name]  # the same inputs, the same hash
+    assert hashes["one stay"] != hashes["two stays"]
+    assert hashes["conviction by TX"] != hashes["conviction by CA"]

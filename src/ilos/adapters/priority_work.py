@@ -22,7 +22,6 @@ from ilos.adapters.duck.holds import compute_holds, in_force
 from ilos.adapters.duck.priority_inputs import PRIORITY_COLUMNS, business_calendar, load_priority_inputs
 from ilos.adapters.duck.ranking import rank, worklist_query
 from ilos.domain.admission_rules import AdmissionRules, admission_rules
-from ilos.domain.facts import FACTS
 from ilos.domain.holds import hold_kind
 from ilos.domain.policy import Pack
 
@@ -163,10 +162,9 @@ def _first(rel: duckdb.DuckDBPyRelation) -> dict[str, Any]:
 
 
 def _inputs_hash(cur: duckdb.DuckDBPyConnection, pack: Pack) -> str:
-    """An order-independent hash of the facts and holds a worklist was ranked from, with the pack's digest."""
-    facts = ", ".join(["person_id", *FACTS])
-    value = cur.sql(
-        f"""SELECT (SELECT coalesce(bit_xor(hash({facts})), 0) FROM facts)::VARCHAR || '-' ||
-                   (SELECT coalesce(bit_xor(hash(pkey, code, start, last_day)), 0) FROM holds)::VARCHAR"""
-    ).fetchall()[0][0]
+    """A hash of the facts (with their sources) and holds (with theirs) a worklist was ranked from, with
+    the pack's digest: every row's digest, sorted, so the order rows were computed in does not matter,
+    and a row repeated counts again (a bit-xor of rows let two equal holds cancel out)."""
+    rows = "SELECT md5(string_agg(d, ',' ORDER BY d)) FROM (SELECT md5(CAST(t AS VARCHAR)) AS d FROM {} t)"
+    value = cur.sql(f"SELECT ({rows.format('facts')}) || '-' || ({rows.format('holds')})").fetchall()[0][0]
     return f"{pack.digest[:16]}-{value}"

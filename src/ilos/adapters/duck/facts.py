@@ -138,23 +138,23 @@ def _person_facts_sql(day: str) -> str:
         CREATE TABLE f_matter AS
         SELECT m.pkey,
                count(*) FILTER (WHERE m.in_force AND m.expunged >= m.convicted) AS convictions_expunged,
-               string_agg(m.expunged_uid, ';') FILTER (WHERE m.in_force AND m.expunged >= m.convicted)
+               string_agg(m.expunged_uid, ';' ORDER BY m.expunged_uid) FILTER (WHERE m.in_force AND m.expunged >= m.convicted)
                    AS src_convictions_expunged,
                count(*) FILTER (WHERE NOT m.disposed) AS pending_criminal_matters,
-               string_agg(m.charge_uids, ';') FILTER (WHERE NOT m.disposed) AS src_pending_criminal_matters
+               string_agg(m.charge_uids, ';' ORDER BY m.charge_uids) FILTER (WHERE NOT m.disposed) AS src_pending_criminal_matters
         FROM matter m GROUP BY m.pkey;
         CREATE TABLE f_crim AS SELECT * FROM f_matter LEFT JOIN f_count USING (pkey);
         CREATE TABLE f_court AS
         SELECT pkey,
                bool_or(final_on <= {day}) AS final_order,
-               string_agg(order_uid, ';') FILTER (WHERE final_on <= {day}) AS src_final_order,
+               string_agg(order_uid, ';' ORDER BY order_uid) FILTER (WHERE final_on <= {day}) AS src_final_order,
                max(final_on) FILTER (WHERE final_on <= {day}) AS final_order_on,
                arg_max(order_uid, final_on) FILTER (WHERE final_on <= {day}) AS src_final_order_on,
                bool_or(ordered AND NOT undone AND (final_on IS NULL OR final_on > {day})) AS removal_order_pending,
-               string_agg(order_uid, ';') FILTER (WHERE ordered AND NOT undone AND (final_on IS NULL OR final_on > {day}))
+               string_agg(order_uid, ';' ORDER BY order_uid) FILTER (WHERE ordered AND NOT undone AND (final_on IS NULL OR final_on > {day}))
                    AS src_removal_order_pending,
                bool_or(nta AND NOT ordered AND NOT closed) AS in_proceedings,
-               string_agg(nta_uid, ';') FILTER (WHERE nta AND NOT ordered AND NOT closed) AS src_in_proceedings
+               string_agg(nta_uid, ';' ORDER BY nta_uid) FILTER (WHERE nta AND NOT ordered AND NOT closed) AS src_in_proceedings
         FROM case_order GROUP BY pkey;
         CREATE TABLE f_other AS
         WITH d AS (SELECT pkey, designation_id, first(event ORDER BY day DESC, uid DESC) AS event,
@@ -162,10 +162,10 @@ def _person_facts_sql(day: str) -> str:
                    FROM desig GROUP BY ALL)
         SELECT p.pkey,
                EXISTS (SELECT 1 FROM d WHERE d.pkey = p.pkey AND d.event = 'ADDED') AS national_security_designation,
-               (SELECT string_agg(uid, ';') FROM d WHERE d.pkey = p.pkey AND d.event = 'ADDED')
+               (SELECT string_agg(uid, ';' ORDER BY uid) FROM d WHERE d.pkey = p.pkey AND d.event = 'ADDED')
                    AS src_national_security_designation,
                EXISTS (SELECT 1 FROM dep x WHERE x.pkey = p.pkey AND x.evidence = 'REMOVAL_EXECUTED') AS prior_removal,
-               (SELECT string_agg(uid, ';') FROM dep x WHERE x.pkey = p.pkey AND x.evidence = 'REMOVAL_EXECUTED')
+               (SELECT string_agg(uid, ';' ORDER BY uid) FROM dep x WHERE x.pkey = p.pkey AND x.evidence = 'REMOVAL_EXECUTED')
                    AS src_prior_removal,
                (SELECT max(day) FROM enc e WHERE e.pkey = p.pkey AND e.encounter_type = 'APPREHENSION'
                   AND e.agency = 'CBP_BORDER') AS unlawful_entry_on,
