@@ -127,6 +127,9 @@ def _name(value: str, where: str) -> str:
     """A rule id or tier name: letters, digits and underscores (they name reasons and columns)."""
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", value):
         raise PolicyError(f"{where}: {value!r} is not a name (letters, digits and underscores)")
+    attribute = protected_attribute(value)
+    if attribute:
+        raise PolicyError(f"{where}: {value!r} names a protected attribute ({attribute}); a pack may not")
     return value
 
 
@@ -240,7 +243,10 @@ def parse_pack(data: dict[str, Any], where: str = "pack") -> Pack:
     names = {t.name for t in tiers}
     if not tiers or len(names) != len(tiers) or "HELD" in names:
         raise PolicyError(f"{where}: tiers need distinct names (HELD is reserved)")
-    rules = tuple(_rule(r, names, i) for i, r in enumerate(_need(data, "rules", list, where)))
+    try:
+        rules = tuple(_rule(r, names, i) for i, r in enumerate(_need(data, "rules", list, where)))
+    except PolicyError as exc:  # a rule's error names the rule; this names the pack too
+        raise PolicyError(f"{where}: {exc}") from None
     if len({r.id for r in rules}) != len(rules):
         raise PolicyError(f"{where}: rule ids must be distinct")
     excludes = frozenset(data.get("excludes", []))
@@ -272,6 +278,23 @@ def load_pack(path: Path) -> Pack:
 
 
 def installed_packs(folder: Path = PACKS_DIR) -> dict[str, Pack]:
-    """Every pack under `folder` (one sub-folder per pack), by name."""
-    packs = [load_pack(p) for p in sorted(folder.glob("*/pack.toml"))]
-    return {p.name: p for p in packs}
+    """Every pack under `folder` (one sub-folder per pack), by name; PolicyError if one is invalid."""
+    packs, invalid = scan_packs(folder)
+    if invalid:
+        raise next(iter(invalid.values()))
+    return packs
+
+
+def scan_packs(folder: Path = PACKS_DIR) -> tuple[dict[str, Pack], dict[str, PolicyError]]:
+    """The valid packs under `folder` by name, and why each invalid one is, by its folder's name: one
+    invalid pack does not take the others away."""
+    packs: dict[str, Pack] = {}
+    invalid: dict[str, PolicyError] = {}
+    for path in sorted(folder.glob("*/pack.toml")):
+        try:
+            pack = load_pack(path)
+        except PolicyError as exc:
+            invalid[path.parent.name] = exc
+        else:
+            packs[pack.name] = pack
+    return packs, invalid

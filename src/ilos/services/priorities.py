@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from ilos.domain.events import WORKLIST_PRODUCED
-from ilos.domain.policy import Pack, PolicyError, installed_packs
+from ilos.domain.policy import Pack, scan_packs
 from ilos.services.errors import IlosError
 
 
@@ -48,10 +48,9 @@ class EventSink(Protocol):
 
 def pack_named(name: str) -> Pack:
     """The installed pack called `name`, or a one-line error naming those installed."""
-    try:
-        packs = installed_packs()
-    except PolicyError as exc:
-        raise IlosError(f"an installed policy pack is invalid: {exc}") from None
+    packs, invalid = scan_packs()
+    if name in invalid:
+        raise IlosError(f"policy pack {name!r} is invalid: {invalid[name]}")
     if name not in packs:
         raise IlosError(f"no policy pack {name!r}; installed: {', '.join(sorted(packs)) or 'none'}")
     return packs[name]

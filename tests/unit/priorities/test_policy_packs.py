@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ilos.domain.facts import FACTS, PROTECTED_ATTRIBUTES, protected_attribute
-from ilos.domain.policy import PACKS_DIR, PolicyError, installed_packs, load_pack, parse_pack
+from ilos.domain.policy import PACKS_DIR, PolicyError, installed_packs, load_pack, parse_pack, scan_packs
 
 GOOD: dict[str, Any] = tomllib.loads(
     """
@@ -75,6 +75,34 @@ def test_a_protected_attribute_as_a_key_anywhere_is_rejected() -> None:
     data["rules"][0]["religion"] = "x"
     with pytest.raises(PolicyError, match="protected attribute"):
         parse_pack(data)
+
+
+def test_a_rule_id_or_tier_naming_a_protected_attribute_is_rejected() -> None:
+    with pytest.raises(PolicyError, match=r"'NATIONALITY_RULE' names a protected attribute"):
+        parse_pack(with_rule(id="NATIONALITY_RULE"))
+    with pytest.raises(PolicyError, match=r"'RELIGION_PRIORITY' names a protected attribute"):
+        parse_pack(variant(tiers=[{"name": "RELIGION_PRIORITY", "meaning": "x"}]))
+
+
+def test_a_rule_error_names_the_pack_and_the_rule() -> None:
+    with pytest.raises(PolicyError, match=r"^packs/x\.toml: rule R1, condition 1: fact `race`"):
+        parse_pack(with_rule(when=[{"fact": "race", "is": True}]), "packs/x.toml")
+
+
+def test_an_invalid_pack_leaves_the_others_installed(tmp_path: Path) -> None:
+    for name in ("guidelines-2021", "priorities-2014"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pack.toml").write_text((PACKS_DIR / name / "pack.toml").read_text())
+    broken = (tmp_path / "priorities-2014" / "pack.toml").read_text().replace('fact = "', 'fact = "race_', 1)
+    (tmp_path / "priorities-2014" / "pack.toml").write_text(broken)
+
+    packs, invalid = scan_packs(tmp_path)
+
+    assert list(packs) == ["guidelines-2021"]
+    assert list(invalid) == ["priorities-2014"]
+    assert "protected attribute" in str(invalid["priorities-2014"])
+    with pytest.raises(PolicyError, match="protected attribute"):
+        installed_packs(tmp_path)
 
 
 def test_no_allowed_fact_is_a_protected_attribute() -> None:

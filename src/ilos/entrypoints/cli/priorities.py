@@ -8,7 +8,7 @@ from typing import Annotated
 import pyarrow as pa
 import typer
 
-from ilos.domain.policy import installed_packs
+from ilos.domain.policy import scan_packs
 from ilos.entrypoints.cli.admissions import AsOf, KnownAt, _moments
 from ilos.entrypoints.cli.common import Db, app_for, failures_exit, print_steps, write_csv
 from ilos.entrypoints.render.policies import rule_catalogue
@@ -91,9 +91,12 @@ def explain_rank_command(
 
 @policy_app.command("list")
 def policy_list() -> None:
-    """The packs installed: name, version, in force from/until, title, as CSV."""
+    """The packs installed: name, version, in force from/until, title, as CSV (an invalid pack is left
+    out, with its reason on stderr)."""
     with failures_exit():
-        packs = installed_packs()
+        packs, invalid = scan_packs()
+        for name, problem in invalid.items():
+            typer.echo(f"warning: policy pack {name!r} is invalid and left out: {problem}", err=True)
         write_csv(pa.table({
             "name": [p.name for p in packs.values()], "version": [p.version for p in packs.values()],
             "effective_from": [str(p.effective_from) for p in packs.values()],
