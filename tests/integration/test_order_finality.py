@@ -142,3 +142,20 @@ def test_the_inputs_hash_tells_apart_a_repeated_hold_and_another_source(tmp_path
         assert _inputs_hash(url) == hashes[name]  # the same inputs, the same hash
     assert hashes["one stay"] != hashes["two stays"]
     assert hashes["conviction by TX"] != hashes["conviction by CA"]
+
+
+def test_a_case_an_appeal_sent_back_is_in_proceedings_again(tmp_path: Path) -> None:
+    who = _person("REABIERTO", "A300000006")
+    steps = [("NTA_FILED", "2025-01-05"), ("REMOVAL_ORDERED", "2025-06-01"), ("APPEAL_FILED", "2025-06-20"),
+             ("APPEAL_SUSTAINED", "2026-03-01"), ("HEARING_SCHEDULED", "2026-04-01")]  # fmt: skip
+    rows = [
+        rec("EOIR", f"Q{i}", who, case_number="C-Q", event=e, event_date=d) for i, (e, d) in enumerate(steps)
+    ]
+    url = _load(tmp_path, "court_events", rows)
+    person = person_of(url, "Q0")
+    out = ilos("explain", "rank", person, "--policy", "guidelines-2021", "--as-of", "2026-05-01", db=url).out
+    assert "No removability fact" not in out
+    before = ilos(
+        "explain", "rank", person, "--policy", "guidelines-2021", "--as-of", "2026-02-01", db=url
+    ).out
+    assert "No removability fact" not in before  # the order pending its appeal is one too

@@ -105,7 +105,7 @@ class DuckPriorityWork:
         with self._evaluated(as_of, known_at_utc, [person_id]) as cur:
             rows = cur.sql(
                 f"""SELECT code, start, last_day, {in_force(day)} AS in_force, sources FROM holds
-                    WHERE pkey = ? ORDER BY start, code""",
+                    WHERE pkey = ? ORDER BY start, code, last_day NULLS LAST, sources""",
                 params=[person_id],
             ).to_arrow_table()
         return [{**r, "scope": hold_kind(r["code"]).scope.value} for r in rows.to_pylist()]
@@ -127,7 +127,7 @@ class DuckPriorityWork:
                 .to_arrow_table()
                 .to_pylist(),
                 "holds": cur.sql(
-                    f"SELECT code, start, last_day, sources FROM holds WHERE pkey = ? AND {in_force(day)} ORDER BY code",
+                    f"SELECT code, start, last_day, sources FROM holds WHERE pkey = ? AND {in_force(day)} ORDER BY code, start, sources",
                     params=one,
                 )
                 .to_arrow_table()

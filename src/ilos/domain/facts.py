@@ -65,7 +65,7 @@ _FACTS = (
     _f("final_order", FactType.FLAG, "a removal order that is final on the as-of date"),
     _f("final_order_on", FactType.DATE, "the date the most recent final removal order became final"),
     _f("removal_order_pending", FactType.FLAG, "a removal order that is not final yet (appeal window or appeal open)"),
-    _f("in_proceedings", FactType.FLAG, "a notice to appear filed with no order, termination or relief yet"),
+    _f("in_proceedings", FactType.FLAG, "a notice to appear filed with no order in force (none yet, or one an appeal undid), termination or relief"),
     _f("prior_removal", FactType.FLAG, "a removal carried out before (REMOVAL_EXECUTED departure)"),
     _f("unlawful_entry_on", FactType.DATE, "date of the latest apprehension after an unlawful entry (CBP_BORDER)"),
     _f("suspected_overstay_days", FactType.DAYS,

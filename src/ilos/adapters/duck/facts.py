@@ -153,8 +153,8 @@ def _person_facts_sql(day: str) -> str:
                bool_or(ordered AND NOT undone AND (final_on IS NULL OR final_on > {day})) AS removal_order_pending,
                string_agg(order_uid, ';' ORDER BY order_uid) FILTER (WHERE ordered AND NOT undone AND (final_on IS NULL OR final_on > {day}))
                    AS src_removal_order_pending,
-               bool_or(nta AND NOT ordered AND NOT closed) AS in_proceedings,
-               string_agg(nta_uid, ';' ORDER BY nta_uid) FILTER (WHERE nta AND NOT ordered AND NOT closed) AS src_in_proceedings
+               bool_or(nta AND (NOT ordered OR undone) AND NOT closed) AS in_proceedings,
+               string_agg(nta_uid, ';' ORDER BY nta_uid) FILTER (WHERE nta AND (NOT ordered OR undone) AND NOT closed) AS src_in_proceedings
         FROM case_order GROUP BY pkey;
         CREATE TABLE f_other AS
         WITH d AS (SELECT pkey, designation_id, first(event ORDER BY day DESC, uid DESC) AS event,
