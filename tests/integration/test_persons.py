@@ -133,3 +133,39 @@ def test_ingest_resolves_so_that_links_reflect_the_new_rows(store_url: str, tmp_
     assert set(links(store_url)) == {"1", "2"}
     again = ilos("ingest", "arrivals", str(path), db=store_url)
     assert "resolution run" not in again.out  # nothing new was stored, nothing to resolve
+
+
+def test_a_model_that_fails_is_never_kept(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Training that fails, or a trained model that fails to resolve the store, leaves the saved model as
+    it was: the next run (and every ingest) resolves as before, instead of failing again and again."""
+    load(store_url, tmp_path / "a.csv", arrival("1"), arrival("2"))
+
+    def cannot_train(self: SameNameResolver, records: pa.Table) -> dict[str, Any]:
+        raise RuntimeError("EM could not converge\nmore detail")
+
+    monkeypatch.setattr(SameNameResolver, "train", cannot_train)
+    failed = ilos("resolve", "--retrain", db=store_url)
+    assert failed.code == 1
+    assert failed.err.strip() == (
+        "error: training a model on 2 records failed: EM could not converge; the saved model is unchanged"
+    )
+    monkeypatch.undo()
+    monkeypatch.setattr(DuckIdentityWork, "resolver", lambda self, model: SameNameResolver(self.con, model))
+    original_score = SameNameResolver.score
+
+    def score_only_the_old_model(self: SameNameResolver, records: pa.Table) -> pa.Table:
+        if self.trained:
+            raise ZeroDivisionError("float division by zero")
+        return original_score(self, records)
+
+    monkeypatch.setattr(SameNameResolver, "trained", False, raising=False)
+    monkeypatch.setattr(
+        SameNameResolver, "train", lambda self, records: setattr(self, "trained", True) or {"t": 1}
+    )
+    monkeypatch.setattr(SameNameResolver, "score", score_only_the_old_model)
+    assert ilos("resolve", "--retrain", db=store_url).code == 1
+    again = ilos("resolve", db=store_url)
+    assert again.code == 0, again.err
+    assert "model default" in again.out

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from ilos.services.errors import IlosError
+
 #: Below this many records the shipped default model is used; above it the model is trained on the data.
 MIN_TRAINING_RECORDS = 50_000
 
@@ -130,16 +132,30 @@ def resolve_all(work: IdentityWork, state: IdentityState, retrain: bool = False)
     trained = retrain or (saved is None and records.num_rows >= MIN_TRAINING_RECORDS)
     resolver = work.resolver(model)
     if trained:
-        model = resolver.train(records)
-        model_id = state.save_model(model, records.num_rows)
+        model = _trained(resolver, records)
     pairs = work.apply_decisions(resolver.score(records), resolver.members)
     clusters = resolver.cluster(records, pairs)
     assignment = work.assign(clusters, work.previous_links(), records, state.next_sequence())
     review = work.review_pairs(pairs, clusters)
     withdrawn = work.withdrawn_links(records, assignment, model, everything=True)
+    if (
+        trained and model is not None
+    ):  # kept once it has resolved the store: a failing model serves no later run
+        model_id = state.save_model(model, records.num_rows)
     run_id = state.save_run("full", model_id, started, records, assignment, review, withdrawn)
     work.saved(run_id, assignment.links)
     return _summary(run_id, records, assignment, review, model_id, trained, resolved=records.num_rows)
+
+
+def _trained(resolver: Resolver, records: Any) -> dict[str, Any]:
+    """A model trained on `records`, or IlosError saying why training failed (the saved model stays)."""
+    try:
+        return resolver.train(records)
+    except Exception as exc:  # the engine's own errors (EM that cannot converge, too few pairs, ...)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise IlosError(
+            f"training a model on {len(records)} records failed: {reason}; the saved model is unchanged"
+        ) from None
 
 
 def _now() -> str:

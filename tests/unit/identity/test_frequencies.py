@@ -40,3 +40,19 @@ def test_term_frequencies_of_a_model_with_long_floats() -> None:
     shrunk = dict(zip(*tables["name_key"].to_pydict().values(), strict=True))
     assert shrunk["A B"] == (2 + frequencies.PSEUDO_RECORDS * LONG_U) / (3616 + frequencies.PSEUDO_RECORDS)
     assert shrunk["C D"] == frequencies.PSEUDO_RECORDS * LONG_U / (3616 + frequencies.PSEUDO_RECORDS)
+
+
+def test_a_level_trained_with_probability_zero_reads_as_unobserved() -> None:
+    """A model whose training saw a level never among non-matches (u = 0, say "different A-number" on a
+    tiny store) gave an infinite Bayes factor: a division by zero in every later run."""
+    from ilos.adapters.identity import weights
+
+    model = copy.deepcopy(default_model())
+    level = next(lv for c in model["comparisons"] for lv in c["comparison_levels"] if lv.get("u_probability"))
+    level["u_probability"] = 0.0
+    assert weights.probability(level, "u_probability") == weights.NOT_OBSERVED
+    value = duckdb.sql(f"SELECT {weights.double(weights.probability(level, 'u_probability'))}").fetchall()[0][
+        0
+    ]
+    assert value == weights.NOT_OBSERVED
+    assert "AS DOUBLE" in weights.match_weight_sql(model)

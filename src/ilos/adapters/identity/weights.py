@@ -33,9 +33,12 @@ NOT_OBSERVED = 1e-6
 
 
 def probability(level: dict[str, Any], key: str) -> float:
-    """m or u of a level as Splink reads it: a level never observed counts as NOT_OBSERVED."""
+    """m or u of a level as Splink reads it: a level never observed (or observed with probability 0)
+    counts as NOT_OBSERVED."""
     value = level.get(key)
-    return float(value) if isinstance(value, int | float) else NOT_OBSERVED
+    # a probability of 0 (a level training never saw among matches or non-matches) reads as unobserved:
+    # its Bayes factor would be infinite, and a division by zero
+    return float(value) if isinstance(value, int | float) and value > 0 else NOT_OBSERVED
 
 
 def _level_weight(level: dict[str, Any], levels: list[dict[str, Any]]) -> str:
