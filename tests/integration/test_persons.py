@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +170,29 @@ def test_a_model_that_fails_is_never_kept(
     again = ilos("resolve", db=store_url)
     assert again.code == 0, again.err
     assert "model default" in again.out
+
+
+def test_merges_and_splits_are_events_with_the_records_before_and_after(
+    store_url: str, tmp_path: Path
+) -> None:
+    load(store_url, tmp_path / "a.csv", arrival("1"), arrival("2", family_name="ADEYEMI"))
+    ids = links(store_url)
+    load(
+        store_url, tmp_path / "b.csv", arrival("2", recorded_at="2024-04-01T00:00:00Z")
+    )  # now record 1's person
+    load(store_url, tmp_path / "c.csv", arrival("2", family_name="BELLO", recorded_at="2024-05-01T00:00:00Z"))
+    apart = links(store_url)
+
+    def events(kind: str) -> list[dict[str, Any]]:
+        out = ilos("events", "--kind", kind, db=store_url).out
+        return [json.loads(line) for line in out.splitlines()]
+
+    merged, split = events("person:merged"), events("person:split")
+    uid = "arrivals/I94/{}".format
+    assert [(e["person_id"], e["subject"], e["before"], e["after"]) for e in merged] == [
+        (ids["1"], ids["2"], {ids["1"]: [uid(1)], ids["2"]: [uid(2)]}, {ids["1"]: [uid(1), uid(2)]})
+    ]
+    assert [(e["person_id"], e["subject"], e["before"], e["after"]) for e in split] == [
+        (ids["1"], apart["2"], {ids["1"]: [uid(1), uid(2)]}, {ids["1"]: [uid(1)], apart["2"]: [uid(2)]})
+    ]
+    assert all(e["reason"] and e["mode"] in ("full", "incremental") for e in merged + split)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 DEPARTURE_VERIFIED = "departure:verified"
 WORKLIST_PRODUCED = "worklist:produced"
 CASE_STEP = "case:step"
+PERSON_MERGED = "person:merged"
+PERSON_SPLIT = "person:split"
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,34 @@ EVENT_KINDS: tuple[EventKind, ...] = (
             "to": "the case's state after",
             "guard_results": "each guard of the step and whether it held on the day",
             "refusals": "the reasons a refused step was refused",
+        },
+    ),
+    EventKind(
+        PERSON_MERGED,
+        "A resolution run (`ilos ingest`, `ilos stream`, `ilos resolve`) put the records of two persons in one: "
+        "the oldest id survives (the contract's `ilos export links`).",
+        {
+            "person_id": "the surviving person",
+            "subject": "the absorbed person's id, retired",
+            "run_id": "the resolution run",
+            "mode": "full or incremental",
+            "before": "each person's record uids before the run, by person id",
+            "after": "the surviving person's record uids after the run, by person id",
+            "reason": "why, in words",
+        },
+    ),
+    EventKind(
+        PERSON_SPLIT,
+        "A resolution run took records of one person apart (a correction, a retraction, a reviewer's "
+        "`separate`): the part holding the oldest record keeps the id.",
+        {
+            "person_id": "the person who kept the id",
+            "subject": "the id of the part that left",
+            "run_id": "the resolution run",
+            "mode": "full or incremental",
+            "before": "the person's record uids before the run, by person id",
+            "after": "the record uids of both parts after the run, by person id",
+            "reason": "why, in words",
         },
     ),
 )

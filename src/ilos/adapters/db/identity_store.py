@@ -9,8 +9,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ilos.adapters.db.bulk import BulkConnection
+from ilos.adapters.db.event_store import event_rows
 from ilos.adapters.db.record_store import SqlRecordStore, utc_now_text
 from ilos.adapters.duck.stable_ids import Assignment
+from ilos.domain.events import PERSON_MERGED, PERSON_SPLIT
 
 PAIR_KEY = ["record_uid_l", "record_uid_r"]
 
@@ -106,8 +108,10 @@ class IdentityStore:
                         [mode, model_id, started, utc_now_text(), json.dumps(counts, sort_keys=True)],
                     )
                 )
+                before = self._records_of(bulk, _changed_persons(assignment))
                 self._write_links(bulk, run_id, records, assignment)
                 self._write_events(bulk, run_id, assignment)
+                self._announce(bulk, run_id, mode, assignment, before)
                 self._write_review(bulk, run_id, review)
                 self._write_withdrawn(bulk, run_id, withdrawn)
         finally:
@@ -152,6 +156,51 @@ class IdentityStore:
             "WHERE person_id NOT IN (SELECT person_id FROM person)"
         )
         bulk.execute("DROP TABLE ilos_run_persons")
+
+    @staticmethod
+    def _records_of(bulk: BulkConnection, persons: list[str]) -> dict[str, list[str]]:
+        """The record uids each of `persons` is linked to now, by person id."""
+        if not persons:
+            return {}
+        bulk.ingest(
+            "ilos_event_persons", pa.table({"person_id": pa.array(persons, pa.string())}), temporary=True
+        )
+        rows = bulk.fetch_arrow(
+            "SELECT person_id, record_uid FROM identity_link WHERE person_id IN (SELECT person_id FROM ilos_event_persons)",
+            text=["person_id", "record_uid"],
+        )
+        bulk.execute("DROP TABLE ilos_event_persons")
+        return _grouped(rows)
+
+    @staticmethod
+    def _announce(
+        bulk: BulkConnection, run_id: int, mode: str, assignment: Assignment, before: dict[str, list[str]]
+    ) -> None:
+        """`person:merged` and `person:split` domain events, with each person's records before and after."""
+        changed = _changed_persons(assignment)
+        if not changed:
+            return
+        links = assignment.links.select(["person_id", "record_uid"])
+        after = _grouped(links.filter(pc.is_in(links.column("person_id"), pa.array(changed, pa.string()))))
+        common = {"run_id": run_id, "mode": mode}
+        merged = [
+            {**common, "person_id": m["survivor"], "subject": m["absorbed"],
+             "before": {i: before.get(i, []) for i in (m["survivor"], m["absorbed"])},
+             "after": {m["survivor"]: after.get(m["survivor"], [])},
+             "reason": "the run resolved the records of both persons to one; the oldest id survives"}
+            for m in assignment.merges.to_pylist()
+        ]  # fmt: skip
+        split = [
+            {**common, "person_id": x["person_id"], "subject": x["new_person_id"],
+             "before": {x["person_id"]: before.get(x["person_id"], [])},
+             "after": {i: after.get(i, []) for i in (x["person_id"], x["new_person_id"])},
+             "reason": "the run resolved the person's records apart; the part with the oldest record kept the id"}
+            for x in assignment.splits.to_pylist()
+        ]  # fmt: skip
+        now = utc_now_text()
+        for kind, events in ((PERSON_MERGED, merged), (PERSON_SPLIT, split)):
+            if events:
+                bulk.ingest("domain_event", event_rows(kind, events, now))
 
     @staticmethod
     def _write_events(bulk: BulkConnection, run_id: int, assignment: Assignment) -> None:
@@ -218,3 +267,20 @@ _EVENT_SCHEMA = pa.schema(
     [("run_id", pa.int64()), ("kind", pa.string()), ("person_id", pa.string()), ("other_person_id", pa.string()),
      ("reason", pa.string()), ("at", pa.string())]
 )  # fmt: skip
+
+
+def _changed_persons(assignment: Assignment) -> list[str]:
+    """The ids a run's merges and splits name, sorted."""
+    ids = {*assignment.merges.column("survivor").to_pylist(), *assignment.merges.column("absorbed").to_pylist(),
+           *assignment.splits.column("person_id").to_pylist(), *assignment.splits.column("new_person_id").to_pylist()}  # fmt: skip
+    return sorted(i for i in ids if i)
+
+
+def _grouped(rows: pa.Table) -> dict[str, list[str]]:
+    """person_id -> sorted record uids, from (person_id, record_uid) rows."""
+    out: dict[str, list[str]] = {}
+    for person, uid in zip(
+        rows.column("person_id").to_pylist(), rows.column("record_uid").to_pylist(), strict=True
+    ):
+        out.setdefault(person, []).append(uid)
+    return {k: sorted(v) for k, v in out.items()}
