@@ -245,6 +245,15 @@ def transition(name: str, state: CaseState) -> Transition | None:
     return next((t for t in TRANSITIONS if t.name == name and state in t.sources), None)
 
 
+def as_recorded(name: str, trigger: Trigger, state: CaseState) -> Transition | None:
+    """A court event the table does not list from `state` (an order on a case whose notice to appear is not
+    on file, say): the court decided, so the case moves as its first transition of that name says; a
+    closed case stays closed."""
+    if trigger is not Trigger.COURT or state in TERMINAL:
+        return None
+    return next((t for t in TRANSITIONS if t.name == name and t.trigger is Trigger.COURT), None)
+
+
 def refusals(t: Transition, facts: dict[str, bool]) -> tuple[str, ...]:
     """The guards of `t` that do not hold, in words (a guard not established counts as not holding)."""
     return tuple(f"{GUARDS[g].meaning} ({GUARDS[g].source})" for g in t.guards if not facts.get(g, False))
@@ -252,7 +261,8 @@ def refusals(t: Transition, facts: dict[str, bool]) -> tuple[str, ...]:
 
 def replay(start: CaseState, pending: Iterable[Pending]) -> list[Step]:
     """Apply triggers in order from `start`: each is applied when the table allows it from the current
-    state and (for an officer) every guard holds; otherwise it is recorded as refused with the reasons.
+    state and (for an officer) every guard holds, and a court event as recorded (`as_recorded`);
+    otherwise it is recorded as refused with the reasons.
     Holds and the clock no longer matter once a case is closed (removed, departed, closed)."""
     state, steps = start, []
     for p in pending:
@@ -261,7 +271,7 @@ def replay(start: CaseState, pending: Iterable[Pending]) -> list[Step]:
         if p.trigger is Trigger.HOLD:
             steps.append(Step(p.day, p.trigger, p.name, state, state, True, (), p.sources, p.actor))
             continue
-        t = transition(p.name, state)
+        t = transition(p.name, state) or as_recorded(p.name, p.trigger, state)
         if t is None:
             reason = f"{p.name} is not a step from {state.value}"
             steps.append(Step(p.day, p.trigger, p.name, state, state, False, (reason,), p.sources, p.actor))

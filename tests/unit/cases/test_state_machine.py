@@ -7,7 +7,17 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ilos.domain.cases import GUARDS, TERMINAL, TRANSITIONS, CaseState, Pending, Trigger, replay, transition
+from ilos.domain.cases import (
+    GUARDS,
+    TERMINAL,
+    TRANSITIONS,
+    CaseState,
+    Pending,
+    Trigger,
+    as_recorded,
+    replay,
+    transition,
+)
 
 NAMES = sorted({t.name for t in TRANSITIONS})
 REMOVAL_GUARDS = ("final_order", "no_stay", "no_appeal_window", "no_protection_pending", "no_tps",
@@ -36,6 +46,10 @@ def test_no_case_is_removed_or_moved_by_an_officer_unless_the_law_allows(
     assert [s.name for s in steps[: closed_at + 1]] == [p.name for p in pending[: closed_at + 1]]  # none lost
     for step in steps:
         t = transition(step.name, step.before)
+        if t is None and step.applied:  # a court event is the court's decision: applied as recorded
+            assert step.trigger is Trigger.COURT
+            assert step.before not in TERMINAL
+            t = as_recorded(step.name, step.trigger, step.before)
         held = dict(step.guard_results)
         if not step.applied:
             assert step.after is step.before
@@ -89,3 +103,20 @@ def test_a_closed_case_ignores_holds_and_the_clock_but_shows_later_court_events(
     assert [s.name for s in steps] == ["NTA_FILED", "TERMINATED", "REMOVAL_ORDERED"]
     assert steps[-1].before in TERMINAL
     assert not steps[-1].applied
+
+
+def test_a_court_event_moves_a_case_as_recorded_even_from_an_unusual_state() -> None:
+    """A case whose notice to appear is not on file (only its order came in): the order is the court's
+    decision, so the case moves; the clock then runs as for any order. A closed case stays closed."""
+    day = date(2026, 3, 1)
+    steps = replay(CaseState.LEAD, [Pending(day, Trigger.COURT, "REMOVAL_ORDERED"),
+                                    Pending(day + timedelta(days=31), Trigger.CLOCK, "appeal_window_closed")])  # fmt: skip
+    assert [(s.before, s.after, s.applied) for s in steps] == [
+        (CaseState.LEAD, CaseState.ORDERED, True), (CaseState.ORDERED, CaseState.FINAL_ORDER, True),
+    ]  # fmt: skip
+    assert (
+        replay(CaseState.LEAD, [Pending(day, Trigger.COURT, "IN_ABSENTIA_ORDER")])[0].after
+        is CaseState.FINAL_ORDER
+    )
+    closed = replay(CaseState.CLOSED, [Pending(day, Trigger.COURT, "REMOVAL_ORDERED")])
+    assert [(s.after, s.applied) for s in closed] == [(CaseState.CLOSED, False)]
