@@ -192,3 +192,56 @@ def _person_of(reference: str, db: str) -> tuple[str, str]:
             next(r["person_id"] for r in rows if r["feed"] == "arrivals" and r["source_record_id"] == "1")
         )
     return ids[0], ids[1]
+
+
+def test_a_withdrawn_record_follows_its_person_into_a_merge_of_the_same_run(tmp_path: Path) -> None:
+    """W repeats a retracted record's identity (R's person) and is itself withdrawn in the file that also
+    merges R's person into another (B bridges them): W's person is the survivor, as when W and its
+    retraction come in two deliveries."""
+    base = {"family_name": "DOE", "given_names": "JANE", "citizenship": "KEN", "document_type": "P",
+            "document_country": "KEN"}  # fmt: skip
+    s = arrival(
+        "1",
+        **base,
+        date_of_birth="1970-01-01",
+        document_number="K1111111",
+        recorded_at="2024-03-02T10:00:00Z",
+    )
+    c = arrival(
+        "2",
+        **base,
+        date_of_birth="1970-01-02",
+        document_number="K2222222",
+        recorded_at="2024-03-03T10:00:00Z",
+    )
+    r = arrival("3", **base, date_of_birth="1970-01-02", document_number="K2222222", a_number="A300000001",
+                recorded_at="2024-03-04T10:00:00Z")  # fmt: skip
+    b = arrival(
+        "4",
+        **base,
+        date_of_birth="1970-01-01",
+        document_number="K2222222",
+        recorded_at="2024-03-05T10:00:00Z",
+    )
+    w = {
+        **r,
+        "source_record_id": "5",
+        "admission_number": "00000000005",
+        "recorded_at": "2024-03-06T10:00:00Z",
+    }
+    gone = {"recorded_at": "2024-10-02T00:00:00Z", "retracted": "true"}
+    cut = ("--as-of", "2024-09-15", "--known-at", "2024-09-01T00:00:00Z")
+    answers = []
+    for name, deliveries in (("together", [[s, c, r], [{**r, **gone}], [b, w, {**w, **gone}]]),
+                             ("apart", [[s, c, r], [{**r, **gone}], [b, w], [{**w, **gone}]])):  # fmt: skip
+        db = f"sqlite:///{tmp_path / f'{name}.db'}"
+        for i, rows in enumerate(deliveries):
+            assert (
+                ilos("ingest", "arrivals", str(write_csv(tmp_path / name / f"{i}.csv", rows)), db=db).code
+                == 0
+            )
+        out = ilos("export", "admissions", *cut, "--admission", "00000000005", db=db).out
+        answers.append(next(csv.DictReader(io.StringIO(out)))["person_id"])
+        survivors = {r["person_id"] for r in csv.DictReader(io.StringIO(ilos("export", "links", db=db).out))}
+        assert answers[-1] in survivors
+    assert answers[0] == answers[1]

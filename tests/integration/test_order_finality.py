@@ -3,6 +3,8 @@ voluntary-departure period (issue 5's finality rules), through the CLI."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -159,3 +161,29 @@ def test_a_case_an_appeal_sent_back_is_in_proceedings_again(tmp_path: Path) -> N
         "explain", "rank", person, "--policy", "guidelines-2021", "--as-of", "2026-02-01", db=url
     ).out
     assert "No removability fact" not in before  # the order pending its appeal is one too
+
+
+def test_the_inputs_hash_of_a_store_without_holds_is_a_hash(tmp_path: Path) -> None:
+    who = _person("SINRETEN", "A300000007")
+    url = _load(tmp_path, "court_events", [rec("EOIR", "N1", who, case_number="C-N", event="NTA_FILED",
+                                               event_date="2025-01-02")])  # fmt: skip
+    digest = _inputs_hash(url)
+    assert "None" not in digest
+    assert len(digest.split("-")) == 3
+
+
+def test_a_case_is_final_when_its_window_closes_though_an_appeal_comes_late(tmp_path: Path) -> None:
+    """As the facts say: the order became final when the window closed; a later appeal holds removal
+    (the case is suspended by it) but does not take the finality back."""
+    who = _person("TARDE", "A300000008")
+    rows = [
+        rec("EOIR", "T1", who, case_number="C-T", event="NTA_FILED", event_date="2024-06-01"),
+        rec("EOIR", "T2", who, case_number="C-T", event="REMOVAL_ORDERED", event_date="2025-01-06"),
+        rec("EOIR", "T3", who, case_number="C-T", event="APPEAL_FILED", event_date="2026-06-01"),
+    ]
+    url = _load(tmp_path, "court_events", rows)
+    for day in ("2026-05-01", "2026-07-01"):
+        out = ilos("case", "history", "C-T", "--as-of", day, db=url)
+        assert out.code == 0, out.err
+        steps = [(r["step"], r["to"], r["applied"]) for r in csv.DictReader(io.StringIO(out.out))]
+        assert ("appeal_window_closed", "FINAL_ORDER", "true") in steps, steps

@@ -178,9 +178,11 @@ def _clock(steps: list[dict[str, Any]], as_of: date) -> list[Pending]:
         final, source = s["final_on"], tuple(_source(u) for u in (s["order_uid"] or "").split(";") if u)
         if final is None or final > as_of:
             continue
+        if s["appealed"] is not None and s["appealed"] < final:
+            continue  # appealed in time: final when the appeal is dismissed, a court event of its own
         if s["vd_day"] is not None and (s["day"] is None or s["vd_day"] >= s["day"]):
             out.append(Pending(final, Trigger.CLOCK, "voluntary_departure_ended", source))
-        elif s["event"] in APPEALABLE_ORDERS and s["waived"] is None and s["appealed"] is None:
+        elif s["event"] in APPEALABLE_ORDERS and s["waived"] is None:  # no appeal, or one after the window
             out.append(Pending(final, Trigger.CLOCK, "appeal_window_closed", source))
     return out
 

@@ -165,6 +165,6 @@ def _inputs_hash(cur: duckdb.DuckDBPyConnection, pack: Pack) -> str:
     """A hash of the facts (with their sources) and holds (with theirs) a worklist was ranked from, with
     the pack's digest: every row's digest, sorted, so the order rows were computed in does not matter,
     and a row repeated counts again (a bit-xor of rows let two equal holds cancel out)."""
-    rows = "SELECT md5(string_agg(d, ',' ORDER BY d)) FROM (SELECT md5(CAST(t AS VARCHAR)) AS d FROM {} t)"
+    rows = "SELECT md5(coalesce(string_agg(d, ',' ORDER BY d), '')) FROM (SELECT md5(CAST(t AS VARCHAR)) AS d FROM {} t)"
     value = cur.sql(f"SELECT ({rows.format('facts')}) || '-' || ({rows.format('holds')})").fetchall()[0][0]
     return f"{pack.digest[:16]}-{value}"

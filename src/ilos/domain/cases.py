@@ -38,6 +38,8 @@ class CaseState(StrEnum):
 
 S = CaseState
 TERMINAL = frozenset({S.REMOVED, S.DEPARTED, S.CLOSED})
+#: States of a case whose notice to appear is not on record with the court yet.
+_BEFORE_PROCEEDINGS = frozenset({S.LEAD, S.VETTING, S.REFERRED, S.NTA_ISSUED})
 OPEN_STATES = frozenset(CaseState) - TERMINAL
 _PRE_ORDER = frozenset({S.LEAD, S.VETTING, S.REFERRED, S.NTA_ISSUED, S.IN_PROCEEDINGS})
 _EXECUTION = frozenset(
@@ -246,12 +248,13 @@ def transition(name: str, state: CaseState) -> Transition | None:
 
 
 def as_recorded(name: str, trigger: Trigger, state: CaseState) -> Transition | None:
-    """A court event the table does not list from `state` (an order on a case whose notice to appear is not
-    on file, say): the court decided, so the case moves as its first transition of that name says; a
-    closed case stays closed."""
-    if trigger is not Trigger.COURT or state in TERMINAL:
+    """A court event of a case in proceedings (an order, a hearing, a voluntary-departure grant) on a case
+    whose notice to appear is not on record yet (a lead, in vetting, referred or with a notice issued):
+    the court's record shows the proceedings open, so the case moves as the event's move from
+    `IN_PROCEEDINGS` says. Any other event the table does not list from `state` is refused."""
+    if trigger is not Trigger.COURT or state not in _BEFORE_PROCEEDINGS:
         return None
-    return next((t for t in TRANSITIONS if t.name == name and t.trigger is Trigger.COURT), None)
+    return transition(name, S.IN_PROCEEDINGS)
 
 
 def refusals(t: Transition, facts: dict[str, bool]) -> tuple[str, ...]:

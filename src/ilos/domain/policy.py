@@ -127,9 +127,6 @@ def _name(value: str, where: str) -> str:
     """A rule id or tier name: letters, digits and underscores (they name reasons and columns)."""
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", value):
         raise PolicyError(f"{where}: {value!r} is not a name (letters, digits and underscores)")
-    attribute = protected_attribute(value)
-    if attribute:
-        raise PolicyError(f"{where}: {value!r} names a protected attribute ({attribute}); a pack may not")
     return value
 
 

@@ -42,6 +42,7 @@ class IdentityState(Protocol):
         assignment: Any,
         review: Any,
         withdrawn: Any = None,
+        new_model: tuple[dict[str, Any], int] | None = None,
     ) -> int: ...
 
 
@@ -138,11 +139,12 @@ def resolve_all(work: IdentityWork, state: IdentityState, retrain: bool = False)
     assignment = work.assign(clusters, work.previous_links(), records, state.next_sequence())
     review = work.review_pairs(pairs, clusters)
     withdrawn = work.withdrawn_links(records, assignment, model, everything=True)
-    if (
-        trained and model is not None
-    ):  # kept once it has resolved the store: a failing model serves no later run
-        model_id = state.save_model(model, records.num_rows)
-    run_id = state.save_run("full", model_id, started, records, assignment, review, withdrawn)
+    # a new model is kept with the run it resolved, in one transaction: a failing model serves no later run
+    new_model = (model, records.num_rows) if trained and model is not None else None
+    run_id = state.save_run("full", model_id, started, records, assignment, review, withdrawn, new_model)
+    if new_model is not None:
+        saved_now = state.latest_model()
+        model_id = saved_now[0] if saved_now else None
     work.saved(run_id, assignment.links)
     return _summary(run_id, records, assignment, review, model_id, trained, resolved=records.num_rows)
 

@@ -48,7 +48,12 @@ def test_no_case_is_removed_or_moved_by_an_officer_unless_the_law_allows(
         t = transition(step.name, step.before)
         if t is None and step.applied:  # a court event is the court's decision: applied as recorded
             assert step.trigger is Trigger.COURT
-            assert step.before not in TERMINAL
+            assert step.before in {
+                CaseState.LEAD,
+                CaseState.VETTING,
+                CaseState.REFERRED,
+                CaseState.NTA_ISSUED,
+            }
             t = as_recorded(step.name, step.trigger, step.before)
         held = dict(step.guard_results)
         if not step.applied:
@@ -120,3 +125,7 @@ def test_a_court_event_moves_a_case_as_recorded_even_from_an_unusual_state() -> 
     )
     closed = replay(CaseState.CLOSED, [Pending(day, Trigger.COURT, "REMOVAL_ORDERED")])
     assert [(s.after, s.applied) for s in closed] == [(CaseState.CLOSED, False)]
+    # only before proceedings are on record: a final order does not go back on a hearing, and a waiver
+    # with no order moves nothing
+    assert not replay(CaseState.FINAL_ORDER, [Pending(day, Trigger.COURT, "HEARING_SCHEDULED")])[0].applied
+    assert not replay(CaseState.LEAD, [Pending(day, Trigger.COURT, "APPEAL_WAIVED")])[0].applied

@@ -77,11 +77,10 @@ def test_a_protected_attribute_as_a_key_anywhere_is_rejected() -> None:
         parse_pack(data)
 
 
-def test_a_rule_id_or_tier_naming_a_protected_attribute_is_rejected() -> None:
-    with pytest.raises(PolicyError, match=r"'NATIONALITY_RULE' names a protected attribute"):
-        parse_pack(with_rule(id="NATIONALITY_RULE"))
-    with pytest.raises(PolicyError, match=r"'RELIGION_PRIORITY' names a protected attribute"):
-        parse_pack(variant(tiers=[{"name": "RELIGION_PRIORITY", "meaning": "x"}]))
+def test_a_rule_id_is_a_label_not_an_input() -> None:
+    """What a rule may see is checked on its facts and keys; its id is a label (a sex-offense conviction
+    is a category of crime, not the person's sex)."""
+    assert parse_pack(with_rule(id="SEX_OFFENSE_CONVICTION")).rules[0].id == "SEX_OFFENSE_CONVICTION"
 
 
 def test_a_rule_error_names_the_pack_and_the_rule() -> None:

@@ -47,17 +47,12 @@ class IdentityStore:
     def save_model(self, model: dict[str, Any], trained_on: int) -> int:
         """Keep a trained model (models are versioned, never replaced); returns its id."""
         bulk = self.store.bulk()
-        p = bulk.param
         try:
             with bulk.write_transaction():
-                model_id = bulk.scalar(
-                    "INSERT INTO identity_model (created_at, trained_on_records, model_json) "
-                    f"VALUES ({p(1)}, {p(2)}, {p(3)}) RETURNING model_id",
-                    [utc_now_text(), trained_on, json.dumps(model, sort_keys=True)],
-                )
+                model_id = _insert_model(bulk, model, trained_on)
         finally:
             bulk.close()
-        return int(model_id)
+        return model_id
 
     def decide(self, left: str, right: str, decision: str, reason: str, actor: str) -> bool:
         """Record a reviewer's decision on a pair; False when the pair is not in the review queue."""
@@ -82,11 +77,13 @@ class IdentityStore:
 
     def save_run(
         self, mode: str, model_id: int | None, started: str, records: pa.Table, assignment: Assignment,
-        review: pa.Table, withdrawn: pa.Table | None = None,
+        review: pa.Table, withdrawn: pa.Table | None = None, new_model: tuple[dict[str, Any], int] | None = None,
     ) -> int:  # fmt: skip
         """Replace the links with this run's (only those of `assignment.replaced`, when it names them),
         record new and retired persons, events and new review pairs, and keep the persons of records
-        withdrawn before any run linked them (`withdrawn`) as retired links.
+        withdrawn before any run linked them (`withdrawn`) as retired links; a model trained for this run
+        (`new_model`: the model and the records it was trained on) is kept in the same transaction, so a
+        run that fails to save leaves no model behind.
 
         `assignment.links` may carry `component`; `records` may carry `identity_hash`.
         """
@@ -101,6 +98,8 @@ class IdentityStore:
         }
         try:
             with bulk.write_transaction():
+                if new_model is not None:
+                    model_id = _insert_model(bulk, *new_model)
                 run_id = int(
                     bulk.scalar(
                         "INSERT INTO resolution_run (mode, model_id, started_at, finished_at, counts) "
@@ -113,7 +112,7 @@ class IdentityStore:
                 self._write_events(bulk, run_id, assignment)
                 self._announce(bulk, run_id, mode, assignment, before)
                 self._write_review(bulk, run_id, review)
-                self._write_withdrawn(bulk, run_id, withdrawn)
+                self._write_withdrawn(bulk, run_id, withdrawn, assignment)
         finally:
             bulk.close()
         return run_id
@@ -231,9 +230,19 @@ class IdentityStore:
             bulk.execute("DROP TABLE ilos_absorbed")
 
     @staticmethod
-    def _write_withdrawn(bulk: BulkConnection, run_id: int, withdrawn: pa.Table | None) -> None:
+    def _write_withdrawn(
+        bulk: BulkConnection, run_id: int, withdrawn: pa.Table | None, assignment: Assignment
+    ) -> None:
         if withdrawn is None or not withdrawn.num_rows:
             return
+        survivor = dict(
+            zip(*assignment.merges.select(["absorbed", "survivor"]).to_pydict().values(), strict=True)
+        )
+        if survivor:  # a person this run absorbed is its survivor now (as retired links are moved)
+            persons = [survivor.get(p, p) for p in withdrawn.column("person_id").to_pylist()]
+            withdrawn = withdrawn.set_column(
+                withdrawn.schema.get_field_index("person_id"), "person_id", pa.array(persons, pa.string())
+            )
         bulk.ingest("ilos_withdrawn", withdrawn.select(["record_uid", "feed", "source_system", "source_record_id",
                                                          "person_id"]), temporary=True)  # fmt: skip
         bulk.execute(
@@ -284,3 +293,15 @@ def _grouped(rows: pa.Table) -> dict[str, list[str]]:
     ):
         out.setdefault(person, []).append(uid)
     return {k: sorted(v) for k, v in out.items()}
+
+
+def _insert_model(bulk: BulkConnection, model: dict[str, Any], trained_on: int) -> int:
+    """Insert a model (models are versioned, never replaced) in the open transaction; its id."""
+    p = bulk.param
+    return int(
+        bulk.scalar(
+            "INSERT INTO identity_model (created_at, trained_on_records, model_json) "
+            f"VALUES ({p(1)}, {p(2)}, {p(3)}) RETURNING model_id",
+            [utc_now_text(), trained_on, json.dumps(model, sort_keys=True)],
+        )
+    )

@@ -449,12 +449,13 @@ def _withdrawn(table: str, feed_name: str, cutoff: str = "", retired: bool = Fal
     uid = f"'{feed_name}/' || v.source_system || '/' || v.source_record_id"  # v: the outer versions
     current, kept = (f"EXISTS (SELECT 1 FROM {t} k WHERE k.record_uid = {uid})" for t in LINK_TABLES)
     linked = f"AND NOT {current} AND {'' if retired else 'NOT '}{kept}"
-    # only the versions of records ever retracted are ranked: a scan of one column finds them
+    # only the versions of records ever retracted are ranked: the batches' records when scoped (`cutoff`),
+    # else the records a scan of one column finds
     ever = (
         f"(source_system, source_record_id) IN (SELECT source_system, source_record_id FROM {table} "
         "WHERE lower(retracted) = 'true')"
     )
-    where = f"{cutoff} AND {ever}" if cutoff else f"WHERE {ever}"
+    where = cutoff or f"WHERE {ever}"
     return f"""(
         SELECT v.*, row_number() OVER ({key} ORDER BY latest) AS live_rank FROM (
             SELECT r.*, row_number() OVER ({key} {order}) AS latest,

@@ -215,9 +215,9 @@ def _jsonl(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
     n = next(_counter)
     run(
         con,
-        f"CREATE TEMP TABLE text_{n} AS SELECT replace(content, chr(13), '') AS content FROM read_text({lit(str(path))})",
+        f"CREATE TEMP TABLE text_{n} AS SELECT ltrim(replace(content, chr(13), ''), chr(65279)) AS content FROM read_text({lit(str(path))})",
     )
-    blanks = "' ' || chr(9) || chr(10) || chr(65279)"
+    blanks = "' ' || chr(9) || chr(10)"
     array = path.suffix.lower() == ".json"
     if array and one(con, f"SELECT starts_with(ltrim(content, {blanks}), '[') FROM text_{n}"):
         items = f"(SELECT json_extract(content, '$[*]') AS items FROM text_{n})"
