@@ -135,3 +135,18 @@ def test_a_line_holding_a_json_array_streams_each_item_as_a_row(store: str) -> N
     assert sum(b["outcomes"]["quarantined"] for b in batches) == 1
     assert statuses(store)["00000000001"][0] == "DEPARTED_TIMELY"
     assert statuses(store)["00000000002"][0] == "DEPARTED_OVERSTAY"
+
+
+def test_a_departure_retracted_before_it_arrives_still_counts_known_before_the_retraction(store: str) -> None:
+    """One stream process, one line per batch: the retraction first, then the departure it withdraws (older
+    by `recorded_at`). Known before the retraction, the departure ends its traveller's admission, as when
+    the two arrive in the other order."""
+    original = departure("D7", 0, "2024-08-20", recorded_at="2024-08-21T00:00:00Z")
+    retraction = {**original, "recorded_at": "2024-10-01T00:00:00Z", "retracted": "true"}
+    run_stream("departures", [json.dumps(retraction), json.dumps(original)], store, "--batch-size", "1")
+    known = ilos(
+        "export", "admissions", "--as-of", "2024-09-15", "--known-at", "2024-09-01T00:00:00Z", db=store
+    ).out
+    rows = {r["admission_number"]: r for r in csv.DictReader(io.StringIO(known))}
+    assert rows["00000000001"]["status"] == "DEPARTED_TIMELY"
+    assert statuses(store)["00000000001"][0] == "SUSPECTED_IN_COUNTRY_OVERSTAY"

@@ -39,7 +39,9 @@ class _Kept:
     index: IdentityIndex | None = None  # of the records run `run_id` linked
     index_after: IdentityIndex | None = None  # of the records the run under way links
     repeats: pa.Table | None = None  # the run under way's repeats (`incremental.Affected`)
-    new_batches: list[int] | None = None  # batches the run under way read (None: it read every record)
+    #: records the batches the run under way read changed and left out of force (retracted), by uid;
+    #: None when it read every record
+    withdrawn_candidates: list[str] | None = None
 
 
 class DuckIdentityWork:
@@ -63,12 +65,16 @@ class DuckIdentityWork:
         kept.index_after, kept.repeats = None, None
         committed = self.reader.batch_ids()
         new = sorted(committed - kept.seen)
-        kept.new_batches = new
+        kept.withdrawn_candidates = []
         if kept.records is None or len(new) > _MOST_BATCHES_READ_APART:
             kept.records = self._hashed(self.reader.identity_records())
-            kept.new_batches = None
+            kept.withdrawn_candidates = None
         elif new:
             changed, rows = self.reader.identity_records_of_batches(new)
+            out_of_force = set(changed.column("record_uid").to_pylist()) - set(
+                rows.column("record_uid").to_pylist()
+            )
+            kept.withdrawn_candidates = sorted(out_of_force)
             unchanged = kept.records.filter(
                 pc.invert(pc.is_in(kept.records.column("record_uid"), changed.column("record_uid")))
             )
@@ -101,7 +107,7 @@ class DuckIdentityWork:
         that saw them in force would have made. Kept as retired links, so that answers known before the
         retraction count them for that person. Only records the batches this run read changed are
         looked at, unless `everything`."""
-        scope = None if everything else self._kept.new_batches
+        scope = None if everything else self._kept.withdrawn_candidates
         withdrawn = _no_links() if scope == [] else self.reader.withdrawn_identities(scope)
         if withdrawn.num_rows:
             from ilos.adapters.identity import linkable

@@ -109,15 +109,20 @@ class PersonDataReader:
         sql = "SELECT max(run_id) AS r FROM resolution_run"
         return int(self._read("resolution runs", sql).column(0)[0].as_py() or 0)
 
-    def withdrawn_identities(self, batch_ids: Sequence[int] | None = None, retired: bool = False) -> pa.Table:
+    def withdrawn_identities(self, uids: Sequence[str] | None = None, retired: bool = False) -> pa.Table:
         """Identity rows (as `identity_records`, with their last version before the retraction) of the
         records withdrawn (their version in force is a retraction) that no run linked: no current or
-        retired link; or, when `retired`, those that keep a retired link. Only records one of
-        `batch_ids` stored a version of, when given."""
-        parts = [
-            self._identity_part(feed, batches=batch_ids, withdrawn=True, retired=retired)
-            for feed in FEEDS.values()
-        ]
+        retired link; or, when `retired`, those that keep a retired link. Only the records `uids` names
+        (feed/source_system/source_record_id), when given."""
+        parts = []
+        for feed in FEEDS.values():
+            keys = (
+                None if uids is None else [u.split("/", 1)[1] for u in uids if u.startswith(f"{feed.name}/")]
+            )
+            if keys != []:
+                parts.append(self._identity_part(feed, keys=keys, withdrawn=True, retired=retired))
+        if not parts:  # matches nothing: the empty table
+            parts.append(self._identity_part(next(iter(FEEDS.values())), keys=[""], withdrawn=True))
         return pa.concat_tables(parts).sort_by([("record_uid", "ascending")])
 
     def retired_links(self) -> pa.Table:
