@@ -107,10 +107,9 @@ class IdentityStore:
                         [mode, model_id, started, utc_now_text(), json.dumps(counts, sort_keys=True)],
                     )
                 )
-                before = self._records_of(bulk, _changed_persons(assignment))
                 self._write_links(bulk, run_id, records, assignment)
                 self._write_events(bulk, run_id, assignment)
-                self._announce(bulk, run_id, mode, assignment, before)
+                self._announce(bulk, run_id, mode, assignment)
                 self._write_review(bulk, run_id, review)
                 self._write_withdrawn(bulk, run_id, withdrawn, assignment)
         finally:
@@ -157,28 +156,12 @@ class IdentityStore:
         bulk.execute("DROP TABLE ilos_run_persons")
 
     @staticmethod
-    def _records_of(bulk: BulkConnection, persons: list[str]) -> dict[str, list[str]]:
-        """The record uids each of `persons` is linked to now, by person id."""
-        if not persons:
-            return {}
-        bulk.ingest(
-            "ilos_event_persons", pa.table({"person_id": pa.array(persons, pa.string())}), temporary=True
-        )
-        rows = bulk.fetch_arrow(
-            "SELECT person_id, record_uid FROM identity_link WHERE person_id IN (SELECT person_id FROM ilos_event_persons)",
-            text=["person_id", "record_uid"],
-        )
-        bulk.execute("DROP TABLE ilos_event_persons")
-        return _grouped(rows)
-
-    @staticmethod
-    def _announce(
-        bulk: BulkConnection, run_id: int, mode: str, assignment: Assignment, before: dict[str, list[str]]
-    ) -> None:
+    def _announce(bulk: BulkConnection, run_id: int, mode: str, assignment: Assignment) -> None:
         """`person:merged` and `person:split` domain events, with each person's records before and after."""
         changed = _changed_persons(assignment)
         if not changed:
             return
+        before = _grouped(assignment.before) if assignment.before is not None else {}
         links = assignment.links.select(["person_id", "record_uid"])
         after = _grouped(links.filter(pc.is_in(links.column("person_id"), pa.array(changed, pa.string()))))
         common = {"run_id": run_id, "mode": mode}

@@ -321,4 +321,5 @@ def merge(
         assignment.splits,
         assignment.next_sequence,
         replaced.column(0).combine_chunks(),
+        assignment.before,
     )

@@ -36,6 +36,8 @@ class Assignment:
     next_sequence: int
     #: Record uids whose links the run replaces (its links hold those still in force); None: every link.
     replaced: pa.Array | None = None
+    #: person_id, record_uid before the run, of the persons its merges and splits name.
+    before: pa.Table | None = None
 
 
 def assign(
@@ -85,5 +87,12 @@ def assign(
            FROM placed p JOIN chosen c USING (cluster) JOIN homes h USING (old_id)
            WHERE p.cluster <> h.home ORDER BY 1, 2"""
     ).to_arrow_table()
+    cur.register("run_merges", merges)
+    cur.register("run_splits", splits)
+    before = cur.sql(
+        """SELECT person_id, record_uid FROM old_links WHERE person_id IN (
+               SELECT survivor FROM run_merges UNION SELECT absorbed FROM run_merges
+               UNION SELECT person_id FROM run_splits) ORDER BY person_id, record_uid"""
+    ).to_arrow_table()
     cur.close()
-    return Assignment(links, merges, splits, next_sequence + fresh_count)
+    return Assignment(links, merges, splits, next_sequence + fresh_count, before=before)
