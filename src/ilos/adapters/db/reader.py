@@ -290,13 +290,11 @@ class PersonDataReader:
         retracted since) last; joined by record uid, the link's key."""
         if not values:
             return []
-        p = self.store.param
         parts: list[str] = []
         params: list[str] = []
         for name in feeds:
             for links in LINK_TABLES:
-                marks = ", ".join(p(len(params) + i + 1) for i in range(len(values)))
-                params += [*values]
+                marks = self._bind(params, values)
                 parts.append(
                     f"SELECT l.person_id FROM {record_table_name(FEEDS[name])} r JOIN {links} l "
                     f"ON l.record_uid = '{name}/' || r.source_system || '/' || r.source_record_id "
@@ -347,6 +345,13 @@ class PersonDataReader:
         params: list[Any] = [after, kind] if kind else [after]
         return self._read("events", sql, params, ["kind", "at", "person_id", "subject", "payload"])
 
+    def _bind(self, params: list[Any], values: Sequence[Any]) -> str:
+        """Placeholders for `values`, appended to `params` (numbered after those already there, as
+        PostgreSQL's positional parameters need)."""
+        marks = ", ".join(self.store.param(len(params) + i + 1) for i in range(len(values)))
+        params.extend(values)
+        return marks
+
     def _with_person(
         self, feed: Feed, columns: Sequence[str], known_at_utc: str | None, person_ids: Sequence[str] | None
     ) -> pa.Table:
@@ -360,8 +365,7 @@ class PersonDataReader:
         if person_ids is not None:
             linked = []
             for table in links:
-                marks = ", ".join(p(len(params) + i + 1) for i in range(len(person_ids)))
-                params += [*person_ids]
+                marks = self._bind(params, person_ids)
                 linked.append(
                     f"SELECT source_system, source_record_id FROM {table} "
                     f"WHERE feed = '{feed.name}' AND person_id IN ({marks or 'NULL'})"
