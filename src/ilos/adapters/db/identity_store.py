@@ -44,16 +44,6 @@ class IdentityStore:
             bulk.close()
         return int(model_id), json.loads(text)
 
-    def save_model(self, model: dict[str, Any], trained_on: int) -> int:
-        """Keep a trained model (models are versioned, never replaced); returns its id."""
-        bulk = self.store.bulk()
-        try:
-            with bulk.write_transaction():
-                model_id = _insert_model(bulk, model, trained_on)
-        finally:
-            bulk.close()
-        return model_id
-
     def decide(self, left: str, right: str, decision: str, reason: str, actor: str) -> bool:
         """Record a reviewer's decision on a pair; False when the pair is not in the review queue."""
         left, right = sorted((left, right))
