@@ -87,12 +87,14 @@ def assign(
            FROM placed p JOIN chosen c USING (cluster) JOIN homes h USING (old_id)
            WHERE p.cluster <> h.home ORDER BY 1, 2"""
     ).to_arrow_table()
-    cur.register("run_merges", merges)
-    cur.register("run_splits", splits)
-    before = cur.sql(
-        """SELECT person_id, record_uid FROM old_links WHERE person_id IN (
-               SELECT survivor FROM run_merges UNION SELECT absorbed FROM run_merges
-               UNION SELECT person_id FROM run_splits) ORDER BY person_id, record_uid"""
-    ).to_arrow_table()
+    before = None  # most runs merge and split nobody: no need to look at the old links again
+    if merges.num_rows or splits.num_rows:
+        cur.register("run_merges", merges)
+        cur.register("run_splits", splits)
+        before = cur.sql(
+            """SELECT person_id, record_uid FROM old_links WHERE person_id IN (
+                   SELECT survivor FROM run_merges UNION SELECT absorbed FROM run_merges
+                   UNION SELECT person_id FROM run_splits) ORDER BY person_id, record_uid"""
+        ).to_arrow_table()
     cur.close()
     return Assignment(links, merges, splits, next_sequence + fresh_count, before=before)
