@@ -88,7 +88,7 @@ def verified_departures(deps: list[Departure]) -> tuple[list[Verified], list[Dep
 def _in_window(day: date, number: str, adm: Admission, next_on: date | None) -> bool:
     """Whether a departure belongs to the admission (by number, or by its date)."""
     if number and number == adm.number:
-        return True
+        return adm.admitted_on <= day
     return adm.admitted_on <= day and (next_on is None or day < next_on)
 
 
@@ -203,9 +203,13 @@ class _Ledger:
         elif timely and decision.event in ("DENIED", "WITHDRAWN") and self.until is not None:
             self.until = max(self.until, decision.day)
 
-    def pending_on(self, day: date) -> bool:
-        """A protecting filing is pending on ``day``."""
-        return any(filed <= day and (decided is None or decided > day) for filed, decided in self.protecting)
+    def pending_on(self, day: date, decision_day_counts: bool = False) -> bool:
+        """A protecting filing is pending on ``day`` (on its decision day too, if asked: a person leaving
+        the day a filing is decided left while it was pending)."""
+        return any(
+            filed <= day and (decided is None or decided > day or (decision_day_counts and decided == day))
+            for filed, decided in self.protecting
+        )
 
     def verdict(self, number: str, departure: date | None, unverified: bool, as_of: date) -> AdmissionTruth:
         """Rules 3 to 5: the first matching status."""
@@ -213,7 +217,7 @@ class _Ledger:
         if self.changed is not None and (departure is None or self.changed < departure):
             return AdmissionTruth(number, "STATUS_CHANGED", until, None, departure)
         if departure is not None:
-            if until is None or departure <= until or self.pending_on(departure):
+            if until is None or departure <= until or self.pending_on(departure, decision_day_counts=True):
                 return AdmissionTruth(number, "DEPARTED_TIMELY", until, None, departure)
             return AdmissionTruth(number, "DEPARTED_OVERSTAY", until, (departure - until).days, departure)
         if until is None or as_of <= until:

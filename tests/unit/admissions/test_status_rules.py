@@ -60,6 +60,17 @@ def test_a_departure_carrying_the_admission_number_ends_that_admission() -> None
     assert judge(records, "2025-01-01")[A]["status"] == "DEPARTED_OVERSTAY"
 
 
+def test_a_departure_carrying_the_number_but_dated_before_the_admission_ends_nothing() -> None:
+    records = [
+        adm(A, "2024-01-01", "2024-02-01"),
+        adm(B, "2024-06-01", "2024-07-01"),
+        dep("2024-03-01", number=B),
+    ]
+    rows = judge(records, "2025-01-01")
+    assert rows[B]["status"] == "SUSPECTED_IN_COUNTRY_OVERSTAY"
+    assert (rows[A]["status"], rows[A]["departure_date"]) == ("DEPARTED_OVERSTAY", "2024-03-01")
+
+
 def test_another_persons_departure_does_not_count_without_the_number() -> None:
     records = [adm(A, "2024-01-01", "2024-02-01"), dep("2024-01-20", person="P2")]
     assert status(records)["status"] == "SUSPECTED_IN_COUNTRY_OVERSTAY"
@@ -170,6 +181,18 @@ def test_leaving_while_a_timely_filing_is_pending_is_timely() -> None:
         dep("2024-08-01"),
     ]
     assert status(records)["status"] == "DEPARTED_TIMELY"
+
+
+@pytest.mark.parametrize("benefit", ["CHANGE_OF_STATUS", "ADJUSTMENT_OF_STATUS"])
+def test_leaving_on_the_day_a_timely_filing_is_approved_is_timely(benefit: str) -> None:
+    records = [
+        adm(A, "2024-01-01", "2024-06-30"),
+        ev("R1", benefit, "FILED", "2024-06-01", number=A),
+        ev("R1", benefit, "APPROVED", "2024-08-01", number=A),
+        dep("2024-08-01"),
+    ]
+    row = status(records)
+    assert (row["status"], row["overstay_days"]) == ("DEPARTED_TIMELY", None)
 
 
 def test_an_approved_change_of_status_before_departure_ends_the_admission() -> None:

@@ -178,8 +178,9 @@ def _windows_of(table: str) -> str:
 
 
 def _ending(cur: duckdb.DuckDBPyConnection, table: str, target: str, windows: str) -> None:
-    """Per admission, the earliest departure of `table` in its window or carrying its number (a record of
-    its own before a corroborated self-report on the same day, then by source uid).
+    """Per admission, the earliest departure of `table` in its window or carrying its number and dated on
+    or after its admission (a record of its own before a corroborated self-report on the same day, then
+    by source uid).
 
     Integers first: each candidate's rank is one integer (day, then self-report last); an admission whose
     two best candidates share it (departures of one day from several sources) is settled by source uid;
@@ -192,7 +193,7 @@ def _ending(cur: duckdb.DuckDBPyConnection, table: str, target: str, windows: st
             ASOF LEFT JOIN {windows} w ON hash(v.pkey) = w.h AND v.pkey = w.pkey AND v.day >= w.admitted_on;
         INSERT INTO {target}_cand
         SELECT a.aid, c.vid, c.day, c.self, NULL FROM {target}_cand c JOIN adm a ON a.admission_number = c.number
-        WHERE c.aid IS DISTINCT FROM a.aid;
+        WHERE c.aid IS DISTINCT FROM a.aid AND c.day >= a.admitted_on;
         CREATE TABLE {target}_best AS
         SELECT c.aid, arg_min(c.vid, {rank}) AS vid, min({rank}, 2) AS ranks
         FROM {target}_cand c WHERE c.aid IS NOT NULL GROUP BY c.aid;
@@ -302,13 +303,14 @@ def _ledger(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def _verdict(cur: duckdb.DuckDBPyConnection, as_of: date) -> None:
-    """Rules 4 and 5: the first matching status, and overstay days."""
+    """Rules 4 and 5: the first matching status, and overstay days. A filing decided on the day of the
+    departure was still pending when the person left (a denial that day leaves it timely too)."""
     day = f"DATE '{as_of.isoformat()}'"
     cur.execute(
         f"""
         CREATE TABLE pending AS
         SELECT p.aid,
-               bool_or(p.filed <= d.day AND (p.decided IS NULL OR p.decided > d.day)) AS at_departure,
+               bool_or(p.filed <= d.day AND (p.decided IS NULL OR p.decided >= d.day)) AS at_departure,
                bool_or(p.filed <= {day} AND (p.decided IS NULL OR p.decided > {day})) AS at_as_of
         FROM protecting p LEFT JOIN adm_departure d USING (aid)
         GROUP BY p.aid;
