@@ -1,9 +1,11 @@
-"""Blocking recall against the generator's truth, pairwise and through the blocked graph.
+"""Blocking recall against the generator's truth, pairwise and through the compared graph.
 
 Pairwise: the share of true record pairs whose records share an identity signature or whose
-signatures some blocking rule pairs. Connected: the share of true record pairs joined by a chain of
-blocked true pairs, that is, that clustering can still link however the pairs in between are
-scored (records of a person reach each other through the records in between).
+signatures ILOS compares: a blocking rule pairs them, or one of them, blocked with fewer than all of
+its linked group, is compared with the rest of it (`completion`). Connected: the share of true
+record pairs joined by a chain of compared true pairs, that is, that clustering can still link
+however the pairs in between are scored (records of a person reach each other through the records
+in between).
 """
 
 from __future__ import annotations
@@ -16,21 +18,24 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ilos.adapters.identity.comparisons import blocking_rules
-from ilos.adapters.identity.scoring import block, prepare
+from ilos.adapters.identity import frequencies
+from ilos.adapters.identity.scoring import compare, prepare
 from ilos.adapters.identity.workspace import register_records, workspace
 
 
-def blocking_recall(con: duckdb.DuckDBPyConnection, records: pa.Table, truth: pa.Table) -> dict[str, Any]:
-    """Pairwise and connected blocking recall of the package's blocking rules on `records`."""
+def blocking_recall(
+    con: duckdb.DuckDBPyConnection, records: pa.Table, truth: pa.Table, model: dict[str, Any]
+) -> dict[str, Any]:
+    """Pairwise and connected recall of the pairs ILOS compares on `records` with `model`."""
     with workspace(con) as cur:
         register_records(cur, "records", records, new=False)
         cur.register("truth_arrow", truth)
         feat = prepare(cur, "records")
-        cur.execute(
-            f"CREATE TABLE ids AS SELECT row_number() OVER (ORDER BY record_uid) - 1 AS nid, * FROM {feat}"
+        nfeat = compare(
+            cur, feat, model, frequencies.lookups(cur, feat, model), only_new=False, keep_compared=True
         )
-        block(cur, "ids", blocking_rules())
+        cur.execute(f"CREATE TABLE ids AS SELECT nid, record_uid FROM {nfeat}")
+        cur.execute("CREATE TABLE blocked AS SELECT DISTINCT a, b FROM compared")
         cur.execute(
             """CREATE TABLE sig AS SELECT i.nid, t.true_person_id, count(*) AS n FROM members m
                JOIN records r USING (record_uid) JOIN truth_arrow t USING (source_system, source_record_id)
@@ -44,7 +49,7 @@ def blocking_recall(con: duckdb.DuckDBPyConnection, records: pa.Table, truth: pa
             """SELECT (SELECT sum(n * (n - 1) / 2) FROM (SELECT sum(n) AS n FROM sig GROUP BY true_person_id)),
                       (SELECT sum(n * (n - 1) / 2) FROM sig), (SELECT coalesce(sum(w), 0) FROM true_blocked)"""
         ).fetchall()[0]
-        nodes = int(cur.sql("SELECT count(*) FROM ids").fetchall()[0][0])
+        nodes = int(cur.sql("SELECT coalesce(max(nid), 0) + 1 FROM ids").fetchall()[0][0])
         edges = cur.sql("SELECT a, b FROM true_blocked").fetchnumpy()
         graph = coo_matrix(
             (

@@ -65,7 +65,7 @@ def full(data: str, memory_limit: str, model_out: str, baselines: str) -> None:
         extra["accuracy"] = accuracy(con, clusters, pairs, resolver.members)
         if baselines != "yes":
             return {}
-        extra["blocking_recall"] = blocking_recall(con, records, load_truth(Path(data), con))
+        extra["blocking_recall"] = blocking_recall(con, records, load_truth(Path(data), con), resolver.model)
         return run_baselines(records, con)
 
     report_and_more(work, extra, after)

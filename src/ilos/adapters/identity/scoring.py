@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ilos.adapters.identity import weights
+from ilos.adapters.identity import completion, weights
 from ilos.adapters.identity.comparisons import blocking_rules
 from ilos.adapters.identity.features import build_features
 from ilos.adapters.identity.rules import LOWER, decision_sql, given_slip_sql, paired_columns, rule_sql
@@ -228,14 +228,18 @@ def decided_sql(blocked: str, nfeat: str, used: list[str], model: dict[str, Any]
         SELECT *, {decision_sql()} AS decision FROM kept"""
 
 
-def predict(
-    cur: duckdb.DuckDBPyConnection, feat: str, model: dict[str, Any], tf: dict[str, pa.Table], only_new: bool
-) -> pa.Table:
-    """Blocked pairs of `feat` (touching `is_new` rows when `only_new`), scored and decided.
-
-    Pairs that weight alone separates (below LOWER, no hard rule) are dropped as they are scored:
-    they are most blocked pairs and decide nothing. Every other pair is returned.
-    """
+def compare(
+    cur: duckdb.DuckDBPyConnection,
+    feat: str,
+    model: dict[str, Any],
+    tf: dict[str, pa.Table],
+    only_new: bool,
+    keep_compared: bool = False,
+) -> str:
+    """Tables `nfeat` (returned) and `decided`: the blocked pairs of `feat` (touching `is_new` rows when
+    `only_new`), scored and decided; on every row, then, the pairs inside linked groups that blocking
+    missed (`completion`). With `keep_compared`, table `compared(a, b)` keeps every pair scored (to
+    measure blocking recall)."""
     rules = blocking_rules(only_new)
     used = sorted(weights.columns_used(model) | set(RULE_COLUMNS))
     keys = {c for rule in rules for c in re.findall(r"\b[lr]\.([a-z0-9_]+)", rule["blocking_rule"])}
@@ -246,7 +250,28 @@ def predict(
         nfeat = _with_ids(cur, feat, tf, columns)
         blocked = block(cur, nfeat, rules)
     cur.execute(f"CREATE TABLE decided AS {decided_sql(blocked, nfeat, used, model)}")
+    if keep_compared:
+        cur.execute(f"CREATE TABLE compared AS SELECT a, b FROM {blocked}")
     cur.execute(f"DROP TABLE {blocked}")  # the largest table: free it before fetching the result
+    if not only_new:
+        pairs = completion.group_pairs(cur, "decided", nfeat)
+        cur.execute(f"INSERT INTO decided {decided_sql(pairs, nfeat, used, model)}")
+        if keep_compared:
+            cur.execute(f"INSERT INTO compared SELECT a, b FROM {pairs}")
+        cur.execute(f"DROP TABLE {pairs}")
+    return nfeat
+
+
+def predict(
+    cur: duckdb.DuckDBPyConnection, feat: str, model: dict[str, Any], tf: dict[str, pa.Table], only_new: bool
+) -> pa.Table:
+    """The pairs of `feat` that `compare` scores (blocked, and completed inside linked groups unless
+    `only_new`), decided.
+
+    Pairs that weight alone separates (below LOWER, no hard rule) are dropped as they are scored:
+    they are most blocked pairs and decide nothing. Every other pair is returned.
+    """
+    nfeat = compare(cur, feat, model, tf, only_new)
     _doubt_twins(cur, nfeat)
     _find_ambiguous(cur)
     held = """decision = 'link' AND rule = ''
