@@ -108,6 +108,24 @@ def test_a_departed_person_is_no_longer_held_on_the_day_of_re_entry(tmp_path: Pa
     assert listed(url, "guidelines-2021", "2026-11-15")[person]["tier"] == "PUBLIC_SAFETY"
 
 
+def test_a_departed_person_arrested_inside_the_country_is_no_longer_held(tmp_path: Path) -> None:
+    """An interior arrest after a departure shows the person back: `DEPARTED` ends the day before."""
+    who = _person("REGRESO", "A300000005")
+    url = _load(tmp_path, "departures", [
+        rec("APIS", "M1", who, "2026-03-02T00:00:00Z", departure_date="2026-03-01", mode="AIR", evidence="MANIFEST"),
+    ])  # fmt: skip
+    for feed, row in (
+        ("encounters", rec("ICE-EID", "N1", who, "2026-06-02T00:00:00Z", encounter_id="N1", event_date="2026-06-01",
+                           agency="ICE", encounter_type="INTERIOR_ARREST", outcome="DETAINED")),
+        ("criminal_dispositions", rec("CJIS-TX", "K1", who, "2026-06-02T00:00:00Z", incident_id="I9",
+                                      stage="CONVICTION", event_date="2024-05-01", category="VIOLENT_FELONY")),
+    ):  # fmt: skip
+        assert ilos("ingest", feed, str(write_csv(tmp_path / f"{feed}.csv", [row])), db=url).code == 0
+    person = person_of(url, "M1")
+    assert listed(url, "guidelines-2021", "2026-05-31", "--include-held")[person]["holds"] == "DEPARTED"
+    assert listed(url, "guidelines-2021", "2026-06-01")[person]["tier"] == "PUBLIC_SAFETY"
+
+
 def _inputs_hash(url: str) -> str:
     assert (
         ilos(

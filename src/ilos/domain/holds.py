@@ -62,6 +62,11 @@ APPEALABLE_ORDERS = (
     "ADMINISTRATIVE_REMOVAL_ORDER",
 )
 VD_BOND_BUSINESS_DAYS = 5
+#: Encounters that show a person inside the United States, so that a departure before them is no longer
+#: after the person's last entry (`DEPARTED` ends): an apprehension, an interior arrest or a check-in,
+#: whatever followed; at a port, only an inadmissible person paroled or released into the country.
+PRESENCE_ENCOUNTERS = ("APPREHENSION", "INTERIOR_ARREST", "CHECK_IN")
+ADMITTING_OUTCOMES_AT_PORT = ("PAROLED", "RELEASED_NTA", "RELEASED_ATD")
 #: The longest voluntary-departure period at the end of proceedings (INA 240B(b)(2); 8 CFR 1240.26(e)(2)).
 VD_MAX_DAYS_AT_END = 60
 #: The longest period granted before the end of proceedings, with the appeal waived (INA 240B(a)(2)(A);

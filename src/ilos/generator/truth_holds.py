@@ -205,12 +205,17 @@ def _appeals(evs: list[CourtEvent]) -> list[Span]:
     return out
 
 
+def _inside(e: Encounter) -> bool:
+    """The encounter shows the person inside the country (an entry for `DEPARTED`)."""
+    if e.encounter_type in ("APPREHENSION", "INTERIOR_ARREST", "CHECK_IN"):
+        return True
+    return e.encounter_type == "INADMISSIBLE" and e.outcome in ("PAROLED", "RELEASED_NTA", "RELEASED_ATD")
+
+
 def departed_holds(adms: list[Admission], encounters: list[Encounter], deps: list[Departure]) -> list[Span]:
     """A verified departure after the last admission or entry, until the day before the next one (on the
     day of that entry, the departure is no longer after the last entry)."""
-    entries = sorted(
-        {a.admitted_on for a in adms} | {e.day for e in encounters if e.encounter_type == "APPREHENSION"}
-    )
+    entries = sorted({a.admitted_on for a in adms} | {e.day for e in encounters if _inside(e)})
     verified = sorted(v.day for v in verified_departures(deps)[0])
     out: list[Span] = []
     bounds: list[date | None] = [None, *entries]

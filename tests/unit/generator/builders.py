@@ -100,8 +100,14 @@ def court(event: str, day: str, case: str = "C1", deadline: str | None = None, p
     )
 
 
-def apprehension(day: str, person: int = 0) -> Encounter:
-    """A border apprehension (an entry)."""
+def apprehension(
+    day: str,
+    person: int = 0,
+    kind: str = "APPREHENSION",
+    outcome: str = "RELEASED_NTA",
+    agency: str = "CBP_BORDER",
+) -> Encounter:
+    """An encounter: by default a border apprehension (an entry)."""
     return Encounter(
         person=person,
         system="CBP-E3",
@@ -109,7 +115,7 @@ def apprehension(day: str, person: int = 0) -> Encounter:
         recorded=at(day),
         encounter_id="E1",
         day=d(day),
-        agency="CBP_BORDER",
-        encounter_type="APPREHENSION",
-        outcome="RELEASED_NTA",
+        agency=agency,
+        encounter_type=kind,
+        outcome=outcome,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+import pytest
+
 from ilos.generator.truth_holds import Hold, appeal_window_end, holds_truth
 from ilos.generator.world import Admission, CourtEvent, Departure, Encounter, StatusEvent
 
@@ -201,6 +203,17 @@ def test_departed_until_the_day_before_the_next_admission_or_entry() -> None:
     assert holds(deps=removed, meets=[apprehension("2025-06-01")]) == [
         ("DEPARTED", d("2025-03-01"), d("2025-05-31"))
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "outcome", "back"),
+    [("INTERIOR_ARREST", "DETAINED", True), ("CHECK_IN", "RELEASED_ATD", True),
+     ("INADMISSIBLE", "PAROLED", True), ("INADMISSIBLE", "RETURNED", False)],
+)  # fmt: skip
+def test_an_encounter_inside_the_country_ends_departed(kind: str, outcome: str, back: bool) -> None:
+    gone = [departure("2025-03-01")]
+    met = [apprehension("2025-06-01", kind=kind, outcome=outcome, agency="ICE")]
+    assert holds(deps=gone, meets=met) == [("DEPARTED", d("2025-03-01"), d("2025-05-31") if back else None)]
 
 
 def test_an_unverified_self_report_is_not_a_departure() -> None:

@@ -13,8 +13,10 @@ import duckdb
 
 from ilos.domain.admission_rules import DECISIONS
 from ilos.domain.holds import (
+    ADMITTING_OUTCOMES_AT_PORT,
     APPEAL_WINDOW_DAYS,
     APPEALABLE_ORDERS,
+    PRESENCE_ENCOUNTERS,
     VD_BOND_BUSINESS_DAYS,
     VD_MAX_DAYS_AT_END,
     VD_MAX_DAYS_BEFORE_END,
@@ -176,12 +178,16 @@ def _voluntary_departure(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def _departed(cur: duckdb.DuckDBPyConnection) -> None:
-    """A verified departure after the last admission or entry (an apprehension), until the day before the
-    next one: on the day of that entry, the departure is no longer after the person's last entry."""
+    """A verified departure after the last admission or entry, until the day before the next one: on the
+    day of that entry, the departure is no longer after the person's last entry. An encounter inside the
+    country counts as an entry (`PRESENCE_ENCOUNTERS`, `ADMITTING_OUTCOMES_AT_PORT`): the person is back."""
+    present = ", ".join(f"'{t}'" for t in PRESENCE_ENCOUNTERS)
+    admitted = ", ".join(f"'{o}'" for o in ADMITTING_OUTCOMES_AT_PORT)
     cur.execute(
-        """
+        f"""
         CREATE TABLE entry AS
-        SELECT pkey, admitted_on AS day FROM adm UNION SELECT pkey, day FROM enc WHERE encounter_type = 'APPREHENSION';
+        SELECT pkey, admitted_on AS day FROM adm UNION SELECT pkey, day FROM enc
+        WHERE encounter_type IN ({present}) OR (encounter_type = 'INADMISSIBLE' AND outcome IN ({admitted}));
         INSERT INTO holds
         WITH b AS (
             SELECT v.pkey, v.day, v.sources, lo.day AS lower, hi.day AS upper
