@@ -65,6 +65,22 @@ def test_each_rule_quarantines_its_row_and_the_rest_loads(store_url: str, tmp_pa
     assert [r["source_record_id"] for r in records(store_url)] == ["1", "2"]
 
 
+def test_a_required_value_of_blanks_of_any_kind_is_missing(store_url: str, tmp_path: Path) -> None:
+    blanks = ["   ", "\t", " \t", "\u00a0", "\u3000", "\n"]
+    rows = [arrival(str(i), family_name=b) for i, b in enumerate(blanks)] + [
+        arrival("9", family_name="\u00a0NG")
+    ]
+    result = ilos(
+        "ingest", "--no-resolve", "arrivals", str(write_csv(tmp_path / "a.csv", rows)), db=store_url
+    )
+
+    assert result.code == 0, result.err
+    assert {(q["source_record_id"], q["reason"]) for q in quarantine_rows(store_url)} == {
+        (str(i), "MISSING_REQUIRED") for i in range(len(blanks))
+    }
+    assert [r["source_record_id"] for r in records(store_url)] == ["9"]
+
+
 def test_quarantine_keeps_file_row_and_a_sentence(store_url: str, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", [arrival("1"), arrival("2", mode="BOAT")])
     ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
@@ -125,6 +141,20 @@ def test_retraction_withdraws_the_record_from_its_recorded_at(store_url: str, tm
     assert [r["source_record_id"] for r in records(store_url, "--known-at", "2024-04-30")] == ["1", "2"]
 
 
+def test_a_retraction_recorded_at_the_same_moment_as_the_record_withdraws_it(
+    store_url: str, tmp_path: Path
+) -> None:
+    rows = [arrival(str(i)) for i in range(1, 7)]  # six: a tie broken by hash alone would keep some
+    ilos("ingest", "--no-resolve", "arrivals", str(write_csv(tmp_path / "a.csv", rows)), db=store_url)
+    withdrawn = [{**r, "retracted": "true"} for r in rows]
+    result = ilos(
+        "ingest", "--no-resolve", "arrivals", str(write_csv(tmp_path / "r.csv", withdrawn)), db=store_url
+    )
+
+    assert "retracted 6" in result.out
+    assert records(store_url) == []
+
+
 def test_result_does_not_depend_on_the_order_of_files(store_url: str, tmp_path: Path) -> None:
     original = write_csv(tmp_path / "a.csv", [arrival("1"), arrival("2")])
     later = write_csv(
@@ -180,6 +210,18 @@ def test_malformed_rows_are_quarantined_with_their_row_numbers(store_url: str, t
     assert [r["source_record_id"] for r in records(store_url)] == ["1", "2", "3"]
 
 
+def test_quarantine_list_is_in_byte_order_with_unparsed_rows_first(store_url: str, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", [arrival("1", mode="BOAT"), arrival("2")])
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines, "broken"]) + "\n")  # no source_system: an empty first cell
+
+    ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
+
+    out = ilos("quarantine", "list", db=store_url).out.splitlines()[1:]
+    assert [line.split(",")[1] for line in out] == ["", "I94"]
+    assert out == sorted(out)
+
+
 def test_same_rows_in_parquet_and_json_lines_are_redeliveries(store_url: str, tmp_path: Path) -> None:
     rows = [arrival("1"), arrival("2", given_names="")]
     ilos("ingest", "--no-resolve", "arrivals", str(write_csv(tmp_path / "a.csv", rows)), db=store_url)
@@ -201,6 +243,26 @@ def test_json_lines_reject_non_objects_and_keep_extra_keys(store_url: str, tmp_p
     assert "new 1" in result.out
     assert "quarantined MALFORMED_ROW: 2" in result.out
     assert json.loads(records(store_url)[0]["extra"]) == {"gate": "B7"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_extra_columns_named_like_contract_columns_or_internal_ones_are_kept(
+    store_url: str, tmp_path: Path, fmt: str
+) -> None:
+    """Unknown columns are kept, whatever their names: one differing from a contract column in case only
+    (`Mode` beside `mode`), or named like ILOS's own row number (`_row`)."""
+    rows = [{**arrival("1"), "Mode": "by boat", "_row": "77", "Family_Name": ""}]
+    path = tmp_path / f"a.{fmt}"
+    if fmt == "csv":
+        write_csv(path, rows)
+    else:
+        pq.write_table(pa.Table.from_pylist(rows), path)
+
+    result = ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
+
+    assert (result.code, "new 1," in result.out) == (0, True), result.err
+    [row] = records(store_url)
+    assert (row["mode"], json.loads(row["extra"])) == ("AIR", {"Mode": "by boat", "_row": "77"})
 
 
 def test_a_json_file_may_hold_one_array_of_objects(store_url: str, tmp_path: Path) -> None:
@@ -226,6 +288,28 @@ def test_a_json_array_file_that_does_not_parse_loads_nothing(store_url: str, tmp
 
     assert result.code != 0
     assert "Malformed JSON" in result.err
+    assert records(store_url) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [("b.json", b"[{", "cannot be read as JSON"), ("b.jsonl", b"\xff\xfe{}\n", "cannot be read as JSON"),
+     ("b.jsonl", b'{"source_system": "I94"}\n', "missing required column(s) source_record_id")],
+)  # fmt: skip
+def test_a_broken_json_file_after_a_good_file_loads_nothing_of_either(
+    store_url: str, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    """JSON files are checked before anything loads, as CSV and Parquet are: a file is unreadable when it is
+    not UTF-8, not JSON, or no object in it carries a required column."""
+    good = write_csv(tmp_path / "good.csv", [arrival("1")])
+    bad = tmp_path / name
+    bad.write_bytes(content)
+
+    result = ilos("ingest", "arrivals", str(good), str(bad), db=store_url)
+
+    assert result.code == 1
+    assert message in result.err
+    assert len(result.err.strip().splitlines()) == 1
     assert records(store_url) == []
 
 

@@ -431,9 +431,15 @@ class PersonDataReader:
         return _sorted(table, ["source_system", "source_record_id"])
 
 
+#: The order of a record's versions, newest first: by recorded_at; of versions recorded at the same
+#: moment, a retraction first (it withdraws what was recorded then), then by content hash, so that the
+#: answer does not depend on the order of delivery (ADR 2).
+NEWEST_FIRST = "recorded_at_utc DESC, coalesce(lower(retracted), '') = 'true' DESC, content_hash DESC"
+
+
 def _in_force(table: str, cutoff: str = "", first_recorded: bool = False) -> str:
-    """A subquery of the version of each record in force: the latest by recorded_at (ties by content
-    hash, so the answer does not depend on the order of delivery), unless that version is a retraction.
+    """A subquery of the version of each record in force: the newest (`NEWEST_FIRST`), unless that
+    version is a retraction.
     `cutoff` is a WHERE clause on the versions considered; `first_recorded` adds when each record was
     first recorded (its oldest version)."""
     first = (
@@ -444,7 +450,7 @@ def _in_force(table: str, cutoff: str = "", first_recorded: bool = False) -> str
     return f"""(
         SELECT r.*, row_number() OVER (
                  PARTITION BY source_system, source_record_id
-                 ORDER BY recorded_at_utc DESC, content_hash DESC) AS latest{first}
+                 ORDER BY {NEWEST_FIRST}) AS latest{first}
         FROM {table} r {cutoff}) v
         WHERE latest = 1 AND coalesce(lower(retracted), '') <> 'true'"""
 
@@ -454,7 +460,7 @@ def _withdrawn(table: str, feed_name: str, cutoff: str = "", retired: bool = Fal
     identity link or retired link names (`retired`: that a retired link names): the newest version of
     each that is not a retraction."""
     key = "PARTITION BY source_system, source_record_id"
-    order = "ORDER BY recorded_at_utc DESC, content_hash DESC"
+    order = f"ORDER BY {NEWEST_FIRST}"
     uid = f"'{feed_name}/' || v.source_system || '/' || v.source_record_id"  # v: the outer versions
     current, kept = (f"EXISTS (SELECT 1 FROM {t} k WHERE k.record_uid = {uid})" for t in LINK_TABLES)
     linked = f"AND NOT {current} AND {'' if retired else 'NOT '}{kept}"
@@ -476,5 +482,6 @@ def _withdrawn(table: str, feed_name: str, cutoff: str = "", retired: bool = Fal
 
 
 def _sorted(table: pa.Table, columns: list[str]) -> pa.Table:
-    """Rows in byte order of `columns` (missing values last), the same whatever the store's collation."""
-    return table.sort_by([(c, "ascending", "at_end") for c in columns])
+    """Rows in byte order of `columns`, the same whatever the store's collation; a missing value sorts
+    first, as the empty cell it is written as does."""
+    return table.sort_by([(c, "ascending", "at_start") for c in columns])

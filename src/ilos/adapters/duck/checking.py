@@ -26,8 +26,11 @@ def connect(memory_limit: str = "1GB", temp_directory: Path | None = None) -> du
     return con
 
 
-def checked_query(feed: Feed, columns: list[str], rows: str, now_utc: str) -> str:
-    """SQL checking every row of the relation `rows` (all VARCHAR; `_row` passes through when present)."""
+def checked_query(
+    feed: Feed, columns: list[str], rows: str, now_utc: str, extras: dict[str, str] | None = None
+) -> str:
+    """SQL checking every row of the relation `rows` (all VARCHAR; `_row` passes through when present).
+    `extras` names the unknown columns the input calls otherwise (alias in `rows` -> name in the input)."""
     contract = feed.column_names
     values = ", ".join(
         f"nullif({q(c)}, '') AS {q(c)}" if c in columns else f"NULL::VARCHAR AS {q(c)}" for c in contract
@@ -36,18 +39,19 @@ def checked_query(feed: Feed, columns: list[str], rows: str, now_utc: str) -> st
     row = "_row::BIGINT AS _row, " if "_row" in columns else ""
     return f"""
         SELECT *, {failure_sql(feed, now_utc)} AS _fail, md5(concat_ws(chr(31), {digest})) AS _hash
-        FROM (SELECT {row}{values}, {_extra_sql(contract, columns)} AS _extra,
+        FROM (SELECT {row}{values}, {_extra_sql(contract, columns, extras or {})} AS _extra,
                      {utc_timestamp_sql(q("recorded_at"))} AS _recorded_utc
               FROM ({rows}))
     """
 
 
-def _extra_sql(contract: tuple[str, ...], columns: list[str]) -> str:
-    """Unknown columns as one JSON object without empty values (NULL when there are none)."""
+def _extra_sql(contract: tuple[str, ...], columns: list[str], names: dict[str, str]) -> str:
+    """Unknown columns as one JSON object, keyed by their names in the input, without empty values (NULL
+    when there are none)."""
     if "_extra_json" in columns:
         return "_extra_json"
     extras = [c for c in columns if c not in contract and c != "_row"]
     if not extras:
         return "NULL::VARCHAR"
-    packed = ", ".join(f"{q(c)} := nullif({q(c)}, '')" for c in extras)
-    return f"nullif(json_merge_patch('{{}}', to_json(struct_pack({packed})))::VARCHAR, '{{}}')"
+    pairs = ", ".join(f"{lit(names.get(c, c))}, nullif({q(c)}, '')" for c in extras)
+    return f"nullif(json_merge_patch('{{}}', json_object({pairs}))::VARCHAR, '{{}}')"

@@ -108,11 +108,35 @@ def _when(condition: str, reason: Reason, message: str) -> str:
     return f"WHEN {condition} THEN {{'reason': '{reason.value}', 'message': {message}}}"
 
 
+#: Characters that leave a value blank: ASCII white space, no-break and other Unicode spaces, line and
+#: paragraph separators, the zero-width space and the byte-order mark.
+BLANK_CODEPOINTS = (
+    9,
+    10,
+    11,
+    12,
+    13,
+    32,
+    133,
+    160,
+    5760,
+    *range(8192, 8204),
+    8232,
+    8233,
+    8239,
+    8287,
+    12288,
+    65279,
+)
+_BLANK_CLASS = "[" + "".join(f"\\x{{{cp:04X}}}" for cp in BLANK_CODEPOINTS) + "]"
+_BLANK_FIRST = ", ".join(f"chr({cp})" for cp in BLANK_CODEPOINTS)
+
+
 def _required(feed: Feed) -> Iterator[str]:
     for col in feed.columns:
         if col.required:
-            c = q(col.name)  # empty strings are NULL already; trim only what starts with a blank
-            cond = f"{c} IS NULL OR (left({c}, 1) IN (' ', chr(9)) AND trim({c}) = '')"
+            c = q(col.name)  # empty strings are NULL already; match only what starts with a blank
+            cond = f"{c} IS NULL OR (left({c}, 1) IN ({_BLANK_FIRST}) AND regexp_full_match({c}, '{_BLANK_CLASS}+'))"
             yield _when(cond, Reason.MISSING_REQUIRED, lit(f"required column {col.name} is empty"))
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ilos.adapters.duck.checking import checked_query
 from ilos.adapters.duck.checks import lit, q
@@ -53,6 +54,9 @@ class Source:
     estimated_rows: int = 0  # a generous guess, before reading, of how many rows the input holds
     digest: Future[str] | None = None
     cleanup: list[str] = field(default_factory=list)
+    #: unknown columns renamed in `query` (alias -> name in the input): one that differs from a contract
+    #: column in case only, or takes an internal name such as `_row`
+    extras: dict[str, str] = field(default_factory=dict)
     _offset: int = 0
 
     @property
@@ -63,9 +67,9 @@ class Source:
     def chunks(self, now_utc: str) -> Iterator[pa.Table]:
         """The input's rows, checked (see checking.py), in order, in chunks of at most CHUNK_ROWS rows."""
         columns = self.columns if self.number_rows else ["_row", *self.columns]
-        reader = self.con.sql(checked_query(self.feed, columns, self.query, now_utc)).to_arrow_reader(
-            CHUNK_ROWS
-        )
+        reader = self.con.sql(
+            checked_query(self.feed, columns, self.query, now_utc, self.extras)
+        ).to_arrow_reader(CHUNK_ROWS)
         try:
             for batch in _rechunk(reader):
                 if self.number_rows:
@@ -116,7 +120,7 @@ def open_file(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
     stream = con.cursor()
     try:
         source = {"csv": _csv, "parquet": _parquet, "jsonl": _jsonl}[fmt](stream, feed, path)
-    except duckdb.Error as exc:
+    except (duckdb.Error, pa.ArrowException) as exc:
         raise FileUnreadableError(f"{path}: cannot be read as {fmt}: {str(exc).splitlines()[0]}") from exc
     source.digest = _hasher.submit(file_sha256, path)
     source.estimated_rows = max(1, path.stat().st_size // 64)  # feed rows are rarely under 64 bytes
@@ -158,7 +162,27 @@ def preflight(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> str:
         _require_columns(feed, path, _csv_header(path))
     elif fmt == "parquet":
         _require_columns(feed, path, _parquet_columns(con, path))
+    else:
+        _require_columns(feed, path, _json_keys(con, path))
     return fmt
+
+
+def _json_keys(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """Every key some object of a JSON Lines or JSON array file carries (its columns), or
+    FileUnreadableError when the file is not text or not JSON at all (a broken line alone is a row to
+    quarantine, not a broken file)."""
+    n = next(_counter)
+    try:
+        _read_json_lines(con, path, n)
+    except duckdb.Error as exc:
+        raise FileUnreadableError(f"{path}: cannot be read as JSON: {str(exc).splitlines()[0]}") from exc
+    try:
+        keys = con.sql(
+            f"SELECT DISTINCT unnest(json_keys(line)) FROM lines_{n} WHERE {_IS_OBJECT} ORDER BY 1"
+        ).fetchall()
+    finally:
+        run(con, f"DROP TABLE lines_{n}")
+    return [k[0] for k in keys]
 
 
 def _require_columns(feed: Feed, path: Path, present: list[str]) -> None:
@@ -184,10 +208,25 @@ def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         raise FileUnreadableError(f"{path}: cannot be read as parquet: {str(exc).splitlines()[0]}") from exc
 
 
+def _aliased(feed: Feed, names: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Per input column, in order, its name in the query: a contract column keeps its own, any other
+    becomes `_extra_<i>` (DuckDB's names ignore case, and `_row` is ILOS's); and those others' names."""
+    contract = set(feed.column_names)
+    aliases, extras = [], {}
+    for i, name in enumerate(names):
+        if name in contract and name not in aliases:
+            aliases.append(name)
+        else:
+            aliases.append(f"_extra_{i}")
+            extras[f"_extra_{i}"] = name
+    return aliases, extras
+
+
 def _csv(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
     n = next(_counter)
-    header = _csv_header(path)
-    columns = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in header) + "}"
+    aliases, extras = _aliased(feed, _csv_header(path))
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(aliases))) + "}"
+    picked = ", ".join(f"c{i} AS {q(a)}" for i, a in enumerate(aliases))
     options = (
         f"header=true, delim=',', quote='\"', escape='\"', auto_detect=false, columns={columns}, "
         f"store_rejects=true, rejects_table='rej_{n}', rejects_scan='rejscan_{n}'"
@@ -197,22 +236,29 @@ def _csv(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
         f"FROM rej_{n} GROUP BY line ORDER BY 1; SELECT * FROM malformed"
     )
     return Source(
-        feed, str(path), header, con, f"SELECT * FROM read_csv({lit(str(path))}, {options})", number_rows=True,
-        finish_query=finish, cleanup=[f"DROP TABLE IF EXISTS rej_{n}; DROP TABLE IF EXISTS rejscan_{n}"],
+        feed, str(path), aliases, con, f"SELECT {picked} FROM read_csv({lit(str(path))}, {options})",
+        number_rows=True, finish_query=finish,
+        cleanup=[f"DROP TABLE IF EXISTS rej_{n}; DROP TABLE IF EXISTS rejscan_{n}"], extras=extras,
     )  # fmt: skip
 
 
 def _parquet(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
-    names = _parquet_columns(con, path)
-    cols = ", ".join(f"CAST({q(c)} AS VARCHAR) AS {q(c)}" for c in names)
+    aliases, extras = _aliased(feed, pq.read_schema(path).names)
+    cols = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS {q(a)}" for i, a in enumerate(aliases))
     query = f"SELECT file_row_number + 1 AS _row, {cols} FROM read_parquet({lit(str(path))}, file_row_number=true)"
-    return Source(feed, str(path), names, con, query, number_rows=False)
+    return Source(feed, str(path), aliases, con, query, number_rows=False, extras=extras)
 
 
 def _jsonl(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
     """JSON Lines (one object per line, row = line number), or, for a `.json` file whose first
     character but blanks is `[`, one JSON array of objects (the streaming API's body; row = position)."""
     n = next(_counter)
+    _read_json_lines(con, path, n)
+    return _json_lines(con, feed, str(path), n)
+
+
+def _read_json_lines(con: duckdb.DuckDBPyConnection, path: Path, n: int) -> None:
+    """Table lines_<n> (_row, line) of a JSON Lines file's lines, or of a `.json` file's array items."""
     run(
         con,
         f"CREATE TEMP TABLE text_{n} AS SELECT ltrim(replace(content, chr(13), ''), chr(65279)) AS content FROM read_text({lit(str(path))})",
@@ -229,7 +275,10 @@ def _jsonl(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
         run(con, f"CREATE TEMP TABLE lines_{n} AS {body}")
     finally:
         run(con, f"DROP TABLE text_{n}")
-    return _json_lines(con, feed, str(path), n)
+
+
+#: Condition on a line of lines_<n>: it holds one JSON object (anything else is a malformed row).
+_IS_OBJECT = "coalesce(CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END, false)"
 
 
 def _json_lines(con: duckdb.DuckDBPyConnection, feed: Feed, name: str, n: int) -> Source:
@@ -237,7 +286,7 @@ def _json_lines(con: duckdb.DuckDBPyConnection, feed: Feed, name: str, n: int) -
     names = list(feed.column_names)
     cols = ", ".join(f"line ->> {lit('$.' + q(c))} AS {q(c)}" for c in names)
     drop = "{" + ", ".join(f'"{c}": null' for c in names) + "}"
-    is_object = "coalesce(CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END, false)"
+    is_object = _IS_OBJECT
     query = (
         f"SELECT _row, {cols}, nullif(json_merge_patch(line, {lit(drop)})::VARCHAR, '{{}}') AS _extra_json "
         f"FROM lines_{n} WHERE {is_object} ORDER BY _row"
