@@ -26,19 +26,24 @@ def group_pairs(cur: duckdb.DuckDBPyConnection, decided: str, nfeat: str) -> str
     """Table `group_pairs(a, b)`: signature id pairs (a < b) of one linked group that `decided` does not
     hold, with at least one side compared (by `decided`) with fewer than all of its group."""
     _groups(cur, decided, nfeat)
+    # pairs compared inside a group, counted per side; a group's pairs are few beside all the decided ones
     cur.execute(
         f"""CREATE TABLE short AS
-            WITH seen AS (SELECT a AS nid, b AS other FROM {decided} UNION ALL SELECT b, a FROM {decided}),
-            compared AS (SELECT s.nid, count(*) AS n FROM seen s JOIN grouped g ON g.nid = s.nid
-                         JOIN grouped o ON o.nid = s.other AND o.grp = g.grp GROUP BY s.nid)
+            WITH inside AS (SELECT d.a, d.b FROM {decided} d JOIN grouped x ON x.nid = d.a
+                            JOIN grouped y ON y.nid = d.b AND y.grp = x.grp),
+            compared AS (SELECT nid, count(*) AS n FROM (SELECT a AS nid FROM inside UNION ALL SELECT b FROM inside)
+                         GROUP BY nid)
             SELECT g.nid, g.grp FROM grouped g LEFT JOIN compared c USING (nid)
             WHERE coalesce(c.n, 0) < g.size - 1"""
     )
+    # the pairs already decided are looked up among those touching a short signature only
     cur.execute(
         f"""CREATE TABLE group_pairs AS
+            WITH done AS (SELECT a, b FROM {decided} WHERE a IN (SELECT nid FROM short)
+                          UNION ALL SELECT a, b FROM {decided} WHERE b IN (SELECT nid FROM short))
             SELECT DISTINCT least(s.nid, g.nid) AS a, greatest(s.nid, g.nid) AS b
             FROM short s JOIN grouped g ON g.grp = s.grp AND g.nid <> s.nid
-            EXCEPT SELECT a, b FROM {decided}"""
+            EXCEPT SELECT a, b FROM done"""
     )
     cur.execute("DROP TABLE short; DROP TABLE grouped")
     return "group_pairs"
@@ -48,10 +53,15 @@ def _groups(cur: duckdb.DuckDBPyConnection, decided: str, nfeat: str) -> None:
     """Table `grouped(nid, grp, size)`: every signature with a link, its linked group and the group's
     size (SciPy's connected components over the link edges)."""
     nodes = int(cur.sql(f"SELECT coalesce(max(nid), 0) + 1 FROM {nfeat}").fetchall()[0][0])
-    edges = cur.sql(f"SELECT a, b FROM {decided} WHERE decision = 'link'").to_arrow_table()
-    left = edges.column("a").to_numpy().astype(np.int64)
-    right = edges.column("b").to_numpy().astype(np.int64)
+    # 32-bit ids straight into NumPy: the link edges are most of the decided pairs, tens of millions at
+    # 3M records, and every copy of them counts against the memory target
+    edges = cur.sql(
+        f"SELECT a::INTEGER AS a, b::INTEGER AS b FROM {decided} WHERE decision = 'link'"
+    ).fetchnumpy()
+    left, right = np.asarray(edges["a"]), np.asarray(edges["b"])
+    del edges
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(nodes, nodes))
+    del left, right
     _, labels = connected_components(graph, directed=False)
     cur.register("group_labels", pa.table({"nid": np.arange(nodes, dtype=np.int64), "grp": labels}))
     cur.execute(
