@@ -36,5 +36,11 @@ def test_groups_are_made_by_links_only() -> None:
     assert _pairs([(1, 2, "link"), (2, 3, "review"), (4, 5, "link")], 5) == set()
 
 
-def test_a_chain_is_completed_from_every_side_short_of_its_group() -> None:
-    assert _pairs([(1, 2, "link"), (2, 3, "link"), (3, 4, "link")], 4) == {(1, 3), (1, 4), (2, 4)}
+def test_a_chain_is_completed_two_links_apart() -> None:
+    assert _pairs([(1, 2, "link"), (2, 3, "link"), (3, 4, "link")], 4) == {(1, 3), (2, 4)}
+
+
+def test_only_a_signature_short_of_its_group_walks() -> None:
+    # 1, 2, 3 all compared; 4 hangs off 3 and was compared with 3 only: 4 meets 1 and 2 through 3
+    decided = [(1, 2, "link"), (1, 3, "link"), (2, 3, "link"), (3, 4, "link")]
+    assert _pairs(decided, 4) == {(1, 4), (2, 4)}
