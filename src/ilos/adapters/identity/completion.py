@@ -56,18 +56,23 @@ def group_pairs(cur: duckdb.DuckDBPyConnection, decided: str, nfeat: str) -> str
 
 
 def _links(cur: duckdb.DuckDBPyConnection, decided: str, nfeat: str) -> csr_matrix:
-    """The links of `decided` as a symmetric boolean sparse matrix over signature ids. 32-bit ids go
-    straight into NumPy: the links are most of the decided pairs, tens of millions at 3M records, and
-    every copy of them counts against the memory target."""
+    """The links of `decided` as a symmetric boolean sparse matrix over signature ids, built in CSR form
+    from DuckDB's sorted output: the links are most of the decided pairs, tens of millions at 3M records,
+    and a coordinate list and its conversion would hold them three times over."""
     nodes = int(cur.sql(f"SELECT coalesce(max(nid), 0) + 1 FROM {nfeat}").fetchall()[0][0])
-    edges = cur.sql(
-        f"SELECT a::INTEGER AS a, b::INTEGER AS b FROM {decided} WHERE decision = 'link'"
-    ).fetchnumpy()
-    left, right = np.asarray(edges["a"]), np.asarray(edges["b"])
-    del edges
-    rows, cols = np.concatenate([left, right]), np.concatenate([right, left])
-    del left, right
-    return csr_matrix((np.ones(len(rows), dtype=np.bool_), (rows, cols)), shape=(nodes, nodes))
+    cur.execute(
+        f"""CREATE TABLE link_ends AS SELECT a::INTEGER AS x, b::INTEGER AS y FROM {decided} WHERE decision = 'link'
+            UNION ALL SELECT b::INTEGER, a::INTEGER FROM {decided} WHERE decision = 'link'"""
+    )
+    degree = cur.sql("SELECT x, count(*) AS n FROM link_ends GROUP BY x").fetchnumpy()
+    index = np.int32 if int(np.sum(degree["n"])) < np.iinfo(np.int32).max else np.int64  # one type for both
+    indptr = np.zeros(nodes + 1, dtype=index)
+    indptr[np.asarray(degree["x"], dtype=np.int64) + 1] = np.asarray(degree["n"], dtype=index)
+    np.cumsum(indptr, out=indptr)
+    indices = np.asarray(cur.sql("SELECT y FROM link_ends ORDER BY x, y").fetchnumpy()["y"], dtype=index)
+    cur.execute("DROP TABLE link_ends")
+    data = np.ones(len(indices), dtype=np.bool_)
+    return csr_matrix((data, indices, indptr), shape=(nodes, nodes))
 
 
 def _groups(cur: duckdb.DuckDBPyConnection, links: csr_matrix) -> None:
