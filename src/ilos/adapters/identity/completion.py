@@ -26,63 +26,50 @@ def group_pairs(cur: duckdb.DuckDBPyConnection, decided: str, nfeat: str) -> str
     """Table `group_pairs(a, b)`: signature id pairs (a < b) two links apart that `decided` does not
     hold, with at least one side compared (by `decided`) with fewer than all of its linked group."""
     links = _links(cur, decided, nfeat)
-    _groups(cur, links)
-    cur.execute(
-        f"""CREATE TABLE short AS
-            WITH inside AS (SELECT d.a, d.b FROM {decided} d JOIN grouped x ON x.nid = d.a
-                            JOIN grouped y ON y.nid = d.b AND y.grp = x.grp),
-            compared AS (SELECT nid, count(*) AS n FROM (SELECT a AS nid FROM inside UNION ALL SELECT b FROM inside)
-                         GROUP BY nid)
-            SELECT g.nid FROM grouped g LEFT JOIN compared c USING (nid)
-            WHERE coalesce(c.n, 0) < g.size - 1 ORDER BY g.nid"""
-    )
-    short = np.asarray(cur.sql("SELECT nid FROM short").fetchnumpy()["nid"], dtype=np.int64)
+    _, group = connected_components(links, directed=False)
+    size = np.bincount(group)[group]
+    compared = np.diff(links.indptr) + _compared_besides_links(cur, decided, group)
+    short = np.flatnonzero((size > 1) & (compared < size - 1))
     reached = (links[short] @ links).tocoo()  # row i: the signatures two links from short[i]
     del links
     near, far = short[reached.row], reached.col.astype(np.int64)
     keep = near != far
     cur.register("hops", pa.table({"x": near[keep], "z": far[keep]}))
+    cur.register("short_ids", pa.table({"nid": short}))
     # the pairs already decided are looked up among those touching a short signature only
     cur.execute(
         f"""CREATE TABLE group_pairs AS
-            WITH done AS (SELECT a, b FROM {decided} WHERE a IN (SELECT nid FROM short)
-                          UNION ALL SELECT a, b FROM {decided} WHERE b IN (SELECT nid FROM short))
+            WITH done AS (SELECT a, b FROM {decided} WHERE a IN (SELECT nid FROM short_ids)
+                          UNION ALL SELECT a, b FROM {decided} WHERE b IN (SELECT nid FROM short_ids))
             SELECT DISTINCT least(x, z) AS a, greatest(x, z) AS b FROM hops
             EXCEPT SELECT a, b FROM done"""
     )
     cur.unregister("hops")
-    cur.execute("DROP TABLE short; DROP TABLE grouped")
+    cur.unregister("short_ids")
     return "group_pairs"
 
 
 def _links(cur: duckdb.DuckDBPyConnection, decided: str, nfeat: str) -> csr_matrix:
-    """The links of `decided` as a symmetric boolean sparse matrix over signature ids, built in CSR form
-    from DuckDB's sorted output: the links are most of the decided pairs, tens of millions at 3M records,
-    and a coordinate list and its conversion would hold them three times over."""
+    """The links of `decided` as a symmetric boolean sparse matrix over signature ids. The links are
+    most of the decided pairs, tens of millions at 3M records: each is fetched once, as two 32-bit ids,
+    and mirrored in SciPy."""
     nodes = int(cur.sql(f"SELECT coalesce(max(nid), 0) + 1 FROM {nfeat}").fetchall()[0][0])
-    cur.execute(
-        f"""CREATE TABLE link_ends AS SELECT a::INTEGER AS x, b::INTEGER AS y FROM {decided} WHERE decision = 'link'
-            UNION ALL SELECT b::INTEGER, a::INTEGER FROM {decided} WHERE decision = 'link'"""
-    )
-    degree = cur.sql("SELECT x, count(*) AS n FROM link_ends GROUP BY x").fetchnumpy()
-    index = np.int32 if int(np.sum(degree["n"])) < np.iinfo(np.int32).max else np.int64  # one type for both
-    indptr = np.zeros(nodes + 1, dtype=index)
-    indptr[np.asarray(degree["x"], dtype=np.int64) + 1] = np.asarray(degree["n"], dtype=index)
-    np.cumsum(indptr, out=indptr)
-    indices = np.asarray(cur.sql("SELECT y FROM link_ends ORDER BY x, y").fetchnumpy()["y"], dtype=index)
-    cur.execute("DROP TABLE link_ends")
-    data = np.ones(len(indices), dtype=np.bool_)
-    return csr_matrix((data, indices, indptr), shape=(nodes, nodes))
+    edges = cur.sql(
+        f"SELECT a::INTEGER AS a, b::INTEGER AS b FROM {decided} WHERE decision = 'link'"
+    ).fetchnumpy()
+    left, right = np.asarray(edges["a"]), np.asarray(edges["b"])
+    del edges
+    upper = csr_matrix((np.ones(len(left), dtype=np.bool_), (left, right)), shape=(nodes, nodes))
+    del left, right
+    return (upper + upper.T).tocsr()
 
 
-def _groups(cur: duckdb.DuckDBPyConnection, links: csr_matrix) -> None:
-    """Table `grouped(nid, grp, size)`: every signature with a link, its linked group and the group's
-    size (SciPy's connected components)."""
-    _, labels = connected_components(links, directed=False)
-    nodes = links.shape[0]
-    cur.register("group_labels", pa.table({"nid": np.arange(nodes, dtype=np.int64), "grp": labels}))
-    cur.execute(
-        """CREATE TABLE grouped AS SELECT nid, grp, size FROM (
-               SELECT nid, grp, count(*) OVER (PARTITION BY grp) AS size FROM group_labels) WHERE size > 1"""
-    )
-    cur.unregister("group_labels")
+def _compared_besides_links(cur: duckdb.DuckDBPyConnection, decided: str, group: np.ndarray) -> np.ndarray:
+    """Per signature, its decided pairs that are not links (review, or a hard rule) inside its group."""
+    pairs = cur.sql(
+        f"SELECT a::INTEGER AS a, b::INTEGER AS b FROM {decided} WHERE decision <> 'link'"
+    ).fetchnumpy()
+    left, right = np.asarray(pairs["a"], dtype=np.int64), np.asarray(pairs["b"], dtype=np.int64)
+    inside = group[left] == group[right]
+    ends = np.concatenate([left[inside], right[inside]])
+    return np.bincount(ends, minlength=len(group))
