@@ -127,8 +127,8 @@ def _blocking_recall(recall: dict[str, Any] | None) -> list[str]:
     return [
         f"Blocking recall: pairwise {recall['pairwise']:.5f} (target ≥ 0.999: {_yes(recall['pairwise'] >= 0.999)}) — "
         f"the share of true record pairs that share a signature or whose signatures ILOS compares (a blocking "
-        f"rule pairs them, or one of them, blocked with fewer than all of its linked group, is compared with "
-        f"the rest of it), over {recall['signature_pairs']:,} compared signature pairs; connected "
+        f"rule pairs them, or they are two links apart and one of them was compared with fewer than all of "
+        f"its linked group: `completion.py`), over {recall['signature_pairs']:,} compared signature pairs; connected "
         f"{recall['connected']:.5f} — the share of true record pairs joined by a chain of compared true pairs, "
         "which clustering can still link through the records in between (`benchmarks/identity/recall.py`).",
         "",

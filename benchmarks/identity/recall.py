@@ -1,8 +1,8 @@
 """Blocking recall against the generator's truth, pairwise and through the compared graph.
 
 Pairwise: the share of true record pairs whose records share an identity signature or whose
-signatures ILOS compares: a blocking rule pairs them, or one of them, blocked with fewer than all of
-its linked group, is compared with the rest of it (`completion`). Connected: the share of true
+signatures ILOS compares: a blocking rule pairs them, or they are two links apart and one of them was
+compared with fewer than all of its linked group (`completion`). Connected: the share of true
 record pairs joined by a chain of compared true pairs, that is, that clustering can still link
 however the pairs in between are scored (records of a person reach each other through the records
 in between).
