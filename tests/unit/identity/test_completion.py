@@ -1,4 +1,4 @@
-"""Pairs inside linked groups that blocking missed are compared (`completion`)."""
+"""Pairs two links apart that blocking missed are compared (`completion`)."""
 
 from __future__ import annotations
 

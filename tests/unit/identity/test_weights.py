@@ -47,7 +47,7 @@ def test_weights_match_splink_predict(records) -> None:  # type: ignore[no-untyp
     }
     assert len(theirs) > 1000
     ours_above = {k: w for k, w in ours.items() if w >= LOWER}
-    # ILOS also scores pairs inside linked groups that blocking missed (`completion`): a few more.
+    # ILOS also scores pairs two links apart that blocking missed (`completion`): a few more.
     assert theirs.keys() <= ours_above.keys()
     assert len(ours_above) - len(theirs) < 0.05 * len(theirs)
     assert max(abs(ours_above[k] - theirs[k]) for k in theirs) < 1e-6

@@ -237,7 +237,7 @@ def compare(
     keep_compared: bool = False,
 ) -> str:
     """Tables `nfeat` (returned) and `decided`: the blocked pairs of `feat` (touching `is_new` rows when
-    `only_new`), scored and decided; on every row, then, the pairs inside linked groups that blocking
+    `only_new`), scored and decided; on every row, then, the pairs two links apart that blocking
     missed (`completion`). With `keep_compared`, table `compared(a, b)` keeps every pair scored (to
     measure blocking recall)."""
     rules = blocking_rules(only_new)
@@ -265,7 +265,7 @@ def compare(
 def predict(
     cur: duckdb.DuckDBPyConnection, feat: str, model: dict[str, Any], tf: dict[str, pa.Table], only_new: bool
 ) -> pa.Table:
-    """The pairs of `feat` that `compare` scores (blocked, and completed inside linked groups unless
+    """The pairs of `feat` that `compare` scores (blocked, and completed through the links unless
     `only_new`), decided.
 
     Pairs that weight alone separates (below LOWER, no hard rule) are dropped as they are scored:
