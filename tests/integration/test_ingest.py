@@ -313,6 +313,34 @@ def test_a_broken_json_file_after_a_good_file_loads_nothing_of_either(
     assert records(store_url) == []
 
 
+@pytest.mark.parametrize(("name", "content", "quarantined"), [("e.jsonl", b"", 0), ("m.jsonl", b"not json\n", 1),
+                                                        ("a.json", b"[]", 0)])  # fmt: skip
+def test_a_json_file_without_objects_loads_nothing_and_quarantines_its_lines(
+    store_url: str, tmp_path: Path, name: str, content: bytes, quarantined: int
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+
+    result = ilos("ingest", "--no-resolve", "arrivals", str(path), db=store_url)
+
+    assert result.code == 0, result.err
+    assert len(quarantine_rows(store_url)) == quarantined
+    assert records(store_url) == []
+
+
+def test_a_parquet_file_naming_a_column_twice_loads_nothing(store_url: str, tmp_path: Path) -> None:
+    row = arrival("1")
+    names = [*row, "mode"]
+    table = pa.Table.from_arrays([pa.array([row[c]]) for c in row] + [pa.array(["SEA"])], names=names)
+    pq.write_table(table, tmp_path / "a.parquet")
+
+    result = ilos("ingest", "--no-resolve", "arrivals", str(tmp_path / "a.parquet"), db=store_url)
+
+    assert result.code == 1
+    assert "a column named twice" in result.err
+    assert records(store_url) == []
+
+
 def test_replay_loads_quarantined_rows_that_now_pass(
     store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

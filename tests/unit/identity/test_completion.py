@@ -40,7 +40,7 @@ def test_a_chain_is_completed_two_links_apart() -> None:
     assert _pairs([(1, 2, "link"), (2, 3, "link"), (3, 4, "link")], 4) == {(1, 3), (2, 4)}
 
 
-def test_only_a_signature_short_of_its_group_walks() -> None:
+def test_a_signature_hanging_off_a_complete_group_meets_the_rest_of_it() -> None:
     # 1, 2, 3 all compared; 4 hangs off 3 and was compared with 3 only: 4 meets 1 and 2 through 3
     decided = [(1, 2, "link"), (1, 3, "link"), (2, 3, "link"), (3, 4, "link")]
     assert _pairs(decided, 4) == {(1, 4), (2, 4)}

@@ -162,27 +162,32 @@ def preflight(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> str:
         _require_columns(feed, path, _csv_header(path))
     elif fmt == "parquet":
         _require_columns(feed, path, _parquet_columns(con, path))
+        if len(set(names := pq.read_schema(path).names)) != len(names):
+            raise FileUnreadableError(f"{path}: a column named twice; nothing was loaded")
     else:
-        _require_columns(feed, path, _json_keys(con, path))
+        keys = _json_keys(con, path)
+        if keys is not None:  # no object at all: nothing to load, and any broken line is a row to quarantine
+            _require_columns(feed, path, keys)
     return fmt
 
 
-def _json_keys(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    """Every key some object of a JSON Lines or JSON array file carries (its columns), or
-    FileUnreadableError when the file is not text or not JSON at all (a broken line alone is a row to
-    quarantine, not a broken file)."""
+def _json_keys(con: duckdb.DuckDBPyConnection, path: Path) -> list[str] | None:
+    """Every key some object of a JSON Lines or JSON array file carries (its columns; None when it holds
+    no object), or FileUnreadableError when the file is not text or not JSON at all (a broken line alone
+    is a row to quarantine, not a broken file)."""
     n = next(_counter)
     try:
         _read_json_lines(con, path, n)
     except duckdb.Error as exc:
         raise FileUnreadableError(f"{path}: cannot be read as JSON: {str(exc).splitlines()[0]}") from exc
     try:
+        objects = one(con, f"SELECT count(*) FROM lines_{n} WHERE {_IS_OBJECT}")
         keys = con.sql(
             f"SELECT DISTINCT unnest(json_keys(line)) FROM lines_{n} WHERE {_IS_OBJECT} ORDER BY 1"
         ).fetchall()
     finally:
         run(con, f"DROP TABLE lines_{n}")
-    return [k[0] for k in keys]
+    return [k[0] for k in keys] if objects else None
 
 
 def _require_columns(feed: Feed, path: Path, present: list[str]) -> None:

@@ -10,7 +10,8 @@ members were all compared adds nothing, and the walk is a sparse matrix product 
 cost follows the records with errors and their links, not the square of the population.
 
 A group is closed under links, and an incremental run re-resolves whole link components, so it
-compares the same pairs inside them as a full run does.
+compares the same pairs inside them as a full run does, but across a reviewer's `separate` of two
+records the model links, which can split a component the group still spans (ADR 5).
 """
 
 from __future__ import annotations

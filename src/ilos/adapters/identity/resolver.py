@@ -69,7 +69,9 @@ class IdentityResolver:
             return _indexed(cur, records)
 
     def score_between(self, existing: pa.Table | IdentityIndex, new: pa.Table) -> pa.Table:
-        """Pairs touching a new record's signature, exactly as `score(existing + new)` scores them.
+        """Pairs touching a new record's signature, exactly as `score(existing + new)` scores them before
+        completing blocking through the links (`completion`), which only a full scoring does: an
+        incremental run re-resolves the components the batch touches with `score`.
 
         `existing` is the records themselves or their index (`index`): with an index only the new
         records' features are built, and `index_after` is left holding the index of existing + new.
