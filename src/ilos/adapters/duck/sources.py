@@ -161,9 +161,7 @@ def preflight(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> str:
     if fmt == "csv":
         _require_columns(feed, path, _csv_header(path))
     elif fmt == "parquet":
-        _require_columns(feed, path, _parquet_columns(con, path))
-        if len(set(names := pq.read_schema(path).names)) != len(names):
-            raise FileUnreadableError(f"{path}: a column named twice; nothing was loaded")
+        _require_columns(feed, path, _parquet_names(path))
     else:
         keys = _json_keys(con, path)
         if keys is not None:  # no object at all: nothing to load, and any broken line is a row to quarantine
@@ -206,11 +204,16 @@ def _csv_header(path: Path) -> list[str]:
     return header
 
 
-def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+def _parquet_names(path: Path) -> list[str]:
+    """The Parquet file's column names, as written (FileUnreadableError if it is not Parquet, or names a
+    column twice, as `_csv_header` refuses a CSV header that does)."""
     try:
-        return [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM read_parquet({lit(str(path))})").fetchall()]
-    except duckdb.Error as exc:
+        names = pq.read_schema(path).names
+    except pa.ArrowException as exc:
         raise FileUnreadableError(f"{path}: cannot be read as parquet: {str(exc).splitlines()[0]}") from exc
+    if len(set(names)) != len(names):
+        raise FileUnreadableError(f"{path}: a column named twice; nothing was loaded")
+    return list(names)
 
 
 def _aliased(feed: Feed, names: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -219,7 +222,7 @@ def _aliased(feed: Feed, names: list[str]) -> tuple[list[str], dict[str, str]]:
     contract = set(feed.column_names)
     aliases, extras = [], {}
     for i, name in enumerate(names):
-        if name in contract and name not in aliases:
+        if name in contract:  # each name once: `_csv_header` and `_parquet_names` refuse a repeated one
             aliases.append(name)
         else:
             aliases.append(f"_extra_{i}")
@@ -248,7 +251,7 @@ def _csv(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
 
 
 def _parquet(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> Source:
-    aliases, extras = _aliased(feed, pq.read_schema(path).names)
+    aliases, extras = _aliased(feed, _parquet_names(path))
     cols = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS {q(a)}" for i, a in enumerate(aliases))
     query = f"SELECT file_row_number + 1 AS _row, {cols} FROM read_parquet({lit(str(path))}, file_row_number=true)"
     return Source(feed, str(path), aliases, con, query, number_rows=False, extras=extras)
