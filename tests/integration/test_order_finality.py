@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 from tests.cli import ilos
@@ -96,16 +97,9 @@ def test_a_departed_person_is_no_longer_held_on_the_day_of_re_entry(tmp_path: Pa
         rec("I94", "R2", who, "2026-11-16T00:00:00Z", admission_number="00000000012", class_of_admission="B2",
             port_of_entry="JFK", mode="AIR", admitted_on="2026-11-15", admit_until="2027-05-14"),
     ])  # fmt: skip
-    for feed, row in (
-        ("departures", rec("APIS", "M1", who, "2026-10-02T00:00:00Z", departure_date="2026-10-01", mode="AIR",
-                           evidence="MANIFEST")),
-        ("criminal_dispositions", rec("CJIS-TX", "K1", who, "2026-11-16T00:00:00Z", incident_id="I9",
-                                      stage="CONVICTION", event_date="2024-05-01", category="VIOLENT_FELONY")),
-    ):  # fmt: skip
-        assert ilos("ingest", feed, str(write_csv(tmp_path / f"{feed}.csv", [row])), db=url).code == 0
-    person = person_of(url, "R1")
-    assert listed(url, "guidelines-2021", "2026-11-14", "--include-held")[person]["holds"] == "DEPARTED"
-    assert listed(url, "guidelines-2021", "2026-11-15")[person]["tier"] == "PUBLIC_SAFETY"
+    departure = rec("APIS", "M1", who, "2026-10-02T00:00:00Z", departure_date="2026-10-01", mode="AIR",
+                    evidence="MANIFEST")  # fmt: skip
+    _convicted_and_back(tmp_path, url, who, ("departures", departure), "2026-11-15")
 
 
 def test_a_departed_person_arrested_inside_the_country_is_no_longer_held(tmp_path: Path) -> None:
@@ -114,16 +108,24 @@ def test_a_departed_person_arrested_inside_the_country_is_no_longer_held(tmp_pat
     url = _load(tmp_path, "departures", [
         rec("APIS", "M1", who, "2026-03-02T00:00:00Z", departure_date="2026-03-01", mode="AIR", evidence="MANIFEST"),
     ])  # fmt: skip
-    for feed, row in (
-        ("encounters", rec("ICE-EID", "N1", who, "2026-06-02T00:00:00Z", encounter_id="N1", event_date="2026-06-01",
-                           agency="ICE", encounter_type="INTERIOR_ARREST", outcome="DETAINED")),
-        ("criminal_dispositions", rec("CJIS-TX", "K1", who, "2026-06-02T00:00:00Z", incident_id="I9",
-                                      stage="CONVICTION", event_date="2024-05-01", category="VIOLENT_FELONY")),
-    ):  # fmt: skip
+    arrest = rec("ICE-EID", "N1", who, "2026-06-02T00:00:00Z", encounter_id="N1", event_date="2026-06-01",
+                 agency="ICE", encounter_type="INTERIOR_ARREST", outcome="DETAINED")  # fmt: skip
+    _convicted_and_back(tmp_path, url, who, ("encounters", arrest), "2026-06-01")
+
+
+def _convicted_and_back(
+    tmp_path: Path, url: str, who: dict[str, str], last: tuple[str, dict[str, str]], back: str
+) -> None:
+    """Load `last` (feed, row) and a violent-felony conviction of the departed person `who`, recorded
+    when they are back; `DEPARTED` holds them off the list the day before `back`, and no more on it."""
+    conviction = rec("CJIS-TX", "K1", who, f"{back}T12:00:00Z", incident_id="I9", stage="CONVICTION",
+                     event_date="2024-05-01", category="VIOLENT_FELONY")  # fmt: skip
+    for feed, row in (last, ("criminal_dispositions", conviction)):
         assert ilos("ingest", feed, str(write_csv(tmp_path / f"{feed}.csv", [row])), db=url).code == 0
-    person = person_of(url, "M1")
-    assert listed(url, "guidelines-2021", "2026-05-31", "--include-held")[person]["holds"] == "DEPARTED"
-    assert listed(url, "guidelines-2021", "2026-06-01")[person]["tier"] == "PUBLIC_SAFETY"
+    person = person_of(url, last[1]["source_record_id"])
+    day_before = (date.fromisoformat(back) - timedelta(days=1)).isoformat()
+    assert listed(url, "guidelines-2021", day_before, "--include-held")[person]["holds"] == "DEPARTED"
+    assert listed(url, "guidelines-2021", back)[person]["tier"] == "PUBLIC_SAFETY"
 
 
 def _inputs_hash(url: str) -> str:
