@@ -96,7 +96,7 @@ class Ilos:
     @cached_property
     def event_store(self) -> EventStore:
         """Domain events (departure:verified, ...)."""
-        return EventStore(self.store)
+        return EventStore(self.store, self.reader)
 
     @cached_property
     def relative_store(self) -> RelativeStore:

@@ -150,3 +150,47 @@ def test_a_departure_retracted_before_it_arrives_still_counts_known_before_the_r
     rows = {r["admission_number"]: r for r in csv.DictReader(io.StringIO(known))}
     assert rows["00000000001"]["status"] == "DEPARTED_TIMELY"
     assert statuses(store)["00000000001"][0] == "SUSPECTED_IN_COUNTRY_OVERSTAY"
+
+
+def kept_events(db: str) -> list[tuple[str, str, str]]:
+    out = ilos("events", "--kind", "departure:verified", db=db).out
+    return [(e["subject"], e["departure_date"], e["evidence"]) for e in map(json.loads, out.splitlines())]
+
+
+def test_departures_loaded_before_their_arrivals_are_announced_when_the_arrivals_come(
+    tmp_path: Path, store_url: str
+) -> None:
+    """Whatever the order of the feeds, each admission's verified departure is announced once."""
+    streamed = run_stream("departures", [json.dumps(d) for d in DEPARTURES], store_url)
+    assert [o for o in streamed if o["type"] == "event"] == []  # no admission yet: nothing to announce
+    first, rest = ARRIVALS[:1], ARRIVALS[1:]
+    out = run_stream("arrivals", [json.dumps(a) for a in first], store_url)
+    assert [(e["admission_number"], e["departure_date"]) for e in out if e["type"] == "event"] == [
+        ("00000000001", "2024-08-20")
+    ]
+    assert ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", rest)), db=store_url).code == 0
+    assert kept_events(store_url) == [
+        ("00000000001", "2024-08-20", "MANIFEST"),
+        ("00000000002", "2024-09-15", "MANIFEST"),
+        ("00000000003", "2024-09-01", "SELF_REPORTED"),
+    ]
+    assert ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", ARRIVALS)), db=store_url).code == 0
+    assert len(kept_events(store_url)) == 3  # the same arrivals again: nothing new to announce
+
+
+def test_a_departure_is_announced_again_only_when_its_day_or_evidence_changes(store: str) -> None:
+    run_stream("departures", [json.dumps(departure("D1", 0, "2024-08-20"))], store)
+    carrier = departure("D1", 0, "2024-08-20", carrier="XY", recorded_at="2024-11-02T08:00:00Z")
+    older = departure("D1", 0, "2024-08-20", carrier="ZZ", recorded_at="2024-10-30T08:00:00Z")
+    for line in (carrier, older):  # a correction that changes neither, and a version it replaced
+        out = run_stream("departures", [json.dumps(line)], store)
+        assert [o for o in out if o["type"] == "event"] == []
+    moved = departure("D1", 0, "2024-08-22", recorded_at="2024-11-03T08:00:00Z")
+    out = run_stream("departures", [json.dumps(moved)], store)
+    assert [(e["departure_date"], e["evidence"]) for e in out if e["type"] == "event"] == [
+        ("2024-08-22", "MANIFEST")
+    ]
+    assert kept_events(store) == [
+        ("00000000001", "2024-08-20", "MANIFEST"),
+        ("00000000001", "2024-08-22", "MANIFEST"),
+    ]

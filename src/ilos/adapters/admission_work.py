@@ -40,12 +40,15 @@ EXPLAIN_TABLES: dict[str, str] = {
 
 #: Above this many records, a batch's verified departures are found by judging every admission.
 PERSON_SCOPED_MAX = 2_000
+#: Admissions with a verified ending departure that rests on one of the batch's records `new_uids`, or
+#: whose number one of them carries (an arrival, loaded after the departure that ends it).
 VERIFIED_BY = """
     SELECT admission_number, person_id, strftime(dep_day, '%Y-%m-%d') AS departure_date,
            dep_evidence AS evidence, status, dep_sources AS sources
     FROM status
     WHERE dep_day IS NOT NULL
-      AND list_has_any(string_split(dep_sources, ';'), (SELECT list(uid) FROM new_uids))
+      AND (list_has_any(string_split(dep_sources, ';'), (SELECT list(uid) FROM new_uids))
+           OR admission_number IN (SELECT n FROM new_numbers))
     ORDER BY admission_number
 """
 
@@ -122,8 +125,9 @@ class DuckAdmissionWork:
             }
 
     def verified_by(self, uids: list[str], numbers: list[str], as_of: date) -> pa.Table:
-        """Admissions whose ending verified departure rests on one of the records `uids` (new departure
-        records, carrying admission `numbers`): what a `departure:verified` event announces."""
+        """Admissions with a verified ending departure that rests on one of the records `uids` (a batch's
+        new records, carrying admission `numbers`) or whose number is one of `numbers` (its arrival came
+        after its departure): what a `departure:verified` event announces."""
         persons = None  # a large batch: judge everyone, set-at-a-time, rather than list its persons
         if len(uids) + len(numbers) <= PERSON_SCOPED_MAX:
             persons = sorted(
@@ -132,6 +136,7 @@ class DuckAdmissionWork:
         inputs = self.reader.admission_inputs(None, persons)
         with judged(self.con, inputs, as_of, self.rules) as cur:
             cur.register("new_uids", pa.table({"uid": pa.array(uids, pa.string())}))
+            cur.register("new_numbers", pa.table({"n": pa.array(numbers, pa.string())}))
             return cur.sql(VERIFIED_BY).to_arrow_table()
 
     def departure_series(self, first: date, last: date, as_of: date, known_at_utc: str | None) -> pa.Table:

@@ -23,8 +23,10 @@ class EventKind:
 EVENT_KINDS: tuple[EventKind, ...] = (
     EventKind(
         DEPARTURE_VERIFIED,
-        "A departure record arriving (`ilos stream departures` or `ilos ingest departures`) verifies the "
-        "departure that ends an admission: a verified record of its own, or a self-report it corroborates.",
+        "A record arriving (`ilos stream` or `ilos ingest`) verifies the departure that ends an admission: "
+        "a departure record verified on its own or corroborating a self-report, or the arrival of an "
+        "admission whose departure was already loaded. Once per admission and departure (day and evidence): "
+        "a record that changes neither announces nothing again.",
         {
             "person_id": "the person who left",
             "subject": "the admission number (what the event is about)",

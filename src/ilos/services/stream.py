@@ -2,10 +2,11 @@
 later, the HTTP API use this same path.
 
 A micro-batch of lines is one atomic load (valid rows stored, invalid rows quarantined with their
-reason), then identity resolution links the new records (incrementally), and, for departures, every
-admission whose ending verified departure rests on a new record is announced as a
-`departure:verified` event, kept in the store for worklists and cases. Statuses are derived on read,
-so when `process` returns every export already reflects the batch.
+reason), then identity resolution links the new records (incrementally), and, for departures and
+arrivals, every admission whose ending verified departure rests on a new record, or whose arrival is
+new, is announced as a `departure:verified` event (once: `announce_departures`), kept in the store for
+worklists and cases. Statuses are derived on read, so when `process` returns every export already
+reflects the batch.
 """
 
 from __future__ import annotations
@@ -25,9 +26,13 @@ from ilos.domain.outcomes import BatchResult
 from ilos.services.ports import Loader
 from ilos.services.resolve import IdentityState, IdentityWork, ResolutionSummary, resolve_incremental
 
+#: Feeds whose records can verify the departure that ends an admission: a departure, or the arrival of
+#: the admission a departure already loaded ends.
+ANNOUNCING_FEEDS = ("departures", "arrivals")
+
 
 class VerifiedDepartures(Protocol):
-    """Which admissions new departure records verify the end of."""
+    """Which admissions a batch's new records verify the end of."""
 
     def verified_by(self, uids: list[str], numbers: list[str], as_of: date) -> Any: ...
 
@@ -36,6 +41,8 @@ class EventSink(Protocol):
     """Where events are kept."""
 
     def append(self, kind: str, events: list[dict[str, Any]]) -> None: ...
+
+    def about(self, kind: str, subjects: list[str]) -> list[dict[str, Any]]: ...
 
 
 @dataclass
@@ -71,8 +78,10 @@ class StreamPipeline:
         if result.stored:
             batch.resolution = resolve_incremental(self.identity_work, self.identity_state)
             self.after_resolution()
-            if feed_name == "departures":
-                batch.events = announce_departures(self.admissions, self.events, *_keys(lines), today)
+            if feed_name in ANNOUNCING_FEEDS:
+                batch.events = announce_departures(
+                    self.admissions, self.events, *_keys(feed_name, lines), today
+                )
         batch.seconds = time.perf_counter() - started
         return batch
 
@@ -80,17 +89,27 @@ class StreamPipeline:
 def announce_departures(
     admissions: VerifiedDepartures, sink: EventSink, uids: list[str], numbers: list[str], today: date
 ) -> list[dict[str, Any]]:
-    """Emit (and keep) a `departure:verified` event for every admission whose ending verified departure
-    rests on one of the new departure records `uids`."""
+    """Emit (and keep) a `departure:verified` event for every admission whose verified ending departure
+    rests on one of a batch's new records `uids` (departures), or whose number they carry (`numbers`: an
+    arrival loaded after its departure), unless an event already kept announced the same departure of
+    it (day and evidence): whatever order the records come in, each is announced once, and again only
+    when the departure that ends the admission changes."""
     verified = admissions.verified_by(uids, numbers, today).to_pylist()
+    kept = sink.about(DEPARTURE_VERIFIED, [v["admission_number"] for v in verified]) if verified else []
+    known = {_announced(e) for e in kept}
     events = [
         {"event": DEPARTURE_VERIFIED, "person_id": v["person_id"], "subject": v["admission_number"],
          "admission_number": v["admission_number"], "departure_date": v["departure_date"],
          "evidence": v["evidence"], "status": v["status"], "sources": v["sources"].split(";")}
-        for v in verified
+        for v in verified if _announced(v) not in known
     ]  # fmt: skip
     sink.append(DEPARTURE_VERIFIED, events)
     return events
+
+
+def _announced(event: dict[str, Any]) -> tuple[str, str, str]:
+    """What makes two announcements the same: the admission, and the day and evidence of its departure."""
+    return event["admission_number"], event["departure_date"], event["evidence"]
 
 
 def expand_arrays(lines: list[str]) -> list[str]:
@@ -113,8 +132,8 @@ def _array(line: str) -> list[Any] | None:
     return value if isinstance(value, list) else None
 
 
-def _keys(lines: list[str]) -> tuple[list[str], list[str]]:
-    """Record uids and admission numbers of departure lines (unparseable lines were quarantined)."""
+def _keys(feed_name: str, lines: list[str]) -> tuple[list[str], list[str]]:
+    """Record uids and admission numbers of a feed's lines (unparseable lines were quarantined)."""
     uids, numbers = [], []
     for line in lines:
         try:
@@ -122,7 +141,7 @@ def _keys(lines: list[str]) -> tuple[list[str], list[str]]:
         except ValueError:
             continue
         if isinstance(row, dict) and row.get("source_system") and row.get("source_record_id"):
-            uids.append(f"departures/{row['source_system']}/{row['source_record_id']}")
+            uids.append(f"{feed_name}/{row['source_system']}/{row['source_record_id']}")
             if row.get("admission_number"):
                 numbers.append(str(row["admission_number"]))
     return uids, numbers

@@ -7,14 +7,21 @@ from typing import Any
 
 import pyarrow as pa
 
+from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.db.record_store import SqlRecordStore, utc_now_text
 
 
 class EventStore:
     """Appends events; reading them is the reader's (`PersonDataReader.events`)."""
 
-    def __init__(self, store: SqlRecordStore) -> None:
+    def __init__(self, store: SqlRecordStore, reader: PersonDataReader) -> None:
         self.store = store
+        self.reader = reader
+
+    def about(self, kind: str, subjects: list[str]) -> list[dict[str, Any]]:
+        """Every event of `kind` already kept about one of `subjects`, as the dicts appended."""
+        rows = self.reader.events_about(kind, sorted(set(subjects)))
+        return [json.loads(payload) for payload in rows.column("payload").to_pylist()]
 
     def append(self, kind: str, events: list[dict[str, Any]]) -> None:
         """Record events of one kind, each a JSON-ready dict with `person_id` and `subject`, in one transaction."""

@@ -36,6 +36,8 @@ ADMISSION_INPUTS: dict[str, tuple[str, ...]] = {
 _CLAIMED = ", ".join(f"'{code}'" for code in sorted(EVIDENCE_UNVERIFIED))
 #: Where a record's person is: its current link, or (a record retracted since) its last one.
 LINK_TABLES = ("identity_link", "retired_link")
+#: Subjects bound in one read of events (SQLite binds at most 32,766 parameters).
+EVENT_SUBJECTS_PER_READ = 1_000
 TRIP_DAYS = {
     "arrivals": "admitted_on",
     "departures": f"CASE WHEN evidence IN ({_CLAIMED}) THEN NULL ELSE departure_date END",
@@ -344,6 +346,20 @@ class PersonDataReader:
         sql = f"SELECT event_id, kind, at, person_id, subject, payload FROM domain_event WHERE {where} ORDER BY event_id"
         params: list[Any] = [after, kind] if kind else [after]
         return self._read("events", sql, params, ["kind", "at", "person_id", "subject", "payload"])
+
+    def events_about(self, kind: str, subjects: Sequence[str]) -> pa.Table:
+        """subject and payload of every event of `kind` about one of `subjects` (read in chunks of
+        EVENT_SUBJECTS_PER_READ, through the index on kind and subject)."""
+        parts = []
+        for start in range(0, len(subjects), EVENT_SUBJECTS_PER_READ):
+            chunk = list(subjects[start : start + EVENT_SUBJECTS_PER_READ])
+            params: list[Any] = [kind]
+            marks = self._bind(params, chunk)
+            sql = f"SELECT subject, payload FROM domain_event WHERE kind = {self.store.param(1)} AND subject IN ({marks})"
+            parts.append(self._read("events about", sql, params, ["subject", "payload"]))
+        if not parts:
+            return pa.table({"subject": pa.array([], pa.string()), "payload": pa.array([], pa.string())})
+        return pa.concat_tables(parts)
 
     def _bind(self, params: list[Any], values: Sequence[Any]) -> str:
         """Placeholders for `values`, appended to `params` (numbered after those already there, as

@@ -242,5 +242,6 @@ domain_event = Table(
     Column("subject", Text),  # what the event is about, e.g. the admission number
     Column("payload", Text, nullable=False),  # JSON object
     Index(None, "kind", "event_id"),
+    Index(None, "kind", "subject"),
     Index(None, "person_id"),
 )

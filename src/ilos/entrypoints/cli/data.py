@@ -27,7 +27,7 @@ from ilos.entrypoints.cli.relatives import after_resolution
 from ilos.services.errors import IlosError
 from ilos.services.ingest import ingest_files
 from ilos.services.resolve import resolve_incremental
-from ilos.services.stream import announce_departures
+from ilos.services.stream import ANNOUNCING_FEEDS, announce_departures
 
 FEED_HELP = f"One of: {', '.join(FEEDS)}."
 
@@ -71,15 +71,15 @@ def link_stored(app: Ilos, results: list[BatchResult]) -> None:
         return
     print_resolution(resolve_incremental(app.identity_work, app.identity_store))
     after_resolution(app)
-    departures = [r for r in results if r.stored and r.feed == "departures"]
-    if departures:
-        _announce(app, departures)
+    announcing = [r for r in results if r.stored and r.feed in ANNOUNCING_FEEDS]
+    if announcing:
+        _announce(app, announcing)
 
 
 def _announce(app: Ilos, results: list[BatchResult]) -> None:
-    """`departure:verified` events for the departures just loaded."""
+    """`departure:verified` events for the departures, and the admissions of arrivals, just loaded."""
     today = app.settings.today()
-    keys = pa.concat_tables([app.reader.batch_keys(feed("departures"), r.batch_id or 0) for r in results])
+    keys = pa.concat_tables([app.reader.batch_keys(feed(r.feed), r.batch_id or 0) for r in results])
     numbers = [n for n in keys.column("admission_number").to_pylist() if n]
     events = announce_departures(
         app.admission_work, app.event_store, keys.column("uid").to_pylist(), numbers, today
