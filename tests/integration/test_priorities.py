@@ -340,9 +340,14 @@ def test_unknown_policy_and_person_fail_with_one_line(world: str) -> None:
     bad = ilos("worklist", "--policy", "nope", db=world)
     assert bad.code != 0
     assert "no policy pack 'nope'; installed: guidelines-2021, priorities-2014" in bad.err
-    missing = ilos("explain", "rank", "P9999999999", "--policy", "guidelines-2021", db=world)
-    assert missing.code != 0
-    assert "has no records" in missing.err
+    for command in (
+        ("explain", "rank", "P9999999999", "--policy", "guidelines-2021"),
+        ("holds", "P9999999999"),
+    ):
+        missing = ilos(*command, db=world)
+        assert missing.code != 0
+        assert missing.err.count("\n") == 1
+        assert "person P9999999999 has no records" in missing.err
 
 
 def test_a_removal_recorded_with_a_name_and_passport_takes_a_person_who_entered_unseen_off_the_list(

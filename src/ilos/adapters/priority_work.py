@@ -99,10 +99,13 @@ class DuckPriorityWork:
             rank(cur, pack, as_of)
             return cur.sql("SELECT * FROM review ORDER BY person_id").to_arrow_table()
 
-    def holds(self, person_id: str, as_of: date, known_at_utc: str | None) -> list[dict[str, Any]]:
-        """Every hold of one person (ended ones too), with whether it is in force on `as_of`."""
+    def holds(self, person_id: str, as_of: date, known_at_utc: str | None) -> list[dict[str, Any]] | None:
+        """Every hold of one person (ended ones too), with whether it is in force on `as_of`; None when
+        the person has no records."""
         day = f"DATE '{as_of.isoformat()}'"
         with self._evaluated(as_of, known_at_utc, [person_id]) as cur:
+            if not cur.sql("SELECT 1 FROM facts WHERE person_id = ?", params=[person_id]).fetchall():
+                return None
             rows = cur.sql(
                 f"""SELECT code, start, last_day, {in_force(day)} AS in_force, sources FROM holds
                     WHERE pkey = ? ORDER BY start, code, last_day NULLS LAST, sources""",

@@ -29,8 +29,8 @@ class PriorityWork(Protocol):
     def review_list(self, pack: Pack, as_of: date, known_at_utc: str | None) -> Any:
         """Persons a review rule names."""
 
-    def holds(self, person_id: str, as_of: date, known_at_utc: str | None) -> list[dict[str, Any]]:
-        """Every hold of one person."""
+    def holds(self, person_id: str, as_of: date, known_at_utc: str | None) -> list[dict[str, Any]] | None:
+        """Every hold of one person; None when the person has no records."""
 
     def person(self, pack: Pack, person_id: str, as_of: date, known_at_utc: str | None) -> dict[str, Any]:
         """Facts, fired rules, holds in force and rank row of one person."""
@@ -109,6 +109,18 @@ class RankExplanation:
 
 def _sources(text: str | None) -> list[str]:
     return sorted({s for s in (text or "").split(";") if s})
+
+
+def person_holds(
+    work: PriorityWork, person_id: str, as_of: date, known_at_utc: str | None
+) -> list[dict[str, Any]]:
+    """Every hold of one person (ended ones too); an error when ILOS holds no record of the person."""
+    rows = work.holds(person_id, as_of, known_at_utc)
+    if rows is None:
+        raise IlosError(
+            f"person {person_id} has no records (as of {as_of}, known at {known_at_utc or 'now'})"
+        )
+    return rows
 
 
 def explain_rank(

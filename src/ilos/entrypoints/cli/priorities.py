@@ -12,7 +12,7 @@ from ilos.domain.policy import scan_packs
 from ilos.entrypoints.cli.admissions import AsOf, KnownAt, _moments
 from ilos.entrypoints.cli.common import Db, app_for, failures_exit, print_steps, write_csv
 from ilos.entrypoints.render.policies import rule_catalogue
-from ilos.services.priorities import explain_rank, pack_named, policy_diff, produce_worklist
+from ilos.services.priorities import explain_rank, pack_named, person_holds, policy_diff, produce_worklist
 
 policy_app = typer.Typer(help="Policy packs: what is installed and how they differ.", no_args_is_help=True,
                          rich_markup_mode=None)  # fmt: skip
@@ -54,7 +54,7 @@ def holds(
     """The person's legal holds (ended ones too) with their scope and sources, as CSV."""
     with failures_exit(), app_for(db) as app:
         day, cutoff = _moments(app, as_of, known_at)
-        rows = app.priority_work.holds(person, day, cutoff)
+        rows = person_holds(app.priority_work, person, day, cutoff)
         if as_json:
             typer.echo(json.dumps(rows, indent=2, default=str))
             return
