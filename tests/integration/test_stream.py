@@ -174,8 +174,9 @@ def test_departures_loaded_before_their_arrivals_are_announced_when_the_arrivals
         ("00000000002", "2024-09-15", "MANIFEST"),
         ("00000000003", "2024-09-01", "SELF_REPORTED"),
     ]
-    assert ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", ARRIVALS)), db=store_url).code == 0
-    assert len(kept_events(store_url)) == 3  # the same arrivals again: nothing new to announce
+    moved_port = [{**a, "port_of_entry": "MIA", "recorded_at": "2024-03-05T10:00:00Z"} for a in ARRIVALS]
+    assert ilos("ingest", "arrivals", str(write_csv(tmp_path / "c.csv", moved_port)), db=store_url).code == 0
+    assert len(kept_events(store_url)) == 3  # arrivals corrected, their departures unchanged: nothing new
 
 
 def test_a_departure_is_announced_again_only_when_its_day_or_evidence_changes(store: str) -> None:
@@ -194,3 +195,21 @@ def test_a_departure_is_announced_again_only_when_its_day_or_evidence_changes(st
         ("00000000001", "2024-08-20", "MANIFEST"),
         ("00000000001", "2024-08-22", "MANIFEST"),
     ]
+
+
+def test_holds_of_a_person_known_only_by_a_departure_are_listed(store: str) -> None:
+    stranger = {
+        "family_name": "LINDQVIST",
+        "given_names": "ELSA",
+        "date_of_birth": "1969-02-11",
+        "citizenship": "SWE",
+    }
+    line = {**departure("Z9", 0, "2024-08-20"), **stranger, "document_number": "SE7788990"}
+    run_stream("departures", [json.dumps(line)], store)
+    links = {
+        r["source_record_id"]: r["person_id"]
+        for r in csv.DictReader(io.StringIO(ilos("export", "links", db=store).out))
+    }
+    listed = ilos("holds", links["Z9"], db=store)
+    assert listed.code == 0, listed.err
+    assert listed.out.splitlines()[0] == "code,scope,start,end,in_force,sources"

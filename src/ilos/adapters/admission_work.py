@@ -40,15 +40,18 @@ EXPLAIN_TABLES: dict[str, str] = {
 
 #: Above this many records, a batch's verified departures are found by judging every admission.
 PERSON_SCOPED_MAX = 2_000
-#: Admissions with a verified ending departure that rests on one of the batch's records `new_uids`, or
-#: whose number one of them carries (an arrival, loaded after the departure that ends it).
+#: Admissions with a verified ending departure that rests on one of the batch's departure records
+#: `new_uids`, or whose number one of the batch's records carries (an arrival, loaded after the
+#: departure that ends it): joined, not matched row by row against the batch.
 VERIFIED_BY = """
+    WITH resting AS (SELECT admission_number, unnest(string_split(dep_sources, ';')) AS uid
+                     FROM status WHERE dep_day IS NOT NULL),
+    hit AS (SELECT admission_number FROM resting SEMI JOIN new_uids USING (uid)
+            UNION SELECT n FROM new_numbers)
     SELECT admission_number, person_id, strftime(dep_day, '%Y-%m-%d') AS departure_date,
            dep_evidence AS evidence, status, dep_sources AS sources
-    FROM status
+    FROM status SEMI JOIN hit USING (admission_number)
     WHERE dep_day IS NOT NULL
-      AND (list_has_any(string_split(dep_sources, ';'), (SELECT list(uid) FROM new_uids))
-           OR admission_number IN (SELECT n FROM new_numbers))
     ORDER BY admission_number
 """
 

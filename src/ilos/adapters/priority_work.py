@@ -104,13 +104,13 @@ class DuckPriorityWork:
         the person has no records."""
         day = f"DATE '{as_of.isoformat()}'"
         with self._evaluated(as_of, known_at_utc, [person_id]) as cur:
-            if not cur.sql("SELECT 1 FROM facts WHERE person_id = ?", params=[person_id]).fetchall():
-                return None
             rows = cur.sql(
                 f"""SELECT code, start, last_day, {in_force(day)} AS in_force, sources FROM holds
                     WHERE pkey = ? ORDER BY start, code, last_day NULLS LAST, sources""",
                 params=[person_id],
             ).to_arrow_table()
+        if not rows.num_rows and not self.reader.person_known(person_id):
+            return None
         return [{**r, "scope": hold_kind(r["code"]).scope.value} for r in rows.to_pylist()]
 
     def person(self, pack: Pack, person_id: str, as_of: date, known_at_utc: str | None) -> dict[str, Any]:

@@ -133,15 +133,18 @@ def _array(line: str) -> list[Any] | None:
 
 
 def _keys(feed_name: str, lines: list[str]) -> tuple[list[str], list[str]]:
-    """Record uids and admission numbers of a feed's lines (unparseable lines were quarantined)."""
+    """Uids of departure lines (the records a verified departure rests on), and the admission numbers
+    of the lines of either feed (unparseable lines were quarantined)."""
     uids, numbers = [], []
     for line in lines:
         try:
             row = json.loads(line)
         except ValueError:
             continue
-        if isinstance(row, dict) and row.get("source_system") and row.get("source_record_id"):
-            uids.append(f"{feed_name}/{row['source_system']}/{row['source_record_id']}")
-            if row.get("admission_number"):
-                numbers.append(str(row["admission_number"]))
+        if not isinstance(row, dict) or not (row.get("source_system") and row.get("source_record_id")):
+            continue
+        if feed_name == "departures":
+            uids.append(f"departures/{row['source_system']}/{row['source_record_id']}")
+        if row.get("admission_number"):
+            numbers.append(str(row["admission_number"]))
     return uids, numbers

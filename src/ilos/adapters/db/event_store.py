@@ -12,7 +12,8 @@ from ilos.adapters.db.record_store import SqlRecordStore, utc_now_text
 
 
 class EventStore:
-    """Appends events; reading them is the reader's (`PersonDataReader.events`)."""
+    """Appends events; reads them back through the reader (`PersonDataReader.events_about`), the one
+    door for reading the store."""
 
     def __init__(self, store: SqlRecordStore, reader: PersonDataReader) -> None:
         self.store = store

@@ -330,6 +330,16 @@ class PersonDataReader:
         found = self._read("record persons", sql, list(uids), ["person_id"])
         return sorted(found.column("person_id").to_pylist())
 
+    def person_known(self, person_id: str) -> bool:
+        """Whether any record is, or (retracted since) was last, linked to the person."""
+        p = self.store.param
+        parts = [
+            f"SELECT person_id FROM {links} WHERE person_id = {p(i + 1)}"
+            for i, links in enumerate(LINK_TABLES)
+        ]
+        params = [person_id] * len(LINK_TABLES)
+        return bool(self._read("person known", " UNION ALL ".join(parts), params, ["person_id"]).num_rows > 0)
+
     def batch_keys(self, feed: Feed, batch_id: int) -> pa.Table:
         """uid and admission_number of the record versions one batch stored (a scan of the feed's table)."""
         number = "admission_number" if "admission_number" in feed.column_names else "NULL"
