@@ -197,7 +197,7 @@ def test_a_departure_is_announced_again_only_when_its_day_or_evidence_changes(st
     ]
 
 
-def test_holds_of_a_person_known_only_by_a_departure_are_listed(store: str) -> None:
+def test_a_person_known_only_by_a_departure_has_holds_and_an_explanation(store: str) -> None:
     stranger = {
         "family_name": "LINDQVIST",
         "given_names": "ELSA",
@@ -213,3 +213,6 @@ def test_holds_of_a_person_known_only_by_a_departure_are_listed(store: str) -> N
     listed = ilos("holds", links["Z9"], db=store)
     assert listed.code == 0, listed.err
     assert listed.out.splitlines()[0] == "code,scope,start,end,in_force,sources"
+    explained = ilos("explain", "rank", links["Z9"], "--policy", "guidelines-2021", db=store)
+    assert explained.code == 0, explained.err
+    assert "not listed" in explained.out

@@ -99,9 +99,12 @@ class DuckPriorityWork:
             rank(cur, pack, as_of)
             return cur.sql("SELECT * FROM review ORDER BY person_id").to_arrow_table()
 
-    def holds(self, person_id: str, as_of: date, known_at_utc: str | None) -> list[dict[str, Any]] | None:
-        """Every hold of one person (ended ones too), with whether it is in force on `as_of`; None when
-        the person has no records."""
+    def knows(self, person_id: str) -> bool:
+        """Whether any record is, or (retracted since) was last, linked to the person."""
+        return self.reader.person_known(person_id)
+
+    def holds(self, person_id: str, as_of: date, known_at_utc: str | None) -> list[dict[str, Any]]:
+        """Every hold of one person (ended ones too), with whether it is in force on `as_of`."""
         day = f"DATE '{as_of.isoformat()}'"
         with self._evaluated(as_of, known_at_utc, [person_id]) as cur:
             rows = cur.sql(
@@ -109,8 +112,6 @@ class DuckPriorityWork:
                     WHERE pkey = ? ORDER BY start, code, last_day NULLS LAST, sources""",
                 params=[person_id],
             ).to_arrow_table()
-        if not rows.num_rows and not self.reader.person_known(person_id):
-            return None
         return [{**r, "scope": hold_kind(r["code"]).scope.value} for r in rows.to_pylist()]
 
     def person(self, pack: Pack, person_id: str, as_of: date, known_at_utc: str | None) -> dict[str, Any]:

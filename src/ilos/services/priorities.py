@@ -29,8 +29,11 @@ class PriorityWork(Protocol):
     def review_list(self, pack: Pack, as_of: date, known_at_utc: str | None) -> Any:
         """Persons a review rule names."""
 
-    def holds(self, person_id: str, as_of: date, known_at_utc: str | None) -> list[dict[str, Any]] | None:
-        """Every hold of one person; None when the person has no records."""
+    def knows(self, person_id: str) -> bool:
+        """Whether ILOS holds (or held, before a retraction) any record of the person."""
+
+    def holds(self, person_id: str, as_of: date, known_at_utc: str | None) -> list[dict[str, Any]]:
+        """Every hold of one person."""
 
     def person(self, pack: Pack, person_id: str, as_of: date, known_at_utc: str | None) -> dict[str, Any]:
         """Facts, fired rules, holds in force and rank row of one person."""
@@ -116,11 +119,13 @@ def person_holds(
 ) -> list[dict[str, Any]]:
     """Every hold of one person (ended ones too); an error when ILOS holds no record of the person."""
     rows = work.holds(person_id, as_of, known_at_utc)
-    if rows is None:
-        raise IlosError(
-            f"person {person_id} has no records (as of {as_of}, known at {known_at_utc or 'now'})"
-        )
+    if not rows and not work.knows(person_id):
+        raise _unknown(person_id, as_of, known_at_utc)
     return rows
+
+
+def _unknown(person_id: str, as_of: date, known_at_utc: str | None) -> IlosError:
+    return IlosError(f"person {person_id} has no records (as of {as_of}, known at {known_at_utc or 'now'})")
 
 
 def explain_rank(
@@ -128,10 +133,8 @@ def explain_rank(
 ) -> RankExplanation:
     """The full reasoning: holds, each rule that fired with its facts and sources, the score and tier."""
     data = work.person(pack, person_id, as_of, known_at_utc)
-    if not data["facts"]:
-        raise IlosError(
-            f"person {person_id} has no records (as of {as_of}, known at {known_at_utc or 'now'})"
-        )
+    if not data["facts"] and not work.knows(person_id):  # a person known by departures alone has no facts
+        raise _unknown(person_id, as_of, known_at_utc)
     out = RankExplanation(person_id, pack.name, pack.version, as_of)
     ranked, facts = data["ranked"], data["facts"]
     rules = {r.id: r for r in pack.rules}
