@@ -90,11 +90,12 @@ def announce_departures(
     admissions: VerifiedDepartures, sink: EventSink, uids: list[str], numbers: list[str], today: date
 ) -> list[dict[str, Any]]:
     """Emit (and keep) a `departure:verified` event for every admission whose verified ending departure
-    rests on one of a batch's new records `uids` (departures), or whose number they carry (`numbers`: an
-    arrival loaded after its departure), unless an event already kept announced the same departure of
+    rests on one of a batch's new records `uids` (its departures), or whose number they carry (`numbers`:
+    an arrival loaded after its departure), unless an event already kept announced the same departure of
     it (day and evidence): whatever order the records come in, each is announced once, and again only
     when the departure that ends the admission changes."""
-    verified = admissions.verified_by(uids, numbers, today).to_pylist()
+    resting = [u for u in uids if u.startswith("departures/")]  # only departure records verify one
+    verified = admissions.verified_by(resting, numbers, today).to_pylist()
     kept = sink.about(DEPARTURE_VERIFIED, [v["admission_number"] for v in verified]) if verified else []
     known = {_announced(e) for e in kept}
     events = [
@@ -133,8 +134,7 @@ def _array(line: str) -> list[Any] | None:
 
 
 def _keys(feed_name: str, lines: list[str]) -> tuple[list[str], list[str]]:
-    """Uids of departure lines (the records a verified departure rests on), and the admission numbers
-    of the lines of either feed (unparseable lines were quarantined)."""
+    """Record uids and admission numbers of a feed's lines (unparseable lines were quarantined)."""
     uids, numbers = [], []
     for line in lines:
         try:
@@ -143,8 +143,7 @@ def _keys(feed_name: str, lines: list[str]) -> tuple[list[str], list[str]]:
             continue
         if not isinstance(row, dict) or not (row.get("source_system") and row.get("source_record_id")):
             continue
-        if feed_name == "departures":
-            uids.append(f"departures/{row['source_system']}/{row['source_record_id']}")
+        uids.append(f"{feed_name}/{row['source_system']}/{row['source_record_id']}")
         if row.get("admission_number"):
             numbers.append(str(row["admission_number"]))
     return uids, numbers

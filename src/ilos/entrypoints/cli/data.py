@@ -81,9 +81,9 @@ def _announce(app: Ilos, results: list[BatchResult]) -> None:
     today = app.settings.today()
     keys = pa.concat_tables([app.reader.batch_keys(feed(r.feed), r.batch_id or 0) for r in results])
     numbers = [n for n in keys.column("admission_number").to_pylist() if n]
-    # a verified departure rests on departure records only: an arrival's uid can match none
-    uids = [u for u in keys.column("uid").to_pylist() if u.startswith("departures/")]
-    events = announce_departures(app.admission_work, app.event_store, uids, numbers, today)
+    events = announce_departures(
+        app.admission_work, app.event_store, keys.column("uid").to_pylist(), numbers, today
+    )
     typer.echo(f"departure:verified events: {len(events)}")
 
 
