@@ -34,6 +34,24 @@ def _sim(a: str, b: str) -> str:
     return f"jaro_winkler_similarity({a}, {b}) >= {JW}"
 
 
+def edits_within_sql(a: str, b: str, k: int) -> str:
+    """`damerau_levenshtein(a, b) <= k`, the same truth value (NULL included) at a fraction of the cost.
+
+    DuckDB's Damerau-Levenshtein costs about four Levenshtein distances (measured: 0.58 against
+    0.14 microseconds a pair of names), and pair scoring asks it of tens of millions of pairs. A
+    transposition is one edit to it and at most two to Levenshtein, so Levenshtein lies between the
+    distance and twice it: at most `k` decides yes, above `2k` decides no, and only the pairs between
+    pay for Damerau-Levenshtein. Both count bytes, so the bounds hold for any text.
+    """
+    lev = f"levenshtein({a}, {b})"
+    return f"({lev} <= {k} OR ({lev} <= {2 * k} AND damerau_levenshtein({a}, {b}) <= {k}))"
+
+
+def one_edit_sql(a: str, b: str) -> str:
+    """`damerau_levenshtein(a, b) = 1` (see `edits_within_sql`)."""
+    return f"({edits_within_sql(a, b, 1)} AND {a} <> {b})"
+
+
 #: Least Jaro-Winkler similarity of two spellings for an equal skeleton to count: the skeleton drops
 #: vowels, which carry the name in some languages (SEOYEON and SOOJIN share the skeleton SYN).
 SKELETON_JW = 0.75
@@ -72,7 +90,7 @@ def _similar_names() -> str:
 def _surname_one_off() -> str:
     """Same given names; the surnames differ by one letter typed, dropped, added or transposed. A short
     surname misread by one letter (ARCE/AECE) falls below the spelling similarity of longer names."""
-    return f"{skeleton_alike_sql('giv_l', 'giv_r')} AND damerau_levenshtein(fam_key_l, fam_key_r) = 1"
+    return f"{skeleton_alike_sql('giv_l', 'giv_r')} AND {one_edit_sql('fam_key_l', 'fam_key_r')}"
 
 
 def same_surname_sql() -> str:
@@ -86,7 +104,7 @@ def given_alike_sql(same_first: str = "giv_first_skel_l = giv_first_skel_r") -> 
     spelling, or two edits apart."""
     return (
         f"({skeleton_alike_sql('giv_l', 'giv_r')} OR {_sim('giv_key_l', 'giv_key_r')} "
-        f"OR {same_first} OR damerau_levenshtein(giv_key_l, giv_key_r) <= 2)"
+        f"OR {same_first} OR {edits_within_sql('giv_key_l', 'giv_key_r', 2)})"
     )
 
 
@@ -152,8 +170,16 @@ def dob_comparison() -> dict[str, Any]:
 
 
 def doc_one_off_sql() -> str:
-    """Document numbers one character apart, issued by the same country."""
-    return "doc_country_l = doc_country_r AND levenshtein(doc_num_l, doc_num_r) = 1"
+    """Document numbers one character apart (Levenshtein), issued by the same country.
+
+    Between numbers of one length only a substitution is one edit, so the Hamming distance, several
+    times cheaper, answers for them (document numbers are ASCII letters and digits, `features`).
+    """
+    one_off = (
+        "CASE WHEN length(doc_num_l) = length(doc_num_r) THEN hamming(doc_num_l, doc_num_r) = 1"
+        " ELSE levenshtein(doc_num_l, doc_num_r) = 1 END"
+    )
+    return f"doc_country_l = doc_country_r AND {one_off}"
 
 
 def document_comparison() -> dict[str, Any]:

@@ -20,6 +20,7 @@ from ilos.adapters.identity.comparisons import (
     JW,
     SKELETON_JW,
     doc_one_off_sql,
+    edits_within_sql,
     given_alike_sql,
     same_surname_sql,
 )
@@ -111,7 +112,7 @@ def given_variant_sql() -> str:
     such a script, equal coarse skeletons (`features.abjad_skeleton`: REZA/رضا, KHADIGA/خديجة)."""
     looks = f"jaro_winkler_similarity(giv_key_l, giv_key_r) >= {SKELETON_JW}"
     near = (
-        f"(damerau_levenshtein(giv_skel_l, giv_skel_r) <= 1"
+        f"({edits_within_sql('giv_skel_l', 'giv_skel_r', 1)}"
         f" AND least(length(giv_skel_l), length(giv_skel_r)) >= {VARIANT_SKELETON_MIN}"
         f" AND ({looks} OR giv_abjad_l OR giv_abjad_r))"
     )
@@ -129,7 +130,7 @@ def given_variant_sql() -> str:
 def given_slip_sql() -> str:
     """Given names one recording apart at most: the same skeleton (vowels written otherwise, LAYLA and
     LEILA), or one slip of the keyboard (LAYLA and LAYLS). Stricter than `given_variant_sql`."""
-    return "(giv_skel_l = giv_skel_r OR damerau_levenshtein(giv_key_l, giv_key_r) <= 1)"
+    return f"(giv_skel_l = giv_skel_r OR {edits_within_sql('giv_key_l', 'giv_key_r', 1)})"
 
 
 def twins_sql() -> str:
@@ -174,11 +175,11 @@ def surname_conflict_sql() -> str:
     apart, not a compound part, not swapped with the given names) and no shared number to vouch for
     the pair: a name change or a different person, which a person decides."""
     slip = (
-        "(damerau_levenshtein(fam_key_l, fam_key_r) <= 1"
+        f"({edits_within_sql('fam_key_l', 'fam_key_r', 1)}"
         f" AND least(length(fam_key_l), length(fam_key_r)) >= {SLIP_SURNAME_MIN})"
     )
     transliterated = (
-        f"(damerau_levenshtein(fam_skel_l, fam_skel_r) <= 1"
+        f"({edits_within_sql('fam_skel_l', 'fam_skel_r', 1)}"
         f" AND least(length(fam_skel_l), length(fam_skel_r)) >= {VARIANT_SKELETON_MIN})"
     )
     same = f"({_alike('fam_key_l', 'fam_key_r')} OR {same_surname_sql()} OR {slip} OR {transliterated})"
