@@ -1,4 +1,5 @@
-"""Blocking rules: the set is closed under swapping sides, so a batch can be blocked from its new rows."""
+"""Blocking rules: the set is closed under swapping sides, so a batch can be blocked from its new rows;
+`block` keeps each pair the rules join once, whether or not two ids fit one 64-bit key."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import random
 
 import duckdb
 import pyarrow as pa
+import pytest
 
+from ilos.adapters.identity import scoring
 from ilos.adapters.identity.comparisons import blocking_rules
-from ilos.adapters.identity.scoring import exploded
+from ilos.adapters.identity.scoring import block, exploded
 
 SKELETONS = ["KRS", "MHMD", "SMT", None]
 
@@ -71,3 +74,32 @@ def test_every_pair_a_rule_joins_one_way_a_rule_joins_the_other_way() -> None:
     either_way = set(con.sql(" UNION ".join(unordered)).fetchall())
     assert len(one_way) > 1000
     assert either_way == one_way
+
+
+#: Ids as high as a 64-bit pair key holds: every bit of both halves is used.
+HIGH = scoring.PACKABLE_IDS - 1000
+
+
+def _blocked(rows: pa.Table) -> list[tuple[int, int]]:
+    con = duckdb.connect()
+    con.register("f_arrow", rows)
+    con.execute(f"CREATE TABLE f AS SELECT * REPLACE (nid + {HIGH} AS nid) FROM f_arrow")
+    table = block(con, "f", blocking_rules())
+    return sorted(con.sql(f"SELECT a - {HIGH}, b - {HIGH} FROM {table}").fetchall())
+
+
+def test_block_keeps_each_pair_any_rule_joins_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = _rows(240, seed=7)
+    con = duckdb.connect()
+    con.register("f", rows)
+    every = []
+    for rule in blocking_rules():
+        side, on = exploded("f", rule), rule["blocking_rule"]
+        every += con.sql(
+            f"SELECT l.nid, r.nid FROM {side} l JOIN {side} r ON {on} AND l.nid < r.nid"
+        ).fetchall()
+    packed = _blocked(rows)
+    assert len(every) > len(set(every)) > 1000  # rules overlap, so de-duplication has work to do
+    assert packed == sorted(set(every))
+    monkeypatch.setattr(scoring, "PACKABLE_IDS", HIGH)  # too many ids to pack two in 64 bits
+    assert _blocked(rows) == packed
