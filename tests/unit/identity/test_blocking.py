@@ -76,8 +76,8 @@ def test_every_pair_a_rule_joins_one_way_a_rule_joins_the_other_way() -> None:
     assert either_way == one_way
 
 
-#: Ids as high as a 64-bit pair key holds: every bit of both halves is used.
-HIGH = scoring.PACKABLE_IDS - 1000
+#: Added to the test rows' ids (0..239), so that the largest is the largest a 64-bit pair key holds.
+HIGH = scoring.PACKABLE_IDS - 240
 
 
 def _blocked(rows: pa.Table) -> list[tuple[int, int]]:

@@ -14,7 +14,11 @@ from ilos.adapters.identity.comparisons import doc_one_off_sql, edits_within_sql
 #: Short texts over few letters (accented ones included: both distances count bytes), so that
 #: transpositions, slips and equal texts are all common; None for the NULL cases.
 TEXTS = st.one_of(st.none(), st.text(alphabet="ABCÄ", max_size=6))
-DOCS = st.one_of(st.none(), st.text(alphabet="AB12", min_size=4, max_size=7))
+#: Document numbers as features make them (ASCII, five characters or more), and text no feature holds
+#: (empty, accented): the cheap form must agree on any text.
+DOCS = st.one_of(
+    st.none(), st.text(alphabet="AB12", min_size=4, max_size=7), st.text(alphabet="AÄ1", max_size=4)
+)
 
 
 def _disagreements(left: list[str | None], right: list[str | None], cheap: str, costly: str) -> list[tuple]:
@@ -47,6 +51,10 @@ def test_edits_within_decides_transpositions_and_slips() -> None:
         words, words, edits_within_sql("x_l", "x_r", 1), "damerau_levenshtein(x_l, x_r) <= 1"
     )
     assert found == []
+    # two transpositions: four Levenshtein edits, two Damerau-Levenshtein edits (the bound 2k is tight)
+    double = ["ABXCD", "BAXDC", "ABXDC"]
+    costly = "damerau_levenshtein(x_l, x_r) <= 2"
+    assert _disagreements(double, double, edits_within_sql("x_l", "x_r", 2), costly) == []
     con = duckdb.connect()
     transposed = con.sql(f"SELECT {edits_within_sql(repr('ANNA'), repr('NANA'), 1)}").fetchall()[0][0]
     assert transposed is True  # two Levenshtein edits, one Damerau-Levenshtein edit

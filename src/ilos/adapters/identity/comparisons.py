@@ -173,11 +173,12 @@ def doc_one_off_sql() -> str:
     """Document numbers one character apart (Levenshtein), issued by the same country.
 
     Between numbers of one length only a substitution is one edit, so the Hamming distance, several
-    times cheaper, answers for them (document numbers are ASCII letters and digits, `features`).
+    times cheaper, answers for them. Both count bytes, as Levenshtein does, so lengths are compared in
+    bytes (`strlen`); DuckDB's `hamming` refuses empty text, which Levenshtein then answers.
     """
     one_off = (
-        "CASE WHEN length(doc_num_l) = length(doc_num_r) THEN hamming(doc_num_l, doc_num_r) = 1"
-        " ELSE levenshtein(doc_num_l, doc_num_r) = 1 END"
+        "CASE WHEN strlen(doc_num_l) = strlen(doc_num_r) AND strlen(doc_num_l) > 0"
+        " THEN hamming(doc_num_l, doc_num_r) = 1 ELSE levenshtein(doc_num_l, doc_num_r) = 1 END"
     )
     return f"doc_country_l = doc_country_r AND {one_off}"
 
