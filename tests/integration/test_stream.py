@@ -216,3 +216,47 @@ def test_a_person_known_only_by_a_departure_has_holds_and_an_explanation(store: 
     explained = ilos("explain", "rank", links["Z9"], "--policy", "guidelines-2021", db=store)
     assert explained.code == 0, explained.err
     assert "not listed" in explained.out
+
+
+DOE = {
+    "family_name": "DOE",
+    "given_names": "JANE",
+    "citizenship": "KEN",
+    "document_type": "P",
+    "document_country": "KEN",
+}
+
+
+def _person_of_record(db: str, feed: str, record_id: str) -> str:
+    rows = csv.DictReader(io.StringIO(ilos("export", "links", db=db).out))
+    return next(r["person_id"] for r in rows if r["feed"] == feed and r["source_record_id"] == record_id)
+
+
+@pytest.mark.parametrize("path", ["stream", "ingest"])
+def test_a_departure_is_announced_when_a_record_of_another_feed_merges_its_person_with_the_traveller(
+    tmp_path: Path, store_url: str, path: str
+) -> None:
+    """The departure (surname misspelt, no birth date, another passport) is linked to no traveller; an
+    encounter stating the traveller's birth date and the departure's passport merges the two persons,
+    and the admission the departure now ends is announced, by whichever path the encounter came."""
+    trip = {"admitted_on": "2024-03-01", "admit_until": "2024-08-31"}
+    traveller = arrival("1", **DOE, **trip, date_of_birth="1970-01-01", document_number="K1111111")
+    assert ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", [traveller])), db=store_url).code == 0
+    left = {**departure("D1", 0, "2024-08-20"), **DOE, "family_name": "DOWE", "document_number": "K2222222"}
+    del left["date_of_birth"]
+    assert [o for o in run_stream("departures", [json.dumps(left)], store_url) if o["type"] == "event"] == []
+    assert _person_of_record(store_url, "departures", "D1") != _person_of_record(store_url, "arrivals", "1")
+    encounter = {"source_system": "ICE-EID", "source_record_id": "E1", "recorded_at": "2024-06-01T08:00:00Z",
+                 **DOE, "date_of_birth": "1970-01-01", "document_number": "K2222222", "encounter_id": "E1",
+                 "event_date": "2024-05-01", "agency": "CBP_PORT", "encounter_type": "CHECK_IN",
+                 "outcome": "RELEASED_ATD"}  # fmt: skip
+    if path == "stream":
+        out = run_stream("encounters", [json.dumps(encounter)], store_url)
+        announced = [(e["admission_number"], e["departure_date"]) for e in out if e["type"] == "event"]
+        assert announced == [("00000000001", "2024-08-20")]
+    else:
+        result = ilos("ingest", "encounters", str(write_csv(tmp_path / "e.csv", [encounter])), db=store_url)
+        assert "departure:verified events: 1" in result.out
+    assert _person_of_record(store_url, "departures", "D1") == _person_of_record(store_url, "arrivals", "1")
+    assert kept_events(store_url) == [("00000000001", "2024-08-20", "MANIFEST")]
+    assert statuses(store_url)["00000000001"][0] == "DEPARTED_TIMELY"

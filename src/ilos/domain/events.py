@@ -24,9 +24,11 @@ EVENT_KINDS: tuple[EventKind, ...] = (
     EventKind(
         DEPARTURE_VERIFIED,
         "A record arriving (`ilos stream` or `ilos ingest`) verifies the departure that ends an admission: "
-        "a departure record verified on its own or corroborating a self-report, or the arrival of an "
-        "admission whose departure was already loaded. Once per admission and departure (day and evidence): "
-        "a record that changes neither announces nothing again.",
+        "a departure record verified on its own or corroborating a self-report, the arrival of an "
+        "admission whose departure was already loaded, or a record of any feed by which identity "
+        "resolution merges a departed person with the admission's traveller (also when `ilos resolve` "
+        "merges them). Once per admission and departure (day and evidence): a record that changes "
+        "neither announces nothing again.",
         {
             "person_id": "the person who left",
             "subject": "the admission number (what the event is about)",

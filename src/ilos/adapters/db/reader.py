@@ -330,6 +330,18 @@ class PersonDataReader:
         found = self._read("record persons", sql, list(uids), ["person_id"])
         return sorted(found.column("person_id").to_pylist())
 
+    def merged_departures(self, run_id: int) -> list[str]:
+        """uids of the departure records now linked to a person that resolution run `run_id` merged
+        another into (its survivors): a departure that did not end an admission of its person before
+        the merge may end one of the person it joined."""
+        sql = (
+            "SELECT record_uid FROM identity_link WHERE feed = 'departures' AND person_id IN "
+            f"(SELECT person_id FROM identity_event WHERE run_id = {self.store.param(1)} AND kind = 'merge') "
+            "ORDER BY record_uid"
+        )
+        found = self._read("merged departures", sql, [run_id], ["record_uid"])
+        return [str(uid) for uid in found.column("record_uid").to_pylist()]
+
     def person_known(self, person_id: str) -> bool:
         """Whether any record is, or (retracted since) was last, linked to the person."""
         p = self.store.param

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pyarrow as pa
 import typer
 from sqlalchemy import func, select
 
@@ -27,7 +26,7 @@ from ilos.entrypoints.cli.relatives import after_resolution
 from ilos.services.errors import IlosError
 from ilos.services.ingest import ingest_files
 from ilos.services.resolve import resolve_incremental
-from ilos.services.stream import ANNOUNCING_FEEDS, announce_departures
+from ilos.services.stream import ANNOUNCING_FEEDS, announce_departures, merge_run
 
 FEED_HELP = f"One of: {', '.join(FEEDS)}."
 
@@ -69,21 +68,26 @@ def link_stored(app: Ilos, results: list[BatchResult]) -> None:
     relatives, and announce the departures verified, so that every export reflects the new rows."""
     if not any(r.stored for r in results):
         return
-    print_resolution(resolve_incremental(app.identity_work, app.identity_store))
+    summary = resolve_incremental(app.identity_work, app.identity_store)
+    print_resolution(summary)
     after_resolution(app)
-    announcing = [r for r in results if r.stored and r.feed in ANNOUNCING_FEEDS]
-    if announcing:
-        _announce(app, announcing)
+    announce(app, [r for r in results if r.stored and r.feed in ANNOUNCING_FEEDS], merge_run(summary))
 
 
-def _announce(app: Ilos, results: list[BatchResult]) -> None:
-    """`departure:verified` events for the departures, and the admissions of arrivals, just loaded."""
+def announce(app: Ilos, results: list[BatchResult], merged_in: int | None) -> None:
+    """`departure:verified` events for the departures, and the admissions of arrivals, just loaded
+    (`results`), and for the departures of the persons resolution run `merged_in` merged; the count is
+    printed when there was anything to look at."""
+    if not results and merged_in is None:
+        return
+    uids: list[str] = []
+    numbers: list[str] = []
+    for r in results:
+        keys = app.reader.batch_keys(feed(r.feed), r.batch_id or 0)
+        uids += keys.column("uid").to_pylist()
+        numbers += [n for n in keys.column("admission_number").to_pylist() if n]
     today = app.settings.today()
-    keys = pa.concat_tables([app.reader.batch_keys(feed(r.feed), r.batch_id or 0) for r in results])
-    numbers = [n for n in keys.column("admission_number").to_pylist() if n]
-    events = announce_departures(
-        app.admission_work, app.event_store, keys.column("uid").to_pylist(), numbers, today
-    )
+    events = announce_departures(app.admission_work, app.event_store, uids, numbers, today, merged_in)
     typer.echo(f"departure:verified events: {len(events)}")
 
 
