@@ -260,3 +260,43 @@ def test_a_departure_is_announced_when_a_record_of_another_feed_merges_its_perso
     assert _person_of_record(store_url, "departures", "D1") == _person_of_record(store_url, "arrivals", "1")
     assert kept_events(store_url) == [("00000000001", "2024-08-20", "MANIFEST")]
     assert statuses(store_url)["00000000001"][0] == "DEPARTED_TIMELY"
+
+
+def test_a_departure_is_announced_when_a_split_makes_it_end_another_admission(
+    store_url: str, tmp_path: Path
+) -> None:
+    """One person, two admissions and a departure that ends the later one; the later arrival is then
+    corrected to another traveller, the person splits, and the departure now ends the first admission."""
+    ident = {**DOE, "date_of_birth": "1970-01-01", "document_number": "K1111111"}
+    first = arrival(
+        "1", **ident, admitted_on="2024-01-10", admit_until="2024-04-09", recorded_at="2024-01-10T10:00:00Z"
+    )
+    later = arrival(
+        "2", **ident, admitted_on="2024-02-10", admit_until="2024-05-09", recorded_at="2024-02-10T10:00:00Z"
+    )
+    assert (
+        ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", [first, later])), db=store_url).code == 0
+    )
+    run_stream("departures", [json.dumps({**departure("D1", 0, "2024-03-20"), **ident})], store_url)
+    assert kept_events(store_url) == [("00000000002", "2024-03-20", "MANIFEST")]
+    someone_else = {**later, "recorded_at": "2024-03-25T10:00:00Z", "family_name": "SMITH", "given_names": "JOHN",
+                    "date_of_birth": "1960-02-02", "document_number": "Z9999999", "citizenship": "GBR",
+                    "document_country": "GBR"}  # fmt: skip
+    out = run_stream("arrivals", [json.dumps(someone_else)], store_url)
+    assert [(e["admission_number"], e["departure_date"]) for e in out if e["type"] == "event"] == [
+        ("00000000001", "2024-03-20")
+    ]
+    assert statuses(store_url)["00000000001"][0] == "DEPARTED_TIMELY"
+
+
+def test_resolve_announces_the_departures_loaded_without_resolution(store: str, tmp_path: Path) -> None:
+    """`ilos ingest --no-resolve` links and announces nothing; the `ilos resolve` after it announces
+    each verified departure once, and a second `ilos resolve` nothing more."""
+    loaded = ilos(
+        "ingest", "--no-resolve", "departures", str(write_csv(tmp_path / "d.csv", DEPARTURES)), db=store
+    )
+    assert loaded.code == 0
+    assert kept_events(store) == []
+    assert "departure:verified events: 3" in ilos("resolve", db=store).out
+    assert [subject for subject, _, _ in kept_events(store)] == ["00000000001", "00000000002", "00000000003"]
+    assert "departure:verified events: 0" in ilos("resolve", db=store).out

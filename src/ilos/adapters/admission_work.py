@@ -142,9 +142,13 @@ class DuckAdmissionWork:
             cur.register("new_numbers", pa.table({"n": pa.array(numbers, pa.string())}))
             return cur.sql(VERIFIED_BY).to_arrow_table()
 
-    def merged_departures(self, run_id: int) -> list[str]:
-        """Departure records of the persons identity run `run_id` merged others into."""
-        return self.reader.merged_departures(run_id)
+    def regrouped_departures(self, run_id: int) -> list[str]:
+        """Departure records of the persons whose records identity run `run_id` merged or split."""
+        return self.reader.regrouped_departures(run_id)
+
+    def departures(self) -> list[str]:
+        """Every departure record in force."""
+        return self.reader.departure_uids()
 
     def departure_series(self, first: date, last: date, as_of: date, known_at_utc: str | None) -> pa.Table:
         """Verified departures dated `first`..`last` (one per person and day), by day and evidence type."""

@@ -4,7 +4,7 @@ later, the HTTP API use this same path.
 A micro-batch of lines is one atomic load (valid rows stored, invalid rows quarantined with their
 reason), then identity resolution links the new records (incrementally), and every admission whose
 ending verified departure rests on a new departure record, or whose arrival is new, or whose person
-the run merged with a departed one (a record of any feed can bridge the two), is announced as a
+the run regrouped with a departed one (a record of any feed can merge or split persons), is announced as a
 `departure:verified` event (once: `announce_departures`), kept in the store for worklists and cases. Statuses are derived on read, so when `process` returns every export already
 reflects the batch.
 """
@@ -36,7 +36,7 @@ class VerifiedDepartures(Protocol):
 
     def verified_by(self, uids: list[str], numbers: list[str], as_of: date) -> Any: ...
 
-    def merged_departures(self, run_id: int) -> list[str]: ...
+    def regrouped_departures(self, run_id: int) -> list[str]: ...
 
 
 class EventSink(Protocol):
@@ -82,15 +82,21 @@ class StreamPipeline:
             self.after_resolution()
             uids, numbers = _keys(feed_name, lines) if feed_name in ANNOUNCING_FEEDS else ([], [])
             batch.events = announce_departures(
-                self.admissions, self.events, uids, numbers, today, merged_in=merge_run(batch.resolution)
+                self.admissions,
+                self.events,
+                uids,
+                numbers,
+                today,
+                regrouped_in=regrouping_run(batch.resolution),
             )
         batch.seconds = time.perf_counter() - started
         return batch
 
 
-def merge_run(summary: ResolutionSummary | None) -> int | None:
-    """The resolution run, when it merged persons (whose departures `announce_departures` looks at)."""
-    return summary.run_id if summary is not None and summary.merges else None
+def regrouping_run(summary: ResolutionSummary | None) -> int | None:
+    """The resolution run, when it merged or split persons (whose departures `announce_departures`
+    looks at)."""
+    return summary.run_id if summary is not None and (summary.merges or summary.splits) else None
 
 
 def announce_departures(
@@ -99,17 +105,17 @@ def announce_departures(
     uids: list[str],
     numbers: list[str],
     today: date,
-    merged_in: int | None = None,
+    regrouped_in: int | None = None,
 ) -> list[dict[str, Any]]:
     """Emit (and keep) a `departure:verified` event for every admission whose verified ending departure
     rests on one of a batch's new records `uids` (its departures) or on a departure of a person
-    resolution run `merged_in` merged, or whose number the batch's records carry (`numbers`: an arrival
+    resolution run `regrouped_in` merged or split, or whose number the batch's records carry (`numbers`: an arrival
     loaded after its departure), unless an event already kept announced the same departure of it (day
     and evidence): whatever order the records come in, each is announced once, and again only when the
     departure that ends the admission changes."""
     resting = [u for u in uids if u.startswith("departures/")]  # only departure records verify one
-    if merged_in is not None:
-        resting += admissions.merged_departures(merged_in)
+    if regrouped_in is not None:
+        resting += admissions.regrouped_departures(regrouped_in)
     if not resting and not numbers:
         return []
     verified = admissions.verified_by(resting, numbers, today).to_pylist()

@@ -330,16 +330,24 @@ class PersonDataReader:
         found = self._read("record persons", sql, list(uids), ["person_id"])
         return sorted(found.column("person_id").to_pylist())
 
-    def merged_departures(self, run_id: int) -> list[str]:
-        """uids of the departure records now linked to a person that resolution run `run_id` merged
-        another into (its survivors): a departure that did not end an admission of its person before
-        the merge may end one of the person it joined."""
+    def regrouped_departures(self, run_id: int) -> list[str]:
+        """uids of the departure records now linked to a person whose records resolution run `run_id`
+        regrouped: a merge's survivor, a split's two parts. A departure that ended no admission of its
+        person before may end one of the person it now belongs to."""
+        p = self.store.param
         sql = (
             "SELECT record_uid FROM identity_link WHERE feed = 'departures' AND person_id IN "
-            f"(SELECT person_id FROM identity_event WHERE run_id = {self.store.param(1)} AND kind = 'merge') "
+            f"(SELECT person_id FROM identity_event WHERE run_id = {p(1)} UNION "
+            f"SELECT other_person_id FROM identity_event WHERE run_id = {p(2)} AND kind = 'split') "
             "ORDER BY record_uid"
         )
-        found = self._read("merged departures", sql, [run_id], ["record_uid"])
+        found = self._read("regrouped departures", sql, [run_id, run_id], ["record_uid"])
+        return [str(uid) for uid in found.column("record_uid").to_pylist()]
+
+    def departure_uids(self) -> list[str]:
+        """uids of every departure record in force."""
+        sql = "SELECT record_uid FROM identity_link WHERE feed = 'departures' ORDER BY record_uid"
+        found = self._read("departures", sql, [], ["record_uid"])
         return [str(uid) for uid in found.column("record_uid").to_pylist()]
 
     def person_known(self, person_id: str) -> bool:

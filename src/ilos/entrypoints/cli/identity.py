@@ -13,7 +13,6 @@ from ilos.entrypoints.cli.data import announce
 from ilos.entrypoints.cli.relatives import after_resolution
 from ilos.services.errors import IlosError
 from ilos.services.resolve import resolve_all, resolve_incremental
-from ilos.services.stream import merge_run
 
 review_app = typer.Typer(help="Pairs the model could not decide, for a person to decide.", no_args_is_help=True,
                          rich_markup_mode=None)  # fmt: skip
@@ -40,7 +39,7 @@ def resolve(
             summary = resolve_incremental(app.identity_work, app.identity_store)
         print_resolution(summary)
         after_resolution(app)
-        announce(app, [], merge_run(summary))
+        announce(app, [], None, every=True)
 
 
 def export_links(db: Db = None) -> None:

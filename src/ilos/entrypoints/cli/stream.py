@@ -31,8 +31,8 @@ def stream(
 ) -> None:
     """Read events as JSON Lines on stdin (a line may also hold a JSON array of objects, the streaming
     API's body) and apply each micro-batch at once: validated, stored (invalid rows quarantined), linked
-    to persons; for departures and arrivals, `departure:verified` events are emitted (once per admission
-    and departure).
+    to persons; `departure:verified` events are emitted for the admissions whose ending departure the
+    batch verifies (once per admission and departure).
     Prints one JSON line per batch and per event; ends at end of input."""
     with failures_exit(), app_for(db) as app:
         check_feed(feed_name)
