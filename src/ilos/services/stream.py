@@ -4,8 +4,9 @@ later, the HTTP API use this same path.
 A micro-batch of lines is one atomic load (valid rows stored, invalid rows quarantined with their
 reason), then identity resolution links the new records (incrementally), and every admission whose
 ending verified departure rests on a new departure record, or whose arrival is new, or whose person
-the run regrouped with a departed one (a record of any feed can merge or split persons), is announced as a
-`departure:verified` event (once: `announce_departures`), kept in the store for worklists and cases. Statuses are derived on read, so when `process` returns every export already
+the run regrouped with a departed one (a record of any feed can merge or split persons), is
+announced as a `departure:verified` event (once: `announce_departures`), kept in the store for
+worklists and cases. Statuses are derived on read, so when `process` returns every export already
 reflects the batch.
 """
 
