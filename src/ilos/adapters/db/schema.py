@@ -164,6 +164,7 @@ identity_event = Table(
     Column("other_person_id", Text, nullable=False),  # merge: the absorbed id; split: the new id
     Column("reason", Text, nullable=False),
     Column("at", Text, nullable=False),
+    Index(None, "run_id"),  # what a run merged or split, for its announcements
 )
 
 review_pair = Table(
