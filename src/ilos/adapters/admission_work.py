@@ -40,20 +40,23 @@ EXPLAIN_TABLES: dict[str, str] = {
 
 #: Above this many records, a batch's verified departures are found by judging every admission.
 PERSON_SCOPED_MAX = 2_000
-#: Admissions with a verified ending departure that rests on one of the batch's departure records
-#: `new_uids`, or whose number one of the batch's records carries (an arrival, loaded after the
-#: departure that ends it): joined, not matched row by row against the batch.
+#: Admissions with a verified ending departure (of those `{scope}` keeps), as an event announces them.
+VERIFIED = """
+    SELECT admission_number, person_id, strftime(dep_day, '%Y-%m-%d') AS departure_date,
+           dep_evidence AS evidence, status, dep_sources AS sources
+    FROM status {scope}
+    WHERE dep_day IS NOT NULL
+    ORDER BY admission_number
+"""
+#: Those whose departure rests on one of the batch's departure records `new_uids`, or whose number
+#: one of the batch's records carries (an arrival, loaded after the departure that ends it): joined,
+#: not matched row by row against the batch.
 VERIFIED_BY = """
     WITH resting AS (SELECT admission_number, unnest(string_split(dep_sources, ';')) AS uid
                      FROM status WHERE dep_day IS NOT NULL),
     hit AS (SELECT admission_number FROM resting SEMI JOIN new_uids USING (uid)
             UNION SELECT n FROM new_numbers)
-    SELECT admission_number, person_id, strftime(dep_day, '%Y-%m-%d') AS departure_date,
-           dep_evidence AS evidence, status, dep_sources AS sources
-    FROM status SEMI JOIN hit USING (admission_number)
-    WHERE dep_day IS NOT NULL
-    ORDER BY admission_number
-"""
+""" + VERIFIED.format(scope="SEMI JOIN hit USING (admission_number)")
 
 
 #: The evidence a departure is counted under when its records carry several: a removal is never a
@@ -142,13 +145,14 @@ class DuckAdmissionWork:
             cur.register("new_numbers", pa.table({"n": pa.array(numbers, pa.string())}))
             return cur.sql(VERIFIED_BY).to_arrow_table()
 
+    def verified(self, as_of: date) -> pa.Table:
+        """Every admission with a verified ending departure, as `verified_by` gives them."""
+        with judged(self.con, self.reader.admission_inputs(None, None), as_of, self.rules) as cur:
+            return cur.sql(VERIFIED.format(scope="")).to_arrow_table()
+
     def regrouped_departures(self, run_id: int) -> list[str]:
         """Departure records of the persons whose records identity run `run_id` merged or split."""
         return self.reader.regrouped_departures(run_id)
-
-    def departures(self) -> list[str]:
-        """Every departure record in force."""
-        return self.reader.departure_uids()
 
     def departure_series(self, first: date, last: date, as_of: date, known_at_utc: str | None) -> pa.Table:
         """Verified departures dated `first`..`last` (one per person and day), by day and evidence type."""

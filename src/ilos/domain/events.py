@@ -27,8 +27,9 @@ EVENT_KINDS: tuple[EventKind, ...] = (
         "a departure record verified on its own or corroborating a self-report, the arrival of an "
         "admission whose departure was already loaded, or a record of any feed by which identity "
         "resolution merges or splits persons so that a departure now ends an admission of its person; "
-        "`ilos resolve` announces every departure not announced yet (after loads with `--no-resolve`). Once per admission and departure (day and evidence): a record that changes "
-        "neither announces nothing again.",
+        "`ilos resolve` announces every departure not announced yet (after loads with `--no-resolve`). "
+        "Once per admission and departure (day and evidence): a record that changes neither announces "
+        "nothing again.",
         {
             "person_id": "the person who left",
             "subject": "the admission number (what the event is about)",

@@ -37,6 +37,8 @@ class VerifiedDepartures(Protocol):
 
     def verified_by(self, uids: list[str], numbers: list[str], as_of: date) -> Any: ...
 
+    def verified(self, as_of: date) -> Any: ...
+
     def regrouped_departures(self, run_id: int) -> list[str]: ...
 
 
@@ -110,16 +112,28 @@ def announce_departures(
 ) -> list[dict[str, Any]]:
     """Emit (and keep) a `departure:verified` event for every admission whose verified ending departure
     rests on one of a batch's new records `uids` (its departures) or on a departure of a person
-    resolution run `regrouped_in` merged or split, or whose number the batch's records carry (`numbers`: an arrival
-    loaded after its departure), unless an event already kept announced the same departure of it (day
-    and evidence): whatever order the records come in, each is announced once, and again only when the
-    departure that ends the admission changes."""
+    resolution run `regrouped_in` merged or split, or whose number the batch's records carry
+    (`numbers`: an arrival loaded after its departure), unless an event already kept announced the
+    same departure of it (day and evidence): whatever order the records come in, each is announced
+    once, and again only when the departure that ends the admission changes."""
     resting = [u for u in uids if u.startswith("departures/")]  # only departure records verify one
     if regrouped_in is not None:
         resting += admissions.regrouped_departures(regrouped_in)
     if not resting and not numbers:
         return []
-    verified = admissions.verified_by(resting, numbers, today).to_pylist()
+    return _announce_new(sink, admissions.verified_by(resting, numbers, today).to_pylist())
+
+
+def announce_every_departure(
+    admissions: VerifiedDepartures, sink: EventSink, today: date
+) -> list[dict[str, Any]]:
+    """`announce_departures` for every admission with a verified ending departure: what loads made
+    without resolving identities (`ilos ingest --no-resolve`) leave to the `ilos resolve` after them."""
+    return _announce_new(sink, admissions.verified(today).to_pylist())
+
+
+def _announce_new(sink: EventSink, verified: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Emit (and keep) an event for each of the `verified` departures no kept event announced."""
     kept = sink.about(DEPARTURE_VERIFIED, [v["admission_number"] for v in verified]) if verified else []
     known = {_announced(e) for e in kept}
     events = [

@@ -344,12 +344,6 @@ class PersonDataReader:
         found = self._read("regrouped departures", sql, [run_id, run_id], ["record_uid"])
         return [str(uid) for uid in found.column("record_uid").to_pylist()]
 
-    def departure_uids(self) -> list[str]:
-        """uids of every departure record in force."""
-        sql = "SELECT record_uid FROM identity_link WHERE feed = 'departures' ORDER BY record_uid"
-        found = self._read("departures", sql, [], ["record_uid"])
-        return [str(uid) for uid in found.column("record_uid").to_pylist()]
-
     def person_known(self, person_id: str) -> bool:
         """Whether any record is, or (retracted since) was last, linked to the person."""
         p = self.store.param

@@ -26,7 +26,12 @@ from ilos.entrypoints.cli.relatives import after_resolution
 from ilos.services.errors import IlosError
 from ilos.services.ingest import ingest_files
 from ilos.services.resolve import resolve_incremental
-from ilos.services.stream import ANNOUNCING_FEEDS, announce_departures, regrouping_run
+from ilos.services.stream import (
+    ANNOUNCING_FEEDS,
+    announce_departures,
+    announce_every_departure,
+    regrouping_run,
+)
 
 FEED_HELP = f"One of: {', '.join(FEEDS)}."
 
@@ -74,14 +79,13 @@ def link_stored(app: Ilos, results: list[BatchResult]) -> None:
     announce(app, [r for r in results if r.stored and r.feed in ANNOUNCING_FEEDS], regrouping_run(summary))
 
 
-def announce(app: Ilos, results: list[BatchResult], regrouped_in: int | None, every: bool = False) -> None:
+def announce(app: Ilos, results: list[BatchResult], regrouped_in: int | None) -> None:
     """`departure:verified` events for the departures, and the admissions of arrivals, just loaded
-    (`results`), for the departures of the persons resolution run `regrouped_in` merged or split, and,
-    with `every`, for every departure not announced yet (after `ilos resolve`, which follows loads made
-    with `--no-resolve`); the count is printed when there was anything to look at."""
-    if not results and regrouped_in is None and not every:
+    (`results`), and for the departures of the persons resolution run `regrouped_in` merged or split;
+    the count is printed when there was anything to look at."""
+    if not results and regrouped_in is None:
         return
-    uids: list[str] = app.admission_work.departures() if every else []
+    uids: list[str] = []
     numbers: list[str] = []
     for r in results:
         keys = app.reader.batch_keys(feed(r.feed), r.batch_id or 0)
@@ -89,6 +93,13 @@ def announce(app: Ilos, results: list[BatchResult], regrouped_in: int | None, ev
         numbers += [n for n in keys.column("admission_number").to_pylist() if n]
     today = app.settings.today()
     events = announce_departures(app.admission_work, app.event_store, uids, numbers, today, regrouped_in)
+    typer.echo(f"departure:verified events: {len(events)}")
+
+
+def announce_every(app: Ilos) -> None:
+    """`departure:verified` events for every verified departure not announced yet (after `ilos resolve`,
+    which follows loads made with `--no-resolve`), and their count."""
+    events = announce_every_departure(app.admission_work, app.event_store, app.settings.today())
     typer.echo(f"departure:verified events: {len(events)}")
 
 

@@ -9,7 +9,7 @@ import pyarrow as pa
 import typer
 
 from ilos.entrypoints.cli.common import Db, app_for, failures_exit, print_resolution, write_csv
-from ilos.entrypoints.cli.data import announce
+from ilos.entrypoints.cli.data import announce_every
 from ilos.entrypoints.cli.relatives import after_resolution
 from ilos.services.errors import IlosError
 from ilos.services.resolve import resolve_all, resolve_incremental
@@ -39,7 +39,7 @@ def resolve(
             summary = resolve_incremental(app.identity_work, app.identity_store)
         print_resolution(summary)
         after_resolution(app)
-        announce(app, [], None, every=True)
+        announce_every(app)
 
 
 def export_links(db: Db = None) -> None:
