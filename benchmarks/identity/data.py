@@ -25,12 +25,13 @@ def _feed_sql(con: duckdb.DuckDBPyConnection, folder: Path, feed: str, now_utc: 
     has_adm = "admission_number" in FEEDS[feed].column_names
     adm = "admission_number" if has_adm else "NULL::VARCHAR"
     incident = "incident_id" if "incident_id" in FEEDS[feed].column_names else "NULL::VARCHAR"
+    receipt = "receipt_number" if "receipt_number" in FEEDS[feed].column_names else "NULL::VARCHAR"
     day = TRIP_DAYS.get(feed, "NULL::VARCHAR")
     cols = ", ".join(_IDENTITY)
     return f"""
         SELECT '{feed}/' || source_system || '/' || source_record_id AS record_uid, '{feed}' AS feed,
                source_system, source_record_id, {cols}, {adm} AS admission_number,
-               {incident} AS incident_id, {day} AS event_day, recorded_at, coalesce(retracted, '') AS retracted
+               {incident} AS incident_id, {receipt} AS receipt_number, {day} AS event_day, recorded_at, coalesce(retracted, '') AS retracted
         FROM ({checked_query(FEEDS[feed], columns, raw, now_utc)}) WHERE _fail IS NULL
     """
 
@@ -66,6 +67,7 @@ def load_records(folder: Path, con: duckdb.DuckDBPyConnection | None = None) -> 
         *_IDENTITY,
         "admission_number",
         "incident_id",
+        "receipt_number",
         "event_day",
     ]
     return table.select(order)

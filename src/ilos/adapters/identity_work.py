@@ -21,7 +21,7 @@ _MOST_BATCHES_READ_APART = 1_000
 _HASHED = (*(c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"), "admission_number", "event_day")
 #: Columns the resolver reads since a later version: they count only when set, so that the records
 #: without them keep the hash an earlier version stored (an upgrade re-resolves only records having them).
-_HASHED_WHEN_SET = ("incident_id",)
+_HASHED_WHEN_SET = ("incident_id", "receipt_number")
 
 
 #: Columns of `withdrawn_links`, as table `retired_link` keeps them.

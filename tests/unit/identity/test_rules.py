@@ -88,6 +88,40 @@ def test_a_conviction_with_only_a_name_joins_the_charge_of_its_incident(resolver
     assert len({clusters[r["record_uid"]] for r in (charge, other_matter, other_system)}) == 3
 
 
+def _filing_event(uid: str, receipt: str, **values: object) -> dict[str, object]:
+    return record(f"status_events/USCIS/{uid}", feed="status_events", source_system="USCIS",
+                  document_number=None, receipt_number=receipt, **values)  # fmt: skip
+
+
+def test_the_events_of_one_filing_are_one_person(resolver: IdentityResolver) -> None:
+    # The filing names its applicant; the decision on it misspells the surname and carries a
+    # placeholder birth date (1 January), or no identity beyond a name at all.
+    filed = _filing_event("1", "WAC1088859284", family_name="Lawal", date_of_birth="2020-03-04")
+    decided = _filing_event("2", " wac1088859284", family_name="Lawa", date_of_birth="2020-01-01")
+    bare = {"date_of_birth": None, "sex": None, "birth_country": None}
+    thin = _filing_event("3", "WAC1088859284", given_names=None, **bare)
+    namesake = _filing_event("4", "WAC2222222222", given_names=None, **bare)  # another filing
+    records = table(filed, decided, thin, namesake)
+    pairs = resolver.score(records)
+    for other in (decided, thin):
+        found = pair(pairs, filed["record_uid"], other["record_uid"])
+        assert (found["rule"], found["decision"]) == ("same_receipt", "link")
+    clusters = clusters_of(resolver.cluster(records, pairs))
+    assert clusters[filed["record_uid"]] == clusters[decided["record_uid"]] == clusters[thin["record_uid"]]
+    assert clusters[namesake["record_uid"]] != clusters[filed["record_uid"]]
+
+
+def test_a_receipt_does_not_join_co_applicants_of_other_birth_dates(resolver: IdentityResolver) -> None:
+    # One request for a parent and a child: the shared receipt alone does not make them one person.
+    parent = _filing_event("1", "MSC5681612968", given_names="Yan", date_of_birth="1969-08-17")
+    child = _filing_event("2", "MSC5681612968", given_names="Mei", date_of_birth="2004-02-11")
+    records = table(parent, child)
+    pairs = resolver.score(records)
+    assert not [p for p in pairs.to_pylist() if p["rule"] == "same_receipt" or p["decision"] == "link"]
+    clusters = clusters_of(resolver.cluster(records, pairs))
+    assert clusters[parent["record_uid"]] != clusters[child["record_uid"]]
+
+
 def test_same_passport_with_irreconcilable_birth_dates_goes_to_review(resolver: IdentityResolver) -> None:
     a = record("arrivals/I94/1")
     b = record("arrivals/I94/2", date_of_birth="1971-11-23")

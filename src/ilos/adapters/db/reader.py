@@ -147,6 +147,7 @@ class PersonDataReader:
         identity = [c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"]
         admission = "admission_number" if "admission_number" in feed.column_names else "NULL"
         incident = "incident_id" if "incident_id" in feed.column_names else "NULL"
+        receipt = "receipt_number" if "receipt_number" in feed.column_names else "NULL"
         day = TRIP_DAYS.get(feed.name, "NULL")
         columns = ", ".join(identity)
         cutoff = ""
@@ -172,7 +173,7 @@ class PersonDataReader:
         sql = f"""
             SELECT CAST({self.store.param(1)} AS TEXT) || '/' || source_system || '/' || source_record_id AS record_uid,
                    CAST({self.store.param(2)} AS TEXT) AS feed, {columns}, {admission} AS admission_number,
-                   {incident} AS incident_id, {day} AS event_day, first_recorded_utc
+                   {incident} AS incident_id, {receipt} AS receipt_number, {day} AS event_day, first_recorded_utc
             FROM {source}
         """
         text = [
@@ -181,6 +182,7 @@ class PersonDataReader:
             *identity,
             "admission_number",
             "incident_id",
+            "receipt_number",
             "event_day",
             "first_recorded_utc",
         ]

@@ -22,17 +22,21 @@ from ilos.domain.feeds import ADMISSION_NUMBER_PATTERN, IDENTITY_COLUMNS
 ADMISSION_NUMBER_SQL = ADMISSION_NUMBER_PATTERN.removeprefix("^").removesuffix("$")
 
 #: Input columns the resolver reads (all strings): the contract's identity columns (but recorded_at),
-#: framed by the record's uid and feed, the admission number some feeds carry and the incident id of
-#: a criminal disposition (the stages of one matter share it).
+#: framed by the record's uid and feed, the admission number some feeds carry, the incident id of
+#: a criminal disposition (the stages of one matter share it) and the receipt number of a status event
+#: (the events of one filing share it).
 INPUT_COLUMNS: tuple[str, ...] = (
     "record_uid",
     "feed",
     *(c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"),
     "admission_number",
     "incident_id",
+    "receipt_number",
 )
 #: How a shared number that is a criminal matter, not an admission, begins (`adm` of a feature row).
 INCIDENT_PREFIX = "INCIDENT "
+#: How a shared number that is a benefit filing's receipt begins (`adm` of a feature row).
+RECEIPT_PREFIX = "RECEIPT "
 
 #: Scripts that write consonants and leave most vowels out (Hebrew, Arabic and the scripts of Persian
 #: and Urdu): a name folded from them to Latin letters is a skeleton already (HASSAN -> HSN).
@@ -197,8 +201,10 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
 
     `adm` is a number only one person's records share: the admission number, or for a criminal
     disposition its matter (INCIDENT_PREFIX, source system and incident id: the stages of one case
-    against one person). `thin_incident` is that matter on a record that nothing else identifies
-    (no number, no name with a birth date): such a record is paired with its matter's records only."""
+    against one person), or for a status event its filing (RECEIPT_PREFIX and receipt number: the
+    events of one filing). `thin_incident` is that matter or filing on a record that nothing else
+    identifies (no number, no name with a birth date): such a record is paired with its matter's or
+    filing's records only."""
     return f"""
         WITH k AS (
             SELECT s.*, fm.name_key AS fam_key, gm.name_key AS giv_key, fm.skel AS fam_skel,
@@ -208,7 +214,9 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
                    CASE WHEN regexp_full_match(upper(trim(admission_number)), '{ADMISSION_NUMBER_SQL}')
                         THEN upper(trim(admission_number))
                         WHEN nullif(trim(incident_id), '') IS NOT NULL
-                        THEN '{INCIDENT_PREFIX}' || source_system || ' ' || upper(trim(incident_id)) END AS adm,
+                        THEN '{INCIDENT_PREFIX}' || source_system || ' ' || upper(trim(incident_id))
+                        WHEN nullif(trim(receipt_number), '') IS NOT NULL
+                        THEN '{RECEIPT_PREFIX}' || upper(trim(receipt_number)) END AS adm,
                    nullif(upper(trim(citizenship)), '') AS cit,
                    nullif(upper(trim(birth_country)), '') AS bcountry,
                    CASE WHEN upper(sex) IN ('M', 'F') THEN upper(sex) END AS sex_code
@@ -227,7 +235,7 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
                doc_num, doc_country, doc_type, a9, adm, cit, bcountry,
                sex_code, coalesce(regexp_matches(given_names, '{ABJAD}'), false) AS giv_abjad, giv_abjad_skel,
                {doc_keys_sql()} AS doc_keys,
-               CASE WHEN starts_with(adm, '{INCIDENT_PREFIX}') AND a9 IS NULL AND doc_num IS NULL
+               CASE WHEN (starts_with(adm, '{INCIDENT_PREFIX}') OR starts_with(adm, '{RECEIPT_PREFIX}')) AND a9 IS NULL AND doc_num IS NULL
                          AND (fam_key IS NULL OR dob_text IS NULL) THEN adm END AS thin_incident
         FROM k
     """

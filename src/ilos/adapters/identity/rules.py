@@ -24,20 +24,21 @@ from ilos.adapters.identity.comparisons import (
     given_alike_sql,
     same_surname_sql,
 )
-from ilos.adapters.identity.features import INCIDENT_PREFIX
+from ilos.adapters.identity.features import INCIDENT_PREFIX, RECEIPT_PREFIX
 
 #: Match weight (log2 Bayes factor with the prior) at or above which a pair is linked.
 UPPER = 7.0
 #: Match weight below which a pair is kept separate.
 LOWER = 0.0
 #: Rules that link a pair because its records share a number only one person's records carry.
-SHARED_NUMBER_RULES = ("same_admission_number", "same_incident")
+SHARED_NUMBER_RULES = ("same_admission_number", "same_incident", "same_receipt")
 
 RULES = (
     "different_a_number",
     "twins",
     "same_admission_number",
     "same_incident",
+    "same_receipt",
     "passport_dob_conflict",
     "surname_conflict",
     "surname_only",
@@ -151,10 +152,28 @@ def twins_sql() -> str:
     )"""
 
 
+def _shared(prefix: str = "") -> str:
+    """The numbers both records of a pair carry: those beginning with `prefix`, or admission numbers."""
+    test = (
+        f"starts_with(x, '{prefix}')"
+        if prefix
+        else f"NOT starts_with(x, '{INCIDENT_PREFIX}') AND NOT starts_with(x, '{RECEIPT_PREFIX}')"
+    )
+    return f"len(list_filter(list_intersect(adms_l, adms_r), lambda x: {test})) > 0"
+
+
 def _shared_number_rule() -> str:
-    """The rule of a pair sharing a number: an admission number, else a criminal matter's incident."""
-    shared = f"list_filter(list_intersect(adms_l, adms_r), lambda x: NOT starts_with(x, '{INCIDENT_PREFIX}'))"
-    return f"CASE WHEN len({shared}) > 0 THEN 'same_admission_number' ELSE 'same_incident' END"
+    """The rule of a pair sharing a number: an admission number, else a criminal matter's incident,
+    else a filing's receipt."""
+    return f"""CASE WHEN {_shared()} THEN 'same_admission_number'
+        WHEN {_shared(INCIDENT_PREFIX)} THEN 'same_incident' ELSE 'same_receipt' END"""
+
+
+def _receipt_of_two() -> str:
+    """The pair shares only a filing's receipt while both records state birth dates no known error
+    reconciles: a filing can name co-applicants (a parent and child on one request), so the receipt
+    alone does not make them one person and the weights decide."""
+    return f"(NOT {_shared()} AND NOT {_shared(INCIDENT_PREFIX)} AND {birth_dates_apart_sql()})"
 
 
 def rule_sql() -> str:
@@ -162,7 +181,7 @@ def rule_sql() -> str:
     return f"""CASE
         WHEN a9_l <> a9_r THEN 'different_a_number'
         WHEN {twins_sql()} THEN 'twins'
-        WHEN list_has_any(adms_l, adms_r) THEN {_shared_number_rule()}
+        WHEN list_has_any(adms_l, adms_r) AND NOT {_receipt_of_two()} THEN {_shared_number_rule()}
         WHEN doc_num_l = doc_num_r AND doc_country_l = doc_country_r AND {birth_dates_apart_sql()}
              AND match_weight >= {UPPER} THEN 'passport_dob_conflict'
         WHEN match_weight >= {UPPER} AND {surname_conflict_sql()} THEN 'surname_conflict'
