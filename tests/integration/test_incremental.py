@@ -652,3 +652,33 @@ def test_the_review_queue_after_delivery_after_delivery_is_a_full_runs(tmp_path:
         queues.append(ilos("review", "list", db=db).out)
     assert queues[0] == queues[1]
     assert "ICUTJARZV0L8" not in queues[0]
+
+
+def _filing(rid: str, day: str, benefit: str = "EXTENSION_OF_STAY") -> dict[str, str]:
+    """A filing of Chidi Okafor of Nigeria that carries his names and nothing else to link it by."""
+    row = _departure_of(_okafor("0"), rid)
+    identity = {k: row[k] for k in ("source_record_id", "family_name", "given_names", "citizenship")}
+    return {**identity, "source_system": "USCIS", "recorded_at": f"{day}T20:00:00Z", "receipt_number": f"EAC{rid}",
+            "benefit": benefit, "event": "FILED", "event_date": day}  # fmt: skip
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 2, 1, 0), (2, 3, 0, 1)])
+def test_a_filing_with_only_a_name_joins_the_one_person_of_its_name_as_a_full_run_does(
+    tmp_path: Path, order: tuple[int, int, int, int]
+) -> None:
+    """Chidi Okafor arrives; an extension filed under his name alone joins him. A namesake arrives; a
+    second filing under the name finds two persons of it and stays alone. A TPS filing (which may be
+    filed from abroad) is never placed. Any delivery order gives the full run's persons."""
+    namesake = _okafor(
+        "2", date_of_birth="1971-02-09", admitted_on="2024-05-01", recorded_at="2024-05-02T10:00:00Z"
+    )
+    deliveries = [
+        ("arrivals", write_csv(tmp_path / "a1.csv", [_okafor("1", admitted_on="2024-03-01")])),
+        ("status_events", write_csv(tmp_path / "s1.csv", [_filing("S1", "2024-04-15"), _filing("S3", "2024-04-16", "TPS")])),
+        ("arrivals", write_csv(tmp_path / "a2.csv", [namesake])),
+        ("status_events", write_csv(tmp_path / "s2.csv", [_filing("S2", "2024-06-01")])),
+    ]  # fmt: skip
+    persons = _linked(f"sqlite:///{tmp_path / 'filings.db'}", [deliveries[i] for i in order])
+    assert frozenset({"arrivals/I94/1", "status_events/USCIS/S1"}) in persons
+    assert frozenset({"status_events/USCIS/S2"}) in persons
+    assert frozenset({"status_events/USCIS/S3"}) in persons

@@ -166,10 +166,29 @@ def test_a_namesake_who_already_left_is_no_candidate(resolver: IdentityResolver)
 def test_no_arrival_before_the_day_or_another_citizenship_places_nothing(resolver: IdentityResolver) -> None:
     later = _resolve(resolver, _arrival("a1", "2024-04-01"), _name_only("d1", "2024-03-20"))
     assert later["departures/APIS/d1"] != later["arrivals/I94/a1"]
-    other = _resolve(
-        resolver, _arrival("a1", "2024-03-01"), _name_only("d1", "2024-03-20", citizenship="CZE")
-    )
+    czech = {"citizenship": "CZE", "document_country": "CZE"}
+    other = _resolve(resolver, _arrival("a1", "2024-03-01"), _name_only("d1", "2024-03-20", **czech))
     assert other["departures/APIS/d1"] != other["arrivals/I94/a1"]
+
+
+def test_the_passports_country_stands_for_a_misrecorded_citizenship(resolver: IdentityResolver) -> None:
+    # The departure's citizenship is misrecorded; its passport's country is the arrival's.
+    misrecorded = _name_only("d1", "2024-03-20", citizenship="CHN")
+    got = _resolve(resolver, _arrival("a1", "2024-03-01"), misrecorded)
+    assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
+    # The arrival's citizenship is misrecorded instead; its passport's country is the departure's.
+    arrival = _arrival("a1", "2024-03-01", citizenship="NLD")
+    got = _resolve(resolver, arrival, _name_only("d1", "2024-03-20"))
+    assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
+    # A document the United States issued (a visa, a border crossing card) says nothing of it.
+    visa = {"citizenship": "CHN", "document_type": "V", "document_country": "USA"}
+    arrival = _arrival("a1", "2024-03-01", document_number="V67666091", **visa)
+    got = _resolve(resolver, arrival, _name_only("d1", "2024-03-20", **visa))
+    assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
+    got = _resolve(
+        resolver, arrival, _name_only("d1", "2024-03-20", citizenship="MEX", document_country="USA")
+    )
+    assert got["departures/APIS/d1"] != got["arrivals/I94/a1"]
 
 
 def test_a_departure_with_a_birth_date_is_linked_by_identity_not_by_trip(resolver: IdentityResolver) -> None:
@@ -304,3 +323,30 @@ def test_a_court_event_after_a_departure_does_not_bring_the_person_back(resolver
         got = _resolve(resolver, _arrival("a1", "2024-03-01"), left, later, _name_only("d1", "2024-06-01"))
         assert got["departures/APIS/d0"] == got["arrivals/I94/a1"] == got[later["record_uid"]]
         assert (got["departures/APIS/d1"] == got["arrivals/I94/a1"]) is placed
+
+
+def _program_end(uid: str, day: str, **values: Any) -> dict[str, Any]:
+    """A school's record of a student's program end, with the base person's names and citizenship only."""
+    fields = {"feed": "status_events", "source_system": "SEVIS", "date_of_birth": None, "document_number": None,
+              "birth_country": None, "receipt_number": f"N00{uid}", **values}  # fmt: skip
+    return {**record(f"status_events/SEVIS/{uid}", **fields), DAY: day}
+
+
+def test_a_status_event_with_only_a_name_joins_the_one_person_of_its_name(resolver: IdentityResolver) -> None:
+    got = _resolve(resolver, _arrival("a1", "2024-01-10"), _program_end("s1", "2024-05-20"))
+    assert got["status_events/SEVIS/s1"] == got["arrivals/I94/a1"]
+
+
+def test_a_status_event_after_its_person_left_is_not_given_to_a_namesake(resolver: IdentityResolver) -> None:
+    # The student left in May; the school recorded the program's end in July, when only a namesake,
+    # arrived in March, was in the country. Both were in the country under the name by then: no one is chosen.
+    left = _departure("d1", "2024-05-18", document_number="EK4471932")
+    rows = (
+        _arrival("a1", "2024-01-10"),
+        left,
+        _other_person("a2", "2024-03-01"),
+        _program_end("s1", "2024-07-29"),
+    )
+    got = _resolve(resolver, *rows)
+    assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
+    assert got["status_events/SEVIS/s1"] not in (got["arrivals/I94/a1"], got["arrivals/I94/a2"])

@@ -33,7 +33,10 @@ ADMISSION_INPUTS: dict[str, tuple[str, ...]] = {
 #: without inspection, or one held at a port until removed. A self-reported departure has none:
 #: it is a claim that another source must corroborate, so it neither ends a trip nor is placed by one
 #: (the carrier's record of the real departure, days later, must still find its traveller in the country).
+#: A filing made from inside the country (an extension, a change or an adjustment of status) and a
+#: student's program event carry theirs: a status event with only a name is placed like a departure.
 _CLAIMED = ", ".join(f"'{code}'" for code in sorted(EVIDENCE_UNVERIFIED))
+_FILED_INSIDE = "'EXTENSION_OF_STAY', 'CHANGE_OF_STATUS', 'ADJUSTMENT_OF_STATUS'"
 #: Where a record's person is: its current link, or (a record retracted since) its last one.
 LINK_TABLES = ("identity_link", "retired_link")
 #: Subjects bound in one read of events (SQLite binds at most 32,766 parameters).
@@ -43,6 +46,8 @@ TRIP_DAYS = {
     "departures": f"CASE WHEN evidence IN ({_CLAIMED}) THEN NULL ELSE departure_date END",
     "encounters": "CASE WHEN outcome = 'RETURNED' THEN NULL ELSE event_date END",
     "court_events": "event_date",
+    "status_events": f"CASE WHEN benefit = 'STUDENT_PROGRAM' OR (event = 'FILED' AND benefit IN ({_FILED_INSIDE}))"
+    " THEN event_date END",
 }
 QUARANTINE_COLUMNS = "feed, source_system, source_record_id, file, file_row AS row, reason, message"
 

@@ -44,6 +44,7 @@ import pyarrow.compute as pc
 from ilos.adapters.identity.features import (
     ADMISSION_NUMBER_SQL,
     INPUT_COLUMNS,
+    RECEIPT_PREFIX,
     a_number_sql,
     build_features,
 )
@@ -60,11 +61,14 @@ from ilos.adapters.identity.workspace import fetch
 #: The column holding the day a record's trip event happened (ISO date text, or NULL).
 DAY = "event_day"
 ARRIVALS, DEPARTURES = "arrivals", "departures"
+#: Feeds whose records with only a name are placed by the stay they fall in: departures, and status
+#: events of filings made from inside the country and of students' programs (`reader.TRIP_DAYS`).
+PLACED_FEEDS = (DEPARTURES, "status_events")
 #: Feeds whose records show their person in the country on their day (arrivals begin a stay).
 PRESENCE_FEEDS = (ARRIVALS, "encounters", "court_events")
 #: Presence feeds whose records show a stay even after a departure (a court case outlives its stay).
 ENTRY_FEEDS = (ARRIVALS, "encounters")
-_PRESENCE, _ENTRIES = sql_list(PRESENCE_FEEDS), sql_list(ENTRY_FEEDS)
+_PRESENCE, _ENTRIES, _PLACED_FEEDS = sql_list(PRESENCE_FEEDS), sql_list(ENTRY_FEEDS), sql_list(PLACED_FEEDS)
 KEYS_SCHEMA = pa.schema(
     [("record_uid", pa.string()), ("kind", pa.string()), ("key", pa.string()), ("day", pa.date32()),
      ("spelling", pa.string()), ("whole", pa.bool_())]
@@ -72,25 +76,38 @@ KEYS_SCHEMA = pa.schema(
 
 
 def _maybe_name_only() -> str:
-    """A cheap superset of name-only and document-only departures, on the raw columns (the exact test
-    needs features)."""
+    """A cheap superset of name-only and document-only departures and status events, on the raw
+    columns (the exact test needs features)."""
     doc = "length(regexp_replace(upper(coalesce(document_number, '')), '[^A-Z0-9]', '', 'g')) < 5"
     no_dob = "coalesce(trim(date_of_birth), '') = ''"
     adm = f"NOT coalesce(regexp_full_match(upper(trim(admission_number)), '{ADMISSION_NUMBER_SQL}'), false)"
-    return f"(feed = '{DEPARTURES}' AND {a_number_sql('a_number')} IS NULL AND {adm} AND ({doc} OR {no_dob}))"
+    return (
+        f"(feed IN {_PLACED_FEEDS} AND {a_number_sql('a_number')} IS NULL AND {adm} AND ({doc} OR {no_dob}))"
+    )
 
 
 def _placeable(f: str) -> str:
-    """A departure feature row of alias `f` that a trip may place: no birth date, A-number or admission
-    number — a name alone, or with a document that links it to nothing (alone after clustering)."""
-    return f"({f}.dob_text IS NULL AND {f}.a9 IS NULL AND {f}.adm IS NULL)"
+    """A departure or status event feature row of alias `f` that a trip may place: no birth date,
+    A-number or admission number — a name alone, or with a document or a filing's receipt that links it
+    to nothing (alone after clustering)."""
+    return f"({f}.dob_text IS NULL AND {f}.a9 IS NULL AND ({f}.adm IS NULL OR starts_with({f}.adm, '{RECEIPT_PREFIX}')))"
+
+
+def _countries_sql(f: str) -> str:
+    """`FROM` item giving a feature row of table alias `f` one row per country its names are keyed
+    under (`{f}_country.country`): the citizenship ('' when unknown), and the document's issuing country
+    when it differs (a passport of the country, the citizenship misrecorded; a document the United
+    States issued, a visa or a border crossing card, says nothing of it)."""
+    issued = f"CASE WHEN {f}.doc_country <> 'USA' THEN {f}.doc_country END"
+    countries = f"list_distinct(list_filter([coalesce({f}.cit, ''), {issued}], lambda x: x IS NOT NULL))"
+    return f"unnest({countries}) AS {f}_country(country)"
 
 
 def _names_sql(f: str, form: str) -> str:
     """Both names of a feature row of table alias `f` in either order (their `form` columns: `skel` or
-    `key`), and the citizenship."""
+    `key`), and a country of the row (`_countries_sql`)."""
     fam, giv = f"{f}.fam_{form}", f"{f}.giv_{form}"
-    return f"least({fam}, {giv}) || '|' || greatest({fam}, {giv}) || '|' || coalesce({f}.cit, '')"
+    return f"least({fam}, {giv}) || '|' || greatest({fam}, {giv}) || '|' || {f}_country.country"
 
 
 def _key_sql(f: str) -> str:
@@ -106,7 +123,7 @@ def _cut_key_sql(f: str) -> str:
     and the skeleton of a cut word meets too many names (JIN, cut from a swapped JIN-WOO, and JIYEON).
     A cut at the first word misses surnames that begin with a particle (DE LA CRUZ GARCIA)."""
     cut, giv = f"{f}.fam_cut", f"{f}.giv_key"
-    return f"CASE WHEN {cut} IS NOT NULL THEN least({cut}, {giv}) || '|' || greatest({cut}, {giv}) || '|' || coalesce({f}.cit, '') END"
+    return f"CASE WHEN {cut} IS NOT NULL THEN least({cut}, {giv}) || '|' || greatest({cut}, {giv}) || '|' || {f}_country.country END"
 
 
 def _with_cut(keyed: str) -> str:
@@ -137,7 +154,7 @@ def presence_keys(cur: duckdb.DuckDBPyConnection, feat: str, members: str) -> pa
     (record_uid -> rep) of the signature table `feat` (see `trip_keys`): the keys scoring has already
     built, kept for `attach`."""
     keyed = f"""SELECT m.record_uid, {_key_sql("f")} AS key, {_spelling_sql("f")} AS spelling, {_cut_key_sql("f")} AS cut
-                FROM {members} m JOIN {feat} f ON f.record_uid = m.rep
+                FROM {members} m JOIN {feat} f ON f.record_uid = m.rep, {_countries_sql("f")}
                 WHERE split_part(m.record_uid, '/', 1) IN {_PRESENCE} AND f.fam_skel IS NOT NULL
                   AND f.giv_skel IS NOT NULL"""
     return fetch(cur, _with_cut(keyed))
@@ -154,9 +171,9 @@ def trip_keys(cur: duckdb.DuckDBPyConnection, records: pa.Table, present: pa.Tab
     if DAY not in records.column_names:
         return KEYS_SCHEMA.empty_table()
     wanted = (
-        f"feed = '{DEPARTURES}'"
+        f"feed IN {_PLACED_FEEDS}"
         if present is not None
-        else f"feed IN {sql_list((*PRESENCE_FEEDS, DEPARTURES))}"
+        else f"feed IN {sql_list((*PRESENCE_FEEDS, *PLACED_FEEDS))}"
     )
     cur.register("trip_in", records.select([*INPUT_COLUMNS, DAY]))
     try:
@@ -167,12 +184,12 @@ def trip_keys(cur: duckdb.DuckDBPyConnection, records: pa.Table, present: pa.Tab
         )
         build_features(cur, "trip_src", "trip_feat")
         built = _with_cut(
-            f"""SELECT f.record_uid, CASE WHEN f.feed = '{DEPARTURES}' THEN 'name_only' ELSE 'presence' END AS kind,
+            f"""SELECT f.record_uid, CASE WHEN f.feed IN {_PLACED_FEEDS} THEN 'name_only' ELSE 'presence' END AS kind,
                        {_key_sql("f")} AS key, CAST(i.{DAY} AS DATE) AS day, {_spelling_sql("f")} AS spelling,
                        {_cut_key_sql("f")} AS cut
-                FROM trip_feat f JOIN trip_in i USING (record_uid)
+                FROM trip_feat f JOIN trip_in i USING (record_uid), {_countries_sql("f")}
                 WHERE f.fam_skel IS NOT NULL AND f.giv_skel IS NOT NULL
-                  AND CASE WHEN f.feed = '{DEPARTURES}' THEN {_placeable("f")} ELSE {usable_sql("f")} END"""
+                  AND CASE WHEN f.feed IN {_PLACED_FEEDS} THEN {_placeable("f")} ELSE {usable_sql("f")} END"""
         )
         if present is not None:
             cur.register("trip_present", present)
@@ -278,7 +295,9 @@ def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
 
 
 #: record_uid, cluster and the presence record that placed it, for each departure alone in its cluster
-#: with exactly one candidate person in the country: a person with a presence record of its name key (name-only
+#: with exactly one candidate person in the country (for a status event, the one person of its name ever in
+#: the country by its day: a school records a program's end, an office its decision, after the person may
+#: have left, while a namesake stays): a person with a presence record of its name key (name-only
 #: and undated departures), or spelled as its names with one side's family name cut (never both: ORTIZ
 #: SUAREZ and ORTIZ LOPEZ are two families), or a person the model left it in review with (any departure).
 #: Of several in the country, all carrying its name (`keyed`: of its name key, or under its first surname
@@ -322,7 +341,8 @@ _PLACED = f"""
                   AND (e.feed IN {_PRESENCE} OR e.day < n.day)
              GROUP BY ALL),
     inside AS (SELECT record_uid, cluster, arrival, count(*) OVER w = 1 OR (spelled AND bool_and(keyed) OVER w) AS chosen
-               FROM last WHERE last_in > coalesce(last_out, DATE '0001-01-01') OR (last_out IS NULL AND last_seen IS NOT NULL)
+               FROM last WHERE CASE WHEN starts_with(record_uid, '{PLACED_FEEDS[1]}/') THEN last_seen IS NOT NULL
+                     ELSE last_in > coalesce(last_out, DATE '0001-01-01') OR (last_out IS NULL AND last_seen IS NOT NULL) END
                WINDOW w AS (PARTITION BY record_uid))
     SELECT record_uid, min(cluster) AS cluster, min(arrival) AS arrival FROM inside WHERE chosen
     GROUP BY record_uid HAVING count(*) = 1
