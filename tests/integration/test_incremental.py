@@ -658,8 +658,8 @@ def _filing(rid: str, day: str, benefit: str = "EXTENSION_OF_STAY") -> dict[str,
     """A filing of Chidi Okafor of Nigeria that carries his names and nothing else to link it by."""
     row = _departure_of(_okafor("0"), rid)
     identity = {k: row[k] for k in ("source_record_id", "family_name", "given_names", "citizenship")}
-    return {**identity, "source_system": "USCIS", "recorded_at": f"{day}T20:00:00Z", "receipt_number": f"EAC{rid}",
-            "benefit": benefit, "event": "FILED", "event_date": day}  # fmt: skip
+    return {**identity, "source_system": "USCIS", "recorded_at": f"{day}T20:00:00Z",
+            "receipt_number": f"EAC24{rid[1:]:0>8}", "benefit": benefit, "event": "FILED", "event_date": day}  # fmt: skip
 
 
 @pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 2, 1, 0), (2, 3, 0, 1)])
@@ -682,3 +682,22 @@ def test_a_filing_with_only_a_name_joins_the_one_person_of_its_name_as_a_full_ru
     assert frozenset({"arrivals/I94/1", "status_events/USCIS/S1"}) in persons
     assert frozenset({"status_events/USCIS/S2"}) in persons
     assert frozenset({"status_events/USCIS/S3"}) in persons
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (0, 2, 1), (2, 1, 0)])
+def test_a_decision_on_a_placed_filing_is_linked_as_a_full_run_links_it(
+    tmp_path: Path, order: tuple[int, int, int]
+) -> None:
+    """A filing under Chidi's name alone is placed with him; its approval, with the same name and
+    receipt, makes the two one component, which a full run does not place (a placement moves a record
+    alone): whatever the order, the incremental runs link as a full run does."""
+    filing = _filing("S1", "2024-04-15")
+    approval = {**filing, "source_record_id": "S2", "event": "APPROVED", "event_date": "2024-05-20",
+                "recorded_at": "2024-05-20T20:00:00Z"}  # fmt: skip
+    deliveries = [
+        ("arrivals", write_csv(tmp_path / "a1.csv", [_okafor("1", admitted_on="2024-03-01")])),
+        ("status_events", write_csv(tmp_path / "s1.csv", [filing])),
+        ("status_events", write_csv(tmp_path / "s2.csv", [approval])),
+    ]
+    persons = _linked(f"sqlite:///{tmp_path / 'decided.db'}", [deliveries[i] for i in order])
+    assert frozenset({"status_events/USCIS/S1", "status_events/USCIS/S2"}) in persons

@@ -228,8 +228,8 @@ class DuckIdentityWork:
 
     def review_pairs(self, pairs: pa.Table, clusters: pa.Table) -> pa.Table:
         """Pairs the model could not decide, where a decision would matter (records now in different
-        clusters), and each name-only departure with the presence record (an arrival, say) its trip
-        placed it by (rule `trip`), for a reviewer to confirm or separate."""
+        clusters), and each name-only departure or filing with the presence record (an arrival, say)
+        its trip placed it by (rule `trip`), for a reviewer to confirm or separate."""
         cur = self.con.cursor()
         cur.register("scored_pairs", pairs.filter(pc.equal(pairs.column("decision"), "review")))
         cur.register("run_clusters", clusters)
@@ -249,7 +249,7 @@ class DuckIdentityWork:
 
     def unusable(self) -> pa.Table:
         """Records in force with too little identity to link, and linked to nothing (a name-only
-        departure its trip placed, or a disposition its matter did, is linked): feed, source_system,
+        departure or filing its trip placed, or a disposition its matter did, is linked): feed, source_system,
         source_record_id, reason."""
         from ilos.adapters.identity import unusable
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pytest
 
 from ilos.adapters.identity import LOWER, UPPER, IdentityResolver
 
@@ -111,15 +112,42 @@ def test_the_events_of_one_filing_are_one_person(resolver: IdentityResolver) -> 
     assert clusters[namesake["record_uid"]] != clusters[filed["record_uid"]]
 
 
-def test_a_receipt_does_not_join_co_applicants_of_other_birth_dates(resolver: IdentityResolver) -> None:
-    # One request for a parent and a child: the shared receipt alone does not make them one person.
-    parent = _filing_event("1", "MSC5681612968", given_names="Yan", date_of_birth="1969-08-17")
-    child = _filing_event("2", "MSC5681612968", given_names="Mei", date_of_birth="2004-02-11")
-    records = table(parent, child)
+def test_a_decision_with_the_receipt_alone_joins_a_filing_that_names_its_admission(
+    resolver: IdentityResolver,
+) -> None:
+    filed = _filing_event("1", "WAC1088859284", admission_number="12345678901")
+    bare = {"given_names": None, "date_of_birth": None, "sex": None, "birth_country": None}
+    decided = _filing_event("2", "WAC1088859284", **bare)
+    found = pair(resolver.score(table(filed, decided)), filed["record_uid"], decided["record_uid"])
+    assert (found["rule"], found["decision"]) == ("same_receipt", "link")
+
+
+def test_a_placeholder_receipt_joins_nothing(resolver: IdentityResolver) -> None:
+    bare = {"given_names": None, "date_of_birth": None, "sex": None, "birth_country": None}
+    for placeholder in ("PENDING", "N/A", "0", "EAC0000000000", "123"):
+        a = _filing_event("1", placeholder, **bare)
+        b = _filing_event("2", placeholder, **bare)
+        clusters = clusters_of(resolver.cluster(table(a, b), resolver.score(table(a, b))))
+        assert clusters[a["record_uid"]] != clusters[b["record_uid"]], placeholder
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"given_names": "Mei", "date_of_birth": "2004-02-11"},  # a child on the parent's request
+        {"given_names": "Wei", "sex": "F"},  # a spouse born the same day
+        {"given_names": "Tomasz"},  # a twin
+    ],
+)
+def test_a_receipt_does_not_join_co_applicants(resolver: IdentityResolver, other: dict[str, str]) -> None:
+    # One request for several people: the shared receipt alone does not make them one person.
+    first = _filing_event("1", "MSC5681612968", given_names="Yan", date_of_birth="1969-08-17")
+    second = _filing_event("2", "MSC5681612968", **{"date_of_birth": "1969-08-17", **other})
+    records = table(first, second)
     pairs = resolver.score(records)
     assert not [p for p in pairs.to_pylist() if p["rule"] == "same_receipt" or p["decision"] == "link"]
     clusters = clusters_of(resolver.cluster(records, pairs))
-    assert clusters[parent["record_uid"]] != clusters[child["record_uid"]]
+    assert clusters[first["record_uid"]] != clusters[second["record_uid"]]
 
 
 def test_same_passport_with_irreconcilable_birth_dates_goes_to_review(resolver: IdentityResolver) -> None:

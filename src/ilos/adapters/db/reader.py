@@ -227,7 +227,8 @@ class PersonDataReader:
         the pair, which an incremental run re-resolves together: `ambiguous` pairs (records held because
         they match both records of a twins pair), and the plain review pairs and trip placements of
         departures (a departure left alone may be placed by its trip among the persons it is in review
-        with; a pair keeps the rule it was first queued with)."""
+        with; a pair keeps the rule it was first queued with). A status event's trip placement needs no
+        hold: the incremental run ties a record placed alone to its person's components."""
         departure = "(record_uid_l LIKE 'departures/%' OR record_uid_r LIKE 'departures/%')"
         sql = (
             "SELECT record_uid_l, record_uid_r, coalesce(rule, '') AS rule FROM review_pair WHERE decision IS NULL"

@@ -155,11 +155,11 @@ def _trip_edges(
 ) -> str:
     """Add to `held_edges` the trips that tie components together, and return the seeds they add.
 
-    A name-only departure is placed by every person in the country under its name (`trips`): its
-    component and the component of every presence record (an arrival, an encounter, a court event)
+    A name-only departure (or status event) is placed by every person in the country under its name
+    (`trips`): its component and the component of every presence record (an arrival, an encounter, a court event)
     with its name key hang together through that key (a node `key:...`; `trips.key_nodes` adds each
     record's spelling as a key, so a cut family name's spelling meets the spelling it matches), and a
-    changed record with such a key seeds it. A departure placed earlier (any departure alone in its component) also hangs
+    changed record with such a key seeds it. A record placed earlier (any record alone in its component) also hangs
     together with every component of the person it was placed with, so a retraction there that takes
     away the placing record re-places it. A correction or retraction may take away a key no record in
     force shows (a rival's arrival): the old keys of changed and retracted presence records come from
@@ -168,8 +168,10 @@ def _trip_edges(
     seeded when a key of a name-only departure, or a departure alone in its component that it is in
     review with (`held_edges`), on or after its day reaches it, or when the record itself carries the
     key of a name-only departure on or after its day (an encounter repeating the identity of a status
-    event, which carries no key, brings the person its first one). The presence records' keys come
-    from `index` (every record in force) when there is one.
+    event, which carries no key, brings the person its first one). A record repeating the signature of
+    a placed record (a decision carrying its filing's name and receipt alone) seeds the placed record's
+    component: the two are one component now, which a full run does not place.
+    The presence records' keys come from `index` (every record in force) when there is one.
     """
     with workspace(cur, "ilos_trips") as work:  # the features built here stay out of the caller's schema
         keys = trips.key_nodes(trips.trip_keys(work, records, _presence_keys(work, index)))
@@ -204,6 +206,9 @@ def _trip_edges(
                UNION SELECT DISTINCT 'key:' || key FROM ({named})
                WHERE {str(old_keys is None).upper()}
                  AND (EXISTS (SELECT 1 FROM removed) OR EXISTS (SELECT 1 FROM changed SEMI JOIN state USING (record_uid)))
+               UNION SELECT s.component FROM repeats r JOIN state s ON s.record_uid = r.old_member
+               WHERE s.component IN (SELECT component FROM single)
+                 AND EXISTS (SELECT 1 FROM state o WHERE o.person_id = s.person_id AND o.component <> s.component)
                UNION SELECT s.component FROM repeats r JOIN state s ON s.record_uid = r.old_member
                JOIN trip_days d ON d.record_uid = r.record_uid
                WHERE EXISTS (SELECT 1 FROM held_edges e JOIN trip_keys k ON e.y = 'key:' || k.key

@@ -236,7 +236,7 @@ def _rule(sql: str, explode: str | None = None) -> dict[str, Any]:
 #: Records without a birth date, on either side: two rules, so that the filter applies before the join.
 _DOB_MISSING = ("l.dob_year IS NULL", "r.dob_year IS NULL")
 _NAMES = "l.fam_skel = r.fam_skel AND l.giv_skel = r.giv_skel"
-#: A record only its criminal matter identifies is paired through its shared numbers only.
+#: A record only its criminal matter or filing identifies is paired through its shared numbers only.
 _NOT_THIN = " AND l.thin_incident IS NULL AND r.thin_incident IS NULL"
 
 
@@ -250,7 +250,7 @@ def blocking_rules(only_new: bool = False) -> list[dict[str, Any]]:
     name part or one birth date alone would make them grow with the square of the population. `benchmarks/identity/blocking.py` measures what each rule adds.
     The set is closed under swapping sides (each rule is symmetric or has its mirror here), so a
     batch can be joined from its new rows only (`scoring.block_new`). A record that only its
-    criminal matter identifies (`thin_incident`) is paired by the shared-number rule alone.
+    criminal matter or filing identifies (`thin_incident`) is paired by the shared-number rule alone.
     """
     parts = ("fam_skel", "giv_skel", "fam_first_skel")
     identity = [

@@ -35,8 +35,12 @@ INPUT_COLUMNS: tuple[str, ...] = (
 )
 #: How a shared number that is a criminal matter, not an admission, begins (`adm` of a feature row).
 INCIDENT_PREFIX = "INCIDENT "
-#: How a shared number that is a benefit filing's receipt begins (`adm` of a feature row).
+#: How a shared number that is a benefit filing's receipt begins (`receipt` of a feature row).
 RECEIPT_PREFIX = "RECEIPT "
+#: A receipt number ILOS links by: up to four letters and eight to thirteen digits, not all zeros
+#: (a USCIS receipt WAC1088859284, a SEVIS id N0023683645). Anything else (PENDING, N/A, 0) is a
+#: placeholder some source writes, which would join every filing that carries it.
+RECEIPT_SQL = "[A-Z]{0,4}[0-9]{8,13}"
 
 #: Scripts that write consonants and leave most vowels out (Hebrew, Arabic and the scripts of Persian
 #: and Urdu): a name folded from them to Latin letters is a skeleton already (HASSAN -> HSN).
@@ -201,8 +205,9 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
 
     `adm` is a number only one person's records share: the admission number, or for a criminal
     disposition its matter (INCIDENT_PREFIX, source system and incident id: the stages of one case
-    against one person), or for a status event its filing (RECEIPT_PREFIX and receipt number: the
-    events of one filing). `thin_incident` is that matter or filing on a record that nothing else
+    against one person). `receipt` is a status event's filing (RECEIPT_PREFIX and receipt number, of
+    the shape RECEIPT_SQL: the events of one filing), beside its admission number: a decision may
+    carry the receipt alone. `thin_incident` is the matter or filing of a record that nothing else
     identifies (no number, no name with a birth date): such a record is paired with its matter's or
     filing's records only."""
     return f"""
@@ -214,9 +219,10 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
                    CASE WHEN regexp_full_match(upper(trim(admission_number)), '{ADMISSION_NUMBER_SQL}')
                         THEN upper(trim(admission_number))
                         WHEN nullif(trim(incident_id), '') IS NOT NULL
-                        THEN '{INCIDENT_PREFIX}' || source_system || ' ' || upper(trim(incident_id))
-                        WHEN nullif(trim(receipt_number), '') IS NOT NULL
-                        THEN '{RECEIPT_PREFIX}' || upper(trim(receipt_number)) END AS adm,
+                        THEN '{INCIDENT_PREFIX}' || source_system || ' ' || upper(trim(incident_id)) END AS adm,
+                   CASE WHEN regexp_full_match(upper(trim(receipt_number)), '{RECEIPT_SQL}')
+                             AND NOT regexp_full_match(upper(trim(receipt_number)), '[A-Z]*0+')
+                        THEN '{RECEIPT_PREFIX}' || upper(trim(receipt_number)) END AS receipt,
                    nullif(upper(trim(citizenship)), '') AS cit,
                    nullif(upper(trim(birth_country)), '') AS bcountry,
                    CASE WHEN upper(sex) IN ('M', 'F') THEN upper(sex) END AS sex_code
@@ -232,11 +238,12 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
                dob_text, dob, dob_date, year(dob_date) AS dob_y, month(dob_date) AS dob_m,
                day(dob_date) AS dob_d,
                CASE WHEN dob_text IS NOT NULL THEN left(dob_text, 4) END AS dob_year,
-               doc_num, doc_country, doc_type, a9, adm, cit, bcountry,
+               doc_num, doc_country, doc_type, a9, adm, receipt, cit, bcountry,
                sex_code, coalesce(regexp_matches(given_names, '{ABJAD}'), false) AS giv_abjad, giv_abjad_skel,
                {doc_keys_sql()} AS doc_keys,
-               CASE WHEN (starts_with(adm, '{INCIDENT_PREFIX}') OR starts_with(adm, '{RECEIPT_PREFIX}')) AND a9 IS NULL AND doc_num IS NULL
-                         AND (fam_key IS NULL OR dob_text IS NULL) THEN adm END AS thin_incident
+               CASE WHEN a9 IS NOT NULL OR doc_num IS NOT NULL OR (fam_key IS NOT NULL AND dob_text IS NOT NULL) THEN NULL
+                    WHEN starts_with(adm, '{INCIDENT_PREFIX}') THEN adm
+                    WHEN adm IS NULL THEN receipt END AS thin_incident
         FROM k
     """
 

@@ -42,18 +42,19 @@ def prepare_against(cur: duckdb.DuckDBPyConnection, source: str, index: Identity
     sig = ", ".join(f"n.{c}" for c in SIGNATURE)
     cur.execute(
         f"""CREATE TABLE new_members AS
-            WITH matched AS (SELECT n.record_uid, n.adm, e.record_uid AS old_rep, e.adms AS old_adms,
+            WITH matched AS (SELECT n.record_uid, n.adm, n.receipt, e.record_uid AS old_rep, e.adms AS old_adms,
                                     min(n.record_uid) OVER (PARTITION BY {sig}) AS first_new
                              FROM feat_new_all n LEFT JOIN idx_feat e ON {same}
                              WHERE {usable_sql("n")})
-            SELECT record_uid, adm, old_rep, old_adms, least(first_new, coalesce(old_rep, first_new)) AS rep
+            SELECT record_uid, adm, receipt, old_rep, old_adms, least(first_new, coalesce(old_rep, first_new)) AS rep
             FROM matched"""
     )
     cur.execute(
         """CREATE TABLE touched AS
            SELECT rep, any_value(old_rep) AS old_rep,
                   list_sort(list_distinct(list_concat(coalesce(any_value(old_adms), []),
-                                                      coalesce(list(adm) FILTER (WHERE adm IS NOT NULL), []))))
+                                                      coalesce(list(adm) FILTER (WHERE adm IS NOT NULL), []),
+                                                      coalesce(list(receipt) FILTER (WHERE receipt IS NOT NULL), []))))
                       AS adms,
                   min(record_uid) AS sample
            FROM new_members GROUP BY rep"""
@@ -65,7 +66,7 @@ def prepare_against(cur: duckdb.DuckDBPyConnection, source: str, index: Identity
     )
     cur.execute(
         """CREATE VIEW feat AS
-           SELECT f.* EXCLUDE (adm, is_new) REPLACE (t.rep AS record_uid), t.adms, true AS is_new
+           SELECT f.* EXCLUDE (adm, receipt, is_new) REPLACE (t.rep AS record_uid), t.adms, true AS is_new
            FROM touched t JOIN feat_new_all f ON f.record_uid = t.sample
            UNION ALL BY NAME
            SELECT e.* REPLACE (false AS is_new) FROM idx_feat e ANTI JOIN touched t ON t.old_rep = e.record_uid"""

@@ -98,8 +98,8 @@ class IdentityResolver:
             register_records(cur, "records", table, new=False)
             build_features(cur, "records", "feat_one")
             cur.execute(
-                "CREATE TABLE feat AS SELECT * EXCLUDE (adm), "
-                "CASE WHEN adm IS NULL THEN [] ELSE [adm] END AS adms FROM feat_one"
+                "CREATE TABLE feat AS SELECT * EXCLUDE (adm, receipt), "
+                "list_filter([adm, receipt], lambda x: x IS NOT NULL) AS adms FROM feat_one"
             )
             tf = self._tf or frequencies.lookups(cur, "feat", self.model)
             return explaining.explain_pair(cur, "feat", self.model, tf, (left, right))
@@ -107,8 +107,8 @@ class IdentityResolver:
     def cluster(self, records: pa.Table, pairs: pa.Table, members: pa.Table | None = None) -> pa.Table:
         """record_uid, cluster for every record: linked components of signatures (`members`, by
         default those of the last `score`), never two A-numbers nor two twins in one cluster; a
-        name-only departure joins the one person in the country under its name (`trips`), and
-        `placed_by` names the presence record (an arrival, say) that placed it."""
+        name-only departure (or filing) joins the one person in the country under its name (`trips`),
+        and `placed_by` names the presence record (an arrival, say) that placed it."""
         members = members if members is not None else self.members
         kept, self._presence_keys = self._presence_keys, None
         present = kept[1] if kept is not None and kept[0] is records else None
@@ -146,7 +146,7 @@ def _indexed(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> IdentityIndex
 
 def linkable(records: pa.Table) -> pa.Table:
     """The records that can link to another on their own (`unusable` leaves the others out), or through
-    their criminal matter's number: `records` filtered."""
+    their criminal matter's or filing's number: `records` filtered."""
     con = duckdb.connect()
     try:
         with workspace(con) as cur:
@@ -163,8 +163,8 @@ def linkable(records: pa.Table) -> pa.Table:
 
 def unusable(records: pa.Table) -> pa.Table:
     """Records with too little identity to link on their own: record_uid and a reason. They link to
-    nothing, but a name-only departure its trip places and a criminal disposition its matter's
-    other records name."""
+    nothing, but a name-only departure or filing its trip places, a criminal disposition its matter's
+    other records name and a status event its filing's other events name."""
     con = duckdb.connect()
     try:
         with workspace(con) as cur:

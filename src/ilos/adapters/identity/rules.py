@@ -135,7 +135,8 @@ def given_slip_sql() -> str:
 
 
 def twins_sql() -> str:
-    """Same full birth date and surname, other documents (or none), no shared admission number,
+    """Same full birth date and surname, other documents (or none), no shared admission number or
+    criminal matter (twins can share a filing's receipt),
     given names that are not one name (and not the names swapped) — or, when both records state a
     different sex, given names not written the same (LUZ and LUIS share a skeleton, but not a person)."""
     crossed = f"({_alike('fam_key_l', 'giv_key_r')} OR {_alike('giv_key_l', 'fam_key_r')})"
@@ -145,7 +146,7 @@ def twins_sql() -> str:
     return f"""(
         dob_l = dob_r AND giv_key_l IS NOT NULL AND giv_key_r IS NOT NULL
         AND {_docs_differ()}
-        AND NOT list_has_any(adms_l, adms_r)
+        AND NOT ({_shared()} OR {_shared(INCIDENT_PREFIX)})
         AND {_alike("fam_key_l", "fam_key_r")}
         AND {different}
         AND NOT {crossed}
@@ -170,10 +171,14 @@ def _shared_number_rule() -> str:
 
 
 def _receipt_of_two() -> str:
-    """The pair shares only a filing's receipt while both records state birth dates no known error
-    reconciles: a filing can name co-applicants (a parent and child on one request), so the receipt
-    alone does not make them one person and the weights decide."""
-    return f"(NOT {_shared()} AND NOT {_shared(INCIDENT_PREFIX)} AND {birth_dates_apart_sql()})"
+    """The pair shares only a filing's receipt while its records say two people: full birth dates no
+    known error reconciles, another sex, or given names that are not one name. A filing can name
+    co-applicants (a parent and child, a married couple, twins on one request), so the receipt alone
+    does not make them one person and the weights (or the twins rule) decide."""
+    sexes_differ = "coalesce(sex_code_l <> sex_code_r, false)"
+    givens_differ = f"(giv_key_l IS NOT NULL AND giv_key_r IS NOT NULL AND NOT {given_variant_sql()})"
+    two = f"({birth_dates_apart_sql()} OR {sexes_differ} OR {givens_differ})"
+    return f"(NOT {_shared()} AND NOT {_shared(INCIDENT_PREFIX)} AND {two})"
 
 
 def rule_sql() -> str:

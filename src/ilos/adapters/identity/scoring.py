@@ -56,15 +56,15 @@ def usable_sql(alias: str = "") -> str:
     or a name with a birth date)."""
     a = f"{alias}." if alias else ""
     return (
-        f"({a}a9 IS NOT NULL OR {a}adm IS NOT NULL OR {a}doc_num IS NOT NULL"
+        f"({a}a9 IS NOT NULL OR {a}adm IS NOT NULL OR {a}receipt IS NOT NULL OR {a}doc_num IS NOT NULL"
         f" OR ({a}fam_key IS NOT NULL AND {a}dob_text IS NOT NULL))"
     )
 
 
 def unusable_reason_sql() -> str:
     """CASE naming why a feature row cannot be linked on its own identity (NULL when it can); a
-    record only its criminal matter identifies (`thin_incident`) is named too: it links to its
-    matter's records alone."""
+    record only its criminal matter or filing identifies (`thin_incident`) is named too: it links to
+    its matter's or filing's records alone."""
     return f"""CASE WHEN {usable_sql()} AND thin_incident IS NULL THEN NULL
         WHEN fam_key IS NULL AND giv_key IS NULL AND dob_text IS NULL THEN 'no_identity'
         WHEN fam_key IS NULL THEN 'no_family_name'
@@ -73,9 +73,9 @@ def unusable_reason_sql() -> str:
 
 
 #: Feature columns that decide every comparison, rule and blocking key but the shared numbers
-#: (`adm`): records equal on all of them are one *identity signature*, scored once. A record only its
-#: criminal matter identifies keeps a signature of its own matter (`thin_incident`): two people's
-#: convictions under one name would otherwise be one signature carrying both matters. `fam_cut`
+#: (`adm`, `receipt`): records equal on all of them are one *identity signature*, scored once. A record
+#: only its criminal matter or filing identifies keeps a signature of its own (`thin_incident`): two
+#: people's convictions under one name would otherwise be one signature carrying both matters. `fam_cut`
 #: decides no pair, but a trip's name keys read it (`trips`), so every member shares it.
 SIGNATURE = (
     "fam_key",
@@ -108,15 +108,17 @@ def prepare(cur: duckdb.DuckDBPyConnection, source: str) -> str:
     sig = ", ".join(SIGNATURE)
     cur.execute(
         f"""CREATE TABLE members AS SELECT record_uid, min(record_uid) OVER (PARTITION BY {sig}) AS rep,
-                   adm, is_new
+                   adm, receipt, is_new
             FROM feat_all WHERE {usable_sql()}"""
     )
     cur.execute(
         """CREATE TABLE feat AS
-            WITH reps AS (SELECT rep, coalesce(list(DISTINCT adm ORDER BY adm) FILTER (WHERE adm IS NOT NULL), [])
+            WITH reps AS (SELECT rep, list_sort(list_distinct(list_concat(
+                                          coalesce(list(adm) FILTER (WHERE adm IS NOT NULL), []),
+                                          coalesce(list(receipt) FILTER (WHERE receipt IS NOT NULL), []))))
                                       AS adms, bool_or(is_new) AS new
                           FROM members GROUP BY rep)
-            SELECT f.* EXCLUDE (adm, is_new), reps.adms, reps.new AS is_new
+            SELECT f.* EXCLUDE (adm, receipt, is_new), reps.adms, reps.new AS is_new
             FROM feat_all f JOIN reps ON reps.rep = f.record_uid"""
     )
     cur.execute("DROP TABLE feat_all")

@@ -4,7 +4,8 @@ A departure record with a family and a given name but no birth date, document, A
 admission number (a *name-only departure*) is too thin to link on its identity alone: many people
 share a name. It still ends a trip. When exactly one person with that name (the skeletons of its
 two parts, in either order; or, spelled alike, one record's family name the other's cut to its first
-word: ORTIZ SUAREZ and ORTIZ) and citizenship was in the country on its day by ILOS's own records —
+word: ORTIZ SUAREZ and ORTIZ) and country (a record's names are keyed under its citizenship and under
+its passport's country: `_countries_sql`) was in the country on its day by ILOS's own records —
 a record of theirs that shows them in the country (an arrival, an encounter or a court event:
 *presence* records) on or before that day carries the name, and no departure of theirs ended the
 stay since — the departure joins that person. Otherwise it stays alone and is listed with the other
@@ -24,15 +25,21 @@ with (no hard rule, a surname no known error sets apart, birth dates not irrecon
 departure whose given name is missing and birth date one day off, say. The candidates of both kinds
 are pooled, and the departure joins a person only when exactly one of them was in the country on its day,
 or, of several in the country that all carry its whole name, exactly one has a presence record that spells
-both names and the citizenship as the departure does (the name key's skeletons make DENG and DONG,
+both names and the country as the departure does (the name key's skeletons make DENG and DONG,
 MITCHELL and MICHELLE one key; a person under its first surname alone carries less than its name and
 does not stop this). A person only in review with it, or under a longer family name than the
 departure's, may be the traveller, whose arrival misspelt the name or whose departure left a surname
 out, and leaves it alone.
 
+A status event with only a name, of a filing made from inside the country or of a student's program
+(`PLACED_FEEDS`), is placed the same way, by its name key, on the one person of that name *ever* in
+the country by its day: a school records a program's end, an office a filing, after its person may
+have left while a namesake stays.
+
 Records carry the day of their trip event in `DAY` (admitted_on for arrivals, departure_date for
-departures, event_date for encounters and court events; none for self-reported departures and for
-encounters that ended in a return: `reader.TRIP_DAYS`); records without it take no part.
+departures, event_date for encounters, court events and those status events; none for self-reported
+departures, for encounters that ended in a return and for other status events: `reader.TRIP_DAYS`);
+records without it take no part.
 """
 
 from __future__ import annotations
@@ -44,7 +51,6 @@ import pyarrow.compute as pc
 from ilos.adapters.identity.features import (
     ADMISSION_NUMBER_SQL,
     INPUT_COLUMNS,
-    RECEIPT_PREFIX,
     a_number_sql,
     build_features,
 )
@@ -90,7 +96,7 @@ def _placeable(f: str) -> str:
     """A departure or status event feature row of alias `f` that a trip may place: no birth date,
     A-number or admission number — a name alone, or with a document or a filing's receipt that links it
     to nothing (alone after clustering)."""
-    return f"({f}.dob_text IS NULL AND {f}.a9 IS NULL AND ({f}.adm IS NULL OR starts_with({f}.adm, '{RECEIPT_PREFIX}')))"
+    return f"({f}.dob_text IS NULL AND {f}.a9 IS NULL AND {f}.adm IS NULL)"
 
 
 def _countries_sql(f: str) -> str:
@@ -111,13 +117,13 @@ def _names_sql(f: str, form: str) -> str:
 
 
 def _key_sql(f: str) -> str:
-    """The name key of a feature row of table alias `f`: both skeletons in either order, and the citizenship."""
+    """The name key of a feature row of table alias `f`: both skeletons in either order, and a country."""
     return _names_sql(f, "skel")
 
 
 def _cut_key_sql(f: str) -> str:
     """The names of a feature row of table alias `f` as spelled, with a family name of more than one
-    word cut to its first (`fam_cut`), in either order, and the citizenship; NULL for a one-word family
+    word cut to its first (`fam_cut`), in either order, and a country; NULL for a one-word family
     name. ORTIZ SUAREZ FERNANDO cut is spelled as FERNANDO ORTIZ is (the second surname dropped, the
     names swapped). It is compared with spellings, not with skeletons: a cut name is already one error,
     and the skeleton of a cut word meets too many names (JIN, cut from a swapped JIN-WOO, and JIYEON).
@@ -144,8 +150,8 @@ def key_nodes(keys: pa.Table) -> pa.Table:
 
 
 def _spelling_sql(f: str) -> str:
-    """The names of a feature row of table alias `f` as spelled (their keys, in either order), and the
-    citizenship: finer than the name key, whose skeletons make DENG and DONG, MITCHELL and MICHELLE one."""
+    """The names of a feature row of table alias `f` as spelled (their keys, in either order), and a
+    country: finer than the name key, whose skeletons make DENG and DONG, MITCHELL and MICHELLE one."""
     return _names_sql(f, "key")
 
 
@@ -163,10 +169,10 @@ def presence_keys(cur: duckdb.DuckDBPyConnection, feat: str, members: str) -> pa
 def trip_keys(cur: duckdb.DuckDBPyConnection, records: pa.Table, present: pa.Table | None = None) -> pa.Table:
     """record_uid, kind ('presence' or 'name_only'), key, day, spelling and whole of every presence record
     with both names (and enough identity to link) and every name-only departure with a day; the key is
-    the name skeletons in either order and the citizenship (`whole`), and for a surname of more than
+    the name skeletons in either order and a country of the record (`whole`; one row per country), and for a surname of more than
     one word also the names as spelled with the surname cut to its first word (a second row, `whole`
     false, matched against spellings: the second surname one record leaves out); the spelling is the
-    names as spelled and the citizenship.
+    names as spelled and the country.
     `present` (from `presence_keys`) spares building the presence records' features again."""
     if DAY not in records.column_names:
         return KEYS_SCHEMA.empty_table()
@@ -213,7 +219,8 @@ def attach(
 ) -> pa.Table:
     """`clusters` with each departure alone in its cluster moved into the one cluster whose person, by
     the other records of `records`, was in the country on the departure's day under its name key
-    (name-only and undated departures) or with a pair in review with it, and a column `placed_by`:
+    (name-only and undated departures) or with a pair in review with it — and each name-only status
+    event alone, of `PLACED_FEEDS`, into the one of its name ever in the country by its day — and a column `placed_by`:
     the presence record of the trip that placed it (NULL for every other record).
 
     Reviewers' decisions in `pairs` (rule `reviewer`) hold: a departure a reviewer linked to someone
@@ -301,7 +308,7 @@ def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
 #: and undated departures), or spelled as its names with one side's family name cut (never both: ORTIZ
 #: SUAREZ and ORTIZ LOPEZ are two families), or a person the model left it in review with (any departure).
 #: Of several in the country, all carrying its name (`keyed`: of its name key, or under its first surname
-#: alone), the one with a presence record spelling the names and citizenship as the departure does, when
+#: alone), the one with a presence record spelling the names and country as the departure does, when
 #: only one does: a person only in review with it, or under a longer family name, may be its traveller.
 _PLACED = f"""
     WITH name_only AS (SELECT record_uid, key, day, spelling, whole FROM trip_keys SEMI JOIN trip_alone USING (record_uid)

@@ -142,8 +142,10 @@ def _linked_now(app: Any, rows: list[dict[str, Any]], weight: float) -> str:
     if unusable(input_table(rows)).num_rows:
         return (
             "linked now: yes, though one record has too little identity to link on its own: a departure "
-            "with only a name joins the one person of that name and citizenship in the country on its day, "
-            "a criminal disposition the person its matter's other records name"
+            "with only a name joins the one person of that name and country in the country on its day (a "
+            "filing or a student's program event the one person of its name ever in the country by then), "
+            "a criminal disposition the person its matter's other records name, a decision the person its "
+            "filing's receipt names"
         )
     departures = [r for r in rows if r.get("feed") == "departures"]
     numbered = any(str(r.get("admission_number") or "").strip() for r in departures)  # that number links
