@@ -146,10 +146,10 @@ def twins_sql() -> str:
     return f"""(
         dob_l = dob_r AND giv_key_l IS NOT NULL AND giv_key_r IS NOT NULL
         AND {_docs_differ()}
-        AND NOT ({_shared()} OR {_shared(INCIDENT_PREFIX)})
         AND {_alike("fam_key_l", "fam_key_r")}
         AND {different}
         AND NOT {crossed}
+        AND (NOT list_has_any(adms_l, adms_r) OR NOT ({_shared()} OR {_shared(INCIDENT_PREFIX)}))
     )"""
 
 
@@ -178,7 +178,8 @@ def _receipt_of_two() -> str:
     sexes_differ = "coalesce(sex_code_l <> sex_code_r, false)"
     givens_differ = f"(giv_key_l IS NOT NULL AND giv_key_r IS NOT NULL AND NOT {given_variant_sql()})"
     two = f"({birth_dates_apart_sql()} OR {sexes_differ} OR {givens_differ})"
-    return f"(NOT {_shared()} AND NOT {_shared(INCIDENT_PREFIX)} AND {two})"
+    # the cheap tests first: most pairs sharing a number are one person's records, which `two` clears
+    return f"({two} AND NOT {_shared()} AND NOT {_shared(INCIDENT_PREFIX)})"
 
 
 def rule_sql() -> str:

@@ -104,9 +104,9 @@ def _countries_sql(f: str) -> str:
     under (`{f}_country.country`): the citizenship ('' when unknown), and the document's issuing country
     when it differs (a passport of the country, the citizenship misrecorded; a document the United
     States issued, a visa or a border crossing card, says nothing of it)."""
-    issued = f"CASE WHEN {f}.doc_country <> 'USA' THEN {f}.doc_country END"
-    countries = f"list_distinct(list_filter([coalesce({f}.cit, ''), {issued}], lambda x: x IS NOT NULL))"
-    return f"unnest({countries}) AS {f}_country(country)"
+    cit = f"coalesce({f}.cit, '')"
+    other = f"{f}.doc_country <> {cit} AND {f}.doc_country <> 'USA'"  # NULL (no document) is no other
+    return f"unnest(CASE WHEN {other} THEN [{cit}, {f}.doc_country] ELSE [{cit}] END) AS {f}_country(country)"
 
 
 def _names_sql(f: str, form: str) -> str:
