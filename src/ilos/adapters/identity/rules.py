@@ -149,18 +149,25 @@ def twins_sql() -> str:
         AND {_alike("fam_key_l", "fam_key_r")}
         AND {different}
         AND NOT {crossed}
-        AND (NOT list_has_any(adms_l, adms_r) OR NOT ({_shared()} OR {_shared(INCIDENT_PREFIX)}))
+        AND (NOT list_has_any(adms_l, adms_r) OR NOT {_shared_besides_receipts()})
     )"""
+
+
+def _shares(test: str) -> str:
+    """The pair shares a number for which the SQL `test` on `x` holds."""
+    return f"len(list_filter(list_intersect(adms_l, adms_r), lambda x: {test})) > 0"
 
 
 def _shared(prefix: str = "") -> str:
     """The numbers both records of a pair carry: those beginning with `prefix`, or admission numbers."""
-    test = (
-        f"starts_with(x, '{prefix}')"
-        if prefix
-        else f"NOT starts_with(x, '{INCIDENT_PREFIX}') AND NOT starts_with(x, '{RECEIPT_PREFIX}')"
-    )
-    return f"len(list_filter(list_intersect(adms_l, adms_r), lambda x: {test})) > 0"
+    if prefix:
+        return _shares(f"starts_with(x, '{prefix}')")
+    return _shares(f"NOT starts_with(x, '{INCIDENT_PREFIX}') AND NOT starts_with(x, '{RECEIPT_PREFIX}')")
+
+
+def _shared_besides_receipts() -> str:
+    """The pair shares an admission number or a criminal matter (not only a filing's receipt)."""
+    return _shares(f"NOT starts_with(x, '{RECEIPT_PREFIX}')")
 
 
 def _shared_number_rule() -> str:
@@ -179,7 +186,7 @@ def _receipt_of_two() -> str:
     givens_differ = f"(giv_key_l IS NOT NULL AND giv_key_r IS NOT NULL AND NOT {given_variant_sql()})"
     two = f"({birth_dates_apart_sql()} OR {sexes_differ} OR {givens_differ})"
     # the cheap tests first: most pairs sharing a number are one person's records, which `two` clears
-    return f"({two} AND NOT {_shared()} AND NOT {_shared(INCIDENT_PREFIX)})"
+    return f"({two} AND NOT {_shared_besides_receipts()})"
 
 
 def rule_sql() -> str:

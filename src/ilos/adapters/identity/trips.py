@@ -66,10 +66,10 @@ from ilos.adapters.identity.workspace import fetch
 
 #: The column holding the day a record's trip event happened (ISO date text, or NULL).
 DAY = "event_day"
-ARRIVALS, DEPARTURES = "arrivals", "departures"
+ARRIVALS, DEPARTURES, STATUS_EVENTS = "arrivals", "departures", "status_events"
 #: Feeds whose records with only a name are placed by the stay they fall in: departures, and status
 #: events of filings made from inside the country and of students' programs (`reader.TRIP_DAYS`).
-PLACED_FEEDS = (DEPARTURES, "status_events")
+PLACED_FEEDS = (DEPARTURES, STATUS_EVENTS)
 #: Feeds whose records show their person in the country on their day (arrivals begin a stay).
 PRESENCE_FEEDS = (ARRIVALS, "encounters", "court_events")
 #: Presence feeds whose records show a stay even after a departure (a court case outlives its stay).
@@ -348,7 +348,7 @@ _PLACED = f"""
                   AND (e.feed IN {_PRESENCE} OR e.day < n.day)
              GROUP BY ALL),
     inside AS (SELECT record_uid, cluster, arrival, count(*) OVER w = 1 OR (spelled AND bool_and(keyed) OVER w) AS chosen
-               FROM last WHERE CASE WHEN starts_with(record_uid, '{PLACED_FEEDS[1]}/') THEN last_seen IS NOT NULL
+               FROM last WHERE CASE WHEN starts_with(record_uid, '{STATUS_EVENTS}/') THEN last_seen IS NOT NULL
                      ELSE last_in > coalesce(last_out, DATE '0001-01-01') OR (last_out IS NULL AND last_seen IS NOT NULL) END
                WINDOW w AS (PARTITION BY record_uid))
     SELECT record_uid, min(cluster) AS cluster, min(arrival) AS arrival FROM inside WHERE chosen
