@@ -501,6 +501,49 @@ def test_a_departure_among_namesakes_joins_the_one_spelled_alike_as_a_full_run_d
     assert frozenset({"arrivals/I94/2"}) in persons
 
 
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 2, 1, 0), (2, 0, 1, 3), (0, 3, 1, 2)])
+def test_a_departure_among_namesakes_joins_the_one_who_arrives_again_as_a_full_run_does(
+    tmp_path: Path, order: tuple[int, int, int, int]
+) -> None:
+    """Two Chidi Okafors are in the country when a name-only departure is recorded; only the first
+    arrives again later, with no departure of his in between. The departure is his, in four delivery
+    orders, as a full run places it (his return, delivered last, re-places a departure dated before it)."""
+    namesake = _okafor("2", date_of_birth="1971-02-09", admitted_on="2024-03-10",
+                       recorded_at="2024-03-11T10:00:00Z")  # fmt: skip
+    returns = _okafor("3", admitted_on="2024-05-01", recorded_at="2024-05-02T10:00:00Z")
+    deliveries = [("arrivals", write_csv(tmp_path / "a1.csv", [_okafor("1", admitted_on="2024-03-01")])),
+                  ("arrivals", write_csv(tmp_path / "a2.csv", [namesake])),
+                  ("departures", write_csv(tmp_path / "d1.csv", [_name_only("D1", "2024-04-01")])),
+                  ("arrivals", write_csv(tmp_path / "a3.csv", [returns]))]  # fmt: skip
+    persons = _linked(f"sqlite:///{tmp_path / 'returns.db'}", [deliveries[i] for i in order])
+    assert frozenset({"arrivals/I94/1", "arrivals/I94/3", "departures/APIS/D1"}) in persons
+    assert frozenset({"arrivals/I94/2"}) in persons
+
+
+@pytest.mark.parametrize("one_process", [True, False], ids=["kept index", "fresh processes"])
+def test_his_own_departure_before_his_return_unplaces_it_as_a_full_run_does(
+    tmp_path: Path, one_process: bool
+) -> None:
+    """As above, then a departure repeating Chidi's linked identity, dated after the name-only one and
+    before his return: that record ended his stay, so his return says nothing of the name-only
+    departure, which is left alone again, in an incremental run as in a full one."""
+    namesake = _okafor("2", date_of_birth="1971-02-09", admitted_on="2024-03-10",
+                       recorded_at="2024-03-11T10:00:00Z")  # fmt: skip
+    chidi = _okafor("1", admitted_on="2024-03-01")
+    returns = _okafor("3", admitted_on="2024-05-01", recorded_at="2024-05-02T10:00:00Z")
+    db = f"sqlite:///{tmp_path / 'own-departure.db'}"
+    _deliver(db, [("arrivals", write_csv(tmp_path / "a.csv", [chidi, namesake, returns])),
+                  ("departures", write_csv(tmp_path / "d.csv", [_name_only("D1", "2024-04-01")]))],
+             None, one_process=True)  # fmt: skip
+    assert frozenset({"arrivals/I94/1", "arrivals/I94/3", "departures/APIS/D1"}) in _partition(db)
+    own = _departure_of(chidi, "U1", departure_date="2024-04-15", recorded_at="2024-04-16T00:00:00Z")
+    _deliver(db, [("departures", write_csv(tmp_path / "u.csv", [own]))], None, one_process=one_process)
+    incremental = _partition(db)
+    assert ilos("resolve", "--full", db=db).code == 0
+    assert incremental == _partition(db)
+    assert frozenset({"departures/APIS/D1"}) in incremental
+
+
 def _layla(rid: str, given: str, document: str) -> dict[str, str]:
     """An arrival of Layla Hassan of Saudi Arabia spelt `given`, with passport `document` (or none)."""
     papers = {"document_type": "P" if document else "", "document_number": document,

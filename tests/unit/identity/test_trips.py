@@ -116,6 +116,52 @@ def test_two_people_of_that_name_in_the_country_leave_it_alone(resolver: Identit
     assert got["departures/APIS/d1"] not in (got["arrivals/I94/a1"], got["arrivals/I94/b1"])
 
 
+def _namesakes_and_returns(resolver: IdentityResolver, *later: dict[str, Any]) -> dict[str, int]:
+    """Bartosz arrives (a1), a namesake arrives (b1), a name-only departure (d1) follows, then `later`."""
+    return _resolve(
+        resolver,
+        _arrival("a1", "2024-03-01"),
+        _other_person("b1", "2024-03-10"),
+        _name_only("d1", "2024-03-20"),
+        *later,
+    )
+
+
+def test_of_namesakes_in_the_country_the_one_who_arrives_again_took_it(resolver: IdentityResolver) -> None:
+    # Bartosz arrives again with no departure of his in between: he left, and this departure is the
+    # only one that says when. The namesake stays.
+    got = _namesakes_and_returns(resolver, _arrival("a2", "2024-04-15"))
+    assert got["arrivals/I94/a1"] == got["arrivals/I94/a2"] != got["arrivals/I94/b1"]
+    assert got["departures/APIS/d1"] == got["arrivals/I94/a1"]
+
+
+@pytest.mark.parametrize(
+    "later",
+    [[_arrival("a2", "2024-04-15"), _other_person("b2", "2024-04-20")],
+     [_departure("a2", "2024-04-01"), _arrival("a3", "2024-04-15")]],
+    ids=["both arrive again", "his own departure before his return"],
+)  # fmt: skip
+def test_a_return_decides_only_when_it_is_one_namesakes_and_nothing_else_ended_the_stay(
+    resolver: IdentityResolver, later: list[dict[str, Any]]
+) -> None:
+    # Both namesakes left and came back; or Bartosz's own departure record (full identity) ended his
+    # stay after this one's day: the return says nothing of this departure.
+    got = _namesakes_and_returns(resolver, *later)
+    assert got["departures/APIS/d1"] not in (got["arrivals/I94/a1"], got["arrivals/I94/b1"])
+
+
+def test_a_return_and_a_spelling_that_disagree_leave_it_alone(resolver: IdentityResolver) -> None:
+    # Only Bartosz's arrival is spelled as the departure is; only the namesake arrives again. Two
+    # pieces of evidence point at two people: neither decides.
+    kowalczek = {"family_name": "Kowalczek", "date_of_birth": "1990-11-02", "document_number": "EK9999999"}
+    got = _resolve(
+        resolver, _arrival("a1", "2024-03-01"), _arrival("b1", "2024-03-10", **kowalczek),
+        _name_only("d1", "2024-03-20"), _arrival("b2", "2024-04-15", **kowalczek),
+    )  # fmt: skip
+    assert got["arrivals/I94/b1"] == got["arrivals/I94/b2"] != got["arrivals/I94/a1"]
+    assert got["departures/APIS/d1"] not in (got["arrivals/I94/a1"], got["arrivals/I94/b1"])
+
+
 def test_of_namesakes_in_the_country_the_one_spelled_alike_takes_it(resolver: IdentityResolver) -> None:
     # KOWALCZYK and KOWALCZEK share a skeleton (one name key), but only one arrival is spelled as the
     # departure is; spelled alike twice (above), it stays alone.

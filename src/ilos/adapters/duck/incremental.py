@@ -166,9 +166,9 @@ def _trip_edges(
     `before`, the index kept before the batch; without it every key is seeded.
     A new presence record or departure repeating a linked signature adds a trip event: its component is
     seeded when a key of a name-only departure, or a departure alone in its component that it is in
-    review with (`held_edges`), on or after its day reaches it, or when the record itself carries the
-    key of a name-only departure on or after its day (an encounter repeating the identity of a status
-    event, which carries no key, brings the person its first one). A record repeating the signature of
+    review with (`held_edges`), reaches it, or when the record itself carries the key of a name-only
+    departure (an encounter repeating the identity of a status event, which carries no key, brings the
+    person its first one); of status events, only those on or after its day (`_matters`). A record repeating the signature of
     a placed record (a decision carrying its filing's name and receipt alone) seeds the placed record's
     component: the two are one component now, which a full run does not place.
     The presence records' keys come from `index` (every record in force) when there is one.
@@ -198,7 +198,7 @@ def _trip_edges(
     # A correction or retraction takes away a key no record in force shows any more: its old key
     # (from the index kept before the batch), or without one every key, is re-placed. A repeated
     # presence record or departure adds a trip event to a person a key reaches, which matters to the
-    # name-only departures of that key on or after its day.
+    # name-only departures of that key (`_matters`).
     return f""" UNION SELECT DISTINCT 'key:' || k.key FROM trip_keys k SEMI JOIN changed USING (record_uid)
                WHERE k.key IN ({named})
                UNION SELECT DISTINCT 'key:' || k.key FROM old_presence_keys k
@@ -212,14 +212,22 @@ def _trip_edges(
                UNION SELECT s.component FROM repeats r JOIN state s ON s.record_uid = r.old_member
                JOIN trip_days d ON d.record_uid = r.record_uid
                WHERE EXISTS (SELECT 1 FROM held_edges e JOIN trip_keys k ON e.y = 'key:' || k.key
-                             WHERE e.x = s.component AND k.kind = 'name_only'
-                               AND k.day >= CAST(d.{trips.DAY} AS DATE))
+                             WHERE e.x = s.component AND k.kind = 'name_only' AND {_matters("k.record_uid", "k.day")})
                   OR EXISTS (SELECT 1 FROM trip_keys own JOIN trip_keys k USING (key)
                              WHERE own.record_uid = r.record_uid AND k.kind = 'name_only'
-                               AND k.day >= CAST(d.{trips.DAY} AS DATE))
+                               AND {_matters("k.record_uid", "k.day")})
                   OR EXISTS (SELECT 1 FROM held_edges e JOIN trip_days x ON x.record_uid = e.y
                              WHERE e.x = s.component AND e.y IN (SELECT component FROM single)
-                               AND CAST(x.{trips.DAY} AS DATE) >= CAST(d.{trips.DAY} AS DATE))"""
+                               AND {_matters("x.record_uid", f"CAST(x.{trips.DAY} AS DATE)")})"""
+
+
+def _matters(placed_uid: str, placed_day: str) -> str:
+    """Whether a trip event of a repeated record (`d`, of `trip_days`) can change the placement of a
+    placed record: any departure (an arrival after it, or a departure before the next arrival, makes or
+    closes the gap of a stay it may end: `trips`), and a status event dated on or after it."""
+    return (
+        f"({placed_day} >= CAST(d.{trips.DAY} AS DATE) OR starts_with({placed_uid}, '{trips.DEPARTURES}/'))"
+    )
 
 
 def _presence_keys(cur: duckdb.DuckDBPyConnection, index: IdentityIndex | None) -> pa.Table | None:

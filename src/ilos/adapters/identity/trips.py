@@ -29,7 +29,10 @@ both names and the country as the departure does (the name key's skeletons make 
 MITCHELL and MICHELLE one key; a person under its first surname alone carries less than its name and
 does not stop this). A person only in review with it, or under a longer family name than the
 departure's, may be the traveller, whose arrival misspelt the name or whose departure left a surname
-out, and leaves it alone.
+out, and leaves it alone. Of several in the country, the one who *arrives again* after the day with no
+departure of theirs in between (their return says they left, and this departure is the only record of
+when) takes it, when only one does: namesakes who stay make no such claim. When the spelling points at
+one person and the return at another, neither decides.
 
 A status event with only a name, of a filing made from inside the country or of a student's program
 (`PLACED_FEEDS`), is placed the same way, by its name key, on the one person of that name *ever* in
@@ -310,6 +313,8 @@ def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
 #: Of several in the country, all carrying its name (`keyed`: of its name key, or under its first surname
 #: alone), the one with a presence record spelling the names and country as the departure does, when
 #: only one does: a person only in review with it, or under a longer family name, may be its traveller.
+#: Of several in the country (any departure), the one whose next trip event after the day is an arrival,
+#: when only one is (`by_gap`); a spelling and a return that point at two people leave it alone.
 _PLACED = f"""
     WITH name_only AS (SELECT record_uid, key, day, spelling, whole FROM trip_keys SEMI JOIN trip_alone USING (record_uid)
                   WHERE kind = 'name_only'),
@@ -340,17 +345,25 @@ _PLACED = f"""
                   ANTI JOIN barred b ON b.record_uid = k.record_uid AND b.cluster = k.cluster GROUP BY ALL),
     last AS (SELECT n.record_uid, n.cluster, n.spelled, n.keyed,
                     arg_max(e.record_uid, strftime(e.day, '%Y-%m-%d') || e.record_uid)
-                        FILTER (WHERE e.feed IN {_PRESENCE}) AS arrival,
-                    max(e.day) FILTER (WHERE e.feed IN {_ENTRIES}) AS last_in,
-                    max(e.day) FILTER (WHERE e.feed IN {_PRESENCE}) AS last_seen,
-                    max(e.day) FILTER (WHERE e.feed = '{DEPARTURES}') AS last_out
-             FROM candidate n JOIN events e ON e.cluster = n.cluster AND e.day <= n.day
-                  AND (e.feed IN {_PRESENCE} OR e.day < n.day)
+                        FILTER (WHERE e.feed IN {_PRESENCE} AND e.day <= n.day) AS arrival,
+                    max(e.day) FILTER (WHERE e.feed IN {_ENTRIES} AND e.day <= n.day) AS last_in,
+                    max(e.day) FILTER (WHERE e.feed IN {_PRESENCE} AND e.day <= n.day) AS last_seen,
+                    max(e.day) FILTER (WHERE e.feed = '{DEPARTURES}' AND e.day < n.day) AS last_out,
+                    min(e.day) FILTER (WHERE e.feed = '{ARRIVALS}' AND e.day > n.day) AS next_in,
+                    min(e.day) FILTER (WHERE e.feed = '{DEPARTURES}' AND e.day > n.day) AS next_out
+             FROM candidate n JOIN events e ON e.cluster = n.cluster
              GROUP BY ALL),
-    inside AS (SELECT record_uid, cluster, arrival, count(*) OVER w = 1 OR (spelled AND bool_and(keyed) OVER w) AS chosen
+    inside AS (SELECT *, count(*) OVER w AS n, spelled AND bool_and(keyed) OVER w AS by_spelling,
+                      NOT starts_with(record_uid, '{STATUS_EVENTS}/') AND next_in IS NOT NULL
+                      AND coalesce(next_out > next_in, TRUE) AS by_gap
                FROM last WHERE CASE WHEN starts_with(record_uid, '{STATUS_EVENTS}/') THEN last_seen IS NOT NULL
                      ELSE last_in > coalesce(last_out, DATE '0001-01-01') OR (last_out IS NULL AND last_seen IS NOT NULL) END
-               WINDOW w AS (PARTITION BY record_uid))
-    SELECT record_uid, min(cluster) AS cluster, min(arrival) AS arrival FROM inside WHERE chosen
+               WINDOW w AS (PARTITION BY record_uid)),
+    tallied AS (SELECT *, sum(by_spelling::INTEGER) OVER w AS spelled_alike, sum(by_gap::INTEGER) OVER w AS gapped
+                FROM inside WINDOW w AS (PARTITION BY record_uid)),
+    chosen AS (SELECT record_uid, cluster, arrival FROM tallied
+               WHERE n = 1 OR (by_spelling AND spelled_alike = 1 AND (gapped <> 1 OR by_gap))
+                  OR (by_gap AND gapped = 1 AND (spelled_alike <> 1 OR by_spelling)))
+    SELECT record_uid, min(cluster) AS cluster, min(arrival) AS arrival FROM chosen
     GROUP BY record_uid HAVING count(*) = 1
 """
