@@ -194,6 +194,14 @@ def _trip_edges(
            e AS (SELECT * FROM by_key UNION SELECT * FROM placed)
            SELECT x, y FROM e UNION SELECT y, x FROM e"""
     )
+    cur.execute(
+        f"""CREATE TEMP TABLE repeat_trips AS
+            SELECT o.person_id, CAST(t.{trips.DAY} AS DATE) AS day FROM state o JOIN trip_days t USING (record_uid)
+            WHERE o.person_id IN (SELECT s.person_id FROM repeats r JOIN state s ON s.record_uid = r.old_member)
+              AND t.{trips.DAY} IS NOT NULL
+              AND (starts_with(o.record_uid, '{trips.ARRIVALS}/')
+                   OR (starts_with(o.record_uid, '{trips.DEPARTURES}/') AND o.component NOT IN (SELECT component FROM single)))"""
+    )
     named = "SELECT key FROM trip_keys WHERE kind = 'name_only'"
     # A correction or retraction takes away a key no record in force shows any more: its old key
     # (from the index kept before the batch), or without one every key, is re-placed. A repeated
@@ -222,11 +230,18 @@ def _trip_edges(
 
 
 def _matters(placed_uid: str, placed_day: str) -> str:
-    """Whether a trip event of a repeated record (`d`, of `trip_days`) can change the placement of a
-    placed record: any departure (an arrival after it, or a departure before the next arrival, makes or
-    closes the gap of a stay it may end: `trips`), and a status event dated on or after it."""
+    """Whether the trip event of a repeated record (`d`, of `trip_days`, linked to the person of `s`) can
+    change the placement of a placed record: a status event dated on or after it (presence before its
+    day), a departure dated on or after it (presence on its day), and a departure dated before it unless
+    a trip event of that person lies strictly between the two (then their return and the departure that
+    ends their stay after the placed one's day are already known, and this event changes neither:
+    `trips`). The person's trip events are in `repeat_trips`: arrivals and departures, but not departures
+    alone in their component, which a full run does not count either."""
+    between = f"""EXISTS (SELECT 1 FROM repeat_trips o WHERE o.person_id = s.person_id
+                          AND o.day > {placed_day} AND o.day < CAST(d.{trips.DAY} AS DATE))"""
     return (
-        f"({placed_day} >= CAST(d.{trips.DAY} AS DATE) OR starts_with({placed_uid}, '{trips.DEPARTURES}/'))"
+        f"({placed_day} >= CAST(d.{trips.DAY} AS DATE)"
+        f" OR (starts_with({placed_uid}, '{trips.DEPARTURES}/') AND NOT {between}))"
     )
 
 
