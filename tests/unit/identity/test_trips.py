@@ -147,7 +147,27 @@ def test_a_return_decides_only_when_it_is_one_namesakes_and_nothing_else_ended_t
     # Both namesakes left and came back; or Bartosz's own departure record (full identity) ended his
     # stay after this one's day: the return says nothing of this departure.
     got = _namesakes_and_returns(resolver, *later)
+    for row in later:  # each later record is his (a...) or the namesake's (b...)
+        assert got[row["record_uid"]] == got[f"arrivals/I94/{row['source_record_id'][0]}1"]
+    assert got["arrivals/I94/a1"] != got["arrivals/I94/b1"]
     assert got["departures/APIS/d1"] not in (got["arrivals/I94/a1"], got["arrivals/I94/b1"])
+
+
+def test_an_encounter_before_his_return_shows_he_left_later(resolver: IdentityResolver) -> None:
+    # An encounter shows Bartosz still in the country after this departure's day: he left later, by
+    # a record ILOS does not hold.
+    got = _namesakes_and_returns(resolver, _encounter("e1", "2024-04-01"), _arrival("a2", "2024-04-15"))
+    assert got["arrivals/I94/a1"] == got["arrivals/I94/a2"] == got["encounters/ICE-EID/e1"]
+    assert got["departures/APIS/d1"] not in (got["arrivals/I94/a1"], got["arrivals/I94/b1"])
+
+
+def test_two_departures_in_the_gap_of_one_return_leave_both_alone(resolver: IdentityResolver) -> None:
+    # Bartosz's return says he left once between his arrivals; two departures of his name fall there
+    # (the namesake may have left on one of them): the return cannot say which is his.
+    got = _namesakes_and_returns(resolver, _name_only("d2", "2024-03-25"), _arrival("a2", "2024-04-15"))
+    assert got["arrivals/I94/a1"] == got["arrivals/I94/a2"]
+    for departure in ("departures/APIS/d1", "departures/APIS/d2"):
+        assert got[departure] not in (got["arrivals/I94/a1"], got["arrivals/I94/b1"])
 
 
 def test_a_return_and_a_spelling_that_disagree_leave_it_alone(resolver: IdentityResolver) -> None:

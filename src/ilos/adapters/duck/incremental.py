@@ -198,9 +198,7 @@ def _trip_edges(
         f"""CREATE TEMP TABLE repeat_trips AS
             SELECT o.person_id, CAST(t.{trips.DAY} AS DATE) AS day FROM state o JOIN trip_days t USING (record_uid)
             WHERE o.person_id IN (SELECT s.person_id FROM repeats r JOIN state s ON s.record_uid = r.old_member)
-              AND t.{trips.DAY} IS NOT NULL
-              AND (starts_with(o.record_uid, '{trips.ARRIVALS}/')
-                   OR (starts_with(o.record_uid, '{trips.DEPARTURES}/') AND o.component NOT IN (SELECT component FROM single)))"""
+              AND t.{trips.DAY} IS NOT NULL AND starts_with(o.record_uid, '{trips.ARRIVALS}/')"""
     )
     named = "SELECT key FROM trip_keys WHERE kind = 'name_only'"
     # A correction or retraction takes away a key no record in force shows any more: its old key
@@ -231,17 +229,22 @@ def _trip_edges(
 
 def _matters(placed_uid: str, placed_day: str) -> str:
     """Whether the trip event of a repeated record (`d`, of `trip_days`, linked to the person of `s`) can
-    change the placement of a placed record: a status event dated on or after it (presence before its
-    day), a departure dated on or after it (presence on its day), and a departure dated before it unless
-    a trip event of that person lies strictly between the two (then their return and the departure that
-    ends their stay after the placed one's day are already known, and this event changes neither:
-    `trips`). The person's trip events are in `repeat_trips`: arrivals and departures, but not departures
-    alone in their component, which a full run does not count either."""
+    change the placement of a placed record: a status event or a departure dated on or after it (presence
+    on or before its day), and a departure dated before it when the repeated record is an arrival, a
+    departure or an encounter (each can make or end the gap of a return: `trips`) and no arrival of that
+    person lies strictly between the two (then their return after the placed one's day is already known,
+    and this later event changes neither it nor whether anything ended the stay before it). The
+    person's arrivals are in `repeat_trips`."""
     between = f"""EXISTS (SELECT 1 FROM repeat_trips o WHERE o.person_id = s.person_id
                           AND o.day > {placed_day} AND o.day < CAST(d.{trips.DAY} AS DATE))"""
+    trip_feeds = " OR ".join(
+        f"starts_with(d.record_uid, '{feed}/')"
+        for feed in (trips.ARRIVALS, trips.DEPARTURES, trips.ENCOUNTERS)
+    )
     return (
         f"({placed_day} >= CAST(d.{trips.DAY} AS DATE)"
-        f" OR (starts_with({placed_uid}, '{trips.DEPARTURES}/') AND NOT {between}))"
+        f" OR (starts_with({placed_uid}, '{trips.DEPARTURES}/') AND d.{trips.DAY} IS NOT NULL AND ({trip_feeds})"
+        f" AND NOT {between}))"
     )
 
 

@@ -30,8 +30,9 @@ MITCHELL and MICHELLE one key; a person under its first surname alone carries le
 does not stop this). A person only in review with it, or under a longer family name than the
 departure's, may be the traveller, whose arrival misspelt the name or whose departure left a surname
 out, and leaves it alone. Of several in the country, the one who *arrives again* after the day with no
-departure of theirs in between (their return says they left, and this departure is the only record of
-when) takes it, when only one does: namesakes who stay make no such claim. When the spelling points at
+departure of theirs, nor an encounter that shows them still here, in between (their return says they
+left, and this departure is the only record of when) takes it, when only one does and no departure of
+another day falls in the same gap: namesakes who stay make no such claim. When the spelling points at
 one person and the return at another, neither decides.
 
 A status event with only a name, of a filing made from inside the country or of a student's program
@@ -76,7 +77,8 @@ PLACED_FEEDS = (DEPARTURES, STATUS_EVENTS)
 #: Feeds whose records show their person in the country on their day (arrivals begin a stay).
 PRESENCE_FEEDS = (ARRIVALS, "encounters", "court_events")
 #: Presence feeds whose records show a stay even after a departure (a court case outlives its stay).
-ENTRY_FEEDS = (ARRIVALS, "encounters")
+ENCOUNTERS = "encounters"
+ENTRY_FEEDS = (ARRIVALS, ENCOUNTERS)
 _PRESENCE, _ENTRIES, _PLACED_FEEDS = sql_list(PRESENCE_FEEDS), sql_list(ENTRY_FEEDS), sql_list(PLACED_FEEDS)
 KEYS_SCHEMA = pa.schema(
     [("record_uid", pa.string()), ("kind", pa.string()), ("key", pa.string()), ("day", pa.date32()),
@@ -313,8 +315,10 @@ def _unsure(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
 #: Of several in the country, all carrying its name (`keyed`: of its name key, or under its first surname
 #: alone), the one with a presence record spelling the names and country as the departure does, when
 #: only one does: a person only in review with it, or under a longer family name, may be its traveller.
-#: Of several in the country (any departure), the one whose next trip event after the day is an arrival,
-#: when only one is (`by_gap`); a spelling and a return that point at two people leave it alone.
+#: Of several in the country (any departure), the one whose next trip event after the day is an arrival
+#: (no departure of theirs, nor an encounter that shows them still here, before it: `by_gap`), when only
+#: one is and no departure of another day falls in that gap (`by_return`: a return says when one trip
+#: ended); a spelling and a return that point at two people leave it alone.
 _PLACED = f"""
     WITH name_only AS (SELECT record_uid, key, day, spelling, whole FROM trip_keys SEMI JOIN trip_alone USING (record_uid)
                   WHERE kind = 'name_only'),
@@ -343,27 +347,31 @@ _PLACED = f"""
     candidate AS (SELECT k.record_uid, k.day, k.cluster, bool_or(k.spelled) AS spelled, bool_or(k.keyed) AS keyed
                   FROM (SELECT * FROM named UNION ALL SELECT * FROM reviewed) k
                   ANTI JOIN barred b ON b.record_uid = k.record_uid AND b.cluster = k.cluster GROUP BY ALL),
-    last AS (SELECT n.record_uid, n.cluster, n.spelled, n.keyed,
+    last AS (SELECT n.record_uid, n.day, n.cluster, n.spelled, n.keyed,
                     arg_max(e.record_uid, strftime(e.day, '%Y-%m-%d') || e.record_uid)
                         FILTER (WHERE e.feed IN {_PRESENCE} AND e.day <= n.day) AS arrival,
                     max(e.day) FILTER (WHERE e.feed IN {_ENTRIES} AND e.day <= n.day) AS last_in,
                     max(e.day) FILTER (WHERE e.feed IN {_PRESENCE} AND e.day <= n.day) AS last_seen,
                     max(e.day) FILTER (WHERE e.feed = '{DEPARTURES}' AND e.day < n.day) AS last_out,
                     min(e.day) FILTER (WHERE e.feed = '{ARRIVALS}' AND e.day > n.day) AS next_in,
-                    min(e.day) FILTER (WHERE e.feed = '{DEPARTURES}' AND e.day > n.day) AS next_out
+                    min(e.day) FILTER (WHERE e.feed = '{DEPARTURES}' AND e.day > n.day) AS next_out,
+                    min(e.day) FILTER (WHERE e.feed = '{ENCOUNTERS}' AND e.day > n.day) AS next_seen
              FROM candidate n JOIN events e ON e.cluster = n.cluster
              GROUP BY ALL),
     inside AS (SELECT *, count(*) OVER w AS n, spelled AND bool_and(keyed) OVER w AS by_spelling,
                       NOT starts_with(record_uid, '{STATUS_EVENTS}/') AND next_in IS NOT NULL
-                      AND coalesce(next_out > next_in, TRUE) AS by_gap
+                      AND coalesce(next_out > next_in, TRUE) AND coalesce(next_seen >= next_in, TRUE) AS by_gap
                FROM last WHERE CASE WHEN starts_with(record_uid, '{STATUS_EVENTS}/') THEN last_seen IS NOT NULL
                      ELSE last_in > coalesce(last_out, DATE '0001-01-01') OR (last_out IS NULL AND last_seen IS NOT NULL) END
                WINDOW w AS (PARTITION BY record_uid)),
-    tallied AS (SELECT *, sum(by_spelling::INTEGER) OVER w AS spelled_alike, sum(by_gap::INTEGER) OVER w AS gapped
-                FROM inside WINDOW w AS (PARTITION BY record_uid)),
+    claimed AS (SELECT *, by_gap AND min(CASE WHEN by_gap THEN day END) OVER g = max(CASE WHEN by_gap THEN day END) OVER g
+                          AS by_return
+                FROM inside WINDOW g AS (PARTITION BY cluster, next_in)),
+    tallied AS (SELECT *, sum(by_spelling::INTEGER) OVER w AS spelled_alike, sum(by_return::INTEGER) OVER w AS returned
+                FROM claimed WINDOW w AS (PARTITION BY record_uid)),
     chosen AS (SELECT record_uid, cluster, arrival FROM tallied
-               WHERE n = 1 OR (by_spelling AND spelled_alike = 1 AND (gapped <> 1 OR by_gap))
-                  OR (by_gap AND gapped = 1 AND (spelled_alike <> 1 OR by_spelling)))
+               WHERE n = 1 OR (by_spelling AND spelled_alike = 1 AND (returned <> 1 OR by_return))
+                  OR (by_return AND returned = 1 AND (spelled_alike <> 1 OR by_spelling)))
     SELECT record_uid, min(cluster) AS cluster, min(arrival) AS arrival FROM chosen
     GROUP BY record_uid HAVING count(*) = 1
 """
