@@ -501,6 +501,14 @@ def test_a_departure_among_namesakes_joins_the_one_spelled_alike_as_a_full_run_d
     assert frozenset({"arrivals/I94/2"}) in persons
 
 
+def _chidi_a_namesake_and_his_return() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Chidi Okafor's arrival (1 March 2024), a namesake's (10 March) and Chidi's return (1 May)."""
+    namesake = _okafor("2", date_of_birth="1971-02-09", admitted_on="2024-03-10",
+                       recorded_at="2024-03-11T10:00:00Z")  # fmt: skip
+    returns = _okafor("3", admitted_on="2024-05-01", recorded_at="2024-05-02T10:00:00Z")
+    return _okafor("1", admitted_on="2024-03-01"), namesake, returns
+
+
 @pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 2, 1, 0), (2, 0, 1, 3), (0, 3, 1, 2)])
 def test_a_departure_among_namesakes_joins_the_one_who_arrives_again_as_a_full_run_does(
     tmp_path: Path, order: tuple[int, int, int, int]
@@ -508,10 +516,8 @@ def test_a_departure_among_namesakes_joins_the_one_who_arrives_again_as_a_full_r
     """Two Chidi Okafors are in the country when a name-only departure is recorded; only the first
     arrives again later, with no departure of his in between. The departure is his, in four delivery
     orders, as a full run places it (his return, delivered last, re-places a departure dated before it)."""
-    namesake = _okafor("2", date_of_birth="1971-02-09", admitted_on="2024-03-10",
-                       recorded_at="2024-03-11T10:00:00Z")  # fmt: skip
-    returns = _okafor("3", admitted_on="2024-05-01", recorded_at="2024-05-02T10:00:00Z")
-    deliveries = [("arrivals", write_csv(tmp_path / "a1.csv", [_okafor("1", admitted_on="2024-03-01")])),
+    chidi, namesake, returns = _chidi_a_namesake_and_his_return()
+    deliveries = [("arrivals", write_csv(tmp_path / "a1.csv", [chidi])),
                   ("arrivals", write_csv(tmp_path / "a2.csv", [namesake])),
                   ("departures", write_csv(tmp_path / "d1.csv", [_name_only("D1", "2024-04-01")])),
                   ("arrivals", write_csv(tmp_path / "a3.csv", [returns]))]  # fmt: skip
@@ -527,10 +533,7 @@ def test_his_own_departure_before_his_return_unplaces_it_as_a_full_run_does(
     """As above, then a departure repeating Chidi's linked identity, dated after the name-only one and
     before his return: that record ended his stay, so his return says nothing of the name-only
     departure, which is left alone again, in an incremental run as in a full one."""
-    namesake = _okafor("2", date_of_birth="1971-02-09", admitted_on="2024-03-10",
-                       recorded_at="2024-03-11T10:00:00Z")  # fmt: skip
-    chidi = _okafor("1", admitted_on="2024-03-01")
-    returns = _okafor("3", admitted_on="2024-05-01", recorded_at="2024-05-02T10:00:00Z")
+    chidi, namesake, returns = _chidi_a_namesake_and_his_return()
     db = f"sqlite:///{tmp_path / 'own-departure.db'}"
     _deliver(db, [("arrivals", write_csv(tmp_path / "a.csv", [chidi, namesake, returns])),
                   ("departures", write_csv(tmp_path / "d.csv", [_name_only("D1", "2024-04-01")]))],
@@ -538,10 +541,8 @@ def test_his_own_departure_before_his_return_unplaces_it_as_a_full_run_does(
     assert frozenset({"arrivals/I94/1", "arrivals/I94/3", "departures/APIS/D1"}) in _partition(db)
     own = _departure_of(chidi, "U1", departure_date="2024-04-15", recorded_at="2024-04-16T00:00:00Z")
     _deliver(db, [("departures", write_csv(tmp_path / "u.csv", [own]))], None, one_process=one_process)
-    incremental = _partition(db)
-    assert ilos("resolve", "--full", db=db).code == 0
-    assert incremental == _partition(db)
-    assert frozenset({"departures/APIS/D1"}) in incremental
+    _assert_a_full_run_links_the_same(db)
+    assert frozenset({"departures/APIS/D1"}) in _partition(db)
 
 
 def _layla(rid: str, given: str, document: str) -> dict[str, str]:

@@ -168,9 +168,9 @@ def _trip_edges(
     seeded when a key of a name-only departure, or a departure alone in its component that it is in
     review with (`held_edges`), reaches it, or when the record itself carries the key of a name-only
     departure (an encounter repeating the identity of a status event, which carries no key, brings the
-    person its first one); of status events, only those on or after its day (`_matters`). A record repeating the signature of
-    a placed record (a decision carrying its filing's name and receipt alone) seeds the placed record's
-    component: the two are one component now, which a full run does not place.
+    person its first one), as far as its event can change that placement (`_matters`). A record
+    repeating the signature of a placed record (a decision carrying its filing's name and receipt alone)
+    seeds the placed record's component: the two are one component now, which a full run does not place.
     The presence records' keys come from `index` (every record in force) when there is one.
     """
     with workspace(cur, "ilos_trips") as work:  # the features built here stay out of the caller's schema
@@ -195,7 +195,7 @@ def _trip_edges(
            SELECT x, y FROM e UNION SELECT y, x FROM e"""
     )
     cur.execute(
-        f"""CREATE TEMP TABLE repeat_trips AS
+        f"""CREATE TEMP TABLE repeat_arrivals AS
             SELECT o.person_id, CAST(t.{trips.DAY} AS DATE) AS day FROM state o JOIN trip_days t USING (record_uid)
             WHERE o.person_id IN (SELECT s.person_id FROM repeats r JOIN state s ON s.record_uid = r.old_member)
               AND t.{trips.DAY} IS NOT NULL AND starts_with(o.record_uid, '{trips.ARRIVALS}/')"""
@@ -234,8 +234,8 @@ def _matters(placed_uid: str, placed_day: str) -> str:
     departure or an encounter (each can make or end the gap of a return: `trips`) and no arrival of that
     person lies strictly between the two (then their return after the placed one's day is already known,
     and this later event changes neither it nor whether anything ended the stay before it). The
-    person's arrivals are in `repeat_trips`."""
-    between = f"""EXISTS (SELECT 1 FROM repeat_trips o WHERE o.person_id = s.person_id
+    person's arrivals are in `repeat_arrivals`."""
+    between = f"""EXISTS (SELECT 1 FROM repeat_arrivals o WHERE o.person_id = s.person_id
                           AND o.day > {placed_day} AND o.day < CAST(d.{trips.DAY} AS DATE))"""
     trip_feeds = " OR ".join(
         f"starts_with(d.record_uid, '{feed}/')"

@@ -70,14 +70,13 @@ from ilos.adapters.identity.workspace import fetch
 
 #: The column holding the day a record's trip event happened (ISO date text, or NULL).
 DAY = "event_day"
-ARRIVALS, DEPARTURES, STATUS_EVENTS = "arrivals", "departures", "status_events"
+ARRIVALS, DEPARTURES, STATUS_EVENTS, ENCOUNTERS = "arrivals", "departures", "status_events", "encounters"
 #: Feeds whose records with only a name are placed by the stay they fall in: departures, and status
 #: events of filings made from inside the country and of students' programs (`reader.TRIP_DAYS`).
 PLACED_FEEDS = (DEPARTURES, STATUS_EVENTS)
 #: Feeds whose records show their person in the country on their day (arrivals begin a stay).
-PRESENCE_FEEDS = (ARRIVALS, "encounters", "court_events")
+PRESENCE_FEEDS = (ARRIVALS, ENCOUNTERS, "court_events")
 #: Presence feeds whose records show a stay even after a departure (a court case outlives its stay).
-ENCOUNTERS = "encounters"
 ENTRY_FEEDS = (ARRIVALS, ENCOUNTERS)
 _PRESENCE, _ENTRIES, _PLACED_FEEDS = sql_list(PRESENCE_FEEDS), sql_list(ENTRY_FEEDS), sql_list(PLACED_FEEDS)
 KEYS_SCHEMA = pa.schema(
