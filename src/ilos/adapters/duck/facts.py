@@ -58,7 +58,7 @@ def _orders(cur: duckdb.DuckDBPyConnection) -> None:
         "(SELECT {what} FROM court x WHERE x.pkey = o.pkey AND x.case_number = o.case_number "
         "AND x.event IN ({events}) AND x.day >= {since})"
     )
-    day, uid = "min(x.day)", "arg_min(x.uid, x.day)"
+    day, uid = "min(x.day)", "arg_min(x.uid, (x.day, x.uid))"
     # an appeal filed within the window holds finality until it is dismissed (a voluntary-departure period
     # too); one filed after the window closed leaves the order final (its APPEAL hold still stops removal)
     timely = "(s.appealed IS NOT NULL AND (s.day IS NULL OR s.appealed <= w.next_business))"
@@ -71,8 +71,8 @@ def _orders(cur: duckdb.DuckDBPyConnection) -> None:
                first(event ORDER BY day DESC, uid DESC) FILTER (WHERE event IN ({ORDERS})) AS event,
                first(uid ORDER BY day DESC, uid DESC) FILTER (WHERE event IN ({ORDERS})) AS uid,
                max(day) FILTER (WHERE event = 'VOLUNTARY_DEPARTURE_GRANTED') AS vd_day,
-               arg_max(uid, day) FILTER (WHERE event = 'VOLUNTARY_DEPARTURE_GRANTED') AS vd_uid,
-               bool_or(event = 'NTA_FILED') AS nta, arg_min(uid, day) FILTER (WHERE event = 'NTA_FILED') AS nta_uid,
+               arg_max(uid, (day, uid)) FILTER (WHERE event = 'VOLUNTARY_DEPARTURE_GRANTED') AS vd_uid,
+               bool_or(event = 'NTA_FILED') AS nta, arg_min(uid, (day, uid)) FILTER (WHERE event = 'NTA_FILED') AS nta_uid,
                bool_or(event IN ('RELIEF_GRANTED', 'TERMINATED')) AS closed
         FROM court GROUP BY ALL;
         CREATE TABLE case_steps AS
@@ -83,7 +83,7 @@ def _orders(cur: duckdb.DuckDBPyConnection) -> None:
                {first.format(what=day, events=UNDOING, since="greatest(o.day, o.vd_day)")} AS undone
         FROM case_last o;
         CREATE TABLE case_dismissal AS
-        SELECT o.pkey, o.case_number, min(x.day) AS day, arg_min(x.uid, x.day) AS uid FROM case_steps o
+        SELECT o.pkey, o.case_number, min(x.day) AS day, arg_min(x.uid, (x.day, x.uid)) AS uid FROM case_steps o
         JOIN court x ON x.pkey = o.pkey AND x.case_number = o.case_number AND x.event = 'APPEAL_DISMISSED'
              AND x.day >= o.appealed GROUP BY ALL;
         CREATE TABLE case_order AS
@@ -129,7 +129,7 @@ def _person_facts_sql(day: str) -> str:
         CREATE TABLE f_count AS
         SELECT m.pkey, {counts}, {srcs},
                max(m.convicted) FILTER (WHERE m.in_force AND m.category <> 'INFRACTION') AS last_conviction_on,
-               arg_max(m.conviction_uid, m.convicted) FILTER (WHERE m.in_force AND m.category <> 'INFRACTION')
+               arg_max(m.conviction_uid, (m.convicted, m.conviction_uid)) FILTER (WHERE m.in_force AND m.category <> 'INFRACTION')
                    AS src_last_conviction_on,
                coalesce(bool_or(m.in_force AND m.gang), false) AS gang_conviction,
                string_agg(m.conviction_uid, ';' ORDER BY m.conviction_uid) FILTER (WHERE m.in_force AND m.gang)
@@ -149,7 +149,7 @@ def _person_facts_sql(day: str) -> str:
                bool_or(final_on <= {day}) AS final_order,
                string_agg(order_uid, ';' ORDER BY order_uid) FILTER (WHERE final_on <= {day}) AS src_final_order,
                max(final_on) FILTER (WHERE final_on <= {day}) AS final_order_on,
-               arg_max(order_uid, final_on) FILTER (WHERE final_on <= {day}) AS src_final_order_on,
+               arg_max(order_uid, (final_on, order_uid)) FILTER (WHERE final_on <= {day}) AS src_final_order_on,
                bool_or(ordered AND NOT undone AND (final_on IS NULL OR final_on > {day})) AS removal_order_pending,
                string_agg(order_uid, ';' ORDER BY order_uid) FILTER (WHERE ordered AND NOT undone AND (final_on IS NULL OR final_on > {day}))
                    AS src_removal_order_pending,
@@ -169,7 +169,7 @@ def _person_facts_sql(day: str) -> str:
                    AS src_prior_removal,
                (SELECT max(day) FROM enc e WHERE e.pkey = p.pkey AND e.encounter_type = 'APPREHENSION'
                   AND e.agency = 'CBP_BORDER') AS unlawful_entry_on,
-               (SELECT arg_max(uid, day) FROM enc e WHERE e.pkey = p.pkey AND e.encounter_type = 'APPREHENSION'
+               (SELECT arg_max(uid, (day, uid)) FROM enc e WHERE e.pkey = p.pkey AND e.encounter_type = 'APPREHENSION'
                   AND e.agency = 'CBP_BORDER') AS src_unlawful_entry_on,
                (SELECT max({day} - until) FROM status s WHERE s.person_id = p.pkey
                   AND s.status IN ('SUSPECTED_IN_COUNTRY_OVERSTAY', 'DEPARTURE_UNVERIFIED')) AS suspected_overstay_days,
@@ -189,7 +189,7 @@ def _person_facts_sql(day: str) -> str:
         FROM persons p;
         CREATE TABLE f_age AS
         WITH n AS (SELECT person_id, dob, count(*) AS n, min(uid) AS uid FROM dob GROUP BY ALL),
-        e AS (SELECT pkey, min(day) AS first_day, arg_min(uid, day) AS uid FROM (
+        e AS (SELECT pkey, min(day) AS first_day, arg_min(uid, (day, uid)) AS uid FROM (
                  SELECT pkey, admitted_on AS day, uid FROM adm
                  UNION ALL SELECT pkey, day, uid FROM enc WHERE encounter_type = 'APPREHENSION') GROUP BY pkey)
         SELECT p.pkey, {_years(day, "a.dob")} AS age, a.uid AS src_age,

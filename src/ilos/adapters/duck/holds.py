@@ -37,12 +37,12 @@ def _receipt_holds(cur: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE receipt AS
         SELECT pkey, benefit, receipt_number,
                min(day) FILTER (WHERE event = 'FILED') AS filed,
-               arg_min(uid, day) FILTER (WHERE event = 'FILED') AS filed_uid,
+               arg_min(uid, (day, uid)) FILTER (WHERE event = 'FILED') AS filed_uid,
                min(day) FILTER (WHERE event IN ('CLAIMED', 'CONFIRMED')) AS claimed,
-               arg_min(uid, day) FILTER (WHERE event IN ('CLAIMED', 'CONFIRMED')) AS claimed_uid,
+               arg_min(uid, (day, uid)) FILTER (WHERE event IN ('CLAIMED', 'CONFIRMED')) AS claimed_uid,
                min(day) FILTER (WHERE event = 'CONFIRMED') AS confirmed,
                min(day) FILTER (WHERE event IN ('FILED', 'APPROVED')) AS daca_start,
-               arg_min(uid, day) FILTER (WHERE event IN ('FILED', 'APPROVED')) AS daca_uid
+               arg_min(uid, (day, uid)) FILTER (WHERE event IN ('FILED', 'APPROVED')) AS daca_uid
         FROM sev GROUP BY ALL;
         CREATE TABLE receipt_end AS
         SELECT r.*,
@@ -75,7 +75,7 @@ def _receipt_holds(cur: duckdb.DuckDBPyConnection) -> None:
         FROM receipt_end WHERE benefit = 'CITIZENSHIP' AND claimed IS NOT NULL;
         INSERT INTO holds  -- a confirmation after a rejection holds again, for good
         SELECT pkey, 'CITIZENSHIP_CLAIM', confirmed, NULL,
-               (SELECT arg_min(e.uid, e.day) FROM sev e WHERE e.pkey = r.pkey AND e.receipt_number = r.receipt_number
+               (SELECT arg_min(e.uid, (e.day, e.uid)) FROM sev e WHERE e.pkey = r.pkey AND e.receipt_number = r.receipt_number
                   AND e.benefit = 'CITIZENSHIP' AND e.event = 'CONFIRMED')
         FROM receipt_end r WHERE benefit = 'CITIZENSHIP' AND confirmed IS NOT NULL AND rejected < confirmed;
         """
@@ -90,8 +90,9 @@ def _daca(cur: duckdb.DuckDBPyConnection) -> None:
         INSERT INTO holds
         WITH d AS (
             SELECT r.pkey, r.daca_start, r.daca_uid,
-                   arg_min(e.event, e.day) AS decision, min(e.day) AS decided,
-                   arg_min(e.valid_until, e.day) AS valid_until, arg_min(e.receipt_number, e.day) AS receipt_number
+                   arg_min(e.event, (e.day, e.event)) AS decision, min(e.day) AS decided,
+                   arg_min(e.valid_until, (e.day, e.valid_until)) AS valid_until,
+                   arg_min(e.receipt_number, (e.day, e.receipt_number)) AS receipt_number
             FROM receipt r LEFT JOIN sev e ON e.pkey = r.pkey AND e.receipt_number = r.receipt_number
                  AND e.benefit = 'DACA' AND e.event IN ({_DECIDED}) AND e.day >= r.daca_start
             WHERE r.benefit = 'DACA' AND r.daca_start IS NOT NULL GROUP BY ALL)
@@ -157,7 +158,7 @@ def _voluntary_departure(cur: duckdb.DuckDBPyConnection) -> None:
                    {_first_after("'APPEAL_WAIVED'")} IS NOT NULL AS before_end,
                    {_first_after("'VD_BOND_POSTED'")} AS posted, b5.day AS bond_by,
                    {_first_after("'MOTION_TO_REOPEN_FILED'")} AS motion,
-                   {_first_after("'MOTION_TO_REOPEN_FILED'", "arg_min(x.uid, x.day)")} AS motion_uid
+                   {_first_after("'MOTION_TO_REOPEN_FILED'", "arg_min(x.uid, (x.day, x.uid))")} AS motion_uid
             FROM court c JOIN calendar k ON k.day = c.day
             JOIN calendar b5 ON b5.business AND b5.business_index = k.business_index + {VD_BOND_BUSINESS_DAYS}
             WHERE c.event = 'VOLUNTARY_DEPARTURE_GRANTED'),
@@ -193,7 +194,7 @@ def _departed(cur: duckdb.DuckDBPyConnection) -> None:
             SELECT v.pkey, v.day, v.sources, lo.day AS lower, hi.day AS upper
             FROM verified v ASOF LEFT JOIN entry lo ON lo.pkey = v.pkey AND v.day >= lo.day
             ASOF LEFT JOIN (SELECT pkey, day FROM entry) hi ON hi.pkey = v.pkey AND hi.day > v.day)
-        SELECT pkey, 'DEPARTED', min(day), upper - 1, arg_min(sources, day) FROM b GROUP BY pkey, lower, upper
+        SELECT pkey, 'DEPARTED', min(day), upper - 1, arg_min(sources, (day, sources)) FROM b GROUP BY pkey, lower, upper
         """
     )
 
