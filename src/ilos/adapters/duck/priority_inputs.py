@@ -6,13 +6,13 @@ date, each with `pkey` (its person, or its own uid when linked to no one) and it
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
-from itertools import accumulate
 
 import duckdb
-import holidays
 import pyarrow as pa
+
+from ilos.domain.evaluation.calendar import business_days
 
 #: Feeds (besides admissions, departures and status events) and the columns holds and facts read.
 PRIORITY_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -81,22 +81,12 @@ def load_priority_inputs(
 
 @cache
 def _business_days(first_year: int, last_year: int) -> pa.Table:
-    """The calendar of `business_calendar`, computed once per process: a day is a business day when it is
-    not a weekend or a U.S. federal holiday (observed days included), from the maintained `holidays`
-    package."""
-    federal = holidays.country_holidays("US", years=range(first_year, last_year + 1))
-    start, end = date(first_year, 1, 1), date(last_year + 1, 1, 31)  # January: the next business day exists
-    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    business = [d.weekday() < 5 and d not in federal for d in days]
-    index = list(accumulate(int(b) for b in business))
-    following: list[date] = []
-    upcoming = days[-1]
-    for day, is_business in zip(reversed(days), reversed(business), strict=True):
-        upcoming = day if is_business else upcoming
-        following.append(upcoming)
+    """The domain's calendar (`ilos.domain.evaluation.calendar`) as a table, once per process."""
+    calendar = business_days(first_year, last_year)
     return pa.table({
-        "day": pa.array(days, pa.date32()), "business": pa.array(business),
-        "next_business": pa.array(following[::-1], pa.date32()), "business_index": pa.array(index, pa.int64()),
+        "day": pa.array(calendar.days, pa.date32()), "business": pa.array(calendar.business),
+        "next_business": pa.array(calendar.next_business, pa.date32()),
+        "business_index": pa.array(calendar.business_index, pa.int64()),
     })  # fmt: skip
 
 
