@@ -105,6 +105,8 @@ class Ilos:
 
     def close(self) -> None:
         """Release whatever was opened."""
+        if "reader" in self.__dict__:
+            self.reader.close()
         if "store" in self.__dict__:
             self.store.close()
         if "duck" in self.__dict__:

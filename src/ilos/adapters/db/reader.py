@@ -7,12 +7,15 @@ exactly one place. A test walks the adapters to keep it that way.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute
 
+from ilos.adapters.db.bulk import BulkConnection
 from ilos.adapters.db.record_store import SqlRecordStore
 from ilos.adapters.db.schema import record_table_name
 from ilos.domain.feeds import EVIDENCE_UNVERIFIED, FEEDS, IDENTITY_COLUMNS, Feed
@@ -58,16 +61,36 @@ class PersonDataReader:
     def __init__(self, store: SqlRecordStore, actor: str = "cli") -> None:
         self.store = store
         self.actor = actor
+        self._local = threading.local()
 
     def _read(
         self, purpose: str, sql: str, params: Sequence[Any] | None = None, text: Sequence[str] = ()
     ) -> pa.Table:
         """Run a read of person data. The single point where read auditing attaches."""
-        bulk = self.store.bulk()
+        bulk = self._connection()
         try:
             return bulk.fetch_arrow(sql, params, text)
-        finally:
-            bulk.close()
+        except BaseException:
+            self.close()  # a broken connection is not kept: the next read opens a new one
+            raise
+
+    def _connection(self) -> BulkConnection:
+        """This thread's reading connection, opened on first use and kept: opening one costs more than a
+        small read (SQLite reads the schema again). Each read is its own transaction (autocommit), so a
+        kept connection sees every commit; a forked child opens its own."""
+        held: tuple[int, BulkConnection] | None = getattr(self._local, "bulk", None)
+        if held is not None and held[0] == os.getpid():
+            return held[1]
+        bulk = self.store.bulk()
+        self._local.bulk = (os.getpid(), bulk)
+        return bulk
+
+    def close(self) -> None:
+        """Close this thread's reading connection, if one is open."""
+        held = getattr(self._local, "bulk", None)
+        self._local.bulk = None
+        if held is not None and held[0] == os.getpid():
+            held[1].close()
 
     def records_in_force(self, feed: Feed, known_at_utc: str | None = None) -> pa.Table:
         """The version of each record in force with what was recorded by `known_at_utc` (default: all)."""
@@ -403,8 +426,19 @@ class PersonDataReader:
     def _with_person(
         self, feed: Feed, columns: Sequence[str], known_at_utc: str | None, person_ids: Sequence[str] | None
     ) -> pa.Table:
+        params: list[Any] = []
+        sql = self._with_person_sql(feed, columns, known_at_utc, person_ids, params)
+        text = ["uid", "person_id", "source_record_id", *columns]
+        return self._read(f"admission status {feed.name}", sql, params, text).select(text)
+
+    def _with_person_sql(
+        self, feed: Feed, columns: Sequence[str], known_at_utc: str | None, person_ids: Sequence[str] | None,
+        params: list[Any], selected: str | None = None,
+    ) -> str:  # fmt: skip
+        """The query of `_with_person` (its parameters appended to `params`); `selected` replaces the
+        select list of the feed's columns (`x.` names a record's column)."""
         p = self.store.param
-        conditions, params = [], []
+        conditions = []
         # A record in force at `known_at` may have been retracted since: it counts for its last person.
         links = LINK_TABLES if known_at_utc else LINK_TABLES[:1]
         if known_at_utc:
@@ -420,17 +454,37 @@ class PersonDataReader:
                 )
             conditions.append(f"(source_system, source_record_id) IN ({' UNION ALL '.join(linked)})")
         cutoff = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        selected = ", ".join(f"x.{c}" for c in columns)
+        selected = selected or ", ".join(f"x.{c}" for c in columns)
         retired = "LEFT JOIN retired_link r ON r.record_uid = x.uid" if known_at_utc else ""
         person = "coalesce(l.person_id, r.person_id)" if known_at_utc else "l.person_id"
-        sql = f"""
+        return f"""
             SELECT x.uid, {person} AS person_id, x.source_record_id, {selected}
             FROM (SELECT '{feed.name}/' || source_system || '/' || source_record_id AS uid, *
                   FROM {_in_force(record_table_name(feed), cutoff)}) x
             LEFT JOIN identity_link l ON l.record_uid = x.uid {retired}
         """
-        text = ["uid", "person_id", "source_record_id", *columns]
-        return self._read(f"admission status {feed.name}", sql, params, text).select(text)
+
+    def person_rows(
+        self, columns: dict[str, tuple[str, ...]], known_at_utc: str | None, person_ids: Sequence[str]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The records of a few persons (as `feed_inputs`), as rows of text per feed, in one read: a
+        single person's answer needs them in milliseconds, and every read costs one."""
+        every = list(dict.fromkeys(c for cols in columns.values() for c in cols))
+        params: list[Any] = []
+        parts = []
+        for name, cols in columns.items():
+            selected = ", ".join(
+                [f"'{name}' AS feed", *(f"x.{c}" if c in cols else f"NULL AS {c}" for c in every)]
+            )
+            parts.append(self._with_person_sql(FEEDS[name], cols, known_at_utc, person_ids, params, selected))
+        text = ["uid", "person_id", "source_record_id", "feed", *every]
+        table = self._read("person records", " UNION ALL ".join(parts), params, text)
+        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in columns}
+        keep = {name: ("uid", "person_id", "source_record_id", *cols) for name, cols in columns.items()}
+        for row in table.to_pylist():
+            name = row["feed"]
+            rows[name].append({k: row[k] for k in keep[name]})
+        return rows
 
     def quarantine(self, feed: str | None, reason: str | None, include_resolved: bool = False) -> pa.Table:
         """Quarantined rows, oldest first, optionally filtered."""
