@@ -8,7 +8,6 @@ import statistics
 import sys
 import time
 from datetime import date
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -124,40 +123,35 @@ def _holds_agreement(con: duckdb.DuckDBPyConnection, holds: pa.Table, as_of: dat
 def _rerank(app: Any, pack: Any, listed: pa.Table, as_of: date) -> dict[str, Any]:
     """One person's place recomputed from the store (their records and their relatives' only), for
     persons of the list: what a re-rank after a new record costs once the record is stored and linked.
-    DuckDB's query log counts the statements each re-rank runs and times them (start to next start)."""
+    The same persons by the set-at-a-time SQL on the same records are the baseline; and every person of
+    the world is placed by both, the evaluator's answer checked against the whole worklist's SQL."""
+    work = app.priority_work
     persons = listed.column("person_id").to_pylist()[:: max(1, listed.num_rows // RERANKED)][:RERANKED]
-    times: list[float] = []
-    counts: list[int] = []
-    gaps: list[float] = []
-    con = app.duck
-    for person in persons:
-        con.execute("CALL enable_logging('QueryLog'); CALL truncate_duckdb_logs()")
-        t0 = time.perf_counter()
-        app.priority_work.person(pack, person, as_of, None)
-        times.append(time.perf_counter() - t0)
-        counts.append(_statements(con, gaps))
-    con.execute("CALL disable_logging(); CALL truncate_duckdb_logs()")
-    times.sort()
-    gaps.sort()
+    times, baseline = (
+        _timed(lambda p: work.person(pack, p, as_of, None), persons),
+        _timed(lambda p: work.places_by_sql(pack, as_of, None, [p]), persons),
+    )
+    whole = work.places_by_sql(pack, as_of, None)
+    empty = {"facts": {}, "ranked": {}, "fired": [], "holds": []}
+    everyone = sorted(set(app.reader.links().column("person_id").to_pylist()))
+    t0 = time.perf_counter()
+    differ = [p for p in everyone if work.person(pack, p, as_of, None) != whole.get(p, empty)]
     return {"persons": len(times), "median_s": round(statistics.median(times), 4),
             "p95_s": round(times[int(0.95 * (len(times) - 1))], 4), "max_s": round(times[-1], 4),
-            "statements": int(statistics.median(counts)),
-            "statement_median_ms": round(statistics.median(gaps), 2),
-            "statement_p90_ms": round(gaps[int(0.9 * (len(gaps) - 1))], 2)}  # fmt: skip
+            "sql_median_s": round(statistics.median(baseline), 4),
+            "checked": len(everyone), "checked_s": round(time.perf_counter() - t0, 1),
+            "differ": len(differ), "differ_first": differ[:5]}  # fmt: skip
 
 
-def _statements(con: duckdb.DuckDBPyConnection, gaps: list[float]) -> int:
-    """The statements the query log holds (the logging calls themselves left out); the milliseconds from
-    each one's start to the next one's are added to `gaps`."""
-    started = [
-        r[0]
-        for r in con.sql(
-            """SELECT timestamp FROM duckdb_logs WHERE type = 'QueryLog'
-               AND NOT regexp_matches(message, '(enable_logging|truncate_duckdb_logs|duckdb_logs)') ORDER BY timestamp"""
-        ).fetchall()
-    ]
-    gaps.extend((b - a).total_seconds() * 1000 for a, b in pairwise(started))
-    return len(started)
+def _timed(run: Any, persons: list[str]) -> list[float]:
+    """Seconds of `run(person)` per person, sorted (each person run once before, untimed)."""
+    times = []
+    for person in persons:
+        run(person)
+        t0 = time.perf_counter()
+        run(person)
+        times.append(time.perf_counter() - t0)
+    return sorted(times)
 
 
 def rank(inputs_dir: str, persons: str, as_of_text: str) -> None:
