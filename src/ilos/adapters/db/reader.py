@@ -7,6 +7,7 @@ exactly one place. A test walks the adapters to keep it that way.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Iterable, Sequence
@@ -52,6 +53,9 @@ TRIP_DAYS = {
     "status_events": f"CASE WHEN benefit = 'STUDENT_PROGRAM' OR (event = 'FILED' AND benefit IN ({_FILED_INSIDE}))"
     " THEN event_date END",
 }
+#: Reading connections a forked child inherited: kept referenced so that collecting them does not close
+#: the parent's session from the child.
+_INHERITED: list[BulkConnection] = []
 QUARANTINE_COLUMNS = "feed, source_system, source_record_id, file, file_row AS row, reason, message"
 
 
@@ -66,31 +70,56 @@ class PersonDataReader:
     def _read(
         self, purpose: str, sql: str, params: Sequence[Any] | None = None, text: Sequence[str] = ()
     ) -> pa.Table:
-        """Run a read of person data. The single point where read auditing attaches."""
-        bulk = self._connection()
-        try:
-            return bulk.fetch_arrow(sql, params, text)
-        except BaseException:
-            self.close()  # a broken connection is not kept: the next read opens a new one
-            raise
+        """Run a read of person data. The single point where read auditing attaches.
+
+        A kept connection may have been closed under us (a server restart, an idle timeout): its failure
+        costs one more try on a new connection, whose failure is the error."""
+        attempts = 2 if self._held() is not None else 1
+        for attempt in range(attempts):
+            try:
+                return self._connection().fetch_arrow(sql, params, text)
+            except Exception:
+                self._drop()  # a broken connection is not kept
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _held(self) -> BulkConnection | None:
+        """This thread's kept reading connection, if it was opened by this process."""
+        held: tuple[int, BulkConnection] | None = getattr(self._local, "bulk", None)
+        if held is None:
+            return None
+        if held[0] != os.getpid():  # inherited through fork: the parent's session, never closed here
+            _INHERITED.append(held[1])
+            self._local.bulk = None
+            return None
+        return held[1]
 
     def _connection(self) -> BulkConnection:
         """This thread's reading connection, opened on first use and kept: opening one costs more than a
         small read (SQLite reads the schema again). Each read is its own transaction (autocommit), so a
-        kept connection sees every commit; a forked child opens its own."""
-        held: tuple[int, BulkConnection] | None = getattr(self._local, "bulk", None)
-        if held is not None and held[0] == os.getpid():
-            return held[1]
-        bulk = self.store.bulk()
-        self._local.bulk = (os.getpid(), bulk)
+        kept connection sees every commit."""
+        bulk = self._held()
+        if bulk is None:
+            bulk = self.store.bulk()
+            self._local.bulk = (os.getpid(), bulk)
         return bulk
 
-    def close(self) -> None:
-        """Close this thread's reading connection, if one is open."""
-        held = getattr(self._local, "bulk", None)
+    def _drop(self) -> None:
+        """Forget this thread's connection, closing it quietly (it may be broken already)."""
+        bulk = self._held()
         self._local.bulk = None
-        if held is not None and held[0] == os.getpid():
-            held[1].close()
+        if bulk is not None:
+            with contextlib.suppress(Exception):
+                bulk.close()
+
+    def close(self) -> None:
+        """Close this thread's reading connection, if one is open (connections of other threads close when
+        their reader is collected; ILOS reads from one thread)."""
+        bulk = self._held()
+        self._local.bulk = None
+        if bulk is not None:
+            bulk.close()
 
     def records_in_force(self, feed: Feed, known_at_utc: str | None = None) -> pa.Table:
         """The version of each record in force with what was recorded by `known_at_utc` (default: all)."""
