@@ -21,6 +21,7 @@ from ilos.domain.feeds import FEEDS
 from ilos.generator import generate
 from ilos.services.priorities import pack_named
 from tests.cli import ilos
+from tests.feedfiles import arrival, write_csv
 
 pytestmark = pytest.mark.slow
 EMPTY: dict[str, Any] = {"facts": {}, "ranked": {}, "fired": [], "holds": []}
@@ -66,3 +67,27 @@ def test_every_persons_evaluated_place_is_the_worklists(
         compared, differing = _differing(store_url, policy, as_of, known_at)
         assert compared > 300
         assert differing == [], (policy, as_of, known_at)
+
+
+def test_a_departure_of_another_person_carrying_the_admission_number_counts_for_one_persons_place(
+    tmp_path: Path,
+) -> None:
+    """Two A-numbers keep the traveller and the departure's person apart, yet the departure carries the
+    traveller's admission number, so the worklist's SQL ends that admission with it: the evaluator,
+    reading one person, must read the other person's record too."""
+    url = f"sqlite:///{tmp_path / 'ilos.db'}"
+    traveller = arrival("1", a_number="A111111111", admission_number="12345678901")
+    other = {"source_system": "APIS", "source_record_id": "D1", "recorded_at": "2024-08-21T00:00:00Z",
+             "family_name": "MENSAH", "given_names": "KOFI", "date_of_birth": "1971-02-03", "citizenship": "GHA",
+             "a_number": "A222222222", "departure_date": "2024-08-20", "mode": "AIR", "evidence": "MANIFEST",
+             "admission_number": "12345678901"}  # fmt: skip
+    assert ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", [traveller])), db=url).code == 0
+    assert ilos("ingest", "departures", str(write_csv(tmp_path / "d.csv", [other])), db=url).code == 0
+    pack, day = pack_named("guidelines-2021"), date(2026, 6, 15)
+    with Ilos(Settings(), url) as app:
+        links = app.reader.links().to_pylist()
+        persons = {r["source_record_id"]: r["person_id"] for r in links}
+        assert persons["1"] != persons["D1"]
+        whole = app.priority_work.places_by_sql(pack, day, None)
+        assert whole[persons["1"]]["facts"]["suspected_overstay_days"] is None
+        assert app.priority_work.person(pack, persons["1"], day, None) == whole[persons["1"]]

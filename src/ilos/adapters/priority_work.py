@@ -121,8 +121,15 @@ class DuckPriorityWork:
         and their relatives' (`ilos.domain.evaluation`), which agrees with the set-at-a-time SQL of the
         worklist and answers in milliseconds (ADR 11)."""
         links = self.reader.relative_links([person_id])
-        relatives = [p for p in links.column("relative_person_id").to_pylist() if p]
-        rows = self.reader.person_rows(_columns(), known_at_utc, sorted({person_id, *relatives}))
+        persons = {person_id, *(p for p in links.column("relative_person_id").to_pylist() if p)}
+        rows = self.reader.person_rows(_columns(), known_at_utc, sorted(persons))
+        # a record of another person carrying one of this person's admission numbers can end or extend the
+        # admission, or (an arrival with the number) replace it: the worklist's SQL sees them, so read them
+        numbers = sorted({r["admission_number"] for r in rows["arrivals"] if r["person_id"] == person_id})
+        sharing = sorted(set(self.reader.persons_of_admissions(numbers)) - persons)
+        if sharing:
+            more = self.reader.person_rows(_columns(), known_at_utc, sharing)
+            rows = {feed: feed_rows + more[feed] for feed, feed_rows in rows.items()}
         return place(person_id, pack, rows, links.to_pylist(), as_of, self.rules)
 
     def places_by_sql(
