@@ -45,6 +45,13 @@ CONVICTION_CATEGORIES = (
     "INFRACTION",
 )
 
+#: Stages that dispose of a criminal matter: a matter with none of them is pending (an allegation).
+DISPOSING_STAGES = ("CONVICTION", "ACQUITTAL", "DISMISSAL", "VACATED", "EXPUNGED")
+#: Flags that alone make a person removable (with an unlawful entry, a suspected overstay or a conviction
+#: of any category but an infraction).
+REMOVABLE_FLAGS = ("final_order", "removal_order_pending", "in_proceedings", "prior_removal",
+                   "national_security_designation")  # fmt: skip
+
 _FACTS = (
     *(
         _f(

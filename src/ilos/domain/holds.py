@@ -62,6 +62,14 @@ APPEALABLE_ORDERS = (
     "ADMINISTRATIVE_REMOVAL_ORDER",
 )
 VD_BOND_BUSINESS_DAYS = 5
+#: Benefits whose filing, pending, holds `PROTECTION_PENDING`.
+PROTECTION_BENEFITS = ("ASYLUM", "WITHHOLDING", "CAT")
+#: Events that end an approval's validity.
+ENDS_VALIDITY = ("REVOKED", "TERMINATED", "WITHDRAWN", "EXPIRED")
+#: Orders final the day they are made (no appeal window).
+FINAL_AT_ONCE_ORDERS = ("IN_ABSENTIA_ORDER",)
+#: Court events that undo an order.
+UNDOING_EVENTS = ("APPEAL_SUSTAINED", "RELIEF_GRANTED", "TERMINATED")
 #: Encounters that show a person inside the United States, so that a departure before them is no longer
 #: after the person's last entry (`DEPARTED` ends): an apprehension, an interior arrest or a check-in,
 #: whatever followed; at a port, only an inadmissible person paroled or released into the country.

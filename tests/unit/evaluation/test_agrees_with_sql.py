@@ -6,6 +6,7 @@ any difference is a defect of one of the two."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -188,6 +189,16 @@ def _arrival(offset: int, until: str, number: str = "11111111111", klass: str = 
                 mode="AIR", admitted_on=_d(offset), admit_until=until)  # fmt: skip
 
 
+def _encounter(kind: str, agency: str, outcome: str, offset: int) -> dict[str, Any]:
+    return _row(
+        "encounters", "P1", "CBP", encounter_type=kind, agency=agency, outcome=outcome, event_date=_d(offset)
+    )
+
+
+def _designation(event: str, offset: int) -> dict[str, Any]:
+    return _row("designations", "P1", "NSD", designation_id="D1", event=event, event_date=_d(offset))
+
+
 #: Edges a random search may miss: each a few records of P1 where the day of one event decides.
 EDGES = {
     "conviction vacated the same day": [_crime("CONVICTION", -5), _crime("VACATED", -5)],
@@ -219,6 +230,24 @@ EDGES = {
     "DACA approved and terminated": [
         _event("DACA", "FILED", -300), _event("DACA", "APPROVED", -200, valid_until=_d(500)), _event("DACA", "TERMINATED", -1)],
     "withholding approved for a country": [_event("WITHHOLDING", "APPROVED", -30, country="SLV")],
+    "a conviction exactly five and ten years back": [
+        _crime("CONVICTION", (AS_OF.replace(year=AS_OF.year - 5) - AS_OF).days),
+        _crime("CONVICTION", (AS_OF.replace(year=AS_OF.year - 10) - AS_OF).days, incident="I2", category="FELONY")],
+    "an acquittal": [_crime("CHARGE", -100), _crime("ACQUITTAL", -50)],
+    "an appeal window ending on a Saturday, held through Monday": [_court("REMOVAL_ORDERED", -32)],
+    "an order undone by a sustained appeal": [
+        _court("REMOVAL_ORDERED", -50), _court("APPEAL_FILED", -40), _court("APPEAL_SUSTAINED", -5)],
+    "an order undone by relief": [_court("NTA_FILED", -300), _court("REMOVAL_ORDERED", -50), _court("RELIEF_GRANTED", -4)],
+    "a re-entry the day after a departure": [_arrival(-60, _d(-20)), _departure(-10), _arrival(-9, _d(80), number="22222222222")],
+    "a port parole after a departure": [_arrival(-60, _d(-20)), _departure(-10), _encounter("INADMISSIBLE", "CBP_PORT", "PAROLED", -2)],
+    "a border apprehension": [_encounter("APPREHENSION", "CBP_BORDER", "RELEASED_NTA", -2)],
+    "an extension approved with no filing on record": [
+        _arrival(-90, _d(-40)), _event("EXTENSION_OF_STAY", "APPROVED", -50, valid_until=_d(30))],
+    "a visa waiver's extension and an adjustment": [
+        _arrival(-100, _d(-10), klass="WT"), _event("EXTENSION_OF_STAY", "FILED", -40),
+        _event("ADJUSTMENT_OF_STATUS", "FILED", -5, receipt="R2")],
+    "a designation added and removed the same day": [_designation("ADDED", -3), _designation("REMOVED", -3)],
+    "an exchange visitor's program completed": [_arrival(-400, "D/S", klass="J1"), _event("STUDENT_PROGRAM", "COMPLETED", -20)],
     "a student's program completed, grace running": [
         _arrival(-400, "D/S", klass="F1"), _event("STUDENT_PROGRAM", "COMPLETED", -50)],
 }  # fmt: skip
@@ -231,3 +260,19 @@ def test_each_edge_gives_the_place_the_sql_gives(edge: str) -> None:
         want = _by_sql(rows, links, pack)["P1"]
         assert want["facts"] or want["holds"], "the edge gives P1 something to compare"
         assert place("P1", pack, rows, links, AS_OF, RULES) == want
+
+
+def test_a_tier_whose_minimum_score_is_zero_is_not_reached_below_it() -> None:
+    pack = pack_named("guidelines-2021")
+    zero = replace(pack, tiers=tuple(replace(t, min_score=0) for t in pack.tiers))
+    relatives = [_row("relationships", "P1", "USCIS", relationship=kind, relative_us_citizen="true", relative=None)
+                 for kind in ("SPOUSE", "CHILD")]  # fmt: skip
+    records = [_crime("CONVICTION", -4000, category="FELONY"), *relatives,
+               _event("U_VISA", "FILED", -30), _row("arrivals", "P1", "I94", admission_number="1", class_of_admission="B2",
+               citizenship="DEU", mode="AIR", admitted_on="1990-01-01", admit_until="1990-06-01", date_of_birth="1940-01-01")]  # fmt: skip
+    rows, links = _inputs(records)
+    want = _by_sql(rows, links, zero)["P1"]
+    assert want["ranked"]["score"] < 0
+    assert any(r["kind"] == "tier" for r in want["fired"])
+    assert want["ranked"]["tier"] is None
+    assert place("P1", zero, rows, links, AS_OF, RULES) == want

@@ -216,9 +216,9 @@ def _program_ends(cur: duckdb.DuckDBPyConnection) -> None:
         WITH ds AS (SELECT aid, admission_number, pkey, klass, admitted_on FROM adm WHERE admit_until_text = 'D/S'),
         ends AS (SELECT pkey, day, event, uid, key FROM ev WHERE benefit = '{STUDENT_PROGRAM}'),
         latest AS (
-            SELECT a.aid, a.admission_number, a.klass, first(v.day ORDER BY v.day DESC, v.key DESC) AS day,
-                   first(v.event ORDER BY v.day DESC, v.key DESC) AS event,
-                   first(v.uid ORDER BY v.day DESC, v.key DESC) AS uid
+            SELECT a.aid, a.admission_number, a.klass, first(v.day ORDER BY v.day DESC, v.key DESC, v.uid DESC) AS day,
+                   first(v.event ORDER BY v.day DESC, v.key DESC, v.uid DESC) AS event,
+                   first(v.uid ORDER BY v.day DESC, v.key DESC, v.uid DESC) AS uid
             FROM ds a JOIN ends v ON v.pkey = a.pkey AND v.day >= a.admitted_on
             GROUP BY a.aid, a.admission_number, a.klass)
         SELECT e.aid, e.admission_number, e.day, e.event, e.uid,
@@ -232,7 +232,7 @@ def _program_ends(cur: duckdb.DuckDBPyConnection) -> None:
 
 def _filings(cur: duckdb.DuckDBPyConnection) -> None:
     """Stay filings (events grouped by receipt), matched to an admission, numbered in filing order."""
-    order = "day, event <> 'FILED', key"
+    order = "day, event <> 'FILED', key, uid"
     decided = f"event IN ({_codes(DECISIONS)})"
     cur.execute(
         f"""
@@ -240,9 +240,9 @@ def _filings(cur: duckdb.DuckDBPyConnection) -> None:
         SELECT pkey, receipt_number,
                first(benefit ORDER BY {order}) AS benefit,
                min(day) FILTER (WHERE event = 'FILED') AS filed,
-               first(event ORDER BY day, key) FILTER (WHERE {decided}) AS decision,
-               first(day ORDER BY day, key) FILTER (WHERE {decided}) AS decided,
-               first(valid_until ORDER BY day, key) FILTER (WHERE {decided}) AS decision_valid_until,
+               first(event ORDER BY day, key, uid) FILTER (WHERE {decided}) AS decision,
+               first(day ORDER BY day, key, uid) FILTER (WHERE {decided}) AS decided,
+               first(valid_until ORDER BY day, key, uid) FILTER (WHERE {decided}) AS decision_valid_until,
                first(number ORDER BY {order}) FILTER (WHERE number IS NOT NULL) AS number,
                min(day) AS first_day, first(event <> 'FILED' ORDER BY {order}) AS first_not_filed,
                first(key ORDER BY {order}) AS first_key,

@@ -12,13 +12,14 @@ from datetime import date
 import duckdb
 
 from ilos.adapters.duck.holds import APPEALABLE
-from ilos.domain.facts import CONVICTION_CATEGORIES, FACTS
-from ilos.domain.holds import APPEAL_WINDOW_DAYS
+from ilos.domain.facts import CONVICTION_CATEGORIES, DISPOSING_STAGES, FACTS
+from ilos.domain.holds import APPEAL_WINDOW_DAYS, FINAL_AT_ONCE_ORDERS, UNDOING_EVENTS
 
 #: Orders final at once; every other order is final when its appeal window closes (`APPEALABLE`).
-FINAL_AT_ONCE = "'IN_ABSENTIA_ORDER'"
+FINAL_AT_ONCE = ", ".join(f"'{o}'" for o in FINAL_AT_ONCE_ORDERS)
 ORDERS = f"{APPEALABLE}, {FINAL_AT_ONCE}"
-UNDOING = "'APPEAL_SUSTAINED', 'RELIEF_GRANTED', 'TERMINATED'"
+UNDOING = ", ".join(f"'{e}'" for e in UNDOING_EVENTS)
+DISPOSING = ", ".join(f"'{s}'" for s in DISPOSING_STAGES)
 
 
 def _convictions(cur: duckdb.DuckDBPyConnection) -> None:
@@ -27,7 +28,7 @@ def _convictions(cur: duckdb.DuckDBPyConnection) -> None:
     category the matter's convictions carry (a violent felony and a misdemeanor in one matter are two), with
     its gang finding."""
     cur.execute(
-        """
+        f"""
         CREATE TABLE matter AS
         WITH m AS (
             SELECT pkey, incident_id,
@@ -38,7 +39,7 @@ def _convictions(cur: duckdb.DuckDBPyConnection) -> None:
                    max(day) FILTER (WHERE stage = 'VACATED') AS vacated,
                    max(day) FILTER (WHERE stage = 'EXPUNGED') AS expunged,
                    first(uid ORDER BY day DESC, uid DESC) FILTER (WHERE stage = 'EXPUNGED') AS expunged_uid,
-                   bool_or(stage IN ('CONVICTION', 'ACQUITTAL', 'DISMISSAL', 'VACATED', 'EXPUNGED')) AS disposed,
+                   bool_or(stage IN ({DISPOSING})) AS disposed,
                    string_agg(uid, ';' ORDER BY uid) FILTER (WHERE stage IN ('ARREST', 'CHARGE')) AS charge_uids
             FROM crim GROUP BY ALL)
         SELECT *, convicted IS NOT NULL AND (vacated IS NULL OR vacated < convicted) AS in_force
@@ -195,8 +196,8 @@ def _person_facts_sql(day: str) -> str:
         SELECT p.pkey, {_years(day, "a.dob")} AS age, a.uid AS src_age,
                {_years(day, "e.first_day")} AS years_in_us, e.uid AS src_years_in_us
         FROM persons p
-        LEFT JOIN (SELECT person_id, arg_max(dob, n * 100000 - epoch(dob) / 86400) AS dob,
-                          arg_max(uid, n * 100000 - epoch(dob) / 86400) AS uid FROM n GROUP BY person_id) a
+        LEFT JOIN (SELECT person_id, arg_max(dob, (n, -epoch(dob))) AS dob, arg_max(uid, (n, -epoch(dob))) AS uid
+                   FROM n WHERE dob IS NOT NULL GROUP BY person_id) a
                ON a.person_id = p.pkey
         LEFT JOIN e ON e.pkey = p.pkey
     """

@@ -17,13 +17,15 @@ from ilos.domain.holds import (
     APPEAL_WINDOW_DAYS,
     APPEALABLE_ORDERS,
     PRESENCE_ENCOUNTERS,
+    PROTECTION_BENEFITS,
     VD_BOND_BUSINESS_DAYS,
     VD_MAX_DAYS_AT_END,
     VD_MAX_DAYS_BEFORE_END,
 )
+from ilos.domain.holds import ENDS_VALIDITY as ENDS_VALIDITY_EVENTS
 
-PROTECTION = "'ASYLUM', 'WITHHOLDING', 'CAT'"
-ENDS_VALIDITY = "'REVOKED', 'TERMINATED', 'WITHDRAWN', 'EXPIRED'"
+PROTECTION = ", ".join(f"'{b}'" for b in PROTECTION_BENEFITS)
+ENDS_VALIDITY = ", ".join(f"'{e}'" for e in ENDS_VALIDITY_EVENTS)
 _DECIDED = ", ".join(f"'{d}'" for d in sorted(DECISIONS))
 #: The orders that open the appeal window, as an SQL list (facts and cases read it too).
 APPEALABLE = ", ".join(f"'{o}'" for o in APPEALABLE_ORDERS)

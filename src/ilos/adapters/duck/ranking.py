@@ -14,15 +14,16 @@ import duckdb
 import pyarrow as pa
 
 from ilos.adapters.duck.holds import in_force
+from ilos.domain.facts import CONVICTION_CATEGORIES, REMOVABLE_FLAGS
 from ilos.domain.holds import BLOCKING_SCOPES, HOLD_KINDS
 from ilos.domain.policy import Condition, Pack
 
 #: Facts that make a person removable (a lead counts: it still needs a tier rule, which leads cannot feed).
 REMOVABILITY = (
-    "final_order OR removal_order_pending OR in_proceedings OR unlawful_entry_on IS NOT NULL OR prior_removal "
-    "OR national_security_designation OR coalesce(suspected_overstay_days, 0) > 0 OR convictions_aggravated_felony "
-    "+ convictions_violent_felony + convictions_felony + convictions_significant_misdemeanor "
-    "+ convictions_misdemeanor > 0"
+    " OR ".join(REMOVABLE_FLAGS)
+    + " OR unlawful_entry_on IS NOT NULL OR coalesce(suspected_overstay_days, 0) > 0 OR "
+    + " + ".join(f"convictions_{c.lower()}" for c in CONVICTION_CATEGORIES if c != "INFRACTION")
+    + " > 0"
 )
 
 

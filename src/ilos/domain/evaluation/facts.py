@@ -11,13 +11,10 @@ from typing import Any
 from ilos.domain.evaluation.calendar import BusinessDays
 from ilos.domain.evaluation.common import Row, arg_max, arg_min, greatest, group, joined, least
 from ilos.domain.evaluation.statuses import Admission, Departure
-from ilos.domain.facts import CONVICTION_CATEGORIES, FACTS, FactType
-from ilos.domain.holds import APPEAL_WINDOW_DAYS, APPEALABLE_ORDERS
+from ilos.domain.facts import CONVICTION_CATEGORIES, DISPOSING_STAGES, FACTS, FactType
+from ilos.domain.holds import APPEAL_WINDOW_DAYS, APPEALABLE_ORDERS, FINAL_AT_ONCE_ORDERS, UNDOING_EVENTS
 
-FINAL_AT_ONCE = ("IN_ABSENTIA_ORDER",)
-ORDERS = frozenset((*APPEALABLE_ORDERS, *FINAL_AT_ONCE))
-UNDOING = frozenset({"APPEAL_SUSTAINED", "RELIEF_GRANTED", "TERMINATED"})
-DISPOSED = frozenset({"CONVICTION", "ACQUITTAL", "DISMISSAL", "VACATED", "EXPUNGED"})
+ORDERS = frozenset((*APPEALABLE_ORDERS, *FINAL_AT_ONCE_ORDERS))
 SUSPECTED = ("SUSPECTED_IN_COUNTRY_OVERSTAY", "DEPARTURE_UNVERIFIED")
 
 
@@ -45,7 +42,7 @@ def _matters(crim: list[Row]) -> tuple[list[Row], list[Row]]:
                 "in_force": in_force,
                 "expunged": max(r["day"] for r in expunged) if expunged else None,
                 "expunged_uid": last_expunged["uid"] if last_expunged else None,
-                "disposed": any(r["stage"] in DISPOSED for r in rows),
+                "disposed": any(r["stage"] in DISPOSING_STAGES for r in rows),
                 "charge_uids": charges,
             }
         )
@@ -115,7 +112,7 @@ def _case_order(pkey: str, case: list[Row], by_grant: dict[Any, Row], calendar: 
     ntas = [c for c in case if c["event"] == "NTA_FILED"]
     waived, waived_uid = _earliest(_on_or_after(case, ("APPEAL_WAIVED",), day))
     appealed, _ = _earliest(_on_or_after(case, ("APPEAL_FILED",), day))
-    undone, _ = _earliest(_on_or_after(case, UNDOING, greatest(day, vd_day)))
+    undone, _ = _earliest(_on_or_after(case, UNDOING_EVENTS, greatest(day, vd_day)))
     dismissed, dismissal_uid = _earliest(_on_or_after(case, ("APPEAL_DISMISSED",), appealed))
     window = calendar.next_business_on(day + timedelta(days=APPEAL_WINDOW_DAYS)) if day else None
     # an appeal filed within the window holds finality until it is dismissed (a voluntary-departure period
@@ -133,7 +130,7 @@ def _case_order(pkey: str, case: list[Row], by_grant: dict[Any, Row], calendar: 
     final_on: date | None
     if undone is not None:
         final_on = None
-    elif order is not None and order["event"] in FINAL_AT_ONCE:
+    elif order is not None and order["event"] in FINAL_AT_ONCE_ORDERS:
         final_on = day
     elif timely:
         final_on = dismissed

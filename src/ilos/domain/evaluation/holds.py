@@ -15,14 +15,15 @@ from ilos.domain.holds import (
     ADMITTING_OUTCOMES_AT_PORT,
     APPEAL_WINDOW_DAYS,
     APPEALABLE_ORDERS,
+    ENDS_VALIDITY,
     PRESENCE_ENCOUNTERS,
+    PROTECTION_BENEFITS,
     VD_BOND_BUSINESS_DAYS,
     VD_MAX_DAYS_AT_END,
     VD_MAX_DAYS_BEFORE_END,
 )
 
-PROTECTION = frozenset({"ASYLUM", "WITHHOLDING", "CAT"})
-ENDS_VALIDITY = frozenset({"REVOKED", "TERMINATED", "WITHDRAWN", "EXPIRED"})
+PROTECTION = frozenset(PROTECTION_BENEFITS)
 
 
 def _hold(pkey: str, code: str, start: date | None, last_day: date | None, sources: str | None) -> Row:

@@ -6,17 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 from ilos.domain.evaluation.common import Row
+from ilos.domain.facts import CONVICTION_CATEGORIES, REMOVABLE_FLAGS
 from ilos.domain.holds import BLOCKING_SCOPES, HOLD_KINDS
 from ilos.domain.policy import Condition, Pack
 
 BLOCKING = frozenset(h.code for h in HOLD_KINDS if h.scope in BLOCKING_SCOPES)
-CONVICTED = (
-    "convictions_aggravated_felony",
-    "convictions_violent_felony",
-    "convictions_felony",
-    "convictions_significant_misdemeanor",
-    "convictions_misdemeanor",
-)
+CONVICTED = tuple(f"convictions_{c.lower()}" for c in CONVICTION_CATEGORIES if c != "INFRACTION")
 
 
 def years_before(day: date, years: int) -> date:
@@ -62,15 +57,8 @@ def fired(pack: Pack, facts: Row, as_of: date) -> list[Row]:
 
 def removable(facts: Row) -> bool:
     """Whether the facts make a person removable (a lead counts: it still needs a tier rule)."""
-    flags = (
-        "final_order",
-        "removal_order_pending",
-        "in_proceedings",
-        "prior_removal",
-        "national_security_designation",
-    )
     return (
-        any(facts[f] for f in flags)
+        any(facts[f] for f in REMOVABLE_FLAGS)
         or facts["unlawful_entry_on"] is not None
         or (facts["suspected_overstay_days"] or 0) > 0
         or sum(facts[c] for c in CONVICTED) > 0
@@ -80,6 +68,11 @@ def removable(facts: Row) -> bool:
 def in_force(hold: Row, as_of: date) -> bool:
     """Whether a hold is in force on the as-of date."""
     return bool(hold["start"] <= as_of and (hold["last_day"] is None or hold["last_day"] >= as_of))
+
+
+def _meets_minimum(score: int, minimum: int | None) -> bool:
+    """Whether a score reaches a tier's minimum (a tier without one is reached at any score)."""
+    return minimum is None or score >= minimum
 
 
 def ranked(pack: Pack, facts: Row, holds: list[Row], rules: list[Row], as_of: date) -> Row:
@@ -95,7 +88,7 @@ def ranked(pack: Pack, facts: Row, holds: list[Row], rules: list[Row], as_of: da
     reached = [
         r["tier"]
         for r in rules
-        if r["kind"] == "tier" and r["tier"] in orders and score >= (minimum[r["tier"]] or -(10**18))
+        if r["kind"] == "tier" and r["tier"] in orders and _meets_minimum(score, minimum[r["tier"]])
     ]
     tier = min(reached, key=lambda t: orders[t]) if reached else None
     live = [h["code"] for h in holds if in_force(h, as_of)]

@@ -270,7 +270,7 @@ def _until0(a: Admission, events: list[Row], rules: AdmissionRules) -> date | No
     ]
     if not ends:
         return None
-    end = max(ends, key=lambda e: (e["day"], e["key"]))
+    end = max(ends, key=lambda e: (e["day"], e["key"], e["uid"]))
     letter = (a.klass or "")[:1]
     grace = [
         g
@@ -310,8 +310,10 @@ def _filing_order(f: Filing) -> tuple[object, ...]:
 
 
 def _filing(rows: list[Row]) -> Filing:
-    ordered = sorted(rows, key=lambda e: (e["day"], e["event"] != "FILED", e["key"]))
-    decisions = sorted((e for e in rows if e["event"] in DECISIONS), key=lambda e: (e["day"], e["key"]))
+    ordered = sorted(rows, key=lambda e: (e["day"], e["event"] != "FILED", e["key"], e["uid"]))
+    decisions = sorted(
+        (e for e in rows if e["event"] in DECISIONS), key=lambda e: (e["day"], e["key"], e["uid"])
+    )
     first = ordered[0]
     decision = decisions[0] if decisions else None
     numbers = [e["number"] for e in ordered if e["number"] is not None]
