@@ -84,7 +84,8 @@ def _baseline(rr: dict[str, Any]) -> str:
         return ""
     agreed = rr["checked"] - rr["differ"]
     return (
-        " The place is computed by the per-person evaluator (ADR 11); the set-at-a-time SQL on the same "
+        " The place is computed by the per-person evaluator (ADR 11), in a running process (each person placed "
+        "once before, untimed); the set-at-a-time SQL on the same "
         f"records, the same persons, takes a median {rr['sql_median_s'] * 1000:.0f} ms "
         f"({rr['sql_median_s'] / max(rr['median_s'], 1e-9):.0f}× the evaluator). Every person of the world was "
         f"placed by both: the evaluator's answer (facts, rank row, rules fired, holds in force) equals the "
