@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from ilos.bootstrap import Ilos
@@ -14,7 +15,9 @@ from tests.feedfiles import arrival, write_csv
 
 
 def test_a_read_after_the_kept_connection_is_lost_opens_a_new_one(store_url: str, tmp_path: Path) -> None:
-    assert ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", [arrival("1")])), db=store_url).code == 0
+    assert (
+        ilos("ingest", "arrivals", str(write_csv(tmp_path / "a.csv", [arrival("1")])), db=store_url).code == 0
+    )
     with Ilos(Settings(), store_url) as app:
         assert len(app.reader.batch_ids()) == 1
         kept = app.reader._held()
@@ -29,3 +32,12 @@ def test_a_read_after_the_kept_connection_is_lost_opens_a_new_one(store_url: str
             engine.dispose()
         assert len(app.reader.batch_ids()) == 1
         assert app.reader._held() is not kept
+
+
+def test_a_query_that_fails_on_a_live_connection_fails_once_and_keeps_it(store_url: str) -> None:
+    with Ilos(Settings(), store_url) as app:
+        app.reader.batch_ids()
+        kept = app.reader._held()
+        with pytest.raises(Exception, match="no_such_table"):
+            app.reader._read("test", "SELECT * FROM no_such_table")
+        assert app.reader._held() is kept

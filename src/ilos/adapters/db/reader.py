@@ -72,17 +72,23 @@ class PersonDataReader:
     ) -> pa.Table:
         """Run a read of person data. The single point where read auditing attaches.
 
-        A kept connection may have been closed under us (a server restart, an idle timeout): its failure
-        costs one more try on a new connection, whose failure is the error."""
-        attempts = 2 if self._held() is not None else 1
-        for attempt in range(attempts):
-            try:
-                return self._connection().fetch_arrow(sql, params, text)
-            except Exception:
-                self._drop()  # a broken connection is not kept
-                if attempt == attempts - 1:
-                    raise
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        A kept connection may have been closed under us (a server restart, an idle timeout): when a read
+        on it fails and the connection no longer answers, the read runs once more on a new one (a query
+        that fails on a live connection fails at once)."""
+        kept = self._held()
+        bulk = kept or self._connection()
+        try:
+            return bulk.fetch_arrow(sql, params, text)
+        except Exception:
+            if _answers(bulk):
+                raise
+            self._drop()
+            if kept is None:
+                raise
+        except BaseException:  # an interrupt mid-read: the connection's state is unknown
+            self._drop()
+            raise
+        return self._read(purpose, sql, params, text)  # once more, on a new connection
 
     def _held(self) -> BulkConnection | None:
         """This thread's kept reading connection, if it was opened by this process."""
@@ -116,10 +122,7 @@ class PersonDataReader:
     def close(self) -> None:
         """Close this thread's reading connection, if one is open (connections of other threads close when
         their reader is collected; ILOS reads from one thread)."""
-        bulk = self._held()
-        self._local.bulk = None
-        if bulk is not None:
-            bulk.close()
+        self._drop()
 
     def records_in_force(self, feed: Feed, known_at_utc: str | None = None) -> pa.Table:
         """The version of each record in force with what was recorded by `known_at_utc` (default: all)."""
@@ -566,6 +569,15 @@ class PersonDataReader:
 #: moment, a retraction first (it withdraws what was recorded then), then by content hash, so that the
 #: answer does not depend on the order of delivery (ADR 2).
 NEWEST_FIRST = "recorded_at_utc DESC, coalesce(lower(retracted), '') = 'true' DESC, content_hash DESC"
+
+
+def _answers(bulk: BulkConnection) -> bool:
+    """Whether a connection still runs a statement."""
+    try:
+        bulk.scalar("SELECT 1")
+    except Exception:
+        return False
+    return True
 
 
 def _in_force(table: str, cutoff: str = "", first_recorded: bool = False) -> str:
