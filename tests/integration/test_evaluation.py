@@ -91,3 +91,7 @@ def test_a_departure_of_another_person_carrying_the_admission_number_counts_for_
         whole = app.priority_work.places_by_sql(pack, day, None)
         assert whole[persons["1"]]["facts"]["suspected_overstay_days"] is None
         assert app.priority_work.person(pack, persons["1"], day, None) == whole[persons["1"]]
+        alone = app.priority_work.places_by_sql(
+            pack, day, None, [persons["1"]]
+        )  # holds and case guards' path
+        assert alone[persons["1"]] == whole[persons["1"]]

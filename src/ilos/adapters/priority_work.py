@@ -7,7 +7,7 @@ overstays feed holds and facts), then holds, facts and the compiled pack.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -47,18 +47,36 @@ def evaluated(
     persons: list[str] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A workspace holding `status`, `holds`, `facts` and the court tables (`court`, `case_steps`,
-    `case_order`), of every person or of `persons` and their relatives."""
+    `case_order`), of every person or of `persons` with their relatives and the persons sharing their
+    admission numbers (`sharing_numbers`)."""
     links = reader.relative_links(persons)
+    inputs = None
     if persons is not None:
         relatives = [p for p in links.column("relative_person_id").to_pylist() if p]
-        persons = sorted({*persons, *relatives})
-    inputs = reader.feed_inputs(_columns(), known_at_utc, persons)
+        wanted, persons = persons, sorted({*persons, *relatives})
+        inputs = reader.feed_inputs(_columns(), known_at_utc, persons)
+        arrivals = inputs["arrivals"].to_pylist()
+        sharing = sharing_numbers(reader, wanted, persons, arrivals)
+        persons = sorted({*persons, *sharing}) if sharing else persons
+        inputs = reader.feed_inputs(_columns(), known_at_utc, persons) if sharing else inputs
+    inputs = inputs or reader.feed_inputs(_columns(), known_at_utc, persons)
     with judged(con, {k: inputs[k] for k in ADMISSION_INPUTS}, as_of, rules) as cur:
         business_calendar(cur, FIRST_CALENDAR_YEAR, as_of.year + 2)
         load_priority_inputs(cur, inputs, links, as_of)
         compute_holds(cur)
         compute_facts(cur, as_of)
         yield cur
+
+
+def sharing_numbers(
+    reader: PersonDataReader, wanted: list[str], read: Iterable[str], arrivals: list[dict[str, Any]]
+) -> list[str]:
+    """Persons not yet `read` with a record carrying an admission number of the `wanted` persons' arrivals:
+    the SQL lets such a departure end, or such a filing extend, the admission, and such an arrival replace
+    it, so a few persons' answer needs them to be the whole store's. One level is enough: nothing of a
+    third person reaches the wanted persons' statuses."""
+    numbers = sorted({r["admission_number"] for r in arrivals if r["person_id"] in set(wanted)})
+    return sorted(set(reader.persons_of_admissions(numbers)) - set(read))
 
 
 class DuckPriorityWork:
@@ -123,10 +141,7 @@ class DuckPriorityWork:
         links = self.reader.relative_links([person_id])
         persons = {person_id, *(p for p in links.column("relative_person_id").to_pylist() if p)}
         rows = self.reader.person_rows(_columns(), known_at_utc, sorted(persons))
-        # a record of another person carrying one of this person's admission numbers can end or extend the
-        # admission, or (an arrival with the number) replace it: the worklist's SQL sees them, so read them
-        numbers = sorted({r["admission_number"] for r in rows["arrivals"] if r["person_id"] == person_id})
-        sharing = sorted(set(self.reader.persons_of_admissions(numbers)) - persons)
+        sharing = sharing_numbers(self.reader, [person_id], persons, rows["arrivals"])
         if sharing:
             more = self.reader.person_rows(_columns(), known_at_utc, sharing)
             rows = {feed: feed_rows + more[feed] for feed, feed_rows in rows.items()}
