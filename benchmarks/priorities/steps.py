@@ -121,8 +121,8 @@ def _holds_agreement(con: duckdb.DuckDBPyConnection, holds: pa.Table, as_of: dat
 
 
 def _rerank(app: Any, pack: Any, listed: pa.Table, as_of: date) -> dict[str, Any]:
-    """One person's place recomputed from the store (their records and their relatives' only), for
-    persons of the list: what a re-rank after a new record costs once the record is stored and linked.
+    """One person's place recomputed from the store (the records of the person, their relatives and any
+    person sharing their admission numbers), for persons of the list: what a re-rank after a new record costs once the record is stored and linked.
     The same persons by the set-at-a-time SQL on the same records are the baseline; and every person of
     the world is placed by both, the evaluator's answer checked against the whole worklist's SQL."""
     work = app.priority_work
