@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -45,9 +45,9 @@ class VerifiedDepartures(Protocol):
 class EventSink(Protocol):
     """Where events are kept."""
 
-    def append(self, kind: str, events: list[dict[str, Any]]) -> None: ...
-
-    def about(self, kind: str, subjects: list[str]) -> list[dict[str, Any]]: ...
+    def append_new(
+        self, kind: str, events: list[dict[str, Any]], key: Callable[[dict[str, Any]], Hashable]
+    ) -> list[dict[str, Any]]: ...
 
 
 @dataclass
@@ -133,17 +133,15 @@ def announce_every_departure(
 
 
 def _announce_new(sink: EventSink, verified: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Emit (and keep) an event for each of the `verified` departures no kept event announced."""
-    kept = sink.about(DEPARTURE_VERIFIED, [v["admission_number"] for v in verified]) if verified else []
-    known = {_announced(e) for e in kept}
+    """Emit (and keep) an event for each of the `verified` departures no kept event announced (checked
+    and kept in one transaction: announcers running at once announce a departure once)."""
     events = [
         {"event": DEPARTURE_VERIFIED, "person_id": v["person_id"], "subject": v["admission_number"],
          "admission_number": v["admission_number"], "departure_date": v["departure_date"],
          "evidence": v["evidence"], "status": v["status"], "sources": v["sources"].split(";")}
-        for v in verified if _announced(v) not in known
+        for v in verified
     ]  # fmt: skip
-    sink.append(DEPARTURE_VERIFIED, events)
-    return events
+    return sink.append_new(DEPARTURE_VERIFIED, events, _announced)
 
 
 def _announced(event: dict[str, Any]) -> tuple[str, str, str]:

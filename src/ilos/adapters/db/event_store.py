@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import pyarrow as pa
@@ -34,6 +35,25 @@ class EventStore:
                 bulk.ingest("domain_event", event_rows(kind, events, utc_now_text()))
         finally:
             bulk.close()
+
+    def append_new(
+        self, kind: str, events: list[dict[str, Any]], key: Callable[[dict[str, Any]], Hashable]
+    ) -> list[dict[str, Any]]:
+        """Record the events of one kind no kept event of that kind about the same subject matches by `key`,
+        and return them. The check and the append are one write transaction under the store's single
+        writer lock, so two processes announcing the same thing at once keep it once."""
+        if not events:
+            return []
+        bulk = self.store.bulk()
+        try:
+            with bulk.write_transaction():
+                kept = {key(e) for e in self.about(kind, [e["subject"] for e in events])}
+                new = [e for e in events if key(e) not in kept]
+                if new:
+                    bulk.ingest("domain_event", event_rows(kind, new, utc_now_text()))
+        finally:
+            bulk.close()
+        return new
 
 
 def event_rows(kind: str, events: list[dict[str, Any]], at: str) -> pa.Table:
