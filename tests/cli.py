@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from typer.testing import CliRunner
 
+from ilos.domain.feeds import FEEDS
 from ilos.entrypoints.cli.main import app
 
 
@@ -23,3 +25,11 @@ def ilos(*args: str, db: str | None = None) -> Result:
     argv = [*args, *(["--db", db] if db else [])]
     result = CliRunner().invoke(app, argv, catch_exceptions=False)
     return Result(result.exit_code, result.stdout, result.stderr)
+
+
+def load_world(out: Path, db: str) -> None:
+    """Ingest every feed file of a generated world without resolving, then resolve once."""
+    for feed in FEEDS:
+        assert ilos("ingest", "--no-resolve", feed, str(out / f"{feed}.csv"), db=db).code == 0
+    resolved = ilos("resolve", db=db)
+    assert resolved.code == 0, resolved.err

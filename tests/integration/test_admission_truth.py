@@ -21,9 +21,8 @@ from benchmarks.admissions.steps import with_true_persons
 
 from ilos.bootstrap import Ilos
 from ilos.config import Settings
-from ilos.domain.feeds import FEEDS
 from ilos.generator import generate
-from tests.cli import ilos
+from tests.cli import ilos, load_world
 from tests.unit.admissions.engine import judge_inputs
 
 pytestmark = pytest.mark.slow
@@ -49,9 +48,7 @@ def test_statuses_from_the_store_equal_the_truth_given_true_persons(
 ) -> None:
     out, manifest = world
     monkeypatch.setenv("ILOS_NOW", manifest["now"])
-    for feed in FEEDS:
-        assert ilos("ingest", "--no-resolve", feed, str(out / f"{feed}.csv"), db=store_url).code == 0
-    assert ilos("resolve", db=store_url).code == 0
+    load_world(out, store_url)
     end = date.fromisoformat(manifest["end"])
     expected = truth(out)
 

@@ -17,10 +17,9 @@ import pytest
 
 from ilos.bootstrap import Ilos
 from ilos.config import Settings
-from ilos.domain.feeds import FEEDS
 from ilos.generator import generate
 from ilos.services.priorities import pack_named
-from tests.cli import ilos
+from tests.cli import ilos, load_world
 from tests.feedfiles import arrival, write_csv
 
 pytestmark = pytest.mark.slow
@@ -53,9 +52,7 @@ def test_every_persons_evaluated_place_is_the_worklists(
 ) -> None:
     out, manifest = world
     monkeypatch.setenv("ILOS_NOW", manifest["now"])
-    for feed in FEEDS:
-        assert ilos("ingest", "--no-resolve", feed, str(out / f"{feed}.csv"), db=store_url).code == 0
-    assert ilos("resolve", db=store_url).code == 0
+    load_world(out, store_url)
     end, start = manifest["end"], manifest["start"]
     middle = f"{int(start[:4]) + (int(end[:4]) - int(start[:4])) // 2}{end[4:]}"
     for policy, as_of, known_at in (

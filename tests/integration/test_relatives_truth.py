@@ -15,10 +15,9 @@ import pytest
 
 from ilos.bootstrap import Ilos
 from ilos.config import Settings
-from ilos.domain.feeds import FEEDS
 from ilos.generator import generate
 from ilos.generator.api import simulate
-from tests.cli import ilos
+from tests.cli import ilos, load_world
 
 pytestmark = pytest.mark.slow
 
@@ -45,10 +44,7 @@ def test_relatives_resolve_to_the_right_persons_of_a_generated_world(
     out, db = tmp_path / "world", f"sqlite:///{tmp_path / 'store' / 'ilos.db'}"
     generate(persons=PERSONS, seed=SEED, out=out, start=START, end=END)
     monkeypatch.setenv("ILOS_NOW", json.loads((out / "truth" / "manifest.json").read_text())["now"])
-    for feed in FEEDS:
-        assert ilos("ingest", "--no-resolve", feed, str(out / f"{feed}.csv"), db=db).code == 0
-    resolved = ilos("resolve", db=db)
-    assert resolved.code == 0, resolved.err
+    load_world(out, db)
 
     world = simulate(PERSONS, SEED, START, END).world  # the same world `generate` wrote
     named = {
