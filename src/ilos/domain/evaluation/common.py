@@ -64,3 +64,20 @@ def group(rows: Iterable[T], key: Callable[[T], Any]) -> dict[Any, list[T]]:
     for row in rows:
         out.setdefault(key(row), []).append(row)
     return out
+
+
+def on_or_after(rows: Iterable[Row], events: Iterable[str], since: date | None) -> list[Row]:
+    """The rows of `events` (a receipt's, a case's) dated on or after `since` (none when it is None)."""
+    wanted = set(events)
+    return [] if since is None else [r for r in rows if r["event"] in wanted and r["day"] >= since]
+
+
+def earliest(rows: list[Row]) -> tuple[date | None, str | None]:
+    """The first day of the rows and its record's uid (the smallest of that day)."""
+    return least(*(r["day"] for r in rows)), arg_min(rows, lambda r: r["uid"], lambda r: r["day"])
+
+
+def first_day(rows: Iterable[Row], events: Iterable[str], since: date | None) -> date | None:
+    """The first day of `events` among the rows on or after `since`."""
+    days: list[date] = [r["day"] for r in on_or_after(rows, events, since)]
+    return min(days) if days else None

@@ -9,7 +9,17 @@ from datetime import date, timedelta
 from typing import Any
 
 from ilos.domain.evaluation.calendar import BusinessDays
-from ilos.domain.evaluation.common import Row, arg_max, arg_min, greatest, group, joined, least
+from ilos.domain.evaluation.common import (
+    Row,
+    arg_max,
+    arg_min,
+    earliest,
+    greatest,
+    group,
+    joined,
+    least,
+    on_or_after,
+)
 from ilos.domain.evaluation.statuses import Admission, Departure
 from ilos.domain.facts import CONVICTION_CATEGORIES, DISPOSING_STAGES, FACTS, FactType
 from ilos.domain.holds import APPEAL_WINDOW_DAYS, APPEALABLE_ORDERS, FINAL_AT_ONCE_ORDERS, UNDOING_EVENTS
@@ -93,16 +103,6 @@ def case_orders(court: list[Row], periods: list[Row], calendar: BusinessDays) ->
     ]
 
 
-def _on_or_after(case: list[Row], events: frozenset[str] | tuple[str, ...], since: date | None) -> list[Row]:
-    """The case's rows of `events` dated on or after `since` (none when `since` is None)."""
-    return [] if since is None else [x for x in case if x["event"] in events and x["day"] >= since]
-
-
-def _earliest(rows: list[Row]) -> tuple[date | None, str | None]:
-    """The first day of the rows and its record's uid."""
-    return least(*(x["day"] for x in rows)), arg_min(rows, lambda x: x["uid"], lambda x: x["day"])
-
-
 def _case_order(pkey: str, case: list[Row], by_grant: dict[Any, Row], calendar: BusinessDays) -> Row:
     order = _latest([c for c in case if c["event"] in ORDERS])
     day, uid = (order["day"], order["uid"]) if order else (None, None)
@@ -110,10 +110,10 @@ def _case_order(pkey: str, case: list[Row], by_grant: dict[Any, Row], calendar: 
     vd_day = max((c["day"] for c in grants), default=None)
     vd_uid = arg_max(grants, lambda c: c["uid"], lambda c: c["day"])
     ntas = [c for c in case if c["event"] == "NTA_FILED"]
-    waived, waived_uid = _earliest(_on_or_after(case, ("APPEAL_WAIVED",), day))
-    appealed, _ = _earliest(_on_or_after(case, ("APPEAL_FILED",), day))
-    undone, _ = _earliest(_on_or_after(case, UNDOING_EVENTS, greatest(day, vd_day)))
-    dismissed, dismissal_uid = _earliest(_on_or_after(case, ("APPEAL_DISMISSED",), appealed))
+    waived, waived_uid = earliest(on_or_after(case, ("APPEAL_WAIVED",), day))
+    appealed, _ = earliest(on_or_after(case, ("APPEAL_FILED",), day))
+    undone, _ = earliest(on_or_after(case, UNDOING_EVENTS, greatest(day, vd_day)))
+    dismissed, dismissal_uid = earliest(on_or_after(case, ("APPEAL_DISMISSED",), appealed))
     window = calendar.next_business_on(day + timedelta(days=APPEAL_WINDOW_DAYS)) if day else None
     # an appeal filed within the window holds finality until it is dismissed (a voluntary-departure period
     # too); one filed after the window closed leaves the order final

@@ -4,12 +4,20 @@ last_day, sources}`; `last_day` is its last day in force (None while open-ended)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 from ilos.domain.admission_rules import DECISIONS
 from ilos.domain.evaluation.calendar import BusinessDays
-from ilos.domain.evaluation.common import Row, arg_min, greatest, group, least
+from ilos.domain.evaluation.common import (
+    Row,
+    arg_min,
+    earliest,
+    first_day,
+    greatest,
+    group,
+    least,
+    on_or_after,
+)
 from ilos.domain.evaluation.statuses import Admission, Departure
 from ilos.domain.holds import (
     ADMITTING_OUTCOMES_AT_PORT,
@@ -40,57 +48,44 @@ def receipt_holds(sev: list[Row]) -> list[Row]:
         holds.extend(_citizenship(pkey, benefit, rows))
         holds.extend(_daca(pkey, benefit, rows))
     for a in sev:
-        if a["event"] != "APPROVED":
-            continue
-        cut = _first(receipts[(a["pkey"], a["benefit"], a["receipt_number"])], ENDS_VALIDITY, a["day"])
-        if a["benefit"] == "TPS":
-            valid_until = a["valid_until"]
-            last = cut if cut is not None and (valid_until is None or cut < valid_until) else valid_until
-            holds.append(
-                _hold(a["pkey"], "TPS", greatest(a["day"], a["valid_from"] or a["day"]), last, a["uid"])
-            )
-    for a in sev:
-        if a["event"] == "APPROVED" and a["benefit"] in ("WITHHOLDING", "CAT") and a["country"] is not None:
-            cut = _first(receipts[(a["pkey"], a["benefit"], a["receipt_number"])], ENDS_VALIDITY, a["day"])
-            holds.append(_hold(a["pkey"], "COUNTRY_BAR:" + a["country"], a["day"], cut, a["uid"]))
+        if a["event"] == "APPROVED":
+            receipt = receipts[(a["pkey"], a["benefit"], a["receipt_number"])]
+            holds.extend(_approval(a, first_day(receipt, ENDS_VALIDITY, a["day"])))
     return holds
 
 
-def _first(rows: Iterable[Row], events: Iterable[str], since: date | None) -> date | None:
-    """The first day of `events` among a receipt's or a case's rows on or after `since`."""
-    if since is None:
-        return None
-    wanted = set(events)
-    days: list[date] = [r["day"] for r in rows if r["event"] in wanted and r["day"] >= since]
-    return min(days) if days else None
-
-
-def _earliest(rows: list[Row], when: Callable[[Row], bool]) -> tuple[date | None, str | None]:
-    """The first day and its record's uid of the rows `when` holds for."""
-    chosen = [r for r in rows if when(r)]
-    return least(*(r["day"] for r in chosen)), arg_min(chosen, lambda r: r["uid"], lambda r: r["day"])
+def _approval(a: Row, cut: date | None) -> list[Row]:
+    """TPS valid until its validity ends or is cut; withholding or CAT barring removal to a country until
+    the approval is cut."""
+    if a["benefit"] == "TPS":
+        valid_until = a["valid_until"]
+        last = cut if cut is not None and (valid_until is None or cut < valid_until) else valid_until
+        return [_hold(a["pkey"], "TPS", greatest(a["day"], a["valid_from"] or a["day"]), last, a["uid"])]
+    if a["benefit"] in ("WITHHOLDING", "CAT") and a["country"] is not None:
+        return [_hold(a["pkey"], "COUNTRY_BAR:" + a["country"], a["day"], cut, a["uid"])]
+    return []
 
 
 def _pending(pkey: str, benefit: str, rows: list[Row]) -> list[Row]:
     if benefit not in PROTECTION | {"TPS", "U_VISA", "T_VISA"}:
         return []
-    filed, filed_uid = _earliest(rows, lambda e: e["event"] == "FILED")
+    filed, filed_uid = earliest([e for e in rows if e["event"] == "FILED"])
     if filed is None:
         return []
     code = (
         "PROTECTION_PENDING" if benefit in PROTECTION else "TPS" if benefit == "TPS" else f"{benefit}_PENDING"
     )
-    return [_hold(pkey, code, filed, _first(rows, DECISIONS, filed), filed_uid)]
+    return [_hold(pkey, code, filed, first_day(rows, DECISIONS, filed), filed_uid)]
 
 
 def _citizenship(pkey: str, benefit: str, rows: list[Row]) -> list[Row]:
     if benefit != "CITIZENSHIP":
         return []
-    claimed, claimed_uid = _earliest(rows, lambda e: e["event"] in ("CLAIMED", "CONFIRMED"))
+    claimed, claimed_uid = earliest([e for e in rows if e["event"] in ("CLAIMED", "CONFIRMED")])
     if claimed is None:
         return []
-    confirmed, confirmed_uid = _earliest(rows, lambda e: e["event"] == "CONFIRMED")
-    rejected = _first(rows, ("REJECTED",), claimed)
+    confirmed, confirmed_uid = earliest([e for e in rows if e["event"] == "CONFIRMED"])
+    rejected = first_day(rows, ("REJECTED",), claimed)
     again = confirmed is not None and rejected is not None and rejected < confirmed
     holds = [
         _hold(
@@ -106,7 +101,7 @@ def _daca(pkey: str, benefit: str, rows: list[Row]) -> list[Row]:
     """DACA from its filing (or approval) until a denial, or through the approval's validity."""
     if benefit != "DACA":
         return []
-    start, start_uid = _earliest(rows, lambda e: e["event"] in ("FILED", "APPROVED"))
+    start, start_uid = earliest([e for e in rows if e["event"] in ("FILED", "APPROVED")])
     if start is None:
         return []
     decisions = [e for e in rows if e["event"] in DECISIONS and e["day"] >= start]
@@ -118,7 +113,7 @@ def _daca(pkey: str, benefit: str, rows: list[Row]) -> list[Row]:
         last = decided
     else:
         valid_until = arg_min(decisions, lambda e: e["valid_until"], lambda e: e["day"])
-        last = least(valid_until, _first(rows, ENDS_VALIDITY, decided))
+        last = least(valid_until, first_day(rows, ENDS_VALIDITY, decided))
     return [_hold(pkey, "DACA", start, last, start_uid)]
 
 
@@ -134,10 +129,9 @@ def voluntary_departure(court: list[Row], calendar: BusinessDays) -> list[Row]:
         if bond_by is None:
             continue
         case = cases[(c["pkey"], c["case_number"])]
-        before_end = _first(case, ("APPEAL_WAIVED",), c["day"]) is not None
-        posted = _first(case, ("VD_BOND_POSTED",), c["day"])
-        motions = [x for x in case if x["event"] == "MOTION_TO_REOPEN_FILED" and x["day"] >= c["day"]]
-        motion = least(*(x["day"] for x in motions))
+        before_end = first_day(case, ("APPEAL_WAIVED",), c["day"]) is not None
+        posted = first_day(case, ("VD_BOND_POSTED",), c["day"])
+        motion, motion_uid = earliest(on_or_after(case, ("MOTION_TO_REOPEN_FILED",), c["day"]))
         longest = c["day"] + timedelta(days=VD_MAX_DAYS_BEFORE_END if before_end else VD_MAX_DAYS_AT_END)
         unbonded = bond_by if not before_end and (posted is None or posted > bond_by) else None
         deadline = least(c["deadline"], longest)
@@ -155,7 +149,7 @@ def voluntary_departure(court: list[Row], calendar: BusinessDays) -> list[Row]:
                 "uid": c["uid"],
                 "last_day": least(deadline, unbonded, motion),
                 "ended_by": ended_by,
-                "ended_uid": arg_min(motions, lambda x: x["uid"], lambda x: x["day"]) if by_motion else None,
+                "ended_uid": motion_uid if by_motion else None,
             }
         )
     return periods
@@ -165,33 +159,37 @@ def court_holds(court: list[Row], periods: list[Row], calendar: BusinessDays) ->
     """Stays (and the automatic stay of a motion to reopen an in-absentia order), appeal windows and
     pending appeals, voluntary-departure periods."""
     cases = group(court, lambda c: (c["pkey"], c["case_number"]))
-    holds: list[Row] = []
-    for c in court:
-        case, event, start = cases[(c["pkey"], c["case_number"])], c["event"], c["day"]
-        if event == "STAY_GRANTED":
-            holds.append(_hold(c["pkey"], "STAY", start, _first(case, ("STAY_LIFTED",), start), c["uid"]))
-    for c in court:
-        case, event, start = cases[(c["pkey"], c["case_number"])], c["event"], c["day"]
-        if event == "MOTION_TO_REOPEN_FILED" and any(
-            o["event"] == "IN_ABSENTIA_ORDER" and o["day"] <= start for o in case
-        ):
-            holds.append(
-                _hold(c["pkey"], "STAY", start, _first(case, ("MOTION_TO_REOPEN_DECIDED",), start), c["uid"])
-            )
-    for c in court:
-        case, event, start = cases[(c["pkey"], c["case_number"])], c["event"], c["day"]
-        if event in APPEALABLE_ORDERS:
-            waived = _first(case, ("APPEAL_WAIVED",), start)
-            window = calendar.next_business_on(start + timedelta(days=APPEAL_WINDOW_DAYS))
-            if window is not None and waived != start:
-                holds.append(_hold(c["pkey"], "APPEAL", start, least(window, waived), c["uid"]))
-    for c in court:
-        case, event, start = cases[(c["pkey"], c["case_number"])], c["event"], c["day"]
-        if event == "APPEAL_FILED":
-            end = _first(case, ("APPEAL_DISMISSED", "APPEAL_SUSTAINED"), start)
-            holds.append(_hold(c["pkey"], "APPEAL", start, end, c["uid"]))
+    holds = [h for c in court if (h := _court_hold(c, cases[(c["pkey"], c["case_number"])], calendar))]
     holds.extend(_hold(p["pkey"], "VOLUNTARY_DEPARTURE", p["day"], p["last_day"], p["uid"]) for p in periods)
     return holds
+
+
+def _court_hold(c: Row, case: list[Row], calendar: BusinessDays) -> Row | None:
+    """The hold one court event opens in its case, if any."""
+    event, start = c["event"], c["day"]
+    if event == "STAY_GRANTED":
+        return _hold(c["pkey"], "STAY", start, first_day(case, ("STAY_LIFTED",), start), c["uid"])
+    if event == "MOTION_TO_REOPEN_FILED":
+        if not any(o["event"] == "IN_ABSENTIA_ORDER" and o["day"] <= start for o in case):
+            return None
+        return _hold(
+            c["pkey"], "STAY", start, first_day(case, ("MOTION_TO_REOPEN_DECIDED",), start), c["uid"]
+        )
+    if event in APPEALABLE_ORDERS:
+        waived = first_day(case, ("APPEAL_WAIVED",), start)
+        window = calendar.next_business_on(start + timedelta(days=APPEAL_WINDOW_DAYS))
+        if window is None or waived == start:
+            return None
+        return _hold(c["pkey"], "APPEAL", start, least(window, waived), c["uid"])
+    if event == "APPEAL_FILED":
+        return _hold(
+            c["pkey"],
+            "APPEAL",
+            start,
+            first_day(case, ("APPEAL_DISMISSED", "APPEAL_SUSTAINED"), start),
+            c["uid"],
+        )
+    return None
 
 
 def departed(admissions: list[Admission], enc: list[Row], verified: list[Departure]) -> list[Row]:
