@@ -50,16 +50,16 @@ def evaluated(
     `case_order`), of every person or of `persons` with their relatives and the persons sharing their
     admission numbers (`sharing_numbers`)."""
     links = reader.relative_links(persons)
-    inputs = None
-    if persons is not None:
+    if persons is None:
+        inputs = reader.feed_inputs(_columns(), known_at_utc, None)
+    else:
         relatives = [p for p in links.column("relative_person_id").to_pylist() if p]
-        wanted, persons = persons, sorted({*persons, *relatives})
-        inputs = reader.feed_inputs(_columns(), known_at_utc, persons)
-        arrivals = inputs["arrivals"].to_pylist()
-        sharing = sharing_numbers(reader, wanted, persons, arrivals)
-        persons = sorted({*persons, *sharing}) if sharing else persons
-        inputs = reader.feed_inputs(_columns(), known_at_utc, persons) if sharing else inputs
-    inputs = inputs or reader.feed_inputs(_columns(), known_at_utc, persons)
+        read = sorted({*persons, *relatives})
+        inputs = reader.feed_inputs(_columns(), known_at_utc, read)
+        sharing = sharing_numbers(reader, persons, read, inputs["arrivals"].to_pylist())
+        if sharing:
+            more = reader.feed_inputs(_columns(), known_at_utc, sharing)
+            inputs = {feed: pa.concat_tables([table, more[feed]]) for feed, table in inputs.items()}
     with judged(con, {k: inputs[k] for k in ADMISSION_INPUTS}, as_of, rules) as cur:
         business_calendar(cur, FIRST_CALENDAR_YEAR, as_of.year + 2)
         load_priority_inputs(cur, inputs, links, as_of)
@@ -75,7 +75,8 @@ def sharing_numbers(
     the SQL lets such a departure end, or such a filing extend, the admission, and such an arrival replace
     it, so a few persons' answer needs them to be the whole store's. One level is enough: nothing of a
     third person reaches the wanted persons' statuses."""
-    numbers = sorted({r["admission_number"] for r in arrivals if r["person_id"] in set(wanted)})
+    mine = set(wanted)
+    numbers = sorted({r["admission_number"] for r in arrivals if r["person_id"] in mine})
     return sorted(set(reader.persons_of_admissions(numbers)) - set(read))
 
 
