@@ -308,11 +308,16 @@ def _index_without(
         rebuilt = resolver.index(
             records.filter(pc.is_in(records.column("record_uid"), remaining.column("record_uid")))
         )
-        feat = pa.concat_tables([feat, rebuilt.feat.select(feat.column_names).cast(feat.schema)])
+        rebuilt_feat = rebuilt.feat.select(feat.column_names).cast(feat.schema)
+        feat = pa.concat_tables([feat, rebuilt_feat])
         members = pa.concat_tables(
             [members, rebuilt.members.select(members.column_names).cast(members.schema)]
         )
-    return IdentityIndex(feat, members)
+        if index.keys is not None:  # the rebuilt signatures, under their representatives now
+            cur.register("rebuilt_feat", rebuilt_feat)
+            index.keys.add(cur, "rebuilt_feat", live=feat.num_rows)
+            cur.unregister("rebuilt_feat")
+    return IdentityIndex(feat, members, index.keys)
 
 
 def _only_added(cur: duckdb.DuckDBPyConnection) -> bool:

@@ -9,11 +9,12 @@ and leaves the existing signatures where they are (an Arrow view, never copied).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
 
+from ilos.adapters.identity.blocking_keys import BlockingKeys
 from ilos.adapters.identity.features import build_features
 from ilos.adapters.identity.scoring import SIGNATURE, usable_sql
 
@@ -21,10 +22,13 @@ from ilos.adapters.identity.scoring import SIGNATURE, usable_sql
 @dataclass(frozen=True)
 class IdentityIndex:
     """Signature rows (`feat`, one per signature, named by its representative record) and
-    `members` (record_uid -> rep) of a set of records, as `scoring.prepare` builds them."""
+    `members` (record_uid -> rep) of a set of records, as `scoring.prepare` builds them, and, once a
+    batch was blocked against it, its blocking index (`keys`: shared by the index's later versions,
+    each adding the signatures it changed)."""
 
     feat: pa.Table
     members: pa.Table
+    keys: BlockingKeys | None = field(default=None, compare=False)
 
 
 def prepare_against(cur: duckdb.DuckDBPyConnection, source: str, index: IdentityIndex) -> str:

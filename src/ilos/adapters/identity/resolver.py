@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from ilos.adapters.identity import clustering, frequencies, model, scoring, trips
 from ilos.adapters.identity import explain as explaining
+from ilos.adapters.identity.blocking_keys import BlockingKeys
 from ilos.adapters.identity.features import INPUT_COLUMNS, build_features
 from ilos.adapters.identity.index import IdentityIndex, prepare_against
 from ilos.adapters.identity.rules import LOWER, UPPER
@@ -80,8 +81,13 @@ class IdentityResolver:
             if isinstance(existing, IdentityIndex):
                 register_records(cur, "records_new", new, new=True)
                 feat = prepare_against(cur, "records_new", existing)
-                pairs = self._score_prepared(cur, feat, only_new=True)
-                self.index_after = IdentityIndex(fetch(cur, f"SELECT * FROM {feat}"), self.members)
+                keys = existing.keys
+                if keys is None or keys.stale:
+                    keys = BlockingKeys.build(cur, "idx_feat")
+                pairs = self._score_prepared(cur, feat, only_new=True, keys=keys)
+                after = fetch(cur, f"SELECT * FROM {feat}")
+                keys.add(cur, f"(SELECT * FROM {feat} WHERE is_new)", live=after.num_rows)
+                self.index_after = IdentityIndex(after, self.members, keys)
                 return pairs
             register_records(cur, "records", existing, new=False)
             register_records(cur, "records_new", new, new=True)
@@ -129,10 +135,12 @@ class IdentityResolver:
             feat = scoring.restore(cur, prepared.feat, prepared.members)
         return self._score_prepared(cur, feat, only_new)
 
-    def _score_prepared(self, cur: duckdb.DuckDBPyConnection, feat: str, only_new: bool) -> pa.Table:
+    def _score_prepared(
+        self, cur: duckdb.DuckDBPyConnection, feat: str, only_new: bool, keys: BlockingKeys | None = None
+    ) -> pa.Table:
         self.members = fetch(cur, "SELECT record_uid, rep FROM members ORDER BY record_uid")
         self._tf = frequencies.lookups(cur, feat, self.model)
-        return scoring.predict(cur, feat, self.model, self._tf, only_new)
+        return scoring.predict(cur, feat, self.model, self._tf, only_new, keys)
 
 
 def _indexed(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> IdentityIndex:

@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 
 from ilos.adapters.identity import completion, weights
+from ilos.adapters.identity.blocking_keys import BlockingKeys, rule_keys
 from ilos.adapters.identity.comparisons import blocking_rules
 from ilos.adapters.identity.features import build_features
 from ilos.adapters.identity.rules import LOWER, decision_sql, given_slip_sql, paired_columns, rule_sql
@@ -195,6 +196,7 @@ def block_new(
     rules: list[dict[str, Any]],
     tf: dict[str, pa.Table],
     columns: list[str],
+    keys: BlockingKeys | None = None,
 ) -> tuple[str, str]:
     """Tables `nfeat` and `blocked(a, b)` for the pairs touching an `is_new` row of `feat`.
 
@@ -202,8 +204,21 @@ def block_new(
     follows the batch, not the population; only the rows of these pairs get ids and features.
     That finds every pair `block` finds because the rule set is closed under swapping its sides
     (`comparisons.blocking_rules`): a pair that a rule joins with the new row on the right, the
-    mirrored rule joins with it on the left.
+    mirrored rule joins with it on the left. With `keys`, the blocking index of the rows of `feat`
+    not new, the right side is the new rows and the candidates `keys` gives them, not all of `feat`
+    (the same pairs: `blocking_keys`).
     """
+    if keys is not None:
+        if [rule_keys(rule) for rule in rules] != keys.rules:
+            raise ValueError("the blocking index was built for other blocking rules")
+        cur.execute(f"CREATE TABLE block_side AS SELECT * FROM {feat} WHERE is_new")
+        cur.register("block_candidates", pa.table({"record_uid": keys.candidates(cur, "block_side")}))
+        cur.execute(
+            f"""INSERT INTO block_side SELECT * FROM {feat}
+                WHERE NOT is_new AND record_uid IN (SELECT record_uid FROM block_candidates)"""
+        )
+        cur.unregister("block_candidates")
+        feat = "block_side"
     parts = []
     for rule in rules:
         side = exploded(feat, rule)
@@ -252,17 +267,18 @@ def compare(
     tf: dict[str, pa.Table],
     only_new: bool,
     keep_compared: bool = False,
+    index: BlockingKeys | None = None,
 ) -> str:
     """Tables `nfeat` (returned) and `decided`: the blocked pairs of `feat` (touching `is_new` rows when
     `only_new`), scored and decided; on every row, then, the pairs two links apart that blocking
     missed (`completion`). With `keep_compared`, table `compared(a, b)` keeps every pair scored (to
-    measure blocking recall)."""
+    measure blocking recall). `index`, with `only_new`: the blocking index of the rows not new (`block_new`)."""
     rules = blocking_rules(only_new)
     used = sorted(weights.columns_used(model) | set(RULE_COLUMNS))
     keys = {c for rule in rules for c in re.findall(r"\b[lr]\.([a-z0-9_]+)", rule["blocking_rule"])}
     columns = sorted((keys | set(used) | {"record_uid", "is_new"}) - set(tf_columns(tf)))
     if only_new:
-        nfeat, blocked = block_new(cur, feat, rules, tf, columns)
+        nfeat, blocked = block_new(cur, feat, rules, tf, columns, index)
     else:
         nfeat = _with_ids(cur, feat, tf, columns)
         blocked = block(cur, nfeat, rules)
@@ -280,15 +296,21 @@ def compare(
 
 
 def predict(
-    cur: duckdb.DuckDBPyConnection, feat: str, model: dict[str, Any], tf: dict[str, pa.Table], only_new: bool
+    cur: duckdb.DuckDBPyConnection,
+    feat: str,
+    model: dict[str, Any],
+    tf: dict[str, pa.Table],
+    only_new: bool,
+    keys: BlockingKeys | None = None,
 ) -> pa.Table:
     """The pairs of `feat` that `compare` scores (blocked, and completed through the links unless
     `only_new`), decided.
 
     Pairs that weight alone separates (below LOWER, no hard rule) are dropped as they are scored:
-    they are most blocked pairs and decide nothing. Every other pair is returned.
+    they are most blocked pairs and decide nothing. Every other pair is returned. `keys` (with
+    `only_new`): the blocking index of the rows of `feat` not new (`block_new`).
     """
-    nfeat = compare(cur, feat, model, tf, only_new)
+    nfeat = compare(cur, feat, model, tf, only_new, index=keys)
     _doubt_twins(cur, nfeat)
     _find_ambiguous(cur)
     held = """decision = 'link' AND rule = ''
