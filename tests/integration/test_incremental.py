@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from ilos.domain.feeds import FEEDS
@@ -124,10 +125,11 @@ def test_a_retraction_that_ends_a_twins_ambiguity_relinks_the_held_record(tmp_pa
 
 
 def _corrected(path: Path, out: Path, every: int, **changes: str) -> Path:
-    """New versions (recorded later) of every `every`-th row of a feed file, with `changes`."""
+    """New versions (recorded later than the world's records, and before now: a version recorded in the
+    future is quarantined) of every `every`-th row of a feed file, with `changes`."""
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))[::every]
-    return write_csv(out, [{**r, "recorded_at": "2030-01-01T00:00:00Z", **changes} for r in rows])
+    return write_csv(out, [{**r, "recorded_at": "2025-06-01T00:00:00Z", **changes} for r in rows])
 
 
 def test_one_long_lived_process_links_delivery_after_delivery_as_fresh_processes_do(
@@ -151,6 +153,70 @@ def test_one_long_lived_process_links_delivery_after_delivery_as_fresh_processes
     long_lived = _partition(kept)
     assert ilos("resolve", "--full", db=kept).code == 0
     assert long_lived == _partition(kept)
+
+
+def test_what_a_process_keeps_is_what_it_would_read_and_build_again(world: Path, tmp_path: Path) -> None:
+    """After each run of a long-lived process, through corrections and retractions delivered beside
+    new records: the link state it keeps equals the store's (a run writes only the links it changed),
+    and the trip keys it keeps (each batch builds its changed records' and keeps the rest) equal those
+    built from every record in force. Stale keys would not change a person (they only widen what a
+    batch re-resolves), so this compares the keys themselves."""
+    from ilos.adapters.duck.workspace import workspace
+    from ilos.adapters.identity import trips
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+    from ilos.services.resolve import resolve_incremental
+
+    parts = _halves(world, tmp_path)
+    arrivals, departures = parts["arrivals"], parts["departures"]
+    fixes = [
+        _corrected(arrivals[0], tmp_path / "fix.csv", 5, given_names="ZZTOP"),
+        _corrected(arrivals[0], tmp_path / "gone.csv", 7, retracted="true"),
+    ]
+    deliveries = [
+        ("arrivals", arrivals[0]),
+        ("departures", departures[0]),
+        ("encounters", parts["encounters"][0]),
+    ]
+    deliveries += [("arrivals", _joined(tmp_path / "mixed.csv", [fixes[0], fixes[1], arrivals[1]])),
+                   ("departures", departures[1])]  # fmt: skip
+    app = Ilos(Settings(), f"sqlite:///{tmp_path / 'keys.db'}")
+    try:
+        checked = 0
+        for feed, path in deliveries:
+            ingest_files(feed, [path], app.loader)
+            resolve_incremental(app.identity_work, app.identity_store)
+            kept = app.identity_work._kept  # the cache under test
+            columns = ["record_uid", "person_id", "component", "identity_hash"]
+            assert kept.links is not None
+            assert _rows(kept.links.select(columns)) == _rows(app.reader.link_state().select(columns))
+            if kept.trip_keys is None or kept.index is None or kept.records is None:
+                continue
+            with workspace(app.identity_work.con) as cur:
+                cur.register("f", kept.index.feat)
+                cur.register("m", kept.index.members)
+                presence = trips.presence_keys(cur, "f", "m")
+                built = trips.trip_keys(cur, kept.records, presence)
+            assert _rows(kept.trip_keys.presence) == _rows(presence)
+            assert _rows(kept.trip_keys.trips) == _rows(built)
+            checked += 1
+        assert checked >= 2
+    finally:
+        app.close()
+
+
+def _rows(table: pa.Table) -> list[tuple[object, ...]]:
+    return sorted(tuple(str(v) for v in row.values()) for row in table.to_pylist())
+
+
+def _joined(out: Path, paths: list[Path]) -> Path:
+    """One feed file of the rows of several."""
+    rows: list[dict[str, str]] = []
+    for path in paths:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows += list(csv.DictReader(fh))
+    return write_csv(out, rows)
 
 
 def _deliver(
@@ -446,6 +512,31 @@ def test_a_retracted_rival_arrival_lets_the_departure_be_placed_as_a_full_run_do
         _deliver(db, [*deliveries, retraction], None, one_process=True)
     else:
         _deliver(db, [retraction], None, one_process=False)
+    incremental = _partition(db)
+    assert ilos("resolve", "--full", db=db).code == 0
+    assert incremental == _partition(db)
+    assert frozenset({"arrivals/I94/1", "departures/APIS/D2"}) in incremental
+
+
+def test_a_rival_retracted_beside_a_new_record_lets_the_departure_be_placed_in_a_kept_process(
+    tmp_path: Path,
+) -> None:
+    """As above, in one process, with the retraction delivered beside a new arrival: the batch is linked
+    against the kept index, and the retracted arrival's old key comes from the trip keys the process
+    kept (the new arrival's are built, the others kept), as a full run places the departure."""
+    db = f"sqlite:///{tmp_path / 'rival-beside.db'}"
+    namesake = _okafor(
+        "2", date_of_birth="1971-02-09", admitted_on="2024-05-01", recorded_at="2024-05-02T10:00:00Z"
+    )
+    gone = {**namesake, "recorded_at": "2024-07-01T00:00:00Z", "retracted": "true"}
+    stranger = arrival("3", family_name="LINDQVIST", given_names="ASTRID", date_of_birth="1990-06-02",
+                       admitted_on="2024-06-20", recorded_at="2024-07-01T00:00:00Z")  # fmt: skip
+    deliveries = [
+        ("arrivals", write_csv(tmp_path / "a.csv", [_okafor("1", admitted_on="2024-03-01"), namesake])),
+        ("departures", write_csv(tmp_path / "d.csv", [_name_only("D2", "2024-06-01")])),
+        ("arrivals", write_csv(tmp_path / "a-retracted.csv", [gone, stranger])),
+    ]
+    _deliver(db, deliveries, None, one_process=True)
     incremental = _partition(db)
     assert ilos("resolve", "--full", db=db).code == 0
     assert incremental == _partition(db)

@@ -39,6 +39,8 @@ class _Kept:
     index: IdentityIndex | None = None  # of the records run `run_id` linked
     index_after: IdentityIndex | None = None  # of the records the run under way links
     repeats: pa.Table | None = None  # the run under way's repeats (`incremental.Affected`)
+    trip_keys: incremental.TripKeys | None = None  # of the records run `run_id` linked
+    trip_keys_after: incremental.TripKeys | None = None  # of the records the run under way links
     #: records the batches the run under way read changed and left out of force (retracted), by uid;
     #: None when it read every record
     withdrawn_candidates: list[str] | None = None
@@ -62,7 +64,7 @@ class DuckIdentityWork:
 
         A run starts here: what an earlier run left half-done (it failed before it was saved) is dropped."""
         kept = self._kept
-        kept.index_after, kept.repeats = None, None
+        kept.index_after, kept.repeats, kept.trip_keys_after = None, None, None
         committed = self.reader.batch_ids()
         new = sorted(committed - kept.seen)
         kept.withdrawn_candidates = []
@@ -155,7 +157,7 @@ class DuckIdentityWork:
         kept = self._kept
         latest = self.reader.latest_run_id()
         if kept.links is None or latest != kept.run_id:
-            kept.links, kept.run_id, kept.index = self.reader.link_state(), latest, None
+            kept.links, kept.run_id, kept.index, kept.trip_keys = self.reader.link_state(), latest, None, None
         return kept.links
 
     def saved(self, run_id: int, links: pa.Table) -> None:
@@ -169,6 +171,7 @@ class DuckIdentityWork:
         state = links.select(["record_uid", "person_id", "component"]).join(hashes, "record_uid")
         kept.links, kept.run_id = state.sort_by("record_uid"), run_id
         kept.index, kept.index_after = kept.index_after, None
+        kept.trip_keys, kept.trip_keys_after = kept.trip_keys_after, None
 
     def affected(self, records: pa.Table, state: pa.Table, resolver: Any) -> pa.Table | None:
         """The records an incremental run must re-resolve, or None when a full run is needed.
@@ -186,10 +189,14 @@ class DuckIdentityWork:
         cur = self.con.cursor()
         try:
             decided, held = self.reader.review_decisions(), self.reader.held_pairs()
-            touched = incremental.affected(cur, records, state, resolver, decided, held, self._kept.index)
+            kept = self._kept
+            touched = incremental.affected(
+                cur, records, state, resolver, decided, held, kept.index, kept.trip_keys
+            )
         finally:
             cur.close()
         self._kept.index_after = getattr(resolver, "index_after", None)
+        self._kept.trip_keys_after = touched.trip_keys
         self._kept.repeats = touched.repeats
         return touched.subset
 

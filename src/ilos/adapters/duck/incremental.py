@@ -36,6 +36,17 @@ def _changed(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 @dataclass(frozen=True)
+class TripKeys:
+    """The name keys trips read, of the records in force after a run: every presence record's
+    (`trips.presence_keys` of the run's index) and every record's trip keys (`trips.trip_keys`). Each
+    row is a function of its own record (its signature's features, its day), so a later batch builds
+    only its changed records' rows and keeps the others."""
+
+    presence: pa.Table
+    trips: pa.Table
+
+
+@dataclass(frozen=True)
 class Affected:
     """What a batch touches: the records to re-resolve, and the repeats, linked directly."""
 
@@ -45,6 +56,8 @@ class Affected:
     #: are the nodes scoring and clustering see, so such a record changes no pair and no cluster: it
     #: joins its signature's person, as re-resolving the component would.
     repeats: pa.Table
+    #: The trip keys of the records in force after the batch (None when the batch left no index).
+    trip_keys: TripKeys | None = None
 
 
 def affected(
@@ -55,6 +68,7 @@ def affected(
     decided: pa.Table,
     held: pa.Table,
     index: IdentityIndex | None = None,
+    trip_keys: TripKeys | None = None,
 ) -> Affected:
     """The records to re-resolve (possibly none), and the repeats.
 
@@ -63,7 +77,8 @@ def affected(
     re-resolved pulls in every component such pairs join it to, transitively. `index` is the index of
     the records `state` links, when the caller kept it (built from the unchanged records otherwise):
     the signatures of records of `state` that changed or went are built again from their remaining
-    members; the resolver's `index_after` then indexes every record in force.
+    members; the resolver's `index_after` then indexes every record in force. `trip_keys`: those of
+    the records `state` links, when the caller kept them with `index` (built from every record otherwise).
     """
     before = index  # the kept index of the records `state` links, old versions included
     cur.register("recs", records.select(["record_uid", "identity_hash"]))
@@ -114,7 +129,10 @@ def affected(
                          OR (starts_with(h.record_uid_r, 'departures/') AND b.component IN (SELECT component FROM single)))
            SELECT x, y FROM e UNION SELECT y, x FROM e"""
     )
-    seeds += _trip_edges(cur, records, getattr(resolver, "index_after", None), before)
+    after = getattr(resolver, "index_after", None)
+    kept_keys = trip_keys if before is not None and after is not None else None
+    trip_seeds, keys_after = _trip_edges(cur, records, after, before, kept_keys)
+    seeds += trip_seeds
     seeds += _contradicted(cur, decided)
     cur.execute(
         f"""CREATE TEMP TABLE reach AS WITH RECURSIVE reach(component) AS (
@@ -134,7 +152,7 @@ def affected(
     repeats = cur.sql(
         "SELECT record_uid, person_id, component FROM placed WHERE NOT redone ORDER BY record_uid"
     ).to_arrow_table()
-    return Affected(records.filter(pc.is_in(records.column("record_uid"), keep)), repeats)
+    return Affected(records.filter(pc.is_in(records.column("record_uid"), keep)), repeats, keys_after)
 
 
 def _contradicted(cur: duckdb.DuckDBPyConnection, decided: pa.Table) -> str:
@@ -152,8 +170,11 @@ def _trip_edges(
     records: pa.Table,
     index: IdentityIndex | None,
     before: IdentityIndex | None,
-) -> str:
-    """Add to `held_edges` the trips that tie components together, and return the seeds they add.
+    kept: TripKeys | None = None,
+) -> tuple[str, TripKeys | None]:
+    """Add to `held_edges` the trips that tie components together; return the seeds they add, and the
+    trip keys of the records in force (`kept`: those of the records `before` indexes, to build only
+    the changed records' keys).
 
     A name-only departure (or status event) is placed by every person in the country under its name
     (`trips`): its component and the component of every presence record (an arrival, an encounter, a court event)
@@ -173,9 +194,17 @@ def _trip_edges(
     seeds the placed record's component: the two are one component now, which a full run does not place.
     The presence records' keys come from `index` (every record in force) when there is one.
     """
+    gone = cur.sql("SELECT record_uid FROM changed UNION ALL SELECT record_uid FROM removed").to_arrow_table()
     with workspace(cur, "ilos_trips") as work:  # the features built here stay out of the caller's schema
-        keys = trips.key_nodes(trips.trip_keys(work, records, _presence_keys(work, index)))
-        old_keys = _presence_keys(work, before)
+        if kept is not None and index is not None:
+            raw, old_keys, after_keys = _trip_keys_since(work, records, index, kept, gone.column(0))
+            after: TripKeys | None = after_keys
+        else:
+            present = _presence_keys(work, index)
+            raw = trips.trip_keys(work, records, present)
+            old_keys = _presence_keys(work, before)
+            after = TripKeys(present, raw) if present is not None else None
+        keys = trips.key_nodes(raw)
         old_keys = trips.key_nodes(old_keys) if old_keys is not None else None
     cur.register("trip_keys", keys)
     cur.register(
@@ -205,7 +234,8 @@ def _trip_edges(
     # (from the index kept before the batch), or without one every key, is re-placed. A repeated
     # presence record or departure adds a trip event to a person a key reaches, which matters to the
     # name-only departures of that key (`_matters`).
-    return f""" UNION SELECT DISTINCT 'key:' || k.key FROM trip_keys k SEMI JOIN changed USING (record_uid)
+    return (
+        f""" UNION SELECT DISTINCT 'key:' || k.key FROM trip_keys k SEMI JOIN changed USING (record_uid)
                WHERE k.key IN ({named})
                UNION SELECT DISTINCT 'key:' || k.key FROM old_presence_keys k
                WHERE k.record_uid IN (SELECT record_uid FROM removed UNION ALL SELECT record_uid FROM changed)
@@ -224,7 +254,9 @@ def _trip_edges(
                                AND {_matters("k.record_uid", "k.day")})
                   OR EXISTS (SELECT 1 FROM held_edges e JOIN trip_days x ON x.record_uid = e.y
                              WHERE e.x = s.component AND e.y IN (SELECT component FROM single)
-                               AND {_matters("x.record_uid", f"CAST(x.{trips.DAY} AS DATE)")})"""
+                               AND {_matters("x.record_uid", f"CAST(x.{trips.DAY} AS DATE)")})""",
+        after,
+    )
 
 
 def _matters(placed_uid: str, placed_day: str) -> str:
@@ -246,6 +278,29 @@ def _matters(placed_uid: str, placed_day: str) -> str:
         f" OR (starts_with({placed_uid}, '{trips.DEPARTURES}/') AND d.{trips.DAY} IS NOT NULL AND ({trip_feeds})"
         f" AND NOT {between}))"
     )
+
+
+def _trip_keys_since(
+    cur: duckdb.DuckDBPyConnection, records: pa.Table, index: IdentityIndex, kept: TripKeys, gone: pa.Array
+) -> tuple[pa.Table, pa.Table, TripKeys]:
+    """The trip keys of the records in force, the old presence keys of the records changed or removed
+    (`gone`), and the keys to keep: `kept` without the rows of `gone`, and those of the changed records
+    (the records of `gone` still in force) built from `index`."""
+    left = pc.invert(pc.is_in(kept.presence.column("record_uid"), gone))
+    changed = records.filter(pc.is_in(records.column("record_uid"), gone))
+    members = index.members.filter(pc.is_in(index.members.column("record_uid"), changed.column("record_uid")))
+    cur.register("changed_feat", index.feat)
+    cur.register("changed_members", members)
+    try:
+        fresh = trips.presence_keys(cur, "changed_feat", "changed_members")
+    finally:
+        cur.unregister("changed_feat")
+        cur.unregister("changed_members")
+    presence = pa.concat_tables([kept.presence.filter(left), fresh.cast(kept.presence.schema)])
+    built = trips.trip_keys(cur, changed, fresh)
+    stay = pc.invert(pc.is_in(kept.trips.column("record_uid"), gone))
+    raw = pa.concat_tables([kept.trips.filter(stay), built.cast(kept.trips.schema)]).sort_by("record_uid")
+    return raw, kept.presence.filter(pc.invert(left)), TripKeys(presence, raw)
 
 
 def _presence_keys(cur: duckdb.DuckDBPyConnection, index: IdentityIndex | None) -> pa.Table | None:
@@ -334,11 +389,15 @@ def merge(
     assignment: Assignment,
 ) -> Assignment:
     """Links of every record in force: the last run's outside the re-resolved subset, the assignment's
-    inside it, the repeats' own; `replaced` names those of the subset, the repeats and the records no
-    longer in force."""
+    inside it, the repeats' own; `replaced` names the links to write: those of the subset that the run
+    changed (person, component, or the record's identity hash when both carry one) or left without a
+    link, the repeats, and the records no longer in force. Re-resolving a component mostly gives its
+    records the links they had; rewriting those would change nothing but the run that wrote them."""
     cur = con.cursor()
-    cur.register("recs", records.select(["record_uid"]))
+    hashed = "identity_hash" in records.column_names and "identity_hash" in state.column_names
+    cur.register("recs", records.select(["record_uid", *(["identity_hash"] if hashed else [])]))
     cur.register("state", state.select(["record_uid", "person_id", "component"]))
+    cur.register("state_hashes", state.select(["record_uid", *(["identity_hash"] if hashed else [])]))
     cur.register("redone", touched.subset.select(["record_uid"]))
     cur.register("new_links", assignment.links.select(["record_uid", "person_id", "component"]))
     cur.register("repeat_links", touched.repeats.select(["record_uid", "person_id", "component"]))
@@ -346,9 +405,15 @@ def merge(
         """SELECT s.* FROM state s SEMI JOIN recs USING (record_uid) ANTI JOIN redone USING (record_uid)
            UNION ALL SELECT * FROM new_links UNION ALL SELECT * FROM repeat_links ORDER BY record_uid"""
     ).to_arrow_table()
+    rehashed = "OR r.identity_hash IS DISTINCT FROM h.identity_hash" if hashed else ""
     replaced = cur.sql(
-        """SELECT record_uid FROM redone UNION SELECT record_uid FROM repeat_links
-           UNION SELECT record_uid FROM state ANTI JOIN recs USING (record_uid) ORDER BY record_uid"""
+        f"""SELECT n.record_uid FROM new_links n LEFT JOIN state s USING (record_uid)
+                LEFT JOIN recs r USING (record_uid) LEFT JOIN state_hashes h USING (record_uid)
+            WHERE s.record_uid IS NULL OR s.person_id IS DISTINCT FROM n.person_id
+               OR s.component IS DISTINCT FROM n.component {rehashed}
+            UNION SELECT record_uid FROM redone ANTI JOIN new_links USING (record_uid)
+            UNION SELECT record_uid FROM repeat_links
+            UNION SELECT record_uid FROM state ANTI JOIN recs USING (record_uid) ORDER BY record_uid"""
     ).to_arrow_table()
     cur.close()
     return Assignment(
