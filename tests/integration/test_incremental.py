@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from ilos.domain.feeds import FEEDS
@@ -204,6 +205,105 @@ def test_what_a_process_keeps_is_what_it_would_read_and_build_again(world: Path,
         assert checked >= 2
     finally:
         app.close()
+
+
+def test_relatives_a_process_resolves_again_after_each_run_are_those_resolved_from_everything(
+    world: Path, tmp_path: Path
+) -> None:
+    """The stream resolves relatives after each run; a long-lived process resolves again only the
+    relationships the run's changed records can affect. Through new, corrected and retracted records
+    and relationships, its result after every run equals resolving every relationship again."""
+    from ilos.adapters.duck.relatives import COLUMNS, link_relatives
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+    from ilos.services.relatives import resolve_relatives
+    from ilos.services.resolve import resolve_incremental
+
+    parts = _halves(world, tmp_path)
+    arrivals, relationships = parts["arrivals"], parts["relationships"]
+    people = _joined(tmp_path / "people.csv", [
+        _corrected(arrivals[0], tmp_path / "fix.csv", 5, given_names="ZZTOP"),
+        _corrected(arrivals[0], tmp_path / "gone.csv", 7, retracted="true"), arrivals[1]])  # fmt: skip
+    filings = _joined(tmp_path / "filings.csv", [
+        _corrected(relationships[0], tmp_path / "rfix.csv", 3, relative_given_names="ZED"),
+        _corrected(relationships[0], tmp_path / "rgone.csv", 4, retracted="true"), relationships[1]])  # fmt: skip
+    # the filings come first: the arrivals then merge their subjects into the travellers' persons
+    deliveries = [("relationships", relationships[0]), ("arrivals", arrivals[0]),
+                  ("encounters", parts["encounters"][0]), ("arrivals", people), ("relationships", filings),
+                  ("departures", parts["departures"][0])]  # fmt: skip
+    app = Ilos(Settings(), f"sqlite:///{tmp_path / 'relatives.db'}")
+    try:
+        incremental = 0
+        for feed, path in deliveries:
+            before = app.identity_work.run_id
+            ingest_files(feed, [path], app.loader)
+            resolve_incremental(app.identity_work, app.identity_store)
+            incremental += app.identity_work.changes_since(before) is not None
+            assert resolve_relatives(app.relatives_work, app.relative_store) is not None
+            expected = link_relatives(
+                app.identity_work.con,
+                app.reader.records_in_force(FEEDS["relationships"]),
+                app.reader.identity_records(),
+                app.reader.link_state(),
+            )
+            assert _rows(app.reader.relatives().select(list(COLUMNS))) == _rows(expected)
+        assert incremental >= 3
+    finally:
+        app.close()
+
+
+def test_a_filer_merged_into_the_traveller_is_the_relationship_s_subject_in_a_kept_process(
+    tmp_path: Path,
+) -> None:
+    """Jane's petition (surname misspelt, no birth date, another passport) is her own person; an
+    encounter with her birth date and that passport merges it into the traveller. Nothing the petition
+    describes changed, but its subject did: the process resolves it again."""
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+    from ilos.services.relatives import resolve_relatives
+    from ilos.services.resolve import resolve_incremental
+
+    doe = {"family_name": "DOE", "given_names": "JANE", "citizenship": "KEN", "document_type": "P",
+           "document_country": "KEN"}  # fmt: skip
+    traveller = arrival("1", **doe, date_of_birth="1970-01-01", document_number="K1111111")
+    mother = arrival("2", family_name="WANJIRU", given_names="GRACE", date_of_birth="1950-02-03",
+                     citizenship="KEN", document_country="KEN", document_number="K3333333", a_number="A077700077")  # fmt: skip
+    petition = {"source_system": "USCIS", "source_record_id": "R1", "recorded_at": "2024-04-01T08:00:00Z",
+                **doe, "family_name": "DOWE", "document_number": "K2222222", "relationship_id": "R1",
+                "relationship": "PARENT", "relative_family_name": "WANJIRU", "relative_given_names": "GRACE",
+                "relative_date_of_birth": "1950-02-03", "relative_a_number": "A077700077"}  # fmt: skip
+    encounter = {"source_system": "ICE-EID", "source_record_id": "E1", "recorded_at": "2024-06-01T08:00:00Z",
+                 **doe, "date_of_birth": "1970-01-01", "document_number": "K2222222", "encounter_id": "E1",
+                 "event_date": "2024-05-01", "agency": "CBP_PORT", "encounter_type": "CHECK_IN",
+                 "outcome": "RELEASED_ATD"}  # fmt: skip
+    deliveries = [
+        ("arrivals", [traveller, mother]),
+        ("relationships", [petition]),
+        ("encounters", [encounter]),
+    ]
+    app = Ilos(Settings(), f"sqlite:///{tmp_path / 'petition.db'}")
+    try:
+        subjects = []
+        for feed, rows in deliveries:
+            ingest_files(feed, [write_csv(tmp_path / f"{feed}.csv", rows)], app.loader)
+            resolve_incremental(app.identity_work, app.identity_store)
+            resolve_relatives(app.relatives_work, app.relative_store)
+            if feed == "arrivals":
+                continue
+            (row,) = app.reader.relatives().to_pylist()
+            assert row["relative_person_id"] == _person_of(app, "arrivals/I94/2")
+            subjects.append(row["subject_person_id"])
+        assert subjects[0] != _person_of(app, "arrivals/I94/1")  # before the encounter: apart
+        assert subjects[1] == _person_of(app, "arrivals/I94/1")
+    finally:
+        app.close()
+
+
+def _person_of(app: object, uid: str) -> str:
+    links = app.reader.link_state()  # type: ignore[attr-defined]
+    return str(links.filter(pc.equal(links.column("record_uid"), uid)).column("person_id")[0])
 
 
 def _rows(table: pa.Table) -> list[tuple[object, ...]]:

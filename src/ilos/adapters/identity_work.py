@@ -41,6 +41,10 @@ class _Kept:
     repeats: pa.Table | None = None  # the run under way's repeats (`incremental.Affected`)
     trip_keys: incremental.TripKeys | None = None  # of the records run `run_id` linked
     trip_keys_after: incremental.TripKeys | None = None  # of the records the run under way links
+    replaced: pa.Array | None = None  # the links the run under way replaces (an incremental run's)
+    #: The run before the last one this process saved, and the records whose links that run replaced
+    #: (None: a full run, or the link state was read again since)
+    changes: tuple[int, pa.Array] | None = None
     #: records the batches the run under way read changed and left out of force (retracted), by uid;
     #: None when it read every record
     withdrawn_candidates: list[str] | None = None
@@ -64,7 +68,7 @@ class DuckIdentityWork:
 
         A run starts here: what an earlier run left half-done (it failed before it was saved) is dropped."""
         kept = self._kept
-        kept.index_after, kept.repeats, kept.trip_keys_after = None, None, None
+        kept.index_after, kept.repeats, kept.trip_keys_after, kept.replaced = None, None, None, None
         committed = self.reader.batch_ids()
         new = sorted(committed - kept.seen)
         kept.withdrawn_candidates = []
@@ -152,12 +156,26 @@ class DuckIdentityWork:
         own = withdrawn.select(list(WITHDRAWN_COLUMNS[:4])).join(fresh, "record_uid", join_type="inner")
         return pa.concat_tables([attached, own.select(list(WITHDRAWN_COLUMNS))]).sort_by("record_uid")
 
+    def changes_since(self, run_id: int) -> pa.Array | None:
+        """Record uids whose links the runs since run `run_id` replaced, when this process saved the
+        latest run incrementally on top of run `run_id` (None: unknown, read everything)."""
+        kept = self._kept
+        if kept.changes is None or kept.changes[0] != run_id or kept.run_id != self.reader.latest_run_id():
+            return None
+        return kept.changes[1]
+
+    @property
+    def run_id(self) -> int:
+        """The run whose link state this process keeps (-1 before it read any)."""
+        return self._kept.run_id
+
     def link_state(self) -> pa.Table:
         """record_uid, person_id, component, identity_hash as the last run left them."""
         kept = self._kept
         latest = self.reader.latest_run_id()
         if kept.links is None or latest != kept.run_id:
             kept.links, kept.run_id, kept.index, kept.trip_keys = self.reader.link_state(), latest, None, None
+            kept.changes = None
         return kept.links
 
     def saved(self, run_id: int, links: pa.Table) -> None:
@@ -169,7 +187,10 @@ class DuckIdentityWork:
             links = links.append_column("component", pa.nulls(links.num_rows, pa.string()))
         hashes = kept.records.select(["record_uid", "identity_hash"])
         state = links.select(["record_uid", "person_id", "component"]).join(hashes, "record_uid")
-        kept.links, kept.run_id = state.sort_by("record_uid"), run_id
+        kept.changes = (
+            (kept.run_id, kept.replaced) if kept.replaced is not None and kept.links is not None else None
+        )
+        kept.links, kept.run_id, kept.replaced = state.sort_by("record_uid"), run_id, None
         kept.index, kept.index_after = kept.index_after, None
         kept.trip_keys, kept.trip_keys_after = kept.trip_keys_after, None
 
@@ -206,7 +227,11 @@ class DuckIdentityWork:
         repeats, self._kept.repeats = self._kept.repeats, None
         if repeats is None:
             raise RuntimeError("merge_assignment needs the repeats of the `affected` call before it")
-        return incremental.merge(self.con, records, state, incremental.Affected(subset, repeats), assignment)
+        merged = incremental.merge(
+            self.con, records, state, incremental.Affected(subset, repeats), assignment
+        )
+        self._kept.replaced = merged.replaced
+        return merged
 
     def previous_links(self) -> pa.Table:
         """record_uid → person_id from the last run."""

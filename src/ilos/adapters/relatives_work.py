@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ilos.adapters.db.reader import PersonDataReader
-from ilos.adapters.duck.relatives import link_relatives
+from ilos.adapters.duck.relatives import link_relatives, record_keys, relink_relatives
 from ilos.adapters.identity_work import DuckIdentityWork
 from ilos.domain.feeds import FEEDS
 
 
+@dataclass(frozen=True)
+class _Resolved:
+    """The last result, for the links of run `run_id`: the relationships it read and the records' keys."""
+
+    run_id: int
+    result: pa.Table
+    relationships: pa.Table
+    keys: pa.Table
+
+
 class DuckRelativesWork:
     """Resolves the relatives named in `relationships` to the persons of the current links; the
-    identity records and links come from the identity work, which keeps them between runs."""
+    identity records and links come from the identity work, which keeps them between runs.
+
+    A long-lived process (the stream) keeps its last result: after an incremental resolution run on
+    top of the run that result is for, only the relationships the run's changed records can affect
+    are resolved again (`relink_relatives`)."""
 
     def __init__(
         self, reader: PersonDataReader, con: duckdb.DuckDBPyConnection, identity: DuckIdentityWork
@@ -21,12 +38,20 @@ class DuckRelativesWork:
         self.reader = reader
         self.con = con
         self.identity = identity
+        self._last: _Resolved | None = None
 
     def relatives(self) -> pa.Table:
         """One row per relationship in force: its subject's and its relative's person, and how."""
-        return link_relatives(
-            self.con,
-            self.reader.records_in_force(FEEDS["relationships"]),
-            self.identity.records(),
-            self.identity.link_state(),
-        )
+        relationships = self.reader.records_in_force(FEEDS["relationships"])
+        records, links = self.identity.records(), self.identity.link_state()
+        last = self._last
+        changed = self.identity.changes_since(last.run_id) if last is not None else None
+        if last is None or changed is None:
+            keys = record_keys(self.con, records)
+            result = link_relatives(self.con, relationships, records, links, keys)
+        else:
+            in_force = records.filter(pc.is_in(records.column("record_uid"), changed))
+            before = (last.result, last.relationships, last.keys)
+            result, keys = relink_relatives(self.con, before, relationships, (in_force, changed), links)
+        self._last = _Resolved(self.identity.run_id, result, relationships, keys)
+        return result

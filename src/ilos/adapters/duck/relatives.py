@@ -54,88 +54,183 @@ def birth_date_sql(expr: str) -> str:
     return f"CASE WHEN regexp_full_match({d}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN CAST(try_cast({d} AS DATE) AS VARCHAR) END"
 
 
-def _ascii_map(cur: duckdb.DuckDBPyConnection) -> pa.Table:
-    """raw -> ASCII (unidecode) for each distinct non-ASCII name spelling, on either side."""
-    sql = """
-        SELECT DISTINCT v FROM (
-            SELECT relative_family_name AS v FROM rel_rows UNION ALL SELECT relative_given_names FROM rel_rows
-            UNION ALL SELECT family_name FROM rel_records UNION ALL SELECT given_names FROM rel_records)
-        WHERE v IS NOT NULL AND NOT regexp_full_match(v, '[\\x00-\\x7F]*')
-    """
+def _ascii_map(cur: duckdb.DuckDBPyConnection, names: str) -> None:
+    """Register `rel_ascii`: raw -> ASCII (unidecode) for each distinct non-ASCII value of the SELECT
+    `names` (one column)."""
+    sql = f"SELECT DISTINCT v FROM ({names}) n(v) WHERE v IS NOT NULL AND NOT regexp_full_match(v, '[\\x00-\\x7F]*')"
     raw = [row[0] for row in cur.sql(sql).fetchall()]
-    return pa.table(
-        {"raw": pa.array(raw, pa.string()), "ascii": pa.array([unidecode(v) for v in raw], pa.string())}
+    cur.register(
+        "rel_ascii",
+        pa.table(
+            {"raw": pa.array(raw, pa.string()), "ascii": pa.array([unidecode(v) for v in raw], pa.string())}
+        ),
     )
 
 
+def _key(column: str) -> str:
+    return name_key_sql(f"coalesce((SELECT ascii FROM rel_ascii WHERE raw = {column}), {column})")
+
+
+#: Columns of `record_keys`: what a held record offers a relative's description.
+KEY_COLUMNS = ("record_uid", "a9", "fam", "giv", "dob")
+
+
+def record_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
+    """record_uid, a9, fam, giv, dob of each identity record (record_uid, family_name, given_names,
+    date_of_birth, a_number): the keys a relative's description is matched on. Each row is a function
+    of its record alone."""
+    cur = con.cursor()
+    try:
+        cur.register("rel_records", records)
+        _ascii_map(cur, "SELECT family_name FROM rel_records UNION ALL SELECT given_names FROM rel_records")
+        return cur.sql(
+            f"""SELECT record_uid, {a_number_sql("a_number")} AS a9, {_key("family_name")} AS fam,
+                       {_key("given_names")} AS giv, {birth_date_sql("date_of_birth")} AS dob
+                FROM rel_records"""
+        ).to_arrow_table()
+    finally:
+        cur.close()
+
+
+def _described(cur: duckdb.DuckDBPyConnection, relationships: str) -> None:
+    """Table `rel`: each relationship of `relationships` with its subject's person (`rel_links`) and the
+    keys its relative is described by."""
+    _ascii_map(
+        cur,
+        f"SELECT relative_family_name FROM {relationships} UNION ALL SELECT relative_given_names FROM {relationships}",
+    )
+    cur.execute(
+        f"""CREATE OR REPLACE TEMP TABLE rel AS
+            SELECT r.relationship_id, r.source_system, r.source_record_id, r.relationship,
+                   l.person_id AS subject_person_id,
+                   CASE WHEN lower(trim(r.relative_us_citizen)) IN ('true', 'false')
+                        THEN lower(trim(r.relative_us_citizen)) END AS relative_us_citizen,
+                   {a_number_sql("r.relative_a_number")} AS a9,
+                   {_key("r.relative_family_name")} AS fam,
+                   {_key("r.relative_given_names")} AS giv,
+                   {birth_date_sql("r.relative_date_of_birth")} AS dob
+            FROM {relationships} r
+            LEFT JOIN rel_links l ON l.record_uid = '{FEED}/' || r.source_system || '/' || r.source_record_id"""
+    )
+
+
+_RESOLVED = """
+    WITH held AS (
+        SELECT DISTINCT l.person_id, k.a9, k.fam, k.giv, k.dob FROM rel_keys k JOIN rel_links l USING (record_uid)
+    ),
+    by_a AS (
+        SELECT rel.source_system, rel.source_record_id,
+               count(DISTINCT h.person_id) AS n, min(h.person_id) AS person_id
+        FROM {rel} rel JOIN held h ON h.a9 = rel.a9
+        WHERE h.person_id IS DISTINCT FROM rel.subject_person_id
+        GROUP BY ALL
+    ),
+    by_name AS (
+        SELECT rel.source_system, rel.source_record_id,
+               count(DISTINCT h.person_id) AS n, min(h.person_id) AS person_id
+        FROM {rel} rel JOIN held h ON h.fam = rel.fam AND h.giv = rel.giv AND h.dob = rel.dob
+        WHERE h.person_id IS DISTINCT FROM rel.subject_person_id
+        GROUP BY ALL
+    )
+    SELECT rel.relationship_id, rel.source_system, rel.source_record_id, rel.subject_person_id,
+           rel.relationship,
+           CASE WHEN a.n = 1 THEN a.person_id WHEN a.n > 1 THEN NULL
+                WHEN m.n = 1 THEN m.person_id END AS relative_person_id,
+           rel.relative_us_citizen,
+           CASE WHEN a.n = 1 THEN 'a_number' WHEN a.n > 1 THEN 'ambiguous'
+                WHEN m.n = 1 THEN 'name_and_birth_date' WHEN m.n > 1 THEN 'ambiguous'
+                ELSE 'not_held' END AS match
+    FROM {rel} rel
+    LEFT JOIN by_a a USING (source_system, source_record_id)
+    LEFT JOIN by_name m USING (source_system, source_record_id)
+    ORDER BY rel.source_system, rel.source_record_id
+"""
+
+
 def link_relatives(
-    con: duckdb.DuckDBPyConnection, relationships: pa.Table, records: pa.Table, links: pa.Table
+    con: duckdb.DuckDBPyConnection,
+    relationships: pa.Table,
+    records: pa.Table,
+    links: pa.Table,
+    keys: pa.Table | None = None,
 ) -> pa.Table:
     """One row per relationship in force, its subject and relative resolved to persons (see the module).
 
     relationships: the `relationships` rows in force (source_system, source_record_id and the feed's
     columns); records: identity records in force (record_uid, family_name, given_names, date_of_birth,
-    a_number); links: record_uid -> person_id. Sorted by source_system, source_record_id.
+    a_number), or `keys`, their `record_keys`; links: record_uid -> person_id. Sorted by source_system,
+    source_record_id.
     """
+    keys = keys if keys is not None else record_keys(con, records)
     cur = con.cursor()
     try:
         cur.register("rel_rows", relationships)
-        cur.register("rel_records", records)
+        cur.register("rel_keys", keys)
         cur.register("rel_links", links.select(["record_uid", "person_id"]))
-        cur.register("rel_ascii", _ascii_map(cur))
-
-        def key(column: str) -> str:
-            return name_key_sql(f"coalesce((SELECT ascii FROM rel_ascii WHERE raw = {column}), {column})")
-
-        result = cur.sql(
-            f"""
-            WITH rel AS (
-                SELECT r.relationship_id, r.source_system, r.source_record_id, r.relationship,
-                       l.person_id AS subject_person_id,
-                       CASE WHEN lower(trim(r.relative_us_citizen)) IN ('true', 'false')
-                            THEN lower(trim(r.relative_us_citizen)) END AS relative_us_citizen,
-                       {a_number_sql("r.relative_a_number")} AS a9,
-                       {key("r.relative_family_name")} AS fam,
-                       {key("r.relative_given_names")} AS giv,
-                       {birth_date_sql("r.relative_date_of_birth")} AS dob
-                FROM rel_rows r
-                LEFT JOIN rel_links l
-                       ON l.record_uid = '{FEED}/' || r.source_system || '/' || r.source_record_id
-            ),
-            held AS (
-                SELECT DISTINCT l.person_id, {a_number_sql("h.a_number")} AS a9,
-                       {key("h.family_name")} AS fam, {key("h.given_names")} AS giv,
-                       {birth_date_sql("h.date_of_birth")} AS dob
-                FROM rel_records h JOIN rel_links l USING (record_uid)
-            ),
-            by_a AS (
-                SELECT rel.source_system, rel.source_record_id,
-                       count(DISTINCT h.person_id) AS n, min(h.person_id) AS person_id
-                FROM rel JOIN held h ON h.a9 = rel.a9
-                WHERE h.person_id IS DISTINCT FROM rel.subject_person_id
-                GROUP BY ALL
-            ),
-            by_name AS (
-                SELECT rel.source_system, rel.source_record_id,
-                       count(DISTINCT h.person_id) AS n, min(h.person_id) AS person_id
-                FROM rel JOIN held h ON h.fam = rel.fam AND h.giv = rel.giv AND h.dob = rel.dob
-                WHERE h.person_id IS DISTINCT FROM rel.subject_person_id
-                GROUP BY ALL
-            )
-            SELECT rel.relationship_id, rel.source_system, rel.source_record_id, rel.subject_person_id,
-                   rel.relationship,
-                   CASE WHEN a.n = 1 THEN a.person_id WHEN a.n > 1 THEN NULL
-                        WHEN m.n = 1 THEN m.person_id END AS relative_person_id,
-                   rel.relative_us_citizen,
-                   CASE WHEN a.n = 1 THEN 'a_number' WHEN a.n > 1 THEN 'ambiguous'
-                        WHEN m.n = 1 THEN 'name_and_birth_date' WHEN m.n > 1 THEN 'ambiguous'
-                        ELSE 'not_held' END AS match
-            FROM rel
-            LEFT JOIN by_a a USING (source_system, source_record_id)
-            LEFT JOIN by_name m USING (source_system, source_record_id)
-            ORDER BY rel.source_system, rel.source_record_id
-            """
-        ).to_arrow_table()
+        _described(cur, "rel_rows")
+        result = cur.sql(_RESOLVED.format(rel="rel")).to_arrow_table()
     finally:
         cur.close()
     return result.cast(RESULT_SCHEMA)
+
+
+def relink_relatives(
+    con: duckdb.DuckDBPyConnection,
+    before: tuple[pa.Table, pa.Table, pa.Table],
+    relationships: pa.Table,
+    changed: tuple[pa.Table, pa.Array],
+    links: pa.Table,
+) -> tuple[pa.Table, pa.Table]:
+    """`link_relatives` after a resolution run that replaced the links of the records `changed[1]`
+    (record uids: new, corrected, relinked or gone), given the result, the relationships and the
+    `record_keys` of the run before (`before`) and the changed records in force (`changed[0]`):
+    (the result, the record keys now).
+
+    A relationship's row depends only on its own row, its subject's link, and the persons of the
+    records whose keys equal its relative's description. So only the relationships whose row changed,
+    whose own record changed, or whose relative's keys those of a changed record (before or after)
+    equal, are resolved again, against the records of those keys; the others keep their row.
+    """
+    result, old_relationships, old_keys = before
+    records, uids = changed
+    cur = con.cursor()
+    try:
+        cur.register("gone_uids", pa.table({"record_uid": uids}))
+        cur.register("old_keys", old_keys)
+        cur.register("new_keys", record_keys(con, records))
+        keys = cur.sql(
+            f"""SELECT {", ".join(KEY_COLUMNS)} FROM old_keys ANTI JOIN gone_uids USING (record_uid)
+                UNION ALL SELECT {", ".join(KEY_COLUMNS)} FROM new_keys ORDER BY record_uid"""
+        ).to_arrow_table()
+        cur.register("rel_rows", relationships)
+        cur.register("old_rows", old_relationships)
+        cur.register("rel_links", links.select(["record_uid", "person_id"]))
+        cur.register("rel_keys_all", keys)
+        _described(cur, "rel_rows")
+        cur.execute(
+            f"""CREATE TEMP TABLE dirty AS
+                SELECT a9, fam, giv, dob FROM old_keys SEMI JOIN gone_uids USING (record_uid)
+                UNION ALL SELECT a9, fam, giv, dob FROM new_keys;
+                CREATE TEMP TABLE redo AS
+                SELECT * FROM rel
+                WHERE '{FEED}/' || source_system || '/' || source_record_id IN (SELECT record_uid FROM gone_uids)
+                   OR a9 IN (SELECT a9 FROM dirty)
+                   OR (fam, giv, dob) IN (SELECT fam, giv, dob FROM dirty)
+                   OR (source_system, source_record_id) IN (
+                          SELECT source_system, source_record_id FROM (SELECT * FROM rel_rows EXCEPT SELECT * FROM old_rows));
+                CREATE TEMP TABLE rel_keys AS
+                SELECT * FROM rel_keys_all
+                WHERE a9 IN (SELECT a9 FROM redo) OR (fam, giv, dob) IN (SELECT fam, giv, dob FROM redo)"""
+        )
+        redone = cur.sql(_RESOLVED.format(rel="redo")).to_arrow_table().cast(RESULT_SCHEMA)
+        cur.register("old_result", result)
+        cur.register("redone", redone)
+        merged = cur.sql(
+            """SELECT * FROM old_result
+               SEMI JOIN rel_rows USING (source_system, source_record_id)
+               ANTI JOIN redone USING (source_system, source_record_id)
+               UNION ALL SELECT * FROM redone ORDER BY source_system, source_record_id"""
+        ).to_arrow_table()
+    finally:
+        cur.close()
+    return merged.cast(RESULT_SCHEMA), keys
