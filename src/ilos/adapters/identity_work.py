@@ -42,6 +42,7 @@ class _Kept:
     trip_keys: incremental.TripKeys | None = None  # of the records run `run_id` linked
     trip_keys_after: incremental.TripKeys | None = None  # of the records the run under way links
     replaced: pa.Array | None = None  # the links the run under way replaces (an incremental run's)
+    state_after: pa.Table | None = None  # the link state the run under way leaves (an incremental run's)
     #: The run before the last one this process saved, and the records whose links that run replaced
     #: (None: a full run, or the link state was read again since)
     changes: tuple[int, pa.Array] | None = None
@@ -68,7 +69,8 @@ class DuckIdentityWork:
 
         A run starts here: what an earlier run left half-done (it failed before it was saved) is dropped."""
         kept = self._kept
-        kept.index_after, kept.repeats, kept.trip_keys_after, kept.replaced = None, None, None, None
+        kept.index_after, kept.repeats, kept.trip_keys_after = None, None, None
+        kept.replaced, kept.state_after = None, None
         committed = self.reader.batch_ids()
         new = sorted(committed - kept.seen)
         kept.withdrawn_candidates = []
@@ -185,12 +187,15 @@ class DuckIdentityWork:
             return
         if "component" not in links.column_names:  # a resolver that does not report components
             links = links.append_column("component", pa.nulls(links.num_rows, pa.string()))
-        hashes = kept.records.select(["record_uid", "identity_hash"])
-        state = links.select(["record_uid", "person_id", "component"]).join(hashes, "record_uid")
+        state = kept.state_after
+        if state is None:  # a full run: the links with their records' hashes
+            hashes = kept.records.select(["record_uid", "identity_hash"])
+            state = links.select(["record_uid", "person_id", "component"]).join(hashes, "record_uid")
+            state = state.sort_by("record_uid")
         kept.changes = (
             (kept.run_id, kept.replaced) if kept.replaced is not None and kept.links is not None else None
         )
-        kept.links, kept.run_id, kept.replaced = state.sort_by("record_uid"), run_id, None
+        kept.links, kept.run_id, kept.replaced, kept.state_after = state, run_id, None, None
         kept.index, kept.index_after = kept.index_after, None
         kept.trip_keys, kept.trip_keys_after = kept.trip_keys_after, None
 
@@ -227,9 +232,8 @@ class DuckIdentityWork:
         repeats, self._kept.repeats = self._kept.repeats, None
         if repeats is None:
             raise RuntimeError("merge_assignment needs the repeats of the `affected` call before it")
-        merged = incremental.merge(
-            self.con, records, state, incremental.Affected(subset, repeats), assignment
-        )
+        touched = incremental.Affected(subset, repeats)
+        merged, self._kept.state_after = incremental.merge(self.con, records, state, touched, assignment)
         self._kept.replaced = merged.replaced
         return merged
 

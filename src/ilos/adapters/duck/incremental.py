@@ -387,8 +387,9 @@ def merge(
     state: pa.Table,
     touched: Affected,
     assignment: Assignment,
-) -> Assignment:
-    """Links of every record in force: the last run's outside the re-resolved subset, the assignment's
+) -> tuple[Assignment, pa.Table | None]:
+    """Links of every record in force (and, when `records` and `state` carry identity hashes, the link
+    state the run leaves: the links with their records' hashes): the last run's outside the re-resolved subset, the assignment's
     inside it, the repeats' own; `replaced` names the links to write: those of the subset that the run
     changed (person, component, or the record's identity hash when both carry one) or left without a
     link, the repeats, and the records no longer in force. Re-resolving a component mostly gives its
@@ -401,10 +402,20 @@ def merge(
     cur.register("redone", touched.subset.select(["record_uid"]))
     cur.register("new_links", assignment.links.select(["record_uid", "person_id", "component"]))
     cur.register("repeat_links", touched.repeats.select(["record_uid", "person_id", "component"]))
-    links = cur.sql(
-        """SELECT s.* FROM state s SEMI JOIN recs USING (record_uid) ANTI JOIN redone USING (record_uid)
-           UNION ALL SELECT * FROM new_links UNION ALL SELECT * FROM repeat_links ORDER BY record_uid"""
+    # With hashes, the links carry each record's: the link state the run leaves, as `link_state` reads it
+    # back. A record left alone is unchanged (every changed record is re-resolved or a repeat): its
+    # hash is the state's.
+    hash_of = (
+        (", h.identity_hash", "JOIN state_hashes h USING (record_uid)", ", r.identity_hash")
+        if hashed
+        else ("", "", "")
+    )
+    state_after = cur.sql(
+        f"""SELECT s.*{hash_of[0]} FROM state s {hash_of[1]} SEMI JOIN recs USING (record_uid) ANTI JOIN redone USING (record_uid)
+            UNION ALL SELECT n.*{hash_of[2]} FROM new_links n JOIN recs r USING (record_uid)
+            UNION ALL SELECT p.*{hash_of[2]} FROM repeat_links p JOIN recs r USING (record_uid) ORDER BY record_uid"""
     ).to_arrow_table()
+    links = state_after.select(["record_uid", "person_id", "component"])
     rehashed = "OR r.identity_hash IS DISTINCT FROM h.identity_hash" if hashed else ""
     replaced = cur.sql(
         f"""SELECT n.record_uid FROM new_links n LEFT JOIN state s USING (record_uid)
@@ -416,7 +427,7 @@ def merge(
             UNION SELECT record_uid FROM state ANTI JOIN recs USING (record_uid) ORDER BY record_uid"""
     ).to_arrow_table()
     cur.close()
-    return Assignment(
+    merged = Assignment(
         links,
         assignment.merges,
         assignment.splits,
@@ -424,3 +435,4 @@ def merge(
         replaced.column(0).combine_chunks(),
         assignment.before,
     )
+    return merged, state_after if hashed else None

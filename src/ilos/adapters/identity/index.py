@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ilos.adapters.identity.blocking_keys import BlockingKeys
 from ilos.adapters.identity.features import build_features
@@ -76,3 +77,19 @@ def prepare_against(cur: duckdb.DuckDBPyConnection, source: str, index: Identity
            SELECT e.* REPLACE (false AS is_new) FROM idx_feat e ANTI JOIN touched t ON t.old_rep = e.record_uid"""
     )
     return "feat"
+
+
+def index_after(cur: duckdb.DuckDBPyConnection, index: IdentityIndex) -> pa.Table:
+    """The signature rows of view `feat` that `prepare_against` built on `index`: the index's rows but
+    those of the signatures the new records touched, then the touched and new ones (`is_new`). Built
+    from the index's table and the new rows alone, not by reading the whole view back."""
+    old = cur.sql("SELECT old_rep FROM touched WHERE old_rep IS NOT NULL").to_arrow_table().column(0)
+    kept = index.feat.filter(pc.invert(pc.is_in(index.feat.column("record_uid"), old)))
+    fresh = cur.sql("SELECT * FROM feat WHERE is_new").to_arrow_table()
+    after = pa.concat_tables([kept, fresh.select(kept.column_names).cast(kept.schema)])
+    # a chunk per batch: gathered now and then, so that a long stream does not scan thousands of them
+    return after.combine_chunks() if after.column(0).num_chunks > _MOST_CHUNKS else after
+
+
+#: Chunks an index's table may gather, one per batch, before they are combined.
+_MOST_CHUNKS = 64

@@ -12,7 +12,7 @@ from ilos.adapters.identity import clustering, frequencies, model, scoring, trip
 from ilos.adapters.identity import explain as explaining
 from ilos.adapters.identity.blocking_keys import BlockingKeys
 from ilos.adapters.identity.features import INPUT_COLUMNS, build_features
-from ilos.adapters.identity.index import IdentityIndex, prepare_against
+from ilos.adapters.identity.index import IdentityIndex, index_after, prepare_against
 from ilos.adapters.identity.rules import LOWER, UPPER
 from ilos.adapters.identity.workspace import fetch, register_records, workspace
 
@@ -85,7 +85,7 @@ class IdentityResolver:
                 if keys is None or keys.stale:
                     keys = BlockingKeys.build(cur, "idx_feat")
                 pairs = self._score_prepared(cur, feat, only_new=True, keys=keys)
-                after = fetch(cur, f"SELECT * FROM {feat}")
+                after = index_after(cur, existing)
                 keys.add(cur, f"(SELECT * FROM {feat} WHERE is_new)", live=after.num_rows)
                 self.index_after = IdentityIndex(after, self.members, keys)
                 return pairs
