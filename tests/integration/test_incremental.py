@@ -301,6 +301,91 @@ def test_a_filer_merged_into_the_traveller_is_the_relationship_s_subject_in_a_ke
         app.close()
 
 
+def test_relatives_resolved_after_another_process_stored_a_retraction_are_those_of_the_records_in_force(
+    tmp_path: Path,
+) -> None:
+    """Between a run of the stream's process and its relatives, another process stores (without
+    linking) the retraction of the relative's arrival: the relatives read the records in force then,
+    so the relative is no longer held, as resolving everything says."""
+    from ilos.adapters.duck.relatives import COLUMNS, link_relatives
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+    from ilos.services.relatives import resolve_relatives
+    from ilos.services.resolve import resolve_incremental
+
+    mother = arrival("2", family_name="WANJIRU", given_names="GRACE", date_of_birth="1950-02-03",
+                     citizenship="KEN", document_country="KEN", document_number="K3333333", a_number="A077700077")  # fmt: skip
+    petition = {"source_system": "USCIS", "source_record_id": "R1", "recorded_at": "2024-04-01T08:00:00Z",
+                "family_name": "DOE", "given_names": "JANE", "date_of_birth": "1970-01-01", "citizenship": "KEN",
+                "relationship_id": "R1", "relationship": "PARENT", "relative_family_name": "WANJIRU",
+                "relative_given_names": "GRACE", "relative_date_of_birth": "1950-02-03", "relative_a_number": "A077700077"}  # fmt: skip
+    gone = {**mother, "recorded_at": "2024-05-01T00:00:00Z", "retracted": "true"}
+    db = f"sqlite:///{tmp_path / 'drift.db'}"
+    stream, other = Ilos(Settings(), db), Ilos(Settings(), db)
+    try:
+        for feed, rows in (
+            ("arrivals", [mother]),
+            ("relationships", [petition]),
+            ("arrivals", [arrival("3")]),
+        ):
+            ingest_files(feed, [write_csv(tmp_path / f"{feed}.csv", rows)], stream.loader)
+            resolve_incremental(stream.identity_work, stream.identity_store)
+            if feed == "relationships":
+                resolve_relatives(stream.relatives_work, stream.relative_store)
+        ingest_files(
+            "arrivals", [write_csv(tmp_path / "gone.csv", [gone])], other.loader
+        )  # stored, not linked
+        resolve_relatives(stream.relatives_work, stream.relative_store)
+        expected = link_relatives(
+            stream.identity_work.con,
+            stream.reader.records_in_force(FEEDS["relationships"]),
+            stream.reader.identity_records(),
+            stream.reader.link_state(),
+        )
+        got = stream.reader.relatives().select(list(COLUMNS))
+        assert _rows(got) == _rows(expected)
+        assert got.column("match").to_pylist() == ["not_held"]
+    finally:
+        stream.close()
+        other.close()
+
+
+def test_a_record_withdrawn_unlinked_keeps_its_person_when_the_relatives_read_it_first(
+    tmp_path: Path,
+) -> None:
+    """Another process stores an arrival and its retraction without linking them; the stream's process
+    reads those batches when it resolves relatives, before its next run. That run still keeps the
+    withdrawn arrival's person as a retired link (for answers known before the retraction), as a
+    fresh process does: the batches read between runs are looked at by the next run."""
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+    from ilos.services.relatives import resolve_relatives
+    from ilos.services.resolve import resolve_incremental
+
+    brief = arrival("5", family_name="NAKAMURA", given_names="KEN", date_of_birth="1988-08-08", citizenship="JPN",
+                    document_country="JPN", document_number="TK1234567", recorded_at="2024-03-02T10:00:00Z")  # fmt: skip
+    gone = {**brief, "recorded_at": "2024-03-05T10:00:00Z", "retracted": "true"}
+    db = f"sqlite:///{tmp_path / 'withdrawn.db'}"
+    stream, other = Ilos(Settings(), db), Ilos(Settings(), db)
+    try:
+        ingest_files("arrivals", [write_csv(tmp_path / "a1.csv", [arrival("1")])], stream.loader)
+        resolve_incremental(stream.identity_work, stream.identity_store)
+        ingest_files("arrivals", [write_csv(tmp_path / "a5.csv", [brief])], other.loader)
+        ingest_files("arrivals", [write_csv(tmp_path / "a5-gone.csv", [gone])], other.loader)
+        resolve_relatives(stream.relatives_work, stream.relative_store)  # reads the two batches
+        ingest_files(
+            "arrivals", [write_csv(tmp_path / "a2.csv", [arrival("2", family_name="ADEYEMI")])], stream.loader
+        )
+        resolve_incremental(stream.identity_work, stream.identity_store)
+        retired = stream.reader.retired_links().column("record_uid").to_pylist()
+        assert "arrivals/I94/5" in retired
+    finally:
+        stream.close()
+        other.close()
+
+
 def _person_of(app: object, uid: str) -> str:
     links = app.reader.link_state()  # type: ignore[attr-defined]
     return str(links.filter(pc.equal(links.column("record_uid"), uid)).column("person_id")[0])

@@ -73,7 +73,6 @@ class DuckIdentityWork:
         kept.replaced, kept.state_after = None, None
         committed = self.reader.batch_ids()
         new = sorted(committed - kept.seen)
-        kept.withdrawn_candidates = []
         if kept.records is None or len(new) > _MOST_BATCHES_READ_APART:
             kept.records = self._hashed(self.reader.identity_records())
             kept.withdrawn_candidates = None
@@ -82,7 +81,8 @@ class DuckIdentityWork:
             out_of_force = set(changed.column("record_uid").to_pylist()) - set(
                 rows.column("record_uid").to_pylist()
             )
-            kept.withdrawn_candidates = sorted(out_of_force)
+            if kept.withdrawn_candidates is not None:  # those of batches read by calls since the last run too
+                kept.withdrawn_candidates = sorted(out_of_force | set(kept.withdrawn_candidates))
             unchanged = kept.records.filter(
                 pc.invert(pc.is_in(kept.records.column("record_uid"), changed.column("record_uid")))
             )
@@ -196,6 +196,7 @@ class DuckIdentityWork:
             (kept.run_id, kept.replaced) if kept.replaced is not None and kept.links is not None else None
         )
         kept.links, kept.run_id, kept.replaced, kept.state_after = state, run_id, None, None
+        kept.withdrawn_candidates = []
         kept.index, kept.index_after = kept.index_after, None
         kept.trip_keys, kept.trip_keys_after = kept.trip_keys_after, None
 

@@ -132,19 +132,22 @@ class BlockingKeys:
     def add(self, cur: duckdb.DuckDBPyConnection, source: str, live: int | None = None) -> None:
         """Index the rows of `source` (signatures new or changed in a new version of the index; `live`
         is the number of signatures that version holds, to tell when stale entries dominate)."""
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE ilos_block_added AS SELECT * FROM {source}")
+        # Each signature's position comes with its uid in one result, and its keys are joined to it by
+        # the uid (a signature's representative, unique in `source`): two scans need not agree on order.
+        uids_read = cur.sql(f"SELECT record_uid FROM {source}").to_arrow_table().column(0)
+        numbered = pa.table(
+            {"record_uid": uids_read, "n": pa.array(np.arange(len(uids_read), dtype=np.int64))}
+        )
+        cur.register("ilos_block_added", numbered)
         try:
-            uids = cur.sql("SELECT record_uid FROM ilos_block_added").to_arrow_table().column(0).to_pylist()
-            sql = " UNION ALL ".join(
-                _hashed("ilos_block_added", k, k.right, i) for i, k in enumerate(self.rules)
-            )
+            sql = " UNION ALL ".join(_hashed(source, k, k.right, i) for i, k in enumerate(self.rules))
             rows = cur.sql(
-                f"SELECT h.rule, h.h, a.n FROM ({sql}) h JOIN "
-                "(SELECT record_uid, row_number() OVER () - 1 AS n FROM ilos_block_added) a USING (record_uid)"
+                f"SELECT h.rule, h.h, a.n FROM ({sql}) h JOIN ilos_block_added a USING (record_uid)"
             ).to_arrow_table()
         finally:
-            cur.execute("DROP TABLE ilos_block_added")
+            cur.unregister("ilos_block_added")
         base = len(self._uids)
+        uids = numbered.column("record_uid").to_pylist()
         self._uids.extend(uids)
         self._live = live if live is not None else len(uids)
         rule = rows.column("rule").to_numpy()
