@@ -280,6 +280,10 @@ def _matters(placed_uid: str, placed_day: str) -> str:
     )
 
 
+#: Chunks the kept presence keys may gather, one per batch, before they are combined.
+_MOST_CHUNKS = 64
+
+
 def _trip_keys_since(
     cur: duckdb.DuckDBPyConnection, records: pa.Table, index: IdentityIndex, kept: TripKeys, gone: pa.Array
 ) -> tuple[pa.Table, pa.Table, TripKeys]:
@@ -297,6 +301,8 @@ def _trip_keys_since(
         cur.unregister("changed_feat")
         cur.unregister("changed_members")
     presence = pa.concat_tables([kept.presence.filter(left), fresh.cast(kept.presence.schema)])
+    if presence.column(0).num_chunks > _MOST_CHUNKS:  # a chunk per batch, gathered now and then
+        presence = presence.combine_chunks()
     built = trips.trip_keys(cur, changed, fresh)
     stay = pc.invert(pc.is_in(kept.trips.column("record_uid"), gone))
     raw = pa.concat_tables([kept.trips.filter(stay), built.cast(kept.trips.schema)]).sort_by("record_uid")
