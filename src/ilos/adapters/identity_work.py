@@ -46,8 +46,9 @@ class _Kept:
     #: The run before the last one this process saved, and the records whose links that run replaced
     #: (None: a full run, or the link state was read again since)
     changes: tuple[int, pa.Array] | None = None
-    #: records the batches the run under way read changed and left out of force (retracted), by uid;
-    #: None when it read every record
+    #: records that the batches read since the last saved run (by this run or by calls between runs,
+    #: such as the relatives step) changed and left out of force (retracted), by uid; None when every
+    #: record was read
     withdrawn_candidates: list[str] | None = None
 
 
@@ -67,7 +68,8 @@ class DuckIdentityWork:
     def records(self) -> pa.Table:
         """Identity columns of every record in force, with a hash of the columns the resolver reads.
 
-        A run starts here: what an earlier run left half-done (it failed before it was saved) is dropped."""
+        A run starts here: what an earlier run left half-done (it failed before it was saved) is dropped,
+        but for the withdrawn records of the batches it read, which the next saved run still looks at."""
         kept = self._kept
         kept.index_after, kept.repeats, kept.trip_keys_after = None, None, None
         kept.replaced, kept.state_after = None, None
