@@ -44,7 +44,8 @@ class _Kept:
     replaced: pa.Array | None = None  # the links the run under way replaces (an incremental run's)
     state_after: pa.Table | None = None  # the link state the run under way leaves (an incremental run's)
     #: The run before the last one this process saved, and the records whose links that run replaced
-    #: (None: a full run, or the link state was read again since)
+    #: and those the batches read since changed (None: a full run, every record read again, or the link
+    #: state read again since)
     changes: tuple[int, pa.Array] | None = None
     #: records that the batches read since the last saved run (by this run or by calls between runs,
     #: such as the relatives step) changed and left out of force (retracted), by uid; None when every
@@ -77,7 +78,7 @@ class DuckIdentityWork:
         new = sorted(committed - kept.seen)
         if kept.records is None or len(new) > _MOST_BATCHES_READ_APART:
             kept.records = self._hashed(self.reader.identity_records())
-            kept.withdrawn_candidates = None
+            kept.withdrawn_candidates, kept.changes = None, None
         elif new:
             changed, rows = self.reader.identity_records_of_batches(new)
             out_of_force = set(changed.column("record_uid").to_pylist()) - set(
@@ -85,6 +86,9 @@ class DuckIdentityWork:
             )
             if kept.withdrawn_candidates is not None:  # those of batches read by calls since the last run too
                 kept.withdrawn_candidates = sorted(out_of_force | set(kept.withdrawn_candidates))
+            if kept.changes is not None:  # read after the last run (by the relatives step, say): changes too
+                since = pa.concat_arrays([kept.changes[1], changed.column("record_uid").combine_chunks()])
+                kept.changes = (kept.changes[0], pc.unique(since))
             unchanged = kept.records.filter(
                 pc.invert(pc.is_in(kept.records.column("record_uid"), changed.column("record_uid")))
             )
@@ -161,8 +165,9 @@ class DuckIdentityWork:
         return pa.concat_tables([attached, own.select(list(WITHDRAWN_COLUMNS))]).sort_by("record_uid")
 
     def changes_since(self, run_id: int) -> pa.Array | None:
-        """Record uids whose links the runs since run `run_id` replaced, when this process saved the
-        latest run incrementally on top of run `run_id` (None: unknown, read everything)."""
+        """Record uids whose links the runs since run `run_id` replaced or that the batches read since
+        changed, when this process saved the latest run incrementally on top of run `run_id` (None:
+        unknown, read everything)."""
         kept = self._kept
         if kept.changes is None or kept.changes[0] != run_id or kept.run_id != self.reader.latest_run_id():
             return None

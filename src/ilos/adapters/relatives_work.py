@@ -46,8 +46,6 @@ class DuckRelativesWork:
         records, links = self.identity.records(), self.identity.link_state()
         last = self._last
         changed = self.identity.changes_since(last.run_id) if last is not None else None
-        if changed is not None:  # and what batches stored since that run (another process's) changed
-            changed = pc.unique(pa.concat_arrays([changed, self._unlike_links(records, links)]))
         if last is None or changed is None:
             keys = record_keys(self.con, records)
             result = link_relatives(self.con, relationships, records, links, keys)
@@ -57,23 +55,3 @@ class DuckRelativesWork:
             result, keys = relink_relatives(self.con, before, relationships, (in_force, changed), links)
         self._last = _Resolved(self.identity.run_id, result, relationships, keys)
         return result
-
-    def _unlike_links(self, records: pa.Table, links: pa.Table) -> pa.Array:
-        """Uids of linked records whose identity differs from the one their link was made for, or that
-        are no longer in force: batches stored after the last run, which its changes do not name."""
-        cur = self.con.cursor()
-        try:
-            cur.register("recs", records.select(["record_uid", "identity_hash"]))
-            cur.register("links", links.select(["record_uid", "identity_hash"]))
-            return (
-                cur.sql(
-                    """SELECT l.record_uid FROM links l JOIN recs r USING (record_uid)
-                       WHERE l.identity_hash IS DISTINCT FROM r.identity_hash
-                       UNION ALL SELECT record_uid FROM links ANTI JOIN recs USING (record_uid)"""
-                )
-                .to_arrow_table()
-                .column(0)
-                .combine_chunks()
-            )
-        finally:
-            cur.close()
