@@ -23,7 +23,7 @@ from ilos.adapters.duck import decisions as reviewer
 from ilos.adapters.duck.stable_ids import Assignment
 from ilos.adapters.duck.workspace import workspace
 from ilos.adapters.identity import trips
-from ilos.adapters.identity.index import IdentityIndex
+from ilos.adapters.identity.index import IdentityIndex, gathered
 
 
 def _changed(cur: duckdb.DuckDBPyConnection) -> None:
@@ -280,10 +280,6 @@ def _matters(placed_uid: str, placed_day: str) -> str:
     )
 
 
-#: Chunks the kept presence keys may gather, one per batch, before they are combined.
-_MOST_CHUNKS = 64
-
-
 def _trip_keys_since(
     cur: duckdb.DuckDBPyConnection, records: pa.Table, index: IdentityIndex, kept: TripKeys, gone: pa.Array
 ) -> tuple[pa.Table, pa.Table, TripKeys]:
@@ -293,16 +289,8 @@ def _trip_keys_since(
     left = pc.invert(pc.is_in(kept.presence.column("record_uid"), gone))
     changed = records.filter(pc.is_in(records.column("record_uid"), gone))
     members = index.members.filter(pc.is_in(index.members.column("record_uid"), changed.column("record_uid")))
-    cur.register("changed_feat", index.feat)
-    cur.register("changed_members", members)
-    try:
-        fresh = trips.presence_keys(cur, "changed_feat", "changed_members")
-    finally:
-        cur.unregister("changed_feat")
-        cur.unregister("changed_members")
-    presence = pa.concat_tables([kept.presence.filter(left), fresh.cast(kept.presence.schema)])
-    if presence.column(0).num_chunks > _MOST_CHUNKS:  # a chunk per batch, gathered now and then
-        presence = presence.combine_chunks()
+    fresh = _index_presence_keys(cur, IdentityIndex(index.feat, members))
+    presence = gathered(pa.concat_tables([kept.presence.filter(left), fresh.cast(kept.presence.schema)]))
     built = trips.trip_keys(cur, changed, fresh)
     stay = pc.invert(pc.is_in(kept.trips.column("record_uid"), gone))
     raw = pa.concat_tables([kept.trips.filter(stay), built.cast(kept.trips.schema)]).sort_by("record_uid")
@@ -311,8 +299,10 @@ def _trip_keys_since(
 
 def _presence_keys(cur: duckdb.DuckDBPyConnection, index: IdentityIndex | None) -> pa.Table | None:
     """The presence records' name keys of `index` (`trips.presence_keys`), or None without one."""
-    if index is None:
-        return None
+    return None if index is None else _index_presence_keys(cur, index)
+
+
+def _index_presence_keys(cur: duckdb.DuckDBPyConnection, index: IdentityIndex) -> pa.Table:
     cur.register("index_feat", index.feat)
     cur.register("index_members", index.members)
     try:

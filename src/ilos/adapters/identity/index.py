@@ -79,17 +79,23 @@ def prepare_against(cur: duckdb.DuckDBPyConnection, source: str, index: Identity
     return "feat"
 
 
-def index_after(cur: duckdb.DuckDBPyConnection, index: IdentityIndex) -> pa.Table:
+def index_after(cur: duckdb.DuckDBPyConnection, index: IdentityIndex, fresh: pa.Table) -> pa.Table:
     """The signature rows of view `feat` that `prepare_against` built on `index`: the index's rows but
-    those of the signatures the new records touched, then the touched and new ones (`is_new`). Built
-    from the index's table and the new rows alone, not by reading the whole view back."""
+    those of the signatures the new records touched, then the touched and new ones (`fresh`: the view's
+    `is_new` rows). Built from the index's table and the new rows alone, not by reading the whole view
+    back."""
     old = cur.sql("SELECT old_rep FROM touched WHERE old_rep IS NOT NULL").to_arrow_table().column(0)
     kept = index.feat.filter(pc.invert(pc.is_in(index.feat.column("record_uid"), old)))
-    fresh = cur.sql("SELECT * FROM feat WHERE is_new").to_arrow_table()
-    after = pa.concat_tables([kept, fresh.select(kept.column_names).cast(kept.schema)])
-    # a chunk per batch: gathered now and then, so that a long stream does not scan thousands of them
-    return after.combine_chunks() if after.column(0).num_chunks > _MOST_CHUNKS else after
+    return gathered(pa.concat_tables([kept, fresh.select(kept.column_names).cast(kept.schema)]))
 
 
-#: Chunks an index's table may gather, one per batch, before they are combined.
+#: Chunks a table kept between batches may gather, one per batch, before they are combined.
 _MOST_CHUNKS = 64
+
+
+def gathered(table: pa.Table) -> pa.Table:
+    """`table`, its chunks combined once there are more than _MOST_CHUNKS: a table kept between batches
+    gains one a batch, and a long stream should not scan thousands of them."""
+    return (
+        table.combine_chunks() if table.num_columns and table.column(0).num_chunks > _MOST_CHUNKS else table
+    )

@@ -85,8 +85,11 @@ class IdentityResolver:
                 if keys is None or keys.stale:
                     keys = BlockingKeys.build(cur, "idx_feat")
                 pairs = self._score_prepared(cur, feat, only_new=True, keys=keys)
-                after = index_after(cur, existing)
-                keys.add(cur, f"(SELECT * FROM {feat} WHERE is_new)", live=after.num_rows)
+                fresh = fetch(cur, f"SELECT * FROM {feat} WHERE is_new")
+                after = index_after(cur, existing, fresh)
+                cur.register("fresh_feat", fresh)
+                keys.add(cur, "fresh_feat", live=after.num_rows)
+                cur.unregister("fresh_feat")
                 self.index_after = IdentityIndex(after, self.members, keys)
                 return pairs
             register_records(cur, "records", existing, new=False)
