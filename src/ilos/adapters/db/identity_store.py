@@ -111,8 +111,9 @@ class IdentityStore:
         keys = ["record_uid", "feed", "source_system", "source_record_id"]
         keys += [c for c in ("identity_hash",) if c in records.column_names]
         links = assignment.links
-        if assignment.replaced is not None:
+        if assignment.replaced is not None:  # the records of the links written, not every record, joined
             links = links.filter(pc.is_in(links.column("record_uid"), assignment.replaced))
+            records = records.filter(pc.is_in(records.column("record_uid"), assignment.replaced))
         links = links.join(records.select(keys), "record_uid")
         for column in ("component", "identity_hash"):
             if column not in links.column_names:
