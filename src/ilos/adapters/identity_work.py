@@ -38,7 +38,7 @@ class _Kept:
     run_id: int = -1
     index: IdentityIndex | None = None  # of the records run `run_id` linked
     index_after: IdentityIndex | None = None  # of the records the run under way links
-    repeats: pa.Table | None = None  # the run under way's repeats (`incremental.Affected`)
+    touched: incremental.Affected | None = None  # what the run under way touches (its repeats, removed)
     trip_keys: incremental.TripKeys | None = None  # of the records run `run_id` linked
     trip_keys_after: incremental.TripKeys | None = None  # of the records the run under way links
     replaced: pa.Array | None = None  # the links the run under way replaces (an incremental run's)
@@ -72,7 +72,7 @@ class DuckIdentityWork:
         A run starts here: what an earlier run left half-done (it failed before it was saved) is dropped,
         but for the withdrawn records of the batches it read, which the next saved run still looks at."""
         kept = self._kept
-        kept.index_after, kept.repeats, kept.trip_keys_after = None, None, None
+        kept.index_after, kept.touched, kept.trip_keys_after = None, None, None
         kept.replaced, kept.state_after = None, None
         committed = self.reader.batch_ids()
         new = sorted(committed - kept.seen)
@@ -231,16 +231,16 @@ class DuckIdentityWork:
             cur.close()
         self._kept.index_after = getattr(resolver, "index_after", None)
         self._kept.trip_keys_after = touched.trip_keys
-        self._kept.repeats = touched.repeats
+        self._kept.touched = touched
         return touched.subset
 
     def merge_assignment(self, records: pa.Table, state: pa.Table, subset: pa.Table, assignment: Any) -> Any:
         """The run's links: the last run's for records left alone, the new assignment's for the records
         re-resolved, the person of their signature for the repeats `affected` found."""
-        repeats, self._kept.repeats = self._kept.repeats, None
-        if repeats is None:
+        found, self._kept.touched = self._kept.touched, None
+        if found is None:
             raise RuntimeError("merge_assignment needs the repeats of the `affected` call before it")
-        touched = incremental.Affected(subset, repeats)
+        touched = replace(found, subset=subset)
         merged, self._kept.state_after = incremental.merge(self.con, records, state, touched, assignment)
         self._kept.replaced = merged.replaced
         return merged

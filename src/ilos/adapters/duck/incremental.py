@@ -56,6 +56,8 @@ class Affected:
     #: are the nodes scoring and clustering see, so such a record changes no pair and no cluster: it
     #: joins its signature's person, as re-resolving the component would.
     repeats: pa.Table
+    #: The records of the link state no longer in force.
+    removed: pa.Array
     #: The trip keys of the records in force after the batch (None when the batch left no index).
     trip_keys: TripKeys | None = None
 
@@ -152,7 +154,9 @@ def affected(
     repeats = cur.sql(
         "SELECT record_uid, person_id, component FROM placed WHERE NOT redone ORDER BY record_uid"
     ).to_arrow_table()
-    return Affected(records.filter(pc.is_in(records.column("record_uid"), keep)), repeats, keys_after)
+    removed = cur.sql("SELECT record_uid FROM removed").to_arrow_table().column(0).combine_chunks()
+    subset = records.filter(pc.is_in(records.column("record_uid"), keep))
+    return Affected(subset, repeats, removed.cast(pa.string()), keys_after)
 
 
 def _contradicted(cur: duckdb.DuckDBPyConnection, decided: pa.Table) -> str:
@@ -389,38 +393,40 @@ def merge(
     inside it, the repeats' own; `replaced` names the links to write: those of the subset that the run
     changed (person, component, or the record's identity hash when both carry one) or left without a
     link, the repeats, and the records no longer in force. Re-resolving a component mostly gives its
-    records the links they had; rewriting those would change nothing but the run that wrote them."""
+    records the links they had; rewriting those would change nothing but the run that wrote them.
+
+    Only the batch's own rows are joined to the records in force (`touched.removed` names the links
+    whose records went): the last run's links are kept by leaving out the few the run replaces, not
+    by joining every link to every record."""
     cur = con.cursor()
     hashed = "identity_hash" in records.column_names and "identity_hash" in state.column_names
-    cur.register("recs", records.select(["record_uid", *(["identity_hash"] if hashed else [])]))
-    cur.register("state", state.select(["record_uid", "person_id", "component"]))
-    cur.register("state_hashes", state.select(["record_uid", *(["identity_hash"] if hashed else [])]))
+    hashes = ["identity_hash"] if hashed else []
+    cur.register("recs", records.select(["record_uid", *hashes]))
+    cur.register("state", state.select(["record_uid", "person_id", "component", *hashes]))
     cur.register("redone", touched.subset.select(["record_uid"]))
-    cur.register("new_links", assignment.links.select(["record_uid", "person_id", "component"]))
-    cur.register("repeat_links", touched.repeats.select(["record_uid", "person_id", "component"]))
+    cur.register("gone", pa.table({"record_uid": touched.removed}))
     # With hashes, the links carry each record's: the link state the run leaves, as `link_state` reads it
     # back. A record left alone is unchanged (every changed record is re-resolved or a repeat): its
     # hash is the state's.
-    hash_of = (
-        (", h.identity_hash", "JOIN state_hashes h USING (record_uid)", ", r.identity_hash")
-        if hashed
-        else ("", "", "")
-    )
+    with_hash = ", r.identity_hash" if hashed else ""
+    for name, links in (("fresh", assignment.links), ("repeated", touched.repeats)):
+        cur.register(f"{name}_links", links.select(["record_uid", "person_id", "component"]))
+        joined = cur.sql(f"SELECT n.*{with_hash} FROM {name}_links n JOIN recs r USING (record_uid)")
+        cur.register(name, joined.to_arrow_table())
     state_after = cur.sql(
-        f"""SELECT s.*{hash_of[0]} FROM state s {hash_of[1]} SEMI JOIN recs USING (record_uid) ANTI JOIN redone USING (record_uid)
-            UNION ALL SELECT n.*{hash_of[2]} FROM new_links n JOIN recs r USING (record_uid)
-            UNION ALL SELECT p.*{hash_of[2]} FROM repeat_links p JOIN recs r USING (record_uid) ORDER BY record_uid"""
+        """SELECT * FROM state ANTI JOIN gone USING (record_uid) ANTI JOIN redone USING (record_uid)
+           UNION ALL SELECT * FROM fresh UNION ALL SELECT * FROM repeated ORDER BY record_uid"""
     ).to_arrow_table()
     links = state_after.select(["record_uid", "person_id", "component"])
-    rehashed = "OR r.identity_hash IS DISTINCT FROM h.identity_hash" if hashed else ""
+    rehashed = "OR s.identity_hash IS DISTINCT FROM n.identity_hash" if hashed else ""
     replaced = cur.sql(
-        f"""SELECT n.record_uid FROM new_links n LEFT JOIN state s USING (record_uid)
-                LEFT JOIN recs r USING (record_uid) LEFT JOIN state_hashes h USING (record_uid)
+        f"""SELECT n.record_uid FROM fresh n LEFT JOIN (SELECT * FROM state SEMI JOIN fresh USING (record_uid)) s
+                USING (record_uid)
             WHERE s.record_uid IS NULL OR s.person_id IS DISTINCT FROM n.person_id
                OR s.component IS DISTINCT FROM n.component {rehashed}
-            UNION SELECT record_uid FROM redone ANTI JOIN new_links USING (record_uid)
-            UNION SELECT record_uid FROM repeat_links
-            UNION SELECT record_uid FROM state ANTI JOIN recs USING (record_uid) ORDER BY record_uid"""
+            UNION SELECT record_uid FROM redone ANTI JOIN fresh_links USING (record_uid)
+            UNION SELECT record_uid FROM repeated_links
+            UNION SELECT record_uid FROM gone ORDER BY record_uid"""
     ).to_arrow_table()
     cur.close()
     merged = Assignment(
