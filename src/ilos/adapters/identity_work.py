@@ -13,6 +13,7 @@ from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.duck import decisions, incremental, stable_ids
 from ilos.adapters.duck.workspace import workspace
 from ilos.adapters.identity.index import IdentityIndex
+from ilos.adapters.kept_tables import upserted
 from ilos.domain.feeds import IDENTITY_COLUMNS
 
 #: More new batches than this (another process loaded many meanwhile) and every record is read again.
@@ -89,10 +90,9 @@ class DuckIdentityWork:
             if kept.changes is not None:  # read after the last run (by the relatives step, say): changes too
                 since = pa.concat_arrays([kept.changes[1], changed.column("record_uid").combine_chunks()])
                 kept.changes = (kept.changes[0], pc.unique(since))
-            unchanged = kept.records.filter(
-                pc.invert(pc.is_in(kept.records.column("record_uid"), changed.column("record_uid")))
+            kept.records = upserted(
+                kept.records, "record_uid", self._hashed(rows), changed.column("record_uid")
             )
-            kept.records = pa.concat_tables([unchanged, self._hashed(rows)]).sort_by("record_uid")
         kept.seen = committed
         return kept.records
 

@@ -23,7 +23,8 @@ from ilos.adapters.duck import decisions as reviewer
 from ilos.adapters.duck.stable_ids import Assignment
 from ilos.adapters.duck.workspace import workspace
 from ilos.adapters.identity import trips
-from ilos.adapters.identity.index import IdentityIndex, gathered
+from ilos.adapters.identity.index import IdentityIndex
+from ilos.adapters.kept_tables import gathered, upserted, without
 
 
 def _changed(cur: duckdb.DuckDBPyConnection) -> None:
@@ -290,15 +291,14 @@ def _trip_keys_since(
     """The trip keys of the records in force, the old presence keys of the records changed or removed
     (`gone`), and the keys to keep: `kept` without the rows of `gone`, and those of the changed records
     (the records of `gone` still in force) built from `index`."""
-    left = pc.invert(pc.is_in(kept.presence.column("record_uid"), gone))
     changed = records.filter(pc.is_in(records.column("record_uid"), gone))
     members = index.members.filter(pc.is_in(index.members.column("record_uid"), changed.column("record_uid")))
     fresh = _index_presence_keys(cur, IdentityIndex(index.feat, members))
-    presence = gathered(pa.concat_tables([kept.presence.filter(left), fresh.cast(kept.presence.schema)]))
-    built = trips.trip_keys(cur, changed, fresh)
-    stay = pc.invert(pc.is_in(kept.trips.column("record_uid"), gone))
-    raw = pa.concat_tables([kept.trips.filter(stay), built.cast(kept.trips.schema)]).sort_by("record_uid")
-    return raw, kept.presence.filter(pc.invert(left)), TripKeys(presence, raw)
+    kept_presence = without(kept.presence, "record_uid", gone)
+    presence = gathered(pa.concat_tables([kept_presence, fresh.cast(kept.presence.schema)]))
+    raw = upserted(kept.trips, "record_uid", trips.trip_keys(cur, changed, fresh), gone)
+    old = kept.presence.filter(pc.is_in(kept.presence.column("record_uid"), gone))
+    return raw, old, TripKeys(presence, raw)
 
 
 def _presence_keys(cur: duckdb.DuckDBPyConnection, index: IdentityIndex | None) -> pa.Table | None:
@@ -357,17 +357,16 @@ def _index_without(
     remaining = members.filter(
         pc.and_(in_touched, pc.invert(pc.is_in(members.column("record_uid"), gone.column(0))))
     )
-    feat = index.feat.filter(pc.invert(pc.is_in(index.feat.column("record_uid"), touched)))
-    members = members.filter(pc.invert(in_touched))
+    feat = without(index.feat, "record_uid", touched)
+    members = without(members, "rep", touched)
     if remaining.num_rows:
         rebuilt = resolver.index(
             records.filter(pc.is_in(records.column("record_uid"), remaining.column("record_uid")))
         )
         rebuilt_feat = rebuilt.feat.select(feat.column_names).cast(feat.schema)
-        feat = pa.concat_tables([feat, rebuilt_feat])
-        members = pa.concat_tables(
-            [members, rebuilt.members.select(members.column_names).cast(members.schema)]
-        )
+        feat = gathered(pa.concat_tables([feat, rebuilt_feat]))
+        rebuilt_members = rebuilt.members.select(members.column_names).cast(members.schema)
+        members = gathered(pa.concat_tables([members, rebuilt_members]))
         if index.keys is not None:  # the rebuilt signatures, under their representatives now
             cur.register("rebuilt_feat", rebuilt_feat)
             index.keys.add(cur, "rebuilt_feat", live=feat.num_rows)

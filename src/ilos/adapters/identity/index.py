@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ilos.adapters.identity.blocking_keys import BlockingKeys
 from ilos.adapters.identity.features import build_features
 from ilos.adapters.identity.scoring import SIGNATURE, usable_sql
+from ilos.adapters.kept_tables import gathered, without
 
 
 @dataclass(frozen=True)
@@ -85,17 +85,5 @@ def index_after(cur: duckdb.DuckDBPyConnection, index: IdentityIndex, fresh: pa.
     `is_new` rows). Built from the index's table and the new rows alone, not by reading the whole view
     back."""
     old = cur.sql("SELECT old_rep FROM touched WHERE old_rep IS NOT NULL").to_arrow_table().column(0)
-    kept = index.feat.filter(pc.invert(pc.is_in(index.feat.column("record_uid"), old)))
+    kept = without(index.feat, "record_uid", old)
     return gathered(pa.concat_tables([kept, fresh.select(kept.column_names).cast(kept.schema)]))
-
-
-#: Chunks a table kept between batches may gather, one per batch, before they are combined.
-_MOST_CHUNKS = 64
-
-
-def gathered(table: pa.Table) -> pa.Table:
-    """`table`, its chunks combined once there are more than _MOST_CHUNKS: a table kept between batches
-    gains one a batch, and a long stream should not scan thousands of them."""
-    return (
-        table.combine_chunks() if table.num_columns and table.column(0).num_chunks > _MOST_CHUNKS else table
-    )

@@ -1,0 +1,78 @@
+"""Tables a long-lived process keeps between batches, changed by a batch without copying what it keeps.
+
+A batch changes a few hundred rows of tables of hundreds of thousands. Filtering or sorting the whole
+table copies every row (0.15 s for a 16-column table of 283,000 rows, measured here); `without` and
+`upserted` keep the rows left alone as slices of the table as it was (no copy) and touch only the
+batch's rows. Each batch adds chunks, so `gathered` combines them once they are many: DuckDB scans
+a table of 1,000 chunks about twice as slowly as one of a single chunk (still milliseconds), and a
+long stream should not gather tens of thousands.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+#: Chunks a kept table may gather before they are combined into one (a copy of the table).
+MOST_CHUNKS = 512
+
+
+def gathered(table: pa.Table, most: int = MOST_CHUNKS) -> pa.Table:
+    """`table`, its chunks combined once there are more than `most`."""
+    return table.combine_chunks() if table.num_columns and table.column(0).num_chunks > most else table
+
+
+def without(table: pa.Table, column: str, values: pa.Array | pa.ChunkedArray) -> pa.Table:
+    """`table` without the rows whose `column` is one of `values`: the rows kept, in their order, as
+    slices of `table`."""
+    if len(values) == 0 or table.num_rows == 0:
+        return table
+    gone = pc.indices_nonzero(pc.is_in(table.column(column), values)).to_numpy()
+    if len(gone) == 0:
+        return table
+    starts = np.concatenate([[0], gone + 1])
+    stops = np.concatenate([gone, [table.num_rows]])
+    kept = [table.slice(int(a), int(b - a)) for a, b in zip(starts, stops, strict=True) if b > a]
+    return gathered(pa.concat_tables(kept)) if kept else table.slice(0, 0)
+
+
+def upserted(
+    table: pa.Table, column: str, rows: pa.Table, drop: pa.Array | pa.ChunkedArray | None = None
+) -> pa.Table:
+    """`pa.concat_tables([without(table, column, drop), rows]).sort_by(column)` (a stable sort; `drop`
+    defaults to the values of `rows`), for a `table` already sorted by `column`: the rows kept stay
+    slices of `table`, and each run of `rows` goes in where the sort would put it (after the kept
+    rows of an equal value)."""
+    kept = without(table, column, rows.column(column) if drop is None else drop)
+    rows = rows.select(kept.column_names).cast(kept.schema).sort_by(column)
+    if rows.num_rows == 0:
+        return kept
+    keys = _Values(kept.column(column))
+    values = rows.column(column).to_pylist()
+    places = [bisect.bisect_right(keys, value) for value in values]
+    parts, done, start = [], 0, 0
+    for i in range(1, len(places) + 1):
+        if i < len(places) and places[i] == places[start]:
+            continue
+        parts += [kept.slice(done, places[start] - done), rows.slice(start, i - start)]
+        done, start = places[start], i
+    parts.append(kept.slice(done))
+    return gathered(pa.concat_tables([p for p in parts if p.num_rows] or [kept]))
+
+
+class _Values(Sequence[Any]):
+    """A column's values by position, read one at a time (a binary search reads a few dozen)."""
+
+    def __init__(self, values: pa.ChunkedArray) -> None:
+        self._values = values
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._values[i].as_py()
