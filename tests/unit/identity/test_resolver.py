@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ilos.adapters.identity import IdentityResolver, unusable
+from ilos.adapters.identity.model import default_model
 from ilos.adapters.identity.scoring import PAIR_SCHEMA
 
 from .conftest import record, table
@@ -163,3 +166,19 @@ def test_unusable_records_are_listed_with_a_reason_and_link_to_nothing(resolver:
     pairs = resolver.score(records)
     touched = set(pairs["record_uid_l"].to_pylist()) | set(pairs["record_uid_r"].to_pylist())
     assert not touched & set(listed)
+
+
+def test_the_resolver_never_changes_the_model_it_is_given(con: duckdb.DuckDBPyConnection) -> None:
+    """It uses the model as given, without a copy of its own: scoring, linking a batch against an
+    index, clustering and explaining leave the caller's model as it was."""
+    model = default_model()
+    before = copy.deepcopy(model)
+    resolver = IdentityResolver(con, model)
+    a, b = record("arrivals/I94/1"), record("departures/APIS/2", feed="departures", given_names="Bartek")
+    older = table(a, record("arrivals/I94/3", given_names="Bartosz Jan"))
+    pairs = resolver.score(older)
+    resolver.cluster(older, pairs)
+    resolver.score_between(resolver.index(older), table(b))
+    resolver.explain(a, b)
+    assert resolver.model is model
+    assert model == before
