@@ -228,12 +228,7 @@ def _trip_edges(
            e AS (SELECT * FROM by_key UNION SELECT * FROM placed)
            SELECT x, y FROM e UNION SELECT y, x FROM e"""
     )
-    cur.execute(
-        f"""CREATE TEMP TABLE repeat_arrivals AS
-            SELECT o.person_id, CAST(t.{trips.DAY} AS DATE) AS day FROM state o JOIN trip_days t USING (record_uid)
-            WHERE o.person_id IN (SELECT s.person_id FROM repeats r JOIN state s ON s.record_uid = r.old_member)
-              AND t.{trips.DAY} IS NOT NULL AND starts_with(o.record_uid, '{trips.ARRIVALS}/')"""
-    )
+    _around_repeats(cur)
     named = "SELECT key FROM trip_keys WHERE kind = 'name_only'"
     # A correction or retraction takes away a key no record in force shows any more: its old key
     # (from the index kept before the batch), or without one every key, is re-placed. A repeated
@@ -249,18 +244,46 @@ def _trip_edges(
                  AND (EXISTS (SELECT 1 FROM removed) OR EXISTS (SELECT 1 FROM changed SEMI JOIN state USING (record_uid)))
                UNION SELECT s.component FROM repeats r JOIN state s ON s.record_uid = r.old_member
                WHERE s.component IN (SELECT component FROM single)
-                 AND EXISTS (SELECT 1 FROM state o WHERE o.person_id = s.person_id AND o.component <> s.component)
+                 AND EXISTS (SELECT 1 FROM repeat_person_links o
+                             WHERE o.person_id = s.person_id AND o.component <> s.component)
                UNION SELECT s.component FROM repeats r JOIN state s ON s.record_uid = r.old_member
                JOIN trip_days d ON d.record_uid = r.record_uid
-               WHERE EXISTS (SELECT 1 FROM held_edges e JOIN trip_keys k ON e.y = 'key:' || k.key
+               WHERE EXISTS (SELECT 1 FROM repeat_edges e JOIN repeat_named k ON e.y = 'key:' || k.key
                              WHERE e.x = s.component AND k.kind = 'name_only' AND {_matters("k.record_uid", "k.day")})
-                  OR EXISTS (SELECT 1 FROM trip_keys own JOIN trip_keys k USING (key)
+                  OR EXISTS (SELECT 1 FROM repeat_own_keys own JOIN repeat_named k USING (key)
                              WHERE own.record_uid = r.record_uid AND k.kind = 'name_only'
                                AND {_matters("k.record_uid", "k.day")})
-                  OR EXISTS (SELECT 1 FROM held_edges e JOIN trip_days x ON x.record_uid = e.y
+                  OR EXISTS (SELECT 1 FROM repeat_edges e JOIN repeat_placed_days x ON x.record_uid = e.y
                              WHERE e.x = s.component AND e.y IN (SELECT component FROM single)
                                AND {_matters("x.record_uid", f"CAST(x.{trips.DAY} AS DATE)")})""",
         after,
+    )
+
+
+def _around_repeats(cur: duckdb.DuckDBPyConnection) -> None:
+    """The rows the repeats' seeds look at, taken out of the whole tables once (a correlated look into
+    the whole trip keys, edges and link state was planned as a join of each whole table, about 80 ms
+    a batch here): the persons' links (`repeat_person_links`) and arrivals (`repeat_arrivals`), the
+    edges of their components (`repeat_edges`), the repeats' own trip keys (`repeat_own_keys`), the
+    name-only keys those or the edges name (`repeat_named`), and the days of the records the edges
+    reach (`repeat_placed_days`). `held_edges` is complete by now."""
+    cur.execute(
+        f"""CREATE TEMP TABLE repeat_person_links AS
+            SELECT record_uid, person_id, component FROM state
+            WHERE person_id IN (SELECT s.person_id FROM repeats r JOIN state s ON s.record_uid = r.old_member);
+            CREATE TEMP TABLE repeat_arrivals AS
+            SELECT o.person_id, CAST(t.{trips.DAY} AS DATE) AS day
+            FROM repeat_person_links o JOIN trip_days t USING (record_uid)
+            WHERE t.{trips.DAY} IS NOT NULL AND starts_with(o.record_uid, '{trips.ARRIVALS}/');
+            CREATE TEMP TABLE repeat_edges AS SELECT x, y FROM held_edges
+            WHERE x IN (SELECT s.component FROM repeats r JOIN state s ON s.record_uid = r.old_member);
+            CREATE TEMP TABLE repeat_own_keys AS SELECT * FROM trip_keys
+            WHERE record_uid IN (SELECT record_uid FROM repeats);
+            CREATE TEMP TABLE repeat_named AS SELECT * FROM trip_keys
+            WHERE kind = 'name_only'
+              AND (key IN (SELECT key FROM repeat_own_keys) OR 'key:' || key IN (SELECT y FROM repeat_edges));
+            CREATE TEMP TABLE repeat_placed_days AS SELECT * FROM trip_days
+            WHERE record_uid IN (SELECT y FROM repeat_edges)"""
     )
 
 
