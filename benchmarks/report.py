@@ -313,6 +313,17 @@ def _runs(r: dict[str, Any]) -> str:
     )
 
 
+def _p99(r: dict[str, Any]) -> str:
+    """An event's p99 latency (results from before it was kept show none)."""
+    return f"{r['event_p99_s']:.2f}" if "event_p99_s" in r else "not kept"
+
+
+def _lasting(measured: list[dict[str, Any]]) -> str:
+    """How long each stream run lasted."""
+    runs = [f"{r['seconds']:.0f}" for r in measured if "seconds" in r]
+    return f"{', '.join(runs)} s" if runs else "under a minute each"
+
+
 def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
     measured = [step["result"] for step in steps if "result" in step]
     if not measured:
@@ -321,9 +332,9 @@ def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
     rows = [
         f"| {r.get('store', 'embedded')} | {r['batches']} × {r['batch_size']:,} "
         f"| {r.get('records_re_resolved', 0):,} | {r['events']:,} "
-        f"| {r['events_per_s']:,.0f} (≥ {t['stream_events_per_s']:,}) | {r['p50_s']:.2f} "
-        f"| {r['max_s']:.2f} (≤ {t['stream_p99_s']}) "
-        f"| {_yes(r['events_per_s'] >= t['stream_events_per_s'] and r['max_s'] <= t['stream_p99_s'])} |"
+        f"| {r['events_per_s']:,.0f} (≥ {t['stream_events_per_s']:,}) | {r.get('event_p50_s', r['p50_s']):.2f} "
+        f"| {_p99(r)} (≤ {t['stream_p99_s']}) | {r['max_s']:.2f} "
+        f"| {_yes(r['events_per_s'] >= t['stream_events_per_s'] and r.get('event_p99_s', r['max_s']) <= t['stream_p99_s'])} |"
         for r in measured
     ]
     return [
@@ -331,13 +342,16 @@ def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
         "",
         f"The world's most recently recorded departures are held back from a resolved store of everything else "
         f"({first['records']:,} records after the stream) and streamed into it in micro-batches; a batch is visible "
-        "to readers when it returns (statuses are derived on read), so its time is the latency from acceptance to "
-        "effect. The first batch of a process reads the store's identity records, links and index; later batches "
-        "read only what they stored. Target: 2,000 events/s against 1,000,000 persons with p99 ≤ 250 ms.",
+        "to readers when it returns (statuses are derived on read), so an event's latency from acceptance to effect "
+        "is its batch's time (every line of a batch is accepted when the batch starts); p50 and p99 are over events, "
+        "by nearest rank. The first batch of a process reads the store's identity records, links and index; later "
+        "batches read only what they stored. Target: 2,000 events/s sustained for 5 minutes against 1,000,000 "
+        f"persons with p99 ≤ 250 ms; these runs stream for {_lasting(measured)} against "
+        f"{first.get('persons', 20_000):,} persons.",
         "",
         "| store | batches × lines | records re-resolved | `departure:verified` events | events/s (target) "
-        "| batch p50 s | batch max s (target) | target met |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "| latency p50 s | latency p99 s (target) | latency max s | target met |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
         *rows,
         "",
         "A batch still costs seconds: re-scoring and re-clustering every component a new record reaches (about "

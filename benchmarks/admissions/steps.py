@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import sys
@@ -273,7 +274,7 @@ def stream(world_dir: str, batches: str, batch_size: str, store_url: str = "") -
     today = date.fromisoformat(manifest["end"])
 
     def work() -> dict[str, Any]:
-        seconds, events, resolved = [], 0, 0
+        seconds, latencies, events, resolved = [], [], 0, 0
         with Ilos(Settings(), url) as app:
             pipeline = StreamPipeline(
                 app.loader, app.identity_work, app.identity_store, app.admission_work, app.event_store,
@@ -282,16 +283,30 @@ def stream(world_dir: str, batches: str, batch_size: str, store_url: str = "") -
             for i in range(0, len(lines), size):
                 done = pipeline.process("departures", lines[i : i + size], f"bench {i}", today)
                 seconds.append(done.seconds)
+                # every line of a batch is accepted when the batch starts and visible when it returns
+                latencies += [done.seconds] * len(lines[i : i + size])
                 events += len(done.events)
                 resolved += done.resolution.resolved if done.resolution else 0
             records = app.reader.identity_records().num_rows
+            persons = len(app.reader.link_state().column("person_id").unique())
         seconds.sort()
-        return {"store": "postgres" if store_url else "embedded", "records": records, "batches": len(seconds),
+        return {"store": "postgres" if store_url else "embedded", "records": records, "persons": persons,
+                "batches": len(seconds),
                 "batch_size": size, "events": events,
                 "records_re_resolved": resolved, "p50_s": round(seconds[len(seconds) // 2], 3),
-                "max_s": round(seconds[-1], 3), "events_per_s": round(len(lines) / sum(seconds), 1)}  # fmt: skip
+                "event_p50_s": round(nearest_rank(latencies, 0.50), 3),
+                "event_p99_s": round(nearest_rank(latencies, 0.99), 3),
+                "max_s": round(seconds[-1], 3), "events_per_s": round(len(lines) / sum(seconds), 1),
+                "seconds": round(sum(seconds), 1)}  # fmt: skip
 
     report(work)
+
+
+def nearest_rank(values: list[float], share: float) -> float:
+    """The `share` percentile of `values` by the nearest-rank method: the smallest value at or above
+    which lie at least that share of them."""
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)), 1) - 1]
 
 
 def _hold_back_departures(world: Path, count: int) -> tuple[Path, list[str]]:
