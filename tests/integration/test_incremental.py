@@ -386,6 +386,48 @@ def test_a_record_withdrawn_unlinked_keeps_its_person_when_the_relatives_read_it
         other.close()
 
 
+def test_a_record_withdrawn_unlinked_goes_to_the_person_of_a_retired_record_it_repeats(
+    tmp_path: Path,
+) -> None:
+    """W repeats the identity of R, which a run linked and a later delivery retracted; W and its own
+    retraction arrive together, so no run saw W in force. W is judged against the records in force and
+    the records retired since a run linked them: it is R's person's, kept as a retired link, in a
+    long-lived process (which extends the index it keeps with the retired records) as in a new one."""
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+    from ilos.services.resolve import resolve_incremental
+
+    identity = {"family_name": "NAKAMURA", "given_names": "KEN", "date_of_birth": "1988-08-08",
+                "citizenship": "JPN", "document_country": "JPN", "document_number": "TK1234567"}  # fmt: skip
+    r = arrival("7", **identity, recorded_at="2024-03-02T10:00:00Z")
+    w = arrival("8", **identity, recorded_at="2024-03-06T10:00:00Z")
+    deliveries = [
+        [arrival("1"), r],
+        [{**r, "recorded_at": "2024-03-04T10:00:00Z", "retracted": "true"}],
+        [
+            w,
+            {**w, "recorded_at": "2024-03-07T10:00:00Z", "retracted": "true"},
+            arrival("2", family_name="ADEYEMI"),
+        ],
+    ]
+    for one_process in (True, False):
+        db = f"sqlite:///{tmp_path / f'retired-{one_process}.db'}"
+        app = Ilos(Settings(), db)
+        try:
+            for i, rows in enumerate(deliveries):
+                ingest_files("arrivals", [write_csv(tmp_path / f"{one_process}-{i}.csv", rows)], app.loader)
+                resolve_incremental(app.identity_work, app.identity_store)
+                if not one_process:
+                    app.close()
+                    app = Ilos(Settings(), db)
+            retired = app.reader.retired_links().to_pylist()
+        finally:
+            app.close()
+        person = {row["record_uid"]: row["person_id"] for row in retired}
+        assert person["arrivals/I94/8"] == person["arrivals/I94/7"], one_process
+
+
 def _person_of(app: object, uid: str) -> str:
     links = app.reader.link_state()  # type: ignore[attr-defined]
     return str(links.filter(pc.equal(links.column("record_uid"), uid)).column("person_id")[0])

@@ -71,27 +71,42 @@ class IdentityResolver:
         with workspace(self._con) as cur:
             return _indexed(cur, records)
 
-    def score_between(self, existing: pa.Table | IdentityIndex, new: pa.Table) -> pa.Table:
+    def extended(self, index: IdentityIndex, records: pa.Table) -> IdentityIndex:
+        """The index of the index's records and `records` (those `index` would build from both), with
+        no blocking index: the index's own is left as it is."""
+        with workspace(self._con) as cur:
+            register_records(cur, "records_new", records, new=True)
+            feat = prepare_against(cur, "records_new", index)
+            after = index_after(cur, index, fetch(cur, f"SELECT * FROM {feat} WHERE is_new"))
+            return IdentityIndex(after, fetch(cur, "SELECT record_uid, rep FROM members ORDER BY record_uid"))
+
+    def score_between(
+        self, existing: pa.Table | IdentityIndex, new: pa.Table, blocking_index: bool = True
+    ) -> pa.Table:
         """Pairs touching a new record's signature, exactly as `score(existing + new)` scores them before
         completing blocking through the links (`completion`), which only a full scoring does: an
         incremental run re-resolves the components the batch touches with `score`.
 
         `existing` is the records themselves or their index (`index`): with an index only the new
         records' features are built, and `index_after` is left holding the index of existing + new.
+        With an index and `blocking_index`, the new signatures are blocked through the index's blocking
+        index (built when it has none), which `index_after` keeps; without, they are joined to every
+        indexed signature once per rule and no blocking index is built (a few records, once).
         """
         with workspace(self._con) as cur:
             if isinstance(existing, IdentityIndex):
                 register_records(cur, "records_new", new, new=True)
                 feat = prepare_against(cur, "records_new", existing)
-                keys = existing.keys
-                if keys is None or keys.stale:
+                keys = existing.keys if blocking_index else None
+                if blocking_index and (keys is None or keys.stale):
                     keys = BlockingKeys.build(cur, "idx_feat")
                 pairs = self._score_prepared(cur, feat, only_new=True, keys=keys)
                 fresh = fetch(cur, f"SELECT * FROM {feat} WHERE is_new")
                 after = index_after(cur, existing, fresh)
-                cur.register("fresh_feat", fresh)
-                keys.add(cur, "fresh_feat", live=after.num_rows)
-                cur.unregister("fresh_feat")
+                if keys is not None:
+                    cur.register("fresh_feat", fresh)
+                    keys.add(cur, "fresh_feat", live=after.num_rows)
+                    cur.unregister("fresh_feat")
                 self.index_after = IdentityIndex(after, self.members, keys)
                 return pairs
             register_records(cur, "records", existing, new=False)
