@@ -79,6 +79,11 @@ def _keyed_share(data: dict[str, Any], store: str) -> str:
     return f"On {store}, storing alone takes {share:.2f}× the floor, {verdict} of {target:g}×."
 
 
+#: The stream target holds only for a run this long, against a store of this many persons.
+STREAM_SUSTAINED_S = 300
+STREAM_PERSONS = 1_000_000
+
+
 def _yes(ok: bool) -> str:
     return "yes" if ok else "**no**"
 
@@ -313,15 +318,44 @@ def _runs(r: dict[str, Any]) -> str:
     )
 
 
-def _p99(r: dict[str, Any]) -> str:
-    """An event's p99 latency (results from before it was kept show none)."""
-    return f"{r['event_p99_s']:.2f}" if "event_p99_s" in r else "not kept"
+def _kept(r: dict[str, Any], key: str) -> str:
+    """A latency figure (results from before it was kept show none)."""
+    return f"{r[key]:.2f}" if key in r else "not kept"
 
 
-def _lasting(measured: list[dict[str, Any]]) -> str:
-    """How long each stream run lasted."""
-    runs = [f"{r['seconds']:.0f}" for r in measured if "seconds" in r]
-    return f"{', '.join(runs)} s" if runs else "under a minute each"
+def _stream_met(r: dict[str, Any], t: dict[str, Any]) -> bool:
+    """The whole stream target: the rate and the p99, sustained for 5 minutes against 1,000,000 persons."""
+    return (
+        r["events_per_s"] >= t["stream_events_per_s"]
+        and r.get("event_p99_s", float("inf")) <= t["stream_p99_s"]
+        and r.get("seconds", 0) >= STREAM_SUSTAINED_S
+        and r.get("persons", 0) >= STREAM_PERSONS
+    )
+
+
+def _first_batches(measured: list[dict[str, Any]]) -> str:
+    """What the first batch of each run cost, and the p99 of the events after it, when the results say."""
+    known = [r for r in measured if r.get("warm_event_p99_s") is not None and "first_s" in r]
+    if not known:
+        return ""
+    each = "; ".join(
+        f"{r.get('store', 'embedded')} {r['batches']} × {r['batch_size']:,}: {r['first_s']:.2f} s, then p99 "
+        f"{r['warm_event_p99_s']:.2f} s"
+        for r in known
+    )
+    return (
+        " A run this short gives the first batch's events more than 1 % of the total, so the p99 above is "
+        f"that batch's time; the first batch, then the p99 of the events after it: {each}."
+    )
+
+
+def _runs_of(measured: list[dict[str, Any]]) -> str:
+    """How long the runs streamed and against how many persons, when the results say."""
+    known = [r for r in measured if "seconds" in r and "persons" in r]
+    if not known:
+        return ""
+    runs = ", ".join(f"{r['seconds']:.0f} s against {r['persons']:,}" for r in known)
+    return f"; these runs streamed for {runs} persons"
 
 
 def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
@@ -332,9 +366,8 @@ def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
     rows = [
         f"| {r.get('store', 'embedded')} | {r['batches']} × {r['batch_size']:,} "
         f"| {r.get('records_re_resolved', 0):,} | {r['events']:,} "
-        f"| {r['events_per_s']:,.0f} (≥ {t['stream_events_per_s']:,}) | {r.get('event_p50_s', r['p50_s']):.2f} "
-        f"| {_p99(r)} (≤ {t['stream_p99_s']}) | {r['max_s']:.2f} "
-        f"| {_yes(r['events_per_s'] >= t['stream_events_per_s'] and r.get('event_p99_s', r['max_s']) <= t['stream_p99_s'])} |"
+        f"| {r['events_per_s']:,.0f} (≥ {t['stream_events_per_s']:,}) | {_kept(r, 'event_p50_s')} "
+        f"| {_kept(r, 'event_p99_s')} (≤ {t['stream_p99_s']}) | {r['max_s']:.2f} | {_yes(_stream_met(r, t))} |"
         for r in measured
     ]
     return [
@@ -346,8 +379,7 @@ def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
         "is its batch's time (every line of a batch is accepted when the batch starts); p50 and p99 are over events, "
         "by nearest rank. The first batch of a process reads the store's identity records, links and index; later "
         "batches read only what they stored. Target: 2,000 events/s sustained for 5 minutes against 1,000,000 "
-        f"persons with p99 ≤ 250 ms; these runs stream for {_lasting(measured)} against "
-        f"{first.get('persons', 20_000):,} persons.",
+        f"persons with p99 ≤ 250 ms{_runs_of(measured)}.{_first_batches(measured)}",
         "",
         "| store | batches × lines | records re-resolved | `departure:verified` events | events/s (target) "
         "| latency p50 s | latency p99 s (target) | latency max s | target met |",

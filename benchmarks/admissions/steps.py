@@ -287,8 +287,10 @@ def stream(world_dir: str, batches: str, batch_size: str, store_url: str = "") -
                 latencies += [done.seconds] * len(lines[i : i + size])
                 events += len(done.events)
                 resolved += done.resolution.resolved if done.resolution else 0
+            warm = latencies[len(lines[:size]) :]  # the events of the batches after the first
             records = app.reader.identity_records().num_rows
             persons = len(app.reader.link_state().column("person_id").unique())
+        first = seconds[0]
         seconds.sort()
         return {"store": "postgres" if store_url else "embedded", "records": records, "persons": persons,
                 "batches": len(seconds),
@@ -296,6 +298,8 @@ def stream(world_dir: str, batches: str, batch_size: str, store_url: str = "") -
                 "records_re_resolved": resolved, "p50_s": round(seconds[len(seconds) // 2], 3),
                 "event_p50_s": round(nearest_rank(latencies, 0.50), 3),
                 "event_p99_s": round(nearest_rank(latencies, 0.99), 3),
+                "first_s": round(first, 3),
+                "warm_event_p99_s": round(nearest_rank(warm, 0.99), 3) if warm else None,
                 "max_s": round(seconds[-1], 3), "events_per_s": round(len(lines) / sum(seconds), 1),
                 "seconds": round(sum(seconds), 1)}  # fmt: skip
 
@@ -303,7 +307,7 @@ def stream(world_dir: str, batches: str, batch_size: str, store_url: str = "") -
 
 
 def nearest_rank(values: list[float], share: float) -> float:
-    """The `share` percentile of `values` by the nearest-rank method: the smallest value at or above
+    """The `share` percentile of `values` by the nearest-rank method: the smallest value at or below
     which lie at least that share of them."""
     ordered = sorted(values)
     return ordered[max(math.ceil(share * len(ordered)), 1) - 1]
