@@ -428,6 +428,86 @@ def test_a_record_withdrawn_unlinked_goes_to_the_person_of_a_retired_record_it_r
         assert person["arrivals/I94/8"] == person["arrivals/I94/7"], one_process
 
 
+def test_a_warmed_process_links_as_a_cold_one_and_keeps_what_it_would_build(
+    world: Path, tmp_path: Path
+) -> None:
+    """A stream process prepared before its first batch (index, blocking index and trip keys built from
+    the store) links each later delivery (new, corrected and retracted records) exactly as a process
+    that builds them in its first batch, and keeps after each run the same index it would have."""
+    import shutil
+
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+    from ilos.services.resolve import resolve_incremental, warm
+
+    parts = _halves(world, tmp_path)
+    base = tmp_path / "base.db"
+    app = Ilos(Settings(), f"sqlite:///{base}")
+    try:
+        for feed in ("arrivals", "departures", "encounters"):
+            ingest_files(feed, [parts[feed][0]], app.loader)
+        resolve_incremental(app.identity_work, app.identity_store)
+    finally:
+        app.close()
+    fixes = _joined(tmp_path / "mixed.csv", [
+        _corrected(parts["arrivals"][0], tmp_path / "fix.csv", 5, given_names="ZZTOP"),
+        _corrected(parts["arrivals"][0], tmp_path / "gone.csv", 7, retracted="true"),
+        parts["arrivals"][1],
+    ])  # fmt: skip
+    deliveries = [
+        ("departures", parts["departures"][1]),
+        ("arrivals", fixes),
+        ("encounters", parts["encounters"][1]),
+    ]
+    kept: dict[bool, list[list[tuple[object, ...]]]] = {}
+    for warmed in (True, False):
+        shutil.copy(base, tmp_path / f"{warmed}.db")
+        app = Ilos(Settings(), f"sqlite:///{tmp_path / f'{warmed}.db'}")
+        try:
+            if warmed:
+                assert warm(app.identity_work, app.identity_store)
+                assert app.identity_work._kept.index is not None  # built before the first batch
+            kept[warmed] = []
+            for feed, path in deliveries:
+                ingest_files(feed, [path], app.loader)
+                resolve_incremental(app.identity_work, app.identity_store)
+                index = app.identity_work._kept.index
+                assert index is not None
+                kept[warmed].append(_rows(index.feat.select(["record_uid", "adms"])) + _rows(index.members))
+                kept[warmed].append(
+                    _rows(app.reader.link_state().select(["record_uid", "person_id", "component"]))
+                )
+        finally:
+            app.close()
+    assert kept[True] == kept[False]
+
+
+def test_nothing_is_warmed_while_records_wait_for_a_run(tmp_path: Path) -> None:
+    """Records stored since the last run (a load without resolution) are the first batch's to resolve:
+    preparing the process builds no index, and that batch builds it from what it finds."""
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+    from ilos.services.resolve import resolve_incremental, warm
+
+    app = Ilos(Settings(), f"sqlite:///{tmp_path / 'pending.db'}")
+    try:
+        ingest_files("arrivals", [write_csv(tmp_path / "a1.csv", [arrival("1")])], app.loader)
+        resolve_incremental(app.identity_work, app.identity_store)
+        app.close()
+        app = Ilos(Settings(), f"sqlite:///{tmp_path / 'pending.db'}")
+        ingest_files(
+            "arrivals", [write_csv(tmp_path / "a2.csv", [arrival("2", family_name="ADEYEMI")])], app.loader
+        )
+        assert warm(app.identity_work, app.identity_store) is False
+        assert app.identity_work._kept.index is None
+        resolve_incremental(app.identity_work, app.identity_store)
+        assert len(app.reader.link_state()) == 2
+    finally:
+        app.close()
+
+
 def _person_of(app: object, uid: str) -> str:
     links = app.reader.link_state()  # type: ignore[attr-defined]
     return str(links.filter(pc.equal(links.column("record_uid"), uid)).column("person_id")[0])

@@ -197,6 +197,30 @@ class DuckIdentityWork:
             kept.changes = None
         return kept.links
 
+    def warm(self, model: dict[str, Any] | None) -> bool:
+        """Read and build, before a long-lived process's first batch, what it keeps between batches: the
+        records in force, the link state, the index of the records it links with its blocking index,
+        and their trip keys (what a first batch would otherwise read and build, seconds on a large
+        store). Nothing is built when records are pending (new, changed or gone since the last run):
+        the first batch resolves them from what it finds. Whether the index was built."""
+        records, state = self.records(), self.link_state()
+        kept = self._kept
+        if (
+            kept.index is not None
+            or state.num_rows == 0
+            or pc.any(pc.is_null(state.column("component"))).as_py()
+        ):
+            return False
+        cur = self.con.cursor()
+        try:
+            built = incremental.warm_index(cur, records, state, self.resolver(model))
+        finally:
+            cur.close()
+        if built is None:
+            return False
+        kept.index, kept.trip_keys = built
+        return True
+
     def saved(self, run_id: int, links: pa.Table) -> None:
         """Keep the link state run `run_id` left, and the index of the records it linked."""
         kept = self._kept

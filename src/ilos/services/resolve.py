@@ -77,6 +77,9 @@ class IdentityWork(Protocol):
     def saved(self, run_id: int, links: Any) -> None:
         """The run `run_id` was kept with these links (record_uid, person_id, component)."""
 
+    def warm(self, model: dict[str, Any] | None) -> bool:
+        """Read and build what a long-lived process keeps between runs, before its first; whether it did."""
+
 
 @dataclass(frozen=True)
 class ResolutionSummary:
@@ -120,6 +123,15 @@ def resolve_incremental(work: IdentityWork, state: IdentityState) -> ResolutionS
     run_id = state.save_run("incremental", model_id, started, records, merged, review, withdrawn)
     work.saved(run_id, merged.links)
     return _summary(run_id, records, merged, review, model_id, trained=False, resolved=subset.num_rows)
+
+
+def warm(work: IdentityWork, state: IdentityState) -> bool:
+    """Prepare a long-lived process (the stream) for its first incremental run: what that run would read
+    and build from the whole store (records, links, the signature and blocking indexes, trip keys) is
+    read and built now, with the saved model, so the first batch costs what later ones do. Whether the
+    store was ready for it (no record pending since the last run)."""
+    saved = state.latest_model()
+    return work.warm(saved[1] if saved else None)
 
 
 def resolve_all(work: IdentityWork, state: IdentityState, retrain: bool = False) -> ResolutionSummary:

@@ -26,6 +26,7 @@ from ilos.domain.feeds import feed as feed_named
 from ilos.domain.outcomes import BatchResult
 from ilos.services.ports import Loader
 from ilos.services.resolve import IdentityState, IdentityWork, ResolutionSummary, resolve_incremental
+from ilos.services.resolve import warm as warm_identity
 
 #: Feeds whose records can verify the departure that ends an admission: a departure, or the arrival of
 #: the admission a departure already loaded ends.
@@ -70,6 +71,11 @@ class StreamPipeline:
     admissions: VerifiedDepartures
     events: EventSink
     after_resolution: Callable[[], object] = lambda: None  # e.g. resolve relatives to the new persons
+
+    def warm(self) -> bool:
+        """Read and build, before the first line is accepted, what the pipeline keeps between batches
+        (`resolve.warm`); whether it could (no record pending since the last resolution run)."""
+        return warm_identity(self.identity_work, self.identity_state)
 
     def process(self, feed_name: str, lines: list[str], name: str, today: date) -> StreamBatch:
         """Validate, store, link and announce one micro-batch of JSON lines (a line may hold a JSON

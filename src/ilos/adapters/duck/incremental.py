@@ -23,6 +23,7 @@ from ilos.adapters.duck import decisions as reviewer
 from ilos.adapters.duck.stable_ids import Assignment
 from ilos.adapters.duck.workspace import workspace
 from ilos.adapters.identity import trips
+from ilos.adapters.identity.blocking_keys import BlockingKeys
 from ilos.adapters.identity.index import IdentityIndex
 from ilos.adapters.kept_tables import gathered, upserted, without
 
@@ -158,6 +159,27 @@ def affected(
     removed = cur.sql("SELECT record_uid FROM removed").to_arrow_table().column(0).combine_chunks()
     subset = records.filter(pc.is_in(records.column("record_uid"), keep))
     return Affected(subset, repeats, removed.cast(pa.string()), keys_after)
+
+
+def warm_index(
+    cur: duckdb.DuckDBPyConnection, records: pa.Table, state: pa.Table, resolver: Any
+) -> tuple[IdentityIndex, TripKeys] | None:
+    """The index of the records `state` links (with its blocking index) and their trip keys, as the first
+    batch of a process would build them, when every record in force is linked as it is now; None when a
+    record is new, changed or gone since the last run (the first batch builds from what it finds)."""
+    cur.register("recs", records.select(["record_uid", "identity_hash"]))
+    cur.register("state", state)
+    _changed(cur)
+    pending = "SELECT (SELECT count(*) FROM changed) + (SELECT count(*) FROM removed)"
+    if int(cur.sql(pending).fetchall()[0][0]):
+        return None
+    index = resolver.index(records)
+    with workspace(cur, "ilos_warm") as work:
+        work.register("warm_feat", index.feat)
+        keys = BlockingKeys.build(work, "warm_feat")
+        presence = _index_presence_keys(work, index)
+        raw = trips.trip_keys(work, records, presence)
+    return IdentityIndex(index.feat, index.members, keys), TripKeys(presence, raw)
 
 
 def _contradicted(cur: duckdb.DuckDBPyConnection, decided: pa.Table) -> str:

@@ -40,6 +40,7 @@ def stream(
             app.loader, app.identity_work, app.identity_store, app.admission_work, app.event_store,
             lambda: resolve_relatives(app.relatives_work, app.relative_store),
         )  # fmt: skip
+        pipeline.warm()  # before the first line is read: the first batch costs what later ones do
         lines: queue.Queue[object] = queue.Queue()
         threading.Thread(target=_pump, args=(sys.stdin, lines), daemon=True).start()
         n = 0
