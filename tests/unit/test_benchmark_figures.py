@@ -47,4 +47,9 @@ def test_results_from_before_the_latencies_were_kept_say_so_and_miss_the_target(
 def test_the_first_batch_and_the_events_after_it_are_shown_apart() -> None:
     text = _table(_run(event_p50_s=3.0, event_p99_s=10.0, first_s=10.0, warm_event_p99_s=4.5))
     assert "embedded 5 × 200: 10.00 s, then p99 4.50 s" in text
+    assert "built its indexes" not in text
+    warmed = _table(
+        _run(event_p50_s=3.0, event_p99_s=4.0, first_s=3.5, warm_event_p99_s=4.0, warmed=True, warm_s=7.46)
+    )
+    assert "built its indexes (7.5 s)" in warmed
     assert "then p99" not in _table(_run(event_p50_s=3.0, event_p99_s=10.0))
