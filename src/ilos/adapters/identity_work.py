@@ -169,7 +169,7 @@ class DuckIdentityWork:
         the run kept the index of its records (an incremental run: `affected` leaves the index of every
         record in force), that index is extended with the retired records, whose features alone are
         built, instead of building every record's again (seconds a batch on the benchmark world)."""
-        retired = retired.select(records.column_names[:-1])  # all but the identity hash
+        retired = retired.select([c for c in records.column_names if c != "identity_hash"])
         if self._kept.index_after is not None:
             return resolver.extended(self._kept.index_after, retired)
         return pa.concat_tables([records.drop_columns(["identity_hash"]), retired])
