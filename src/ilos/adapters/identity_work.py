@@ -205,11 +205,7 @@ class DuckIdentityWork:
         the first batch resolves them from what it finds. Whether the index was built."""
         records, state = self.records(), self.link_state()
         kept = self._kept
-        if (
-            kept.index is not None
-            or state.num_rows == 0
-            or pc.any(pc.is_null(state.column("component"))).as_py()
-        ):
+        if kept.index is not None or not _incremental(state):
             return False
         cur = self.con.cursor()
         try:
@@ -252,7 +248,7 @@ class DuckIdentityWork:
         component (its trip may place it with any of them). Components are closed under links, so resolving this set
         alone gives the same persons as resolving everything.
         """
-        if state.num_rows == 0 or pc.any(pc.is_null(state.column("component"))).as_py():
+        if not _incremental(state):
             return None
         cur = self.con.cursor()
         try:
@@ -349,6 +345,12 @@ class DuckIdentityWork:
         from ilos.adapters.identity.resolver import IdentityResolver
 
         return IdentityResolver(self.con, model)
+
+
+def _incremental(state: pa.Table) -> bool:
+    """Whether a run can build on the link state: there is one, and every link names its component (a
+    run of a version before components were kept left none)."""
+    return state.num_rows > 0 and not pc.any(pc.is_null(state.column("component"))).as_py()
 
 
 def _no_links() -> pa.Table:
