@@ -75,9 +75,7 @@ class IdentityResolver:
         """The index of the index's records and `records` (those `index` would build from both), with
         no blocking index: the index's own is left as it is."""
         with workspace(self._con) as cur:
-            register_records(cur, "records_new", records, new=True)
-            feat = prepare_against(cur, "records_new", index)
-            after = index_after(cur, index, fetch(cur, f"SELECT * FROM {feat} WHERE is_new"))
+            _, _, after = _against(cur, index, records)
             return IdentityIndex(after, fetch(cur, "SELECT record_uid, rep FROM members ORDER BY record_uid"))
 
     def score_between(
@@ -95,14 +93,11 @@ class IdentityResolver:
         """
         with workspace(self._con) as cur:
             if isinstance(existing, IdentityIndex):
-                register_records(cur, "records_new", new, new=True)
-                feat = prepare_against(cur, "records_new", existing)
+                feat, fresh, after = _against(cur, existing, new)
                 keys = existing.keys if blocking_index else None
                 if blocking_index and (keys is None or keys.stale):
                     keys = BlockingKeys.build(cur, "idx_feat")
                 pairs = self._score_prepared(cur, feat, only_new=True, keys=keys)
-                fresh = fetch(cur, f"SELECT * FROM {feat} WHERE is_new")
-                after = index_after(cur, existing, fresh)
                 if keys is not None:
                     cur.register("fresh_feat", fresh)
                     keys.add(cur, "fresh_feat", live=after.num_rows)
@@ -161,6 +156,17 @@ class IdentityResolver:
         self.members = fetch(cur, "SELECT record_uid, rep FROM members ORDER BY record_uid")
         self._tf = frequencies.lookups(cur, feat, self.model)
         return scoring.predict(cur, feat, self.model, self._tf, only_new, keys)
+
+
+def _against(
+    cur: duckdb.DuckDBPyConnection, index: IdentityIndex, new: pa.Table
+) -> tuple[str, pa.Table, pa.Table]:
+    """`new` merged into the index's signatures in `cur` (`prepare_against`): the view of every
+    signature, the touched and new ones (its `is_new` rows), and the index's signature table after."""
+    register_records(cur, "records_new", new, new=True)
+    feat = prepare_against(cur, "records_new", index)
+    fresh = fetch(cur, f"SELECT * FROM {feat} WHERE is_new")
+    return feat, fresh, index_after(cur, index, fresh)
 
 
 def _indexed(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> IdentityIndex:
