@@ -508,6 +508,41 @@ def test_nothing_is_warmed_while_records_wait_for_a_run(tmp_path: Path) -> None:
         app.close()
 
 
+def test_records_of_a_run_that_failed_are_linked_by_the_next_run_of_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long-lived process compares with the link state only the records the batches since its last
+    run changed; a run that fails before it is saved leaves its batch's records to the next run."""
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+    from ilos.services.resolve import resolve_incremental, warm
+
+    db = f"sqlite:///{tmp_path / 'failed.db'}"
+    with Ilos(Settings(), db) as app:
+        ingest_files("arrivals", [write_csv(tmp_path / "a1.csv", [arrival("1")])], app.loader)
+        resolve_incremental(app.identity_work, app.identity_store)
+    with Ilos(Settings(), db) as app:
+        assert warm(app.identity_work, app.identity_store) is True
+        ingest_files(
+            "arrivals", [write_csv(tmp_path / "a2.csv", [arrival("2", family_name="ADEYEMI")])], app.loader
+        )
+        with monkeypatch.context() as patched:
+            patched.setattr(app.identity_store, "save_run", _failing)
+            with pytest.raises(RuntimeError, match="disk full"):
+                resolve_incremental(app.identity_work, app.identity_store)
+        ingest_files(
+            "arrivals", [write_csv(tmp_path / "a3.csv", [arrival("3", family_name="OKONKWO")])], app.loader
+        )
+        resolve_incremental(app.identity_work, app.identity_store)
+        assert len(app.reader.link_state()) == 3
+        assert len(set(app.reader.link_state().column("person_id").to_pylist())) == 3
+
+
+def _failing(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("disk full")
+
+
 def _person_of(app: object, uid: str) -> str:
     links = app.reader.link_state()  # type: ignore[attr-defined]
     return str(links.filter(pc.equal(links.column("record_uid"), uid)).column("person_id")[0])

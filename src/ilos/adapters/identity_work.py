@@ -52,6 +52,15 @@ class _Kept:
     #: such as the relatives step) changed and left out of force (retracted), by uid; None when every
     #: record was read
     withdrawn_candidates: list[str] | None = None
+    #: Records that can differ from the kept link state (`links`): those the batches read since the run
+    #: that left it changed, and those that run left without a link. None: unknown, every record is
+    #: compared with the link state.
+    unsettled: set[str] | None = None
+    #: `unsettled` as the run under way took it (a 1-tuple: its value may be None), given back to
+    #: `unsettled` when the run is not saved
+    taken: tuple[set[str] | None] | None = None
+    #: The records the run under way re-resolves and leaves without a link
+    unlinked_after: set[str] = field(default_factory=set)
 
 
 class DuckIdentityWork:
@@ -74,14 +83,20 @@ class DuckIdentityWork:
         but for the withdrawn records of the batches it read, which the next saved run still looks at."""
         kept = self._kept
         kept.index_after, kept.touched, kept.trip_keys_after = None, None, None
-        kept.replaced, kept.state_after = None, None
+        kept.replaced, kept.state_after, kept.unlinked_after = None, None, set()
+        if kept.taken is not None:  # the run that took them was not saved: they are unsettled again
+            taken = kept.taken[0]
+            kept.unsettled = None if taken is None or kept.unsettled is None else kept.unsettled | taken
+            kept.taken = None
         committed = self.reader.batch_ids()
         new = sorted(committed - kept.seen)
         if kept.records is None or len(new) > _MOST_BATCHES_READ_APART:
             kept.records = self._hashed(self.reader.identity_records())
-            kept.withdrawn_candidates, kept.changes = None, None
+            kept.withdrawn_candidates, kept.changes, kept.unsettled = None, None, None
         elif new:
             changed, rows = self.reader.identity_records_of_batches(new)
+            if kept.unsettled is not None:
+                kept.unsettled |= set(changed.column("record_uid").to_pylist())
             out_of_force = set(changed.column("record_uid").to_pylist()) - set(
                 rows.column("record_uid").to_pylist()
             )
@@ -194,7 +209,7 @@ class DuckIdentityWork:
         latest = self.reader.latest_run_id()
         if kept.links is None or latest != kept.run_id:
             kept.links, kept.run_id, kept.index, kept.trip_keys = self.reader.link_state(), latest, None, None
-            kept.changes = None
+            kept.changes, kept.unsettled = None, None
         return kept.links
 
     def warm(self, model: dict[str, Any] | None) -> bool:
@@ -215,6 +230,7 @@ class DuckIdentityWork:
         if built is None:
             return False
         kept.index, kept.trip_keys = built
+        kept.unsettled = set()  # every record in force is linked as it is now
         return True
 
     def saved(self, run_id: int, links: pa.Table) -> None:
@@ -225,6 +241,11 @@ class DuckIdentityWork:
         if "component" not in links.column_names:  # a resolver that does not report components
             links = links.append_column("component", pa.nulls(links.num_rows, pa.string()))
         state = kept.state_after
+        if state is not None and kept.unsettled is not None:  # an incremental run: what it left unlinked
+            kept.unsettled |= kept.unlinked_after
+        else:
+            kept.unsettled = None
+        kept.taken = None
         if state is None:  # a full run: the links with their records' hashes
             hashes = kept.records.select(["record_uid", "identity_hash"])
             state = links.select(["record_uid", "person_id", "component"]).join(hashes, "record_uid")
@@ -254,9 +275,12 @@ class DuckIdentityWork:
         try:
             decided, held = self.reader.review_decisions(), self.reader.held_pairs()
             kept = self._kept
+            unsettled = kept.unsettled
+            candidates = None if unsettled is None else pa.array(sorted(unsettled), pa.string())
             touched = incremental.affected(
-                cur, records, state, resolver, decided, held, kept.index, kept.trip_keys
+                cur, records, state, resolver, decided, held, kept.index, kept.trip_keys, candidates
             )
+            kept.taken, kept.unsettled = (unsettled,), set()  # from here, what later batches change
         finally:
             cur.close()
         self._kept.index_after = getattr(resolver, "index_after", None)
@@ -272,6 +296,8 @@ class DuckIdentityWork:
             raise RuntimeError("merge_assignment needs the repeats of the `affected` call before it")
         touched = replace(found, subset=subset)
         merged, self._kept.state_after = incremental.merge(self.con, records, state, touched, assignment)
+        linked = set(assignment.links.column("record_uid").to_pylist())
+        self._kept.unlinked_after = set(subset.column("record_uid").to_pylist()) - linked
         self._kept.replaced = merged.replaced
         return merged
 
