@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ilos.adapters.identity import IdentityResolver, unusable
+from ilos.adapters.identity.frequencies import MODEL_KEY
 from ilos.adapters.identity.model import default_model
 from ilos.adapters.identity.scoring import PAIR_SCHEMA, SIGNATURE
 
@@ -104,10 +105,12 @@ def test_score_between_an_index_equals_score_between_the_records(resolver: Ident
         record("encounters/ICE-EID/9", feed="encounters", family_name="Lindqvist", given_names="Astrid",
                sex="F", date_of_birth="1990-02-06", citizenship="SWE", document_number=None),
     )  # fmt: skip
-    expected = _by_pair(resolver.score_between(existing, new))
-    expected_members = resolver.members
-    got = _by_pair(resolver.score_between(resolver.index(existing), new))
+    expected_pairs = resolver.score_between(existing, new)
+    expected, expected_members = _by_pair(expected_pairs), resolver.members
+    got_pairs = resolver.score_between(resolver.index(existing), new)
+    got = _by_pair(got_pairs)
     assert got == expected
+    assert got_pairs.num_rows == expected_pairs.num_rows  # each pair once
     assert resolver.members is not None
     assert expected_members is not None
     assert resolver.members.sort_by("record_uid").equals(expected_members.sort_by("record_uid"))
@@ -206,3 +209,33 @@ def test_an_extended_index_is_the_index_of_both_sets_of_records(resolver: Identi
     assert rows(extended.feat) == rows(whole.feat)
     assert rows(extended.members) == rows(whole.members)
     assert extended.feat.num_rows == 3  # records 1 and 2 share a signature
+
+
+def test_an_index_weighs_a_batch_with_the_frozen_frequencies_of_every_value_it_meets(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Blocked against an index, a batch's pairs take the model's frozen term frequencies of both
+    sides' values (an indexed record's name as well as the new one's), as scoring every record does."""
+    model = copy.deepcopy(default_model())
+    resolver = IdentityResolver(con, model)
+    existing = _population()
+    names = resolver.index(existing).feat.column("name_key").to_pylist()
+    births = resolver.index(existing).feat.column("dob").to_pylist()
+    model[MODEL_KEY] = {
+        "records": 1_000_000,
+        "counts": {"name_key": {str(v): 2 + i for i, v in enumerate(names) if v},
+                   "dob": {str(v): 3 + i for i, v in enumerate(births) if v}},
+    }  # fmt: skip
+    new = table(
+        record("departures/APIS/8", feed="departures", given_names="Bartek", document_number=None),
+        record("encounters/ICE-EID/9", feed="encounters", family_name="Lindqvist", given_names="Astrid",
+               sex="F", date_of_birth="1990-02-06", citizenship="SWE", document_number=None),
+    )  # fmt: skip
+    expected = _by_pair(IdentityResolver(con, model).score_between(existing, new))
+    got = _by_pair(resolver.score_between(resolver.index(existing), new))
+    assert set(got) == set(expected)
+    assert got
+    for key, row in got.items():
+        assert math.isclose(row["match_weight"], expected[key]["match_weight"], abs_tol=1e-9), key
+    plain = _by_pair(IdentityResolver(con, default_model()).score_between(existing, new))
+    assert any(not math.isclose(plain[k]["match_weight"], got[k]["match_weight"]) for k in got)

@@ -97,7 +97,7 @@ class IdentityResolver:
                 keys = existing.keys if blocking_index else None
                 if blocking_index and (keys is None or keys.stale):
                     keys = BlockingKeys.build(cur, "idx_feat")
-                pairs = self._score_prepared(cur, feat, only_new=True, keys=keys)
+                pairs = self._score_prepared(cur, feat, only_new=True, keys=keys, rows=after)
                 if keys is not None:
                     cur.register("fresh_feat", fresh)
                     keys.add(cur, "fresh_feat", live=after.num_rows)
@@ -151,11 +151,25 @@ class IdentityResolver:
         return self._score_prepared(cur, feat, only_new)
 
     def _score_prepared(
-        self, cur: duckdb.DuckDBPyConnection, feat: str, only_new: bool, keys: BlockingKeys | None = None
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        feat: str,
+        only_new: bool,
+        keys: BlockingKeys | None = None,
+        rows: pa.Table | None = None,
     ) -> pa.Table:
+        """Score `feat` (its `is_new` rows' pairs when `only_new`). With `keys` and `rows` (the blocking
+        index of the rows not new, and every row of `feat` as a table), only the new rows and their
+        candidates are scored, and only their values' term frequencies looked up (the same weights:
+        a value's frequency is its own, whatever else is looked up)."""
         self.members = fetch(cur, "SELECT record_uid, rep FROM members ORDER BY record_uid")
-        self._tf = frequencies.lookups(cur, feat, self.model)
-        return scoring.predict(cur, feat, self.model, self._tf, only_new, keys)
+        if keys is not None and rows is not None:
+            feat = scoring.blocked_side(cur, feat, keys, rows)
+            self._tf = {}  # not every record's values: `explain` looks up its own
+            tf = frequencies.lookups(cur, feat, self.model)
+        else:
+            tf = self._tf = frequencies.lookups(cur, feat, self.model)
+        return scoring.predict(cur, feat, self.model, tf, only_new)
 
 
 def _against(

@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ilos.adapters.identity import completion, weights
 from ilos.adapters.identity.blocking_keys import BlockingKeys, rule_keys
@@ -190,13 +191,31 @@ def block(cur: duckdb.DuckDBPyConnection, feat: str, rules: list[dict[str, Any]]
     return "blocked"
 
 
+def blocked_side(cur: duckdb.DuckDBPyConnection, feat: str, keys: BlockingKeys, rows: pa.Table) -> str:
+    """Table `block_side`: the `is_new` rows of `feat`, and the rows of the others that share a blocking
+    key with one of them (`keys`: the blocking index of the rows not new); `block_new` over it finds the
+    pairs it finds over `feat` (`blocking_keys`). `rows`: every row of `feat` as a table (an index's
+    signature rows after the batch), which the candidates' rows are taken from instead of scanning
+    `feat` (0.1 s a batch at 566,000 records)."""
+    if [rule_keys(rule) for rule in blocking_rules(True)] != keys.rules:
+        raise ValueError("the blocking index was built for other blocking rules")
+    cur.execute(f"CREATE TABLE block_side AS SELECT * FROM {feat} WHERE is_new")
+    candidates = rows.filter(pc.is_in(rows.column("record_uid"), keys.candidates(cur, "block_side")))
+    cur.register("block_candidates", candidates)
+    cur.execute(
+        """INSERT INTO block_side BY NAME SELECT * REPLACE (false AS is_new) FROM block_candidates
+           WHERE record_uid NOT IN (SELECT record_uid FROM block_side WHERE is_new)"""
+    )
+    cur.unregister("block_candidates")
+    return "block_side"
+
+
 def block_new(
     cur: duckdb.DuckDBPyConnection,
     feat: str,
     rules: list[dict[str, Any]],
     tf: dict[str, pa.Table],
     columns: list[str],
-    keys: BlockingKeys | None = None,
 ) -> tuple[str, str]:
     """Tables `nfeat` and `blocked(a, b)` for the pairs touching an `is_new` row of `feat`.
 
@@ -204,21 +223,8 @@ def block_new(
     follows the batch, not the population; only the rows of these pairs get ids and features.
     That finds every pair `block` finds because the rule set is closed under swapping its sides
     (`comparisons.blocking_rules`): a pair that a rule joins with the new row on the right, the
-    mirrored rule joins with it on the left. With `keys`, the blocking index of the rows of `feat`
-    not new, the right side is the new rows and the candidates `keys` gives them, not all of `feat`
-    (the same pairs: `blocking_keys`).
+    mirrored rule joins with it on the left.
     """
-    if keys is not None:
-        if [rule_keys(rule) for rule in rules] != keys.rules:
-            raise ValueError("the blocking index was built for other blocking rules")
-        cur.execute(f"CREATE TABLE block_side AS SELECT * FROM {feat} WHERE is_new")
-        cur.register("block_candidates", pa.table({"record_uid": keys.candidates(cur, "block_side")}))
-        cur.execute(
-            f"""INSERT INTO block_side SELECT * FROM {feat}
-                WHERE NOT is_new AND record_uid IN (SELECT record_uid FROM block_candidates)"""
-        )
-        cur.unregister("block_candidates")
-        feat = "block_side"
     parts = []
     for rule in rules:
         side = exploded(feat, rule)
@@ -267,18 +273,17 @@ def compare(
     tf: dict[str, pa.Table],
     only_new: bool,
     keep_compared: bool = False,
-    index: BlockingKeys | None = None,
 ) -> str:
     """Tables `nfeat` (returned) and `decided`: the blocked pairs of `feat` (touching `is_new` rows when
     `only_new`), scored and decided; on every row, then, the pairs two links apart that blocking
     missed (`completion`). With `keep_compared`, table `compared(a, b)` keeps every pair scored (to
-    measure blocking recall). `index`, with `only_new`: the blocking index of the rows not new (`block_new`)."""
+    measure blocking recall)."""
     rules = blocking_rules(only_new)
     used = sorted(weights.columns_used(model) | set(RULE_COLUMNS))
     keys = {c for rule in rules for c in re.findall(r"\b[lr]\.([a-z0-9_]+)", rule["blocking_rule"])}
     columns = sorted((keys | set(used) | {"record_uid", "is_new"}) - set(tf_columns(tf)))
     if only_new:
-        nfeat, blocked = block_new(cur, feat, rules, tf, columns, index)
+        nfeat, blocked = block_new(cur, feat, rules, tf, columns)
     else:
         nfeat = _with_ids(cur, feat, tf, columns)
         blocked = block(cur, nfeat, rules)
@@ -301,16 +306,14 @@ def predict(
     model: dict[str, Any],
     tf: dict[str, pa.Table],
     only_new: bool,
-    keys: BlockingKeys | None = None,
 ) -> pa.Table:
     """The pairs of `feat` that `compare` scores (blocked, and completed through the links unless
     `only_new`), decided.
 
     Pairs that weight alone separates (below LOWER, no hard rule) are dropped as they are scored:
-    they are most blocked pairs and decide nothing. Every other pair is returned. `keys` (with
-    `only_new`): the blocking index of the rows of `feat` not new (`block_new`).
+    they are most blocked pairs and decide nothing. Every other pair is returned.
     """
-    nfeat = compare(cur, feat, model, tf, only_new, index=keys)
+    nfeat = compare(cur, feat, model, tf, only_new)
     _doubt_twins(cur, nfeat)
     _find_ambiguous(cur)
     held = """decision = 'link' AND rule = ''
