@@ -20,6 +20,8 @@ import duckdb
 import pyarrow as pa
 from unidecode import unidecode
 
+from ilos.adapters.kept_tables import gathered, without
+
 #: Columns of the result, in order.
 COLUMNS: tuple[str, ...] = (
     "relationship_id",
@@ -197,11 +199,12 @@ def relink_relatives(
     try:
         cur.register("gone_uids", pa.table({"record_uid": uids}))
         cur.register("old_keys", old_keys)
-        cur.register("new_keys", record_keys(con, records))
-        keys = cur.sql(
-            f"""SELECT {", ".join(KEY_COLUMNS)} FROM old_keys ANTI JOIN gone_uids USING (record_uid)
-                UNION ALL SELECT {", ".join(KEY_COLUMNS)} FROM new_keys ORDER BY record_uid"""
-        ).to_arrow_table()
+        new_keys = record_keys(con, records)
+        cur.register("new_keys", new_keys)
+        # the kept rows stay slices of the old table (sorting every record's keys again took 0.05 s a
+        # batch at 566,000 records); what reads the keys joins them, in no order
+        kept = without(old_keys.select(list(KEY_COLUMNS)), "record_uid", uids)
+        keys = gathered(pa.concat_tables([kept, new_keys.select(list(KEY_COLUMNS)).cast(kept.schema)]))
         cur.register("rel_rows", relationships)
         cur.register("old_rows", old_relationships)
         cur.register("rel_links", links.select(["record_uid", "person_id"]))
