@@ -207,6 +207,36 @@ def test_what_a_process_keeps_is_what_it_would_read_and_build_again(world: Path,
         app.close()
 
 
+def test_the_held_pairs_a_process_keeps_are_those_it_would_read_again(world: Path, tmp_path: Path) -> None:
+    """A long-lived process reads the open held review pairs once, then only those of the runs kept
+    since, and leaves out those decided since: through its own runs, another process's run and
+    reviewers' decisions in between, it holds what reading every pair again gives."""
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+    from ilos.services.resolve import resolve_incremental
+
+    parts = _halves(world, tmp_path)
+    db = f"sqlite:///{tmp_path / 'held.db'}"
+    deliveries = [(feed, parts[feed][0]) for feed in FEEDS] + [("departures", parts["departures"][1])]
+    columns = ["record_uid_l", "record_uid_r", "rule"]
+    with Ilos(Settings(), db) as app, Ilos(Settings(), db) as other:
+        decided = 0
+        for i, (feed, path) in enumerate(deliveries):
+            ingest_files(feed, [path], app.loader)
+            resolve_incremental(app.identity_work, app.identity_store)
+            if i == 3:  # another process links a delivery meanwhile
+                ingest_files("arrivals", [parts["arrivals"][1]], other.loader)
+                resolve_incremental(other.identity_work, other.identity_store)
+            kept = app.identity_work._held_pairs(app.reader.review_decisions())  # the cache under test
+            read = app.reader.held_pairs()
+            assert _rows(kept.select(columns)) == _rows(read.select(columns))
+            if read.num_rows:  # a reviewer decides an open pair before the next delivery
+                left, right = read.column("record_uid_l")[0].as_py(), read.column("record_uid_r")[0].as_py()
+                decided += app.identity_store.decide(left, right, "separate", "not the same", "reviewer")
+        assert decided >= 2
+
+
 def test_relatives_a_process_resolves_again_after_each_run_are_those_resolved_from_everything(
     world: Path, tmp_path: Path
 ) -> None:

@@ -277,19 +277,34 @@ class PersonDataReader:
         )
         return self._read("review list", sql, text=["record_uid_l", "record_uid_r", "rule"])
 
-    def held_pairs(self) -> pa.Table:
-        """Open review pairs (record_uid_l, record_uid_r, rule) whose outcome depends on records beyond
-        the pair, which an incremental run re-resolves together: `ambiguous` pairs (records held because
-        they match both records of a twins pair), and the plain review pairs and trip placements of
-        departures (a departure left alone may be placed by its trip among the persons it is in review
-        with; a pair keeps the rule it was first queued with). A status event's trip placement needs no
-        hold: the incremental run ties a record placed alone to its person's components."""
+    def held_pairs(self, runs: Sequence[int] | None = None) -> pa.Table:
+        """Open review pairs (record_uid_l, record_uid_r, rule, first_seen_run) whose outcome depends on
+        records beyond the pair, which an incremental run re-resolves together: `ambiguous` pairs
+        (records held because they match both records of a twins pair), and the plain review pairs and
+        trip placements of departures (a departure left alone may be placed by its trip among the persons
+        it is in review with; a pair keeps the rule it was first queued with). A status event's trip
+        placement needs no hold: the incremental run ties a record placed alone to its person's
+        components. Only the pairs the resolution runs `runs` queued, when given."""
         departure = "(record_uid_l LIKE 'departures/%' OR record_uid_r LIKE 'departures/%')"
         sql = (
-            "SELECT record_uid_l, record_uid_r, coalesce(rule, '') AS rule FROM review_pair WHERE decision IS NULL"
-            f" AND (rule = 'ambiguous' OR (coalesce(rule, '') IN ('', 'trip') AND {departure}))"
+            "SELECT record_uid_l, record_uid_r, coalesce(rule, '') AS rule, first_seen_run FROM review_pair"
+            f" WHERE decision IS NULL AND (rule = 'ambiguous' OR (coalesce(rule, '') IN ('', 'trip') AND {departure}))"
         )
-        return self._read("identity held pairs", sql, text=["record_uid_l", "record_uid_r", "rule"])
+        params: list[Any] = []
+        if runs is not None:
+            marks = ", ".join(self.store.param(i + 1) for i in range(len(runs))) or "NULL"
+            sql += f" AND first_seen_run IN ({marks})"
+            params = list(runs)
+        return self._read(
+            "identity held pairs", sql, params or None, ["record_uid_l", "record_uid_r", "rule"]
+        )
+
+    def run_ids(self) -> set[int]:
+        """The id of every resolution run kept (one small row each)."""
+        return {
+            int(r)
+            for r in self._read("resolution runs", "SELECT run_id FROM resolution_run").column(0).to_pylist()
+        }
 
     def review_decisions(self) -> pa.Table:
         """Reviewers' decisions (record_uid_l, record_uid_r, decision): constraints for every run."""

@@ -180,6 +180,7 @@ review_pair = Table(
     Column("reason", Text),
     Column("actor", Text),
     Column("decided_at", Text),
+    Index(None, "first_seen_run"),  # the pairs a run queued, which a long-lived process reads alone
 )
 
 # --- relatives (issue 3, item 7): the relatives named in `relationships`, resolved to persons --------
