@@ -160,6 +160,11 @@ class PersonDataReader:
             rows.append(self._identity_part(feed, batches=batch_ids))
         return pa.concat_tables(changed), pa.concat_tables(rows).sort_by([("record_uid", "ascending")])
 
+    def batch_feeds(self) -> dict[int, str]:
+        """The feed of every load batch committed, by batch id."""
+        rows = self._read("batches", "SELECT batch_id, feed FROM ingest_batch", text=["feed"])
+        return dict(zip(rows.column(0).to_pylist(), rows.column(1).to_pylist(), strict=True))
+
     def batch_ids(self) -> set[int]:
         """The id of every load batch committed (a batch is one small row, so this stays cheap)."""
         return {
