@@ -325,8 +325,9 @@ class DuckIdentityWork:
             raise RuntimeError("merge_assignment needs the repeats of the `affected` call before it")
         touched = replace(found, subset=subset)
         merged, self._kept.state_after = incremental.merge(self.con, records, state, touched, assignment)
-        linked = set(assignment.links.column("record_uid").to_pylist())
-        self._kept.unlinked_after = set(subset.column("record_uid").to_pylist()) - linked
+        redone = subset.column("record_uid")
+        unlinked = redone.filter(pc.invert(pc.is_in(redone, assignment.links.column("record_uid"))))
+        self._kept.unlinked_after = set(unlinked.to_pylist())
         self._kept.replaced = merged.replaced
         return merged
 

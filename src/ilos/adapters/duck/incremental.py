@@ -40,7 +40,7 @@ def _changed(
     `candidates`: the only records that can be either (those the batches read since the run that left
     `state` changed, and those that run left without a link): every other record in force is as that
     run linked it, so only these are compared (comparing every record joined two whole tables, 0.1 s a
-    batch at 566,000 records)."""
+    batch at 563,631 records)."""
     if candidates is not None:
         records = records.filter(pc.is_in(records.column("record_uid"), candidates))
         state = state.filter(pc.is_in(state.column("record_uid"), candidates))
@@ -185,8 +185,7 @@ def _reach(cur: duckdb.DuckDBPyConnection, seeds: str) -> None:
     """Table reach(component): the seeds (a query of one column) and every node the held edges join
     them to, directly or through others, as a recursive query over `held_edges` (x to y) gives them:
     the edges go both ways, so these are the seeds' connected components, labelled at once over the
-    whole edge list (the recursive query joined the whole edge table once per step, 0.13 s a batch at
-    566,000 records). A NULL is reached as that query reaches it: as a seed, or as the end of an edge
+    whole edge list (the recursive query joined the whole edge table once per step). A NULL is reached as that query reaches it: as a seed, or as the end of an edge
     from a node reached (no edge leaves it)."""
     found = cur.sql(f"SELECT DISTINCT * FROM ({seeds})").to_arrow_table().column(0)
     edges = cur.sql("SELECT x, y FROM held_edges WHERE x IS NOT NULL").to_arrow_table()
@@ -234,7 +233,7 @@ def _contradicted(cur: duckdb.DuckDBPyConnection, decided: pa.Table, state: pa.T
     """Seeds for reviewers' decisions the links contradict (a `separate` inside one person, a `link`
     across two): decisions made since the last run, which no changed record would otherwise reach.
     The links of the decided records are taken out of `state` first (joining every decision to the
-    whole link state twice was planned around the link state: 0.1 s a batch at 566,000 records)."""
+    whole link state twice was planned around the link state)."""
     cur.register("decided_all", decided.select(["record_uid_l", "record_uid_r", "decision"]))
     ends = pa.chunked_array(
         [*decided.column("record_uid_l").chunks, *decided.column("record_uid_r").chunks], pa.string()
