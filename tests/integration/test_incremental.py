@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -567,6 +568,48 @@ def test_records_of_a_run_that_failed_are_linked_by_the_next_run_of_the_process(
         resolve_incremental(app.identity_work, app.identity_store)
         assert len(app.reader.link_state()) == 3
         assert len(set(app.reader.link_state().column("person_id").to_pylist())) == 3
+
+
+def test_a_record_a_run_leaves_unlinked_is_compared_again_by_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process compares with the link state the records changed since its last run and those that
+    run left without a link (the resolver links every record; here one link is dropped on purpose)."""
+    from dataclasses import replace
+
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+    from ilos.services.resolve import resolve_incremental, warm
+
+    db = f"sqlite:///{tmp_path / 'unlinked.db'}"
+    with Ilos(Settings(), db) as app:
+        ingest_files("arrivals", [write_csv(tmp_path / "a1.csv", [arrival("1")])], app.loader)
+        resolve_incremental(app.identity_work, app.identity_store)
+    with Ilos(Settings(), db) as app:
+        assert warm(app.identity_work, app.identity_store) is True
+        ingest_files(
+            "arrivals", [write_csv(tmp_path / "a2.csv", [arrival("2", family_name="ADEYEMI")])], app.loader
+        )
+        assign = app.identity_work.assign
+
+        def dropping(*args: Any) -> Any:
+            out = assign(*args)
+            return replace(
+                out, links=out.links.filter(pc.not_equal(out.links.column("record_uid"), "arrivals/I94/2"))
+            )
+
+        with monkeypatch.context() as patched:
+            patched.setattr(app.identity_work, "assign", dropping)
+            resolve_incremental(app.identity_work, app.identity_store)
+        assert "arrivals/I94/2" not in app.reader.link_state().column("record_uid").to_pylist()
+        ingest_files(
+            "arrivals", [write_csv(tmp_path / "a3.csv", [arrival("3", family_name="OKONKWO")])], app.loader
+        )
+        resolve_incremental(app.identity_work, app.identity_store)
+        assert sorted(app.reader.link_state().column("record_uid").to_pylist()) == [
+            f"arrivals/I94/{n}" for n in (1, 2, 3)
+        ]
 
 
 def _failing(*args: object, **kwargs: object) -> None:

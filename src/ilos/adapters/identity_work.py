@@ -325,9 +325,13 @@ class DuckIdentityWork:
             raise RuntimeError("merge_assignment needs the repeats of the `affected` call before it")
         touched = replace(found, subset=subset)
         merged, self._kept.state_after = incremental.merge(self.con, records, state, touched, assignment)
-        redone = subset.column("record_uid")
-        unlinked = redone.filter(pc.invert(pc.is_in(redone, assignment.links.column("record_uid"))))
-        self._kept.unlinked_after = set(unlinked.to_pylist())
+        # a changed record is re-resolved or a repeat: any neither linked stays to compare next time
+        looked_at = pa.chunked_array([*subset.column("record_uid").chunks, touched.changed], pa.string())
+        linked = pa.chunked_array(
+            [*assignment.links.column("record_uid").chunks, *touched.repeats.column("record_uid").chunks],
+            pa.string(),
+        ).combine_chunks()
+        self._kept.unlinked_after = set(looked_at.filter(pc.invert(pc.is_in(looked_at, linked))).to_pylist())
         self._kept.replaced = merged.replaced
         return merged
 

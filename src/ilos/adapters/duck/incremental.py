@@ -79,6 +79,8 @@ class Affected:
     repeats: pa.Table
     #: The records of the link state no longer in force.
     removed: pa.Array
+    #: The records in force that the link state did not link with their identity hash (new or changed).
+    changed: pa.Array
     #: The trip keys of the records in force after the batch (None when the batch left no index).
     trip_keys: TripKeys | None = None
 
@@ -178,7 +180,7 @@ def affected(
     ).to_arrow_table()
     removed = cur.sql("SELECT record_uid FROM removed").to_arrow_table().column(0).combine_chunks()
     subset = records.filter(pc.is_in(records.column("record_uid"), keep))
-    return Affected(subset, repeats, removed.cast(pa.string()), keys_after)
+    return Affected(subset, repeats, removed.cast(pa.string()), uids, keys_after)
 
 
 def _reach(cur: duckdb.DuckDBPyConnection, seeds: str) -> None:
