@@ -397,10 +397,10 @@ def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
         "40 records a departure here; a repeat of an already linked identity signature is linked without it), "
         "finding those components, and judging the persons it touched. The process keeps between batches the "
         "blocking index (hashed keys per rule), the trip keys of every record, the relatives' keys and result and "
-        "the link state, and a batch writes only the links it changed (ADR 11). Steps that still scan the whole "
-        "store once a batch (the signature table for the candidates' rows, term frequencies, the joins that find "
-        "changed records and components, the merged link state) grow with it; throughput grows with the batch "
-        "while latency does too.",
+        "the link state and held review pairs, and a batch writes only the links it changed (ADR 11). Steps that "
+        "still scan the whole store once a batch (the edges between components that trips and review pairs hold, "
+        "the signatures' members, the merged link state, membership tests over the kept tables) grow with it; "
+        "throughput grows with the batch while latency does too.",
         "",
     ]
 
