@@ -98,11 +98,10 @@ class DuckIdentityWork:
             kept.withdrawn_candidates, kept.changes, kept.unsettled = None, None, None
         elif new:
             changed, rows = self.reader.identity_records_of_batches(new)
+            changed_uids = set(changed.column("record_uid").to_pylist())
             if kept.unsettled is not None:
-                kept.unsettled |= set(changed.column("record_uid").to_pylist())
-            out_of_force = set(changed.column("record_uid").to_pylist()) - set(
-                rows.column("record_uid").to_pylist()
-            )
+                kept.unsettled |= changed_uids
+            out_of_force = changed_uids - set(rows.column("record_uid").to_pylist())
             if kept.withdrawn_candidates is not None:  # those of batches read by calls since the last run too
                 kept.withdrawn_candidates = sorted(out_of_force | set(kept.withdrawn_candidates))
             if kept.changes is not None:  # read after the last run (by the relatives step, say): changes too
