@@ -6,6 +6,8 @@ import csv
 import io
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -544,28 +546,14 @@ def test_records_of_a_run_that_failed_are_linked_by_the_next_run_of_the_process(
 ) -> None:
     """A long-lived process compares with the link state only the records the batches since its last
     run changed; a run that fails before it is saved leaves its batch's records to the next run."""
-    from ilos.bootstrap import Ilos
-    from ilos.config import Settings
-    from ilos.services.ingest import ingest_files
-    from ilos.services.resolve import resolve_incremental, warm
+    from ilos.services.resolve import resolve_incremental
 
-    db = f"sqlite:///{tmp_path / 'failed.db'}"
-    with Ilos(Settings(), db) as app:
-        ingest_files("arrivals", [write_csv(tmp_path / "a1.csv", [arrival("1")])], app.loader)
-        resolve_incremental(app.identity_work, app.identity_store)
-    with Ilos(Settings(), db) as app:
-        assert warm(app.identity_work, app.identity_store) is True
-        ingest_files(
-            "arrivals", [write_csv(tmp_path / "a2.csv", [arrival("2", family_name="ADEYEMI")])], app.loader
-        )
+    with _warmed_with_a_new_arrival(tmp_path) as app:
         with monkeypatch.context() as patched:
             patched.setattr(app.identity_store, "save_run", _failing)
             with pytest.raises(RuntimeError, match="disk full"):
                 resolve_incremental(app.identity_work, app.identity_store)
-        ingest_files(
-            "arrivals", [write_csv(tmp_path / "a3.csv", [arrival("3", family_name="OKONKWO")])], app.loader
-        )
-        resolve_incremental(app.identity_work, app.identity_store)
+        _arrive_and_resolve(app, tmp_path, "3", "OKONKWO")
         assert len(app.reader.link_state()) == 3
         assert len(set(app.reader.link_state().column("person_id").to_pylist())) == 3
 
@@ -577,20 +565,9 @@ def test_a_record_a_run_leaves_unlinked_is_compared_again_by_the_next_run(
     run left without a link (the resolver links every record; here one link is dropped on purpose)."""
     from dataclasses import replace
 
-    from ilos.bootstrap import Ilos
-    from ilos.config import Settings
-    from ilos.services.ingest import ingest_files
-    from ilos.services.resolve import resolve_incremental, warm
+    from ilos.services.resolve import resolve_incremental
 
-    db = f"sqlite:///{tmp_path / 'unlinked.db'}"
-    with Ilos(Settings(), db) as app:
-        ingest_files("arrivals", [write_csv(tmp_path / "a1.csv", [arrival("1")])], app.loader)
-        resolve_incremental(app.identity_work, app.identity_store)
-    with Ilos(Settings(), db) as app:
-        assert warm(app.identity_work, app.identity_store) is True
-        ingest_files(
-            "arrivals", [write_csv(tmp_path / "a2.csv", [arrival("2", family_name="ADEYEMI")])], app.loader
-        )
+    with _warmed_with_a_new_arrival(tmp_path) as app:
         assign = app.identity_work.assign
 
         def dropping(*args: Any) -> Any:
@@ -603,13 +580,41 @@ def test_a_record_a_run_leaves_unlinked_is_compared_again_by_the_next_run(
             patched.setattr(app.identity_work, "assign", dropping)
             resolve_incremental(app.identity_work, app.identity_store)
         assert "arrivals/I94/2" not in app.reader.link_state().column("record_uid").to_pylist()
-        ingest_files(
-            "arrivals", [write_csv(tmp_path / "a3.csv", [arrival("3", family_name="OKONKWO")])], app.loader
-        )
-        resolve_incremental(app.identity_work, app.identity_store)
+        _arrive_and_resolve(app, tmp_path, "3", "OKONKWO")
         assert sorted(app.reader.link_state().column("record_uid").to_pylist()) == [
             f"arrivals/I94/{n}" for n in (1, 2, 3)
         ]
+
+
+@contextmanager
+def _warmed_with_a_new_arrival(tmp_path: Path) -> Iterator[Any]:
+    """A process prepared (`warm`) on a store of one resolved arrival, with a second arrival stored
+    since (not yet resolved)."""
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+    from ilos.services.ingest import ingest_files
+    from ilos.services.resolve import resolve_incremental, warm
+
+    db = f"sqlite:///{tmp_path / 'warmed.db'}"
+    with Ilos(Settings(), db) as app:
+        ingest_files("arrivals", [write_csv(tmp_path / "a1.csv", [arrival("1")])], app.loader)
+        resolve_incremental(app.identity_work, app.identity_store)
+    with Ilos(Settings(), db) as app:
+        assert warm(app.identity_work, app.identity_store) is True
+        ingest_files(
+            "arrivals", [write_csv(tmp_path / "a2.csv", [arrival("2", family_name="ADEYEMI")])], app.loader
+        )
+        yield app
+
+
+def _arrive_and_resolve(app: Any, tmp_path: Path, rid: str, family_name: str) -> None:
+    """Store one more arrival and run an incremental resolution."""
+    from ilos.services.ingest import ingest_files
+    from ilos.services.resolve import resolve_incremental
+
+    path = write_csv(tmp_path / f"a{rid}.csv", [arrival(rid, family_name=family_name)])
+    ingest_files("arrivals", [path], app.loader)
+    resolve_incremental(app.identity_work, app.identity_store)
 
 
 def _failing(*args: object, **kwargs: object) -> None:
