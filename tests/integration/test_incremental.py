@@ -201,6 +201,8 @@ def test_what_a_process_keeps_is_what_it_would_read_and_build_again(world: Path,
             )
             if kept.trip_keys is None or kept.index is None or kept.records is None:
                 continue
+            members = kept.index.members.column("record_uid").to_pylist()
+            assert members == sorted(members)  # a batch puts its members into the kept ones by uid
             with workspace(app.identity_work.con) as cur:
                 cur.register("f", kept.index.feat)
                 cur.register("m", kept.index.members)

@@ -489,7 +489,7 @@ def _index_without(
         rebuilt_feat = rebuilt.feat.select(feat.column_names).cast(feat.schema)
         feat = gathered(pa.concat_tables([feat, rebuilt_feat]))
         rebuilt_members = rebuilt.members.select(members.column_names).cast(members.schema)
-        members = gathered(pa.concat_tables([members, rebuilt_members]))
+        members = upserted(members, "record_uid", rebuilt_members)  # kept in record uid order
         if index.keys is not None:  # the rebuilt signatures, under their representatives now
             cur.register("rebuilt_feat", rebuilt_feat)
             index.keys.add(cur, "rebuilt_feat", live=feat.num_rows)

@@ -17,13 +17,14 @@ import pyarrow as pa
 from ilos.adapters.identity.blocking_keys import BlockingKeys
 from ilos.adapters.identity.features import build_features
 from ilos.adapters.identity.scoring import SIGNATURE, usable_sql
-from ilos.adapters.kept_tables import gathered, without
+from ilos.adapters.kept_tables import gathered, upserted, without
 
 
 @dataclass(frozen=True)
 class IdentityIndex:
     """Signature rows (`feat`, one per signature, named by its representative record) and
-    `members` (record_uid -> rep) of a set of records, as `scoring.prepare` builds them, and, once a
+    `members` (record_uid -> rep, sorted by record uid) of a set of records, as `scoring.prepare`
+    builds them, and, once a
     batch was blocked against it, its blocking index (`keys`: shared by the index's later versions,
     each adding the signatures it changed)."""
 
@@ -37,8 +38,8 @@ def prepare_against(cur: duckdb.DuckDBPyConnection, source: str, index: Identity
 
     A new record whose signature the index holds joins it (the representative becomes the smallest
     record uid of old and new members, its admission numbers the union); the others form new
-    signatures. Touched and new signatures are flagged `is_new`. Table `members` maps every
-    usable record, old and new, to its representative.
+    signatures. Touched and new signatures are flagged `is_new`; `members_after` maps every usable
+    record, old and new, to its representative.
     """
     build_features(cur, source, "feat_new_all")
     cur.register("idx_feat", index.feat)
@@ -65,11 +66,6 @@ def prepare_against(cur: duckdb.DuckDBPyConnection, source: str, index: Identity
            FROM new_members GROUP BY rep"""
     )
     cur.execute(
-        """CREATE TABLE members AS
-           SELECT m.record_uid, coalesce(t.rep, m.rep) AS rep FROM idx_members m LEFT JOIN touched t ON t.old_rep = m.rep
-           UNION ALL SELECT record_uid, rep FROM new_members"""
-    )
-    cur.execute(
         """CREATE VIEW feat AS
            SELECT f.* EXCLUDE (adm, receipt, is_new) REPLACE (t.rep AS record_uid), t.adms, true AS is_new
            FROM touched t JOIN feat_new_all f ON f.record_uid = t.sample
@@ -77,6 +73,22 @@ def prepare_against(cur: duckdb.DuckDBPyConnection, source: str, index: Identity
            SELECT e.* REPLACE (false AS is_new) FROM idx_feat e ANTI JOIN touched t ON t.old_rep = e.record_uid"""
     )
     return "feat"
+
+
+def members_after(cur: duckdb.DuckDBPyConnection, index: IdentityIndex) -> pa.Table:
+    """record_uid -> rep of every usable record, old and new, after `prepare_against` merged new records
+    into the index (sorted by record uid, as the index's own `members` are): the index's members, those
+    of the signatures a new record now represents under it, and the new records. Built from the index's
+    table and the batch's rows (sorting every member again took 0.2 s a batch at 1,419,024 records)."""
+    renamed = pa.table({"record_uid": pa.array([], pa.string()), "rep": pa.array([], pa.string())})
+    moved = "SELECT * FROM touched WHERE rep <> old_rep"  # a new record now represents an old signature
+    if cur.sql(f"SELECT count(*) FROM ({moved})").fetchall()[0][0]:
+        renamed = cur.sql(
+            f"SELECT m.record_uid, t.rep FROM idx_members m JOIN ({moved}) t ON t.old_rep = m.rep"
+        ).to_arrow_table()
+    new = cur.sql("SELECT record_uid, rep FROM new_members").to_arrow_table()
+    rows = pa.concat_tables([renamed, new.cast(renamed.schema)])
+    return upserted(index.members.select(["record_uid", "rep"]), "record_uid", rows, renamed.column(0))
 
 
 def index_after(cur: duckdb.DuckDBPyConnection, index: IdentityIndex, fresh: pa.Table) -> pa.Table:

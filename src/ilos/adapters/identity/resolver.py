@@ -12,7 +12,7 @@ from ilos.adapters.identity import clustering, frequencies, model, scoring, trip
 from ilos.adapters.identity import explain as explaining
 from ilos.adapters.identity.blocking_keys import BlockingKeys
 from ilos.adapters.identity.features import INPUT_COLUMNS, build_features
-from ilos.adapters.identity.index import IdentityIndex, index_after, prepare_against
+from ilos.adapters.identity.index import IdentityIndex, index_after, members_after, prepare_against
 from ilos.adapters.identity.rules import LOWER, UPPER
 from ilos.adapters.identity.workspace import fetch, register_records, workspace
 
@@ -75,8 +75,8 @@ class IdentityResolver:
         """The index of the index's records and `records` (those `index` would build from both), with
         no blocking index: the index's own is left as it is."""
         with workspace(self._con) as cur:
-            _, _, after = _against(cur, index, records)
-            return IdentityIndex(after, fetch(cur, "SELECT record_uid, rep FROM members ORDER BY record_uid"))
+            _, _, after, members = _against(cur, index, records)
+            return IdentityIndex(after, members)
 
     def score_between(
         self, existing: pa.Table | IdentityIndex, new: pa.Table, blocking_index: bool = True
@@ -93,11 +93,11 @@ class IdentityResolver:
         """
         with workspace(self._con) as cur:
             if isinstance(existing, IdentityIndex):
-                feat, fresh, after = _against(cur, existing, new)
+                feat, fresh, after, members = _against(cur, existing, new)
                 keys = existing.keys if blocking_index else None
                 if blocking_index and (keys is None or keys.stale):
                     keys = BlockingKeys.build(cur, "idx_feat")
-                pairs = self._score_prepared(cur, feat, only_new=True, keys=keys, rows=after)
+                pairs = self._score_prepared(cur, feat, True, keys, after, members)
                 if keys is not None:
                     cur.register("fresh_feat", fresh)
                     keys.add(cur, "fresh_feat", live=after.num_rows)
@@ -157,12 +157,16 @@ class IdentityResolver:
         only_new: bool,
         keys: BlockingKeys | None = None,
         rows: pa.Table | None = None,
+        members: pa.Table | None = None,
     ) -> pa.Table:
         """Score `feat` (its `is_new` rows' pairs when `only_new`). With `keys` and `rows` (the blocking
         index of the rows not new, and every row of `feat` as a table), only the new rows and their
         candidates are scored, and only their values' term frequencies looked up (the same weights:
-        a value's frequency is its own, whatever else is looked up)."""
-        self.members = fetch(cur, "SELECT record_uid, rep FROM members ORDER BY record_uid")
+        a value's frequency is its own, whatever else is looked up). `members`: the signatures' members,
+        when the caller has them (read from table `members` otherwise)."""
+        if members is None:
+            members = fetch(cur, "SELECT record_uid, rep FROM members ORDER BY record_uid")
+        self.members = members
         if keys is not None and rows is not None:
             feat = scoring.blocked_side(cur, feat, keys, rows)
             self._tf = {}  # not every record's values: `explain` looks up its own
@@ -174,21 +178,24 @@ class IdentityResolver:
 
 def _against(
     cur: duckdb.DuckDBPyConnection, index: IdentityIndex, new: pa.Table
-) -> tuple[str, pa.Table, pa.Table]:
+) -> tuple[str, pa.Table, pa.Table, pa.Table]:
     """`new` merged into the index's signatures in `cur` (`prepare_against`): the view of every
-    signature, the touched and new ones (its `is_new` rows), and the index's signature table after."""
+    signature, the touched and new ones (its `is_new` rows), and the index's signature table and
+    members after."""
     register_records(cur, "records_new", new, new=True)
     feat = prepare_against(cur, "records_new", index)
     fresh = fetch(cur, f"SELECT * FROM {feat} WHERE is_new")
-    return feat, fresh, index_after(cur, index, fresh)
+    return feat, fresh, index_after(cur, index, fresh), members_after(cur, index)
 
 
 def _indexed(cur: duckdb.DuckDBPyConnection, records: pa.Table) -> IdentityIndex:
-    """Build the signature table `feat` (and `members`) of `records` in `cur`; return them as an index."""
+    """Build the signature table `feat` (and `members`, sorted by record uid) of `records` in `cur`;
+    return them as an index."""
     register_records(cur, "records", records, new=False)
     feat = scoring.prepare(cur, "records")
     return IdentityIndex(
-        fetch(cur, f"SELECT * FROM {feat}"), fetch(cur, "SELECT record_uid, rep FROM members")
+        fetch(cur, f"SELECT * FROM {feat}"),
+        fetch(cur, "SELECT record_uid, rep FROM members ORDER BY record_uid"),
     )
 
 
