@@ -16,12 +16,14 @@ from ilos.domain.feeds import FEEDS
 
 @dataclass(frozen=True)
 class _Resolved:
-    """The last result, for the links of run `run_id`: the relationships it read and the records' keys."""
+    """The last result, for the links of run `run_id`: the relationships it read, the records' keys and
+    the relationships as described for those links (None when not kept)."""
 
     run_id: int
     result: pa.Table
     relationships: pa.Table
     keys: pa.Table
+    described: pa.Table | None = None
 
 
 class DuckRelativesWork:
@@ -48,14 +50,17 @@ class DuckRelativesWork:
         records, links = self.identity.records(), self.identity.link_state()
         last = self._last
         changed = self.identity.changes_since(last.run_id) if last is not None else None
+        described = None
         if last is None or changed is None:
             keys = record_keys(self.con, records)
             result = link_relatives(self.con, relationships, records, links, keys)
         else:
             in_force = records.filter(pc.is_in(records.column("record_uid"), changed))
-            before = (last.result, last.relationships, last.keys)
-            result, keys = relink_relatives(self.con, before, relationships, (in_force, changed), links)
-        self._last = _Resolved(self.identity.run_id, result, relationships, keys)
+            before = (last.result, last.relationships, last.keys, last.described)
+            result, keys, described = relink_relatives(
+                self.con, before, relationships, (in_force, changed), links
+            )
+        self._last = _Resolved(self.identity.run_id, result, relationships, keys, described)
         return result
 
     def _relationships_in_force(self) -> pa.Table:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from unidecode import unidecode
 
 from ilos.adapters.kept_tables import gathered, without
@@ -95,15 +96,17 @@ def record_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
 
 
 def _described(cur: duckdb.DuckDBPyConnection, relationships: str) -> None:
-    """Table `rel`: each relationship of `relationships` with its subject's person (`rel_links`) and the
-    keys its relative is described by."""
+    """Table `rel`: each relationship of `relationships` with its own record's uid, its subject's person
+    (`rel_links`) and the keys its relative is described by."""
     _ascii_map(
         cur,
         f"SELECT relative_family_name FROM {relationships} UNION ALL SELECT relative_given_names FROM {relationships}",
     )
     cur.execute(
         f"""CREATE OR REPLACE TEMP TABLE rel AS
-            SELECT r.relationship_id, r.source_system, r.source_record_id, r.relationship,
+            WITH r AS (SELECT *, '{FEED}/' || source_system || '/' || source_record_id AS record_uid
+                       FROM {relationships})
+            SELECT r.relationship_id, r.source_system, r.source_record_id, r.record_uid, r.relationship,
                    l.person_id AS subject_person_id,
                    CASE WHEN lower(trim(r.relative_us_citizen)) IN ('true', 'false')
                         THEN lower(trim(r.relative_us_citizen)) END AS relative_us_citizen,
@@ -111,9 +114,28 @@ def _described(cur: duckdb.DuckDBPyConnection, relationships: str) -> None:
                    {_key("r.relative_family_name")} AS fam,
                    {_key("r.relative_given_names")} AS giv,
                    {birth_date_sql("r.relative_date_of_birth")} AS dob
-            FROM {relationships} r
-            LEFT JOIN rel_links l ON l.record_uid = '{FEED}/' || r.source_system || '/' || r.source_record_id"""
+            FROM r LEFT JOIN rel_links l USING (record_uid)"""
     )
+
+
+def _described_again(
+    cur: duckdb.DuckDBPyConnection, described: pa.Table, uids: pa.Array, links: pa.Table
+) -> pa.Table:
+    """What `_described` builds from the same relationships, from what it built for the links before
+    (`described`) and the records whose links changed since (`uids`): only a subject's person depends
+    on the links, so only the rows whose own record is one of `uids` take it again (describing every
+    relationship again joined the whole link state, 0.1 s a batch at 1,419,024 records)."""
+    stale = described.filter(pc.is_in(described.column("record_uid"), uids))
+    if not stale.num_rows:
+        return described
+    cur.register("rel_stale", stale)
+    cur.register("rel_stale_links", links.filter(pc.is_in(links.column("record_uid"), uids)))
+    again = cur.sql(
+        """SELECT d.* REPLACE (l.person_id AS subject_person_id)
+           FROM rel_stale d LEFT JOIN rel_stale_links l USING (record_uid)"""
+    ).to_arrow_table()
+    kept = without(described, "record_uid", uids)
+    return gathered(pa.concat_tables([kept, again.select(kept.column_names).cast(kept.schema)]))
 
 
 _RESOLVED = """
@@ -178,23 +200,27 @@ def link_relatives(
 
 def relink_relatives(
     con: duckdb.DuckDBPyConnection,
-    before: tuple[pa.Table, pa.Table, pa.Table],
+    before: tuple[pa.Table, pa.Table, pa.Table, pa.Table | None],
     relationships: pa.Table,
     changed: tuple[pa.Table, pa.Array],
     links: pa.Table,
-) -> tuple[pa.Table, pa.Table]:
+) -> tuple[pa.Table, pa.Table, pa.Table]:
     """`link_relatives` after a resolution run that replaced the links of the records `changed[1]`
-    (record uids: new, corrected, relinked or gone), given the result, the relationships and the
-    `record_keys` of the run before (`before`) and the changed records in force (`changed[0]`):
-    (the result, the record keys now).
+    (record uids: new, corrected, relinked or gone), given the result, the relationships, the
+    `record_keys` and the described relationships of the run before (`before`; the last may be None)
+    and the changed records in force (`changed[0]`): (the result, the record keys now, the described
+    relationships now).
 
     A relationship's row depends only on its own row, its subject's link, and the persons of the
     records whose keys equal its relative's description. So only the relationships whose row changed,
     whose own record changed, or whose relative's keys those of a changed record (before or after)
-    equal, are resolved again, against the records of those keys; the others keep their row.
+    equal, are resolved again, against the records of those keys; the others keep their row. The same
+    relationships as before (the same table) are not described again: only their subjects' persons are
+    looked up again where those links changed.
     """
-    result, old_relationships, old_keys = before
+    result, old_relationships, old_keys, old_described = before
     records, uids = changed
+    same_rows = relationships is old_relationships and old_described is not None
     cur = con.cursor()
     try:
         cur.register("gone_uids", pa.table({"record_uid": uids}))
@@ -207,23 +233,33 @@ def relink_relatives(
         keys = gathered(pa.concat_tables([kept, new_keys.select(list(KEY_COLUMNS)).cast(kept.schema)]))
         cur.register("rel_rows", relationships)
         cur.register("old_rows", old_relationships)
-        cur.register("rel_links", links.select(["record_uid", "person_id"]))
         cur.register("rel_keys_all", keys)
-        _described(cur, "rel_rows")
+        cur.register("rel_links", links.select(["record_uid", "person_id"]))
+        if same_rows and old_described is not None:
+            described = _described_again(cur, old_described, uids, links)
+            edited = ""
+        else:
+            _described(cur, "rel_rows")
+            described = cur.sql("SELECT * FROM rel").to_arrow_table()
+            edited = """OR (source_system, source_record_id) IN (
+                          SELECT source_system, source_record_id FROM (SELECT * FROM rel_rows EXCEPT SELECT * FROM old_rows))"""
+        cur.register("rel_described", described)
         cur.execute(
             f"""CREATE TEMP TABLE dirty AS
                 SELECT a9, fam, giv, dob FROM old_keys SEMI JOIN gone_uids USING (record_uid)
                 UNION ALL SELECT a9, fam, giv, dob FROM new_keys;
                 CREATE TEMP TABLE redo AS
-                SELECT * FROM rel
-                WHERE '{FEED}/' || source_system || '/' || source_record_id IN (SELECT record_uid FROM gone_uids)
+                SELECT * FROM rel_described
+                WHERE record_uid IN (SELECT record_uid FROM gone_uids)
                    OR a9 IN (SELECT a9 FROM dirty)
-                   OR (fam, giv, dob) IN (SELECT fam, giv, dob FROM dirty)
-                   OR (source_system, source_record_id) IN (
-                          SELECT source_system, source_record_id FROM (SELECT * FROM rel_rows EXCEPT SELECT * FROM old_rows));
-                CREATE TEMP TABLE rel_keys AS
-                SELECT * FROM rel_keys_all
-                WHERE a9 IN (SELECT a9 FROM redo) OR (fam, giv, dob) IN (SELECT fam, giv, dob FROM redo)"""
+                   OR (fam, giv, dob) IN (SELECT fam, giv, dob FROM dirty) {edited}"""
+        )
+        if same_rows and not cur.sql("SELECT count(*) FROM redo").fetchall()[0][0]:
+            return result, keys, described  # no relationship can have changed
+        cur.execute(
+            """CREATE TEMP TABLE rel_keys AS
+               SELECT * FROM rel_keys_all
+               WHERE a9 IN (SELECT a9 FROM redo) OR (fam, giv, dob) IN (SELECT fam, giv, dob FROM redo)"""
         )
         redone = cur.sql(_RESOLVED.format(rel="redo")).to_arrow_table().cast(RESULT_SCHEMA)
         cur.register("old_result", result)
@@ -236,4 +272,4 @@ def relink_relatives(
         ).to_arrow_table()
     finally:
         cur.close()
-    return merged.cast(RESULT_SCHEMA), keys
+    return merged.cast(RESULT_SCHEMA), keys, described
