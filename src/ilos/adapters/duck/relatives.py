@@ -198,6 +198,20 @@ def link_relatives(
     return result.cast(RESULT_SCHEMA)
 
 
+def _near(cur: duckdb.DuckDBPyConnection, keys: pa.Table) -> pa.Table:
+    """The record keys sharing an A-number or a family name with a relationship of table `redo`: every
+    record that matches one of them, and a few more, found with one pass over each column (matching
+    every record's three keys against theirs took 0.1 s a batch at 1,419,024 records)."""
+    a9, fam = (
+        pa.array(
+            [r[0] for r in cur.sql(f"SELECT DISTINCT {c} FROM redo WHERE {c} IS NOT NULL").fetchall()],
+            pa.string(),
+        )
+        for c in ("a9", "fam")
+    )
+    return keys.filter(pc.or_(pc.is_in(keys.column("a9"), a9), pc.is_in(keys.column("fam"), fam)))
+
+
 def relink_relatives(
     con: duckdb.DuckDBPyConnection,
     before: tuple[pa.Table, pa.Table, pa.Table, pa.Table | None],
@@ -224,7 +238,6 @@ def relink_relatives(
     cur = con.cursor()
     try:
         cur.register("gone_uids", pa.table({"record_uid": uids}))
-        cur.register("old_keys", old_keys)
         new_keys = record_keys(con, records)
         cur.register("new_keys", new_keys)
         # the kept rows stay slices of the old table, not sorted again with every record's keys; what
@@ -244,10 +257,10 @@ def relink_relatives(
             edited = """OR (source_system, source_record_id) IN (
                           SELECT source_system, source_record_id FROM (SELECT * FROM rel_rows EXCEPT SELECT * FROM old_rows))"""
         cur.register("rel_described", described)
+        cur.register("old_dirty", old_keys.filter(pc.is_in(old_keys.column("record_uid"), uids)))
         cur.execute(
             f"""CREATE TEMP TABLE dirty AS
-                SELECT a9, fam, giv, dob FROM old_keys SEMI JOIN gone_uids USING (record_uid)
-                UNION ALL SELECT a9, fam, giv, dob FROM new_keys;
+                SELECT a9, fam, giv, dob FROM old_dirty UNION ALL SELECT a9, fam, giv, dob FROM new_keys;
                 CREATE TEMP TABLE redo AS
                 SELECT * FROM rel_described
                 WHERE record_uid IN (SELECT record_uid FROM gone_uids)
@@ -256,9 +269,10 @@ def relink_relatives(
         )
         if same_rows and not cur.sql("SELECT count(*) FROM redo").fetchall()[0][0]:
             return result, keys, described  # no relationship can have changed
+        cur.register("rel_keys_near", _near(cur, keys))
         cur.execute(
             """CREATE TEMP TABLE rel_keys AS
-               SELECT * FROM rel_keys_all
+               SELECT * FROM rel_keys_near
                WHERE a9 IN (SELECT a9 FROM redo) OR (fam, giv, dob) IN (SELECT fam, giv, dob FROM redo)"""
         )
         redone = cur.sql(_RESOLVED.format(rel="redo")).to_arrow_table().cast(RESULT_SCHEMA)
