@@ -41,6 +41,40 @@ def without(table: pa.Table, column: str, values: pa.Array | pa.ChunkedArray) ->
     return gathered(pa.concat_tables(kept)) if kept else table.slice(0, 0)
 
 
+#: A table sorted by a column finds the rows of fewer values than its rows over this by binary search,
+#: not by testing every row (a pass over 1,419,024 record uids takes 20 ms; a binary search reads some
+#: forty of them, a few microseconds each).
+SEARCH_SHARE = 64
+
+
+def without_sorted(
+    table: pa.Table, column: str, values: pa.Array | pa.ChunkedArray, share: int = SEARCH_SHARE
+) -> pa.Table:
+    """`without(table, column, values)` for a `table` sorted by `column` (nulls last): when `values` are
+    few (fewer than one per `share` rows, none of them null, no null in the column) their rows are
+    found by binary search; the rows kept are the same slices."""
+    column_values = table.column(column)
+    if len(values) == 0 or table.num_rows == 0:
+        return table
+    if len(values) * share > table.num_rows or values.null_count or column_values.null_count:
+        return without(table, column, values)
+    keys = _Values(column_values)
+    spans = sorted(
+        span
+        for value in set(values.to_pylist())
+        if (span := (bisect.bisect_left(keys, value), bisect.bisect_right(keys, value)))[1] > span[0]
+    )
+    if not spans:
+        return table
+    parts, done = [], 0
+    for start, stop in spans:
+        parts.append(table.slice(done, start - done))
+        done = stop
+    parts.append(table.slice(done))
+    kept = [part for part in parts if part.num_rows]
+    return gathered(pa.concat_tables(kept)) if kept else table.slice(0, 0)
+
+
 def upserted(
     table: pa.Table, column: str, rows: pa.Table, drop: pa.Array | pa.ChunkedArray | None = None
 ) -> pa.Table:
@@ -48,7 +82,7 @@ def upserted(
     defaults to the values of `rows`), for a `table` already sorted by `column`: the rows kept stay
     slices of `table`, and each run of `rows` goes in where the sort would put it (after the kept
     rows of an equal value)."""
-    kept = without(table, column, rows.column(column) if drop is None else drop)
+    kept = without_sorted(table, column, rows.column(column) if drop is None else drop)
     rows = rows.select(kept.column_names).cast(kept.schema).sort_by(column)
     if rows.num_rows == 0:
         return kept
