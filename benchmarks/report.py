@@ -396,11 +396,13 @@ def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
         "A batch still costs seconds: re-scoring and re-clustering every component a new record reaches (about "
         "40 records a departure here; a repeat of an already linked identity signature is linked without it), "
         "finding those components, and judging the persons it touched. The process keeps between batches the "
-        "blocking index (hashed keys per rule), the trip keys of every record, the relatives' keys and result and "
-        "the link state and held review pairs, and a batch writes only the links it changed (ADR 11). Steps that "
-        "still scan the whole store once a batch (the edges between components that trips and review pairs hold, "
-        "the signatures' members, the merged link state, membership tests over the kept tables) grow with it; "
-        "throughput grows with the batch while latency does too.",
+        "blocking index (hashed keys per rule), the trip keys of every record, the relatives' keys, described "
+        "relationships and result, the held review pairs, and the link state and signature members (sorted by "
+        "record uid, a batch's rows put in where they belong), and a batch writes only the links it changed "
+        "(ADR 11). Steps that "
+        "still scan the whole store once a batch (the name-key and review-pair edges between components, the "
+        "rows around repeated signatures, the trip keys since the last run, membership tests over the kept "
+        "tables) grow with it; throughput grows with the batch while latency does too.",
         "",
     ]
 

@@ -512,8 +512,8 @@ def merge(
 ) -> tuple[Assignment, pa.Table | None]:
     """Links of every record in force (and, when `records` and `state` carry identity hashes, the link
     state the run leaves: the links with their records' hashes), sorted by record uid as `state` must
-    be: the last run's outside the re-resolved subset, the assignment's
-    inside it, the repeats' own; `replaced` names the links to write: those of the subset that the run
+    be: the last run's outside the re-resolved subset, the assignment's inside it, the repeats' own;
+    `replaced` names the links to write: those of the subset that the run
     changed (person, component, or the record's identity hash when both carry one) or left without a
     link, the repeats, and the records no longer in force. Re-resolving a component mostly gives its
     records the links they had; rewriting those would change nothing but the run that wrote them.

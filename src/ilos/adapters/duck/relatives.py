@@ -234,7 +234,7 @@ def relink_relatives(
     """
     result, old_relationships, old_keys, old_described = before
     records, uids = changed
-    same_rows = relationships is old_relationships and old_described is not None
+    same_rows = relationships is old_relationships  # re-read only when a batch of them was stored
     cur = con.cursor()
     try:
         cur.register("gone_uids", pa.table({"record_uid": uids}))

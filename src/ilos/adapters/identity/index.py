@@ -22,11 +22,10 @@ from ilos.adapters.kept_tables import gathered, upserted, without
 
 @dataclass(frozen=True)
 class IdentityIndex:
-    """Signature rows (`feat`, one per signature, named by its representative record) and
-    `members` (record_uid -> rep, sorted by record uid) of a set of records, as `scoring.prepare`
-    builds them, and, once a
-    batch was blocked against it, its blocking index (`keys`: shared by the index's later versions,
-    each adding the signatures it changed)."""
+    """Signature rows (`feat`, one per signature, named by its representative record) and `members`
+    (record_uid -> rep, sorted by record uid) of a set of records, as `scoring.prepare` builds them,
+    and, once a batch was blocked against it, its blocking index (`keys`: shared by the index's later
+    versions, each adding the signatures it changed)."""
 
     feat: pa.Table
     members: pa.Table
