@@ -30,15 +30,20 @@ def gathered(table: pa.Table, most: int = MOST_CHUNKS) -> pa.Table:
 def without(table: pa.Table, column: str, values: pa.Array | pa.ChunkedArray) -> pa.Table:
     """`table` without the rows whose `column` is one of `values`: the rows kept, in their order, as
     slices of `table`."""
+    return parted(table, column, values)[0]
+
+
+def parted(table: pa.Table, column: str, values: pa.Array | pa.ChunkedArray) -> tuple[pa.Table, pa.Table]:
+    """`without(table, column, values)` and the rows it leaves out (in their order), each row tested once."""
     if len(values) == 0 or table.num_rows == 0:
-        return table
+        return table, table.slice(0, 0)
     gone = pc.indices_nonzero(pc.is_in(table.column(column), values)).to_numpy()
     if len(gone) == 0:
-        return table
+        return table, table.slice(0, 0)
     starts = np.concatenate([[0], gone + 1])
     stops = np.concatenate([gone, [table.num_rows]])
     kept = [table.slice(int(a), int(b - a)) for a, b in zip(starts, stops, strict=True) if b > a]
-    return gathered(pa.concat_tables(kept)) if kept else table.slice(0, 0)
+    return (gathered(pa.concat_tables(kept)) if kept else table.slice(0, 0)), table.take(gone)
 
 
 #: A table sorted by a column finds the rows of fewer values than its rows over this by binary search,

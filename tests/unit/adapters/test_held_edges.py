@@ -31,6 +31,11 @@ PLACED_JOINED = """WITH single AS (SELECT component FROM state GROUP BY componen
                    WHERE s.component IN (SELECT component FROM single) AND o.component <> s.component"""
 
 
+def _strings(names: list[str], rows: list[tuple[str | None, ...]]) -> pa.Table:
+    """A table of text columns `names` holding `rows`."""
+    return pa.table({name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(names)})
+
+
 def _rows(cur: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[object, ...]]:
     return sorted(cur.sql(sql).fetchall(), key=str)
 
@@ -45,26 +50,8 @@ def test_held_and_placed_edges_are_those_of_every_pair_joined_to_the_link_state(
 ) -> None:
     linked = [(uid, *link) for uid, link in zip(RECORDS, links, strict=True) if link is not None]
     cur = duckdb.connect().cursor()
-    cur.register(
-        "state",
-        pa.table(
-            {
-                "record_uid": pa.array([r[0] for r in linked], pa.string()),
-                "person_id": pa.array([r[1] for r in linked], pa.string()),
-                "component": pa.array([r[2] for r in linked], pa.string()),
-            }
-        ),
-    )
-    cur.register(
-        "held",
-        pa.table(
-            {
-                "record_uid_l": pa.array([p[0] for p in pairs], pa.string()),
-                "record_uid_r": pa.array([p[1] for p in pairs], pa.string()),
-                "rule": pa.array([p[2] for p in pairs], pa.string()),
-            }
-        ),
-    )
+    cur.register("state", _strings(["record_uid", "person_id", "component"], linked))
+    cur.register("held", _strings(["record_uid_l", "record_uid_r", "rule"], pairs))
     _held_edges(cur)
     assert _rows(cur, "SELECT * FROM held_edges") == _rows(cur, JOINED)
     assert _rows(cur, PLACED_EDGES) == _rows(cur, PLACED_JOINED)

@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ilos.adapters.kept_tables import gathered, upserted, without, without_sorted
+from ilos.adapters.kept_tables import gathered, parted, upserted, without, without_sorted
 
 KEYS = st.text(alphabet="abcé/0", min_size=0, max_size=4)
 
@@ -26,6 +26,9 @@ def test_without_is_the_filter(keys: list[str], gone: list[str], chunk: int) -> 
     values = pa.array(gone, pa.string())
     expected = table.filter(pc.invert(pc.is_in(table.column("k"), values)))
     assert without(table, "k", values).to_pylist() == expected.to_pylist()
+    kept, gone = parted(table, "k", values)
+    assert kept.to_pylist() == expected.to_pylist()
+    assert gone.to_pylist() == table.filter(pc.is_in(table.column("k"), values)).to_pylist()
 
 
 @settings(max_examples=200, deadline=None)

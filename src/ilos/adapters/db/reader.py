@@ -167,9 +167,7 @@ class PersonDataReader:
 
     def batch_ids(self) -> set[int]:
         """The id of every load batch committed (a batch is one small row, so this stays cheap)."""
-        return {
-            int(b) for b in self._read("batches", "SELECT batch_id FROM ingest_batch").column(0).to_pylist()
-        }
+        return {int(b) for b in self.batch_feeds()}
 
     def latest_run_id(self) -> int:
         """The newest resolution run's id (0 before any)."""

@@ -28,7 +28,7 @@ from ilos.adapters.duck.workspace import workspace
 from ilos.adapters.identity import trips
 from ilos.adapters.identity.blocking_keys import BlockingKeys
 from ilos.adapters.identity.index import IdentityIndex
-from ilos.adapters.kept_tables import gathered, upserted, without
+from ilos.adapters.kept_tables import gathered, parted, upserted, without
 
 
 def _changed(
@@ -417,10 +417,9 @@ def _trip_keys_since(
     changed = records.filter(pc.is_in(records.column("record_uid"), gone))
     members = index.members.filter(pc.is_in(index.members.column("record_uid"), changed.column("record_uid")))
     fresh = _index_presence_keys(cur, IdentityIndex(index.feat, members))
-    kept_presence = without(kept.presence, "record_uid", gone)
+    kept_presence, old = parted(kept.presence, "record_uid", gone)
     presence = gathered(pa.concat_tables([kept_presence, fresh.cast(kept.presence.schema)]))
     raw = upserted(kept.trips, "record_uid", trips.trip_keys(cur, changed, fresh), gone)
-    old = kept.presence.filter(pc.is_in(kept.presence.column("record_uid"), gone))
     return raw, old, TripKeys(presence, raw)
 
 
