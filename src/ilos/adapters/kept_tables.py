@@ -34,7 +34,10 @@ def without(table: pa.Table, column: str, values: pa.Array | pa.ChunkedArray) ->
 
 
 def parted(table: pa.Table, column: str, values: pa.Array | pa.ChunkedArray) -> tuple[pa.Table, pa.Table]:
-    """`without(table, column, values)` and the rows it leaves out (in their order), each row tested once."""
+    """`without(table, column, values)` and the rows it leaves out (in their order, combined into one
+    chunk: they are few), each row tested once. Both are cut as slices: `take` on a table of many
+    chunks concatenates every chunk first (measured: 48 ms for 5 rows of a 31-column table of 700,000
+    rows in 700 chunks, against 0.6 ms for their slices)."""
     if len(values) == 0 or table.num_rows == 0:
         return table, table.slice(0, 0)
     gone = pc.indices_nonzero(pc.is_in(table.column(column), values)).to_numpy()
@@ -43,7 +46,16 @@ def parted(table: pa.Table, column: str, values: pa.Array | pa.ChunkedArray) -> 
     starts = np.concatenate([[0], gone + 1])
     stops = np.concatenate([gone, [table.num_rows]])
     kept = [table.slice(int(a), int(b - a)) for a, b in zip(starts, stops, strict=True) if b > a]
-    return (gathered(pa.concat_tables(kept)) if kept else table.slice(0, 0)), table.take(gone)
+    left = pa.concat_tables([table.slice(int(a), int(b - a)) for a, b in _runs(gone)]).combine_chunks()
+    return (gathered(pa.concat_tables(kept)) if kept else table.slice(0, 0)), left
+
+
+def _runs(positions: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of consecutive `positions` (sorted, distinct, not empty)."""
+    breaks = np.flatnonzero(np.diff(positions) != 1) + 1
+    firsts = positions[np.concatenate([[0], breaks])]
+    lasts = positions[np.concatenate([breaks - 1, [len(positions) - 1]])]
+    return [(int(a), int(b) + 1) for a, b in zip(firsts, lasts, strict=True)]
 
 
 #: A table sorted by a column finds the rows of fewer values than its rows over this by binary search,
