@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.duck.relatives import link_relatives, record_keys, relink_relatives
 from ilos.adapters.identity_work import DuckIdentityWork
+from ilos.adapters.kept_tables import among_sorted
 from ilos.domain.feeds import FEEDS
 
 
@@ -55,7 +55,7 @@ class DuckRelativesWork:
             keys = record_keys(self.con, records)
             result = link_relatives(self.con, relationships, records, links, keys)
         else:
-            in_force = records.filter(pc.is_in(records.column("record_uid"), changed))
+            in_force = among_sorted(records, "record_uid", changed)  # sorted by record uid
             before = (last.result, last.relationships, last.keys, last.described)
             result, keys, described = relink_relatives(
                 self.con, before, relationships, (in_force, changed), links

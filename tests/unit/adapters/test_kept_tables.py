@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ilos.adapters.kept_tables import gathered, parted, upserted, without, without_sorted
+from ilos.adapters.kept_tables import among_sorted, gathered, parted, upserted, without, without_sorted
 
 KEYS = st.text(alphabet="abcé/0", min_size=0, max_size=4)
 
@@ -41,6 +41,18 @@ def test_without_on_a_sorted_table_is_the_filter(
     values = pa.array(gone, pa.string())
     expected = table.filter(pc.invert(pc.is_in(table.column("k"), values)))
     assert without_sorted(table, "k", values, share).to_pylist() == expected.to_pylist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(KEYS, max_size=40), st.lists(KEYS, max_size=8), st.integers(1, 7), st.sampled_from([0, 64]))
+def test_rows_among_a_sorted_table_are_the_filter(
+    keys: list[str], wanted: list[str], chunk: int, share: int
+) -> None:
+    """By binary search (share 0: always) or by testing every row, the same rows as the filter, in order."""
+    table = _table(sorted(keys), chunk)
+    values = pa.array(wanted, pa.string())
+    expected = table.filter(pc.is_in(table.column("k"), values))
+    assert among_sorted(table, "k", values, share).to_pylist() == expected.to_pylist()
 
 
 @settings(max_examples=200, deadline=None)

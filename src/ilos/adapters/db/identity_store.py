@@ -12,6 +12,7 @@ from ilos.adapters.db.bulk import BulkConnection
 from ilos.adapters.db.event_store import event_rows
 from ilos.adapters.db.record_store import SqlRecordStore, utc_now_text
 from ilos.adapters.duck.stable_ids import Assignment
+from ilos.adapters.kept_tables import among_sorted
 from ilos.domain.events import PERSON_MERGED, PERSON_SPLIT
 
 PAIR_KEY = ["record_uid_l", "record_uid_r"]
@@ -75,7 +76,9 @@ class IdentityStore:
         (`new_model`: the model and the records it was trained on) is kept in the same transaction, so a
         run that fails to save leaves no model behind.
 
-        `assignment.links` may carry `component`; `records` may carry `identity_hash`.
+        `assignment.links` may carry `component`; `records` may carry `identity_hash`. When
+        `assignment.replaced` names the links to write, `assignment.links` and `records` are sorted by
+        record uid (as an incremental run's are), and those links and records are found by binary search.
         """
         bulk = self.store.bulk()
         p = bulk.param
@@ -112,8 +115,8 @@ class IdentityStore:
         keys += [c for c in ("identity_hash",) if c in records.column_names]
         links = assignment.links
         if assignment.replaced is not None:  # the records of the links written, not every record, joined
-            links = links.filter(pc.is_in(links.column("record_uid"), assignment.replaced))
-            records = records.filter(pc.is_in(records.column("record_uid"), assignment.replaced))
+            links = among_sorted(links, "record_uid", assignment.replaced)
+            records = among_sorted(records, "record_uid", assignment.replaced)
         links = links.join(records.select(keys), "record_uid")
         for column in ("component", "identity_hash"):
             if column not in links.column_names:

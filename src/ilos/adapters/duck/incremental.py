@@ -28,7 +28,7 @@ from ilos.adapters.duck.workspace import workspace
 from ilos.adapters.identity import trips
 from ilos.adapters.identity.blocking_keys import BlockingKeys
 from ilos.adapters.identity.index import IdentityIndex
-from ilos.adapters.kept_tables import gathered, parted, upserted, without
+from ilos.adapters.kept_tables import among_sorted, gathered, parted, upserted, without
 
 
 def _changed(
@@ -41,9 +41,9 @@ def _changed(
     `state` changed, and those that run left without a link): every other record in force is as that
     run linked it, so only these are compared (comparing every record joined two whole tables, 0.1 s a
     batch at 563,631 records)."""
-    if candidates is not None:
-        records = records.filter(pc.is_in(records.column("record_uid"), candidates))
-        state = state.filter(pc.is_in(state.column("record_uid"), candidates))
+    if candidates is not None:  # both sorted by record uid
+        records = among_sorted(records, "record_uid", candidates)
+        state = among_sorted(state, "record_uid", candidates)
     cur.register("compared_recs", records.select(["record_uid", "identity_hash"]))
     cur.register("compared_state", state.select(["record_uid", "identity_hash"]))
     cur.execute(
@@ -116,12 +116,11 @@ def affected(
     uids = pa.array([r[0] for r in cur.sql("SELECT record_uid FROM changed").fetchall()], pa.string())
     seeds = "SELECT component FROM state SEMI JOIN (SELECT record_uid FROM changed UNION ALL SELECT record_uid FROM removed) USING (record_uid)"
     if len(uids):
-        is_new = pc.is_in(records.column("record_uid"), uids)
         if index is None:
-            index = resolver.index(records.filter(pc.invert(is_new)))
+            index = resolver.index(without(records, "record_uid", uids))
         elif not _only_added(cur):
             index = _index_without(cur, index, records, resolver)
-        pairs = resolver.score_between(index, records.filter(is_new))  # sets its `index_after`
+        pairs = resolver.score_between(index, among_sorted(records, "record_uid", uids))  # sets `index_after`
         members = resolver.members
         relevant = decided.filter(
             pc.or_(
@@ -170,7 +169,7 @@ def affected(
         "SELECT record_uid, person_id, component FROM placed WHERE NOT redone ORDER BY record_uid"
     ).to_arrow_table()
     removed = cur.sql("SELECT record_uid FROM removed").to_arrow_table().column(0).combine_chunks()
-    subset = records.filter(pc.is_in(records.column("record_uid"), keep))
+    subset = among_sorted(records, "record_uid", keep)
     return Affected(subset, repeats, removed.cast(pa.string()), uids, keys_after)
 
 
@@ -260,7 +259,7 @@ def _contradicted(cur: duckdb.DuckDBPyConnection, decided: pa.Table, state: pa.T
     ends = pa.chunked_array(
         [*decided.column("record_uid_l").chunks, *decided.column("record_uid_r").chunks], pa.string()
     ).combine_chunks()
-    cur.register("decided_links", state.filter(pc.is_in(state.column("record_uid"), ends)))
+    cur.register("decided_links", among_sorted(state, "record_uid", ends))
     against = """FROM decided_all d JOIN decided_links a ON a.record_uid = d.record_uid_l
                  JOIN decided_links b ON b.record_uid = d.record_uid_r
                  WHERE (d.decision = 'separate') = (a.person_id = b.person_id)"""
@@ -414,8 +413,8 @@ def _trip_keys_since(
     """The trip keys of the records in force, the old presence keys of the records changed or removed
     (`gone`), and the keys to keep: `kept` without the rows of `gone`, and those of the changed records
     (the records of `gone` still in force) built from `index`."""
-    changed = records.filter(pc.is_in(records.column("record_uid"), gone))
-    members = index.members.filter(pc.is_in(index.members.column("record_uid"), changed.column("record_uid")))
+    changed = among_sorted(records, "record_uid", gone)  # both sorted by record uid
+    members = among_sorted(index.members, "record_uid", changed.column("record_uid"))
     fresh = _index_presence_keys(cur, IdentityIndex(index.feat, members))
     kept_presence, old = parted(kept.presence, "record_uid", gone)
     presence = gathered(pa.concat_tables([kept_presence, fresh.cast(kept.presence.schema)]))
@@ -474,7 +473,7 @@ def _index_without(
         "SELECT record_uid FROM changed SEMI JOIN state USING (record_uid) UNION ALL SELECT record_uid FROM removed"
     ).to_arrow_table()
     members = index.members
-    touched = pc.unique(members.filter(pc.is_in(members.column("record_uid"), gone.column(0))).column("rep"))
+    touched = pc.unique(among_sorted(members, "record_uid", gone.column(0)).column("rep"))
     in_touched = pc.is_in(members.column("rep"), touched)
     remaining = members.filter(
         pc.and_(in_touched, pc.invert(pc.is_in(members.column("record_uid"), gone.column(0))))
@@ -482,9 +481,7 @@ def _index_without(
     feat = without(index.feat, "record_uid", touched)
     members = without(members, "rep", touched)
     if remaining.num_rows:
-        rebuilt = resolver.index(
-            records.filter(pc.is_in(records.column("record_uid"), remaining.column("record_uid")))
-        )
+        rebuilt = resolver.index(among_sorted(records, "record_uid", remaining.column("record_uid")))
         rebuilt_feat = rebuilt.feat.select(feat.column_names).cast(feat.schema)
         feat = gathered(pa.concat_tables([feat, rebuilt_feat]))
         rebuilt_members = rebuilt.members.select(members.column_names).cast(members.schema)

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from unidecode import unidecode
 
-from ilos.adapters.kept_tables import gathered, parted
+from ilos.adapters.kept_tables import among_sorted, gathered, parted
 
 #: Columns of the result, in order.
 COLUMNS: tuple[str, ...] = (
@@ -129,7 +129,7 @@ def _described_again(
     if not stale.num_rows:
         return described
     cur.register("rel_stale", stale)
-    cur.register("rel_stale_links", links.filter(pc.is_in(links.column("record_uid"), uids)))
+    cur.register("rel_stale_links", among_sorted(links, "record_uid", uids))  # links sorted by record uid
     again = cur.sql(
         """SELECT d.* REPLACE (l.person_id AS subject_person_id)
            FROM rel_stale d LEFT JOIN rel_stale_links l USING (record_uid)"""
