@@ -199,10 +199,13 @@ def test_what_a_process_keeps_is_what_it_would_read_and_build_again(world: Path,
         checked = 0
         for feed, path in deliveries:
             ingest_files(feed, [path], app.loader)
-            resolve_incremental(app.identity_work, app.identity_store)
+            summary = resolve_incremental(app.identity_work, app.identity_store)
             kept = app.identity_work._kept  # the cache under test
             columns = ["record_uid", "person_id", "component", "identity_hash"]
             assert kept.links is not None
+            persons = len(set(app.reader.link_state().column("person_id").to_pylist()))
+            assert summary.persons == persons  # counted from the links the run replaced, once kept
+            assert kept.persons is None or kept.persons.persons == persons
             # in the store's order too: a batch puts its links into the kept ones by record uid
             assert (
                 kept.links.select(columns).to_pylist() == app.reader.link_state().select(columns).to_pylist()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -13,7 +14,8 @@ from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.duck import decisions, incremental, stable_ids
 from ilos.adapters.duck.workspace import workspace
 from ilos.adapters.identity.index import IdentityIndex
-from ilos.adapters.kept_tables import upserted
+from ilos.adapters.kept_tables import among_sorted, upserted
+from ilos.adapters.person_counts import PersonCounts
 from ilos.domain.feeds import IDENTITY_COLUMNS
 
 #: More new batches than this (another process loaded many meanwhile) and every record is read again.
@@ -61,6 +63,9 @@ class _Kept:
     taken: tuple[set[str] | None] | None = None
     #: The records the run under way re-resolves and leaves without a link
     unlinked_after: set[str] = field(default_factory=set)
+    #: Links per person of `links` (None: not counted yet), and the change the run under way makes
+    persons: PersonCounts | None = None
+    persons_change: Counter[str] | None = None
     #: `reader.held_pairs()` as last read: the open held pairs the runs `held_runs` queued
     held: pa.Table | None = None
     held_runs: set[int] = field(default_factory=set)
@@ -85,7 +90,7 @@ class DuckIdentityWork:
         A run starts here: what an earlier run left half-done (it failed before it was saved) is dropped,
         but for the withdrawn records of the batches it read, which the next saved run still looks at."""
         kept = self._kept
-        kept.index_after, kept.touched, kept.trip_keys_after = None, None, None
+        kept.index_after, kept.touched, kept.trip_keys_after, kept.persons_change = None, None, None, None
         kept.replaced, kept.state_after, kept.unlinked_after = None, None, set()
         if kept.taken is not None:  # the run that took them was not saved: they are unsettled again
             taken = kept.taken[0]
@@ -211,6 +216,7 @@ class DuckIdentityWork:
         latest = self.reader.latest_run_id()
         if kept.links is None or latest != kept.run_id:
             kept.links, kept.run_id, kept.index, kept.trip_keys = self.reader.link_state(), latest, None, None
+            kept.persons = None
             kept.changes, kept.unsettled = None, None
         return kept.links
 
@@ -255,6 +261,11 @@ class DuckIdentityWork:
         kept.changes = (
             (kept.run_id, kept.replaced) if kept.replaced is not None and kept.links is not None else None
         )
+        if kept.persons is not None and kept.persons_change is not None and kept.state_after is not None:
+            kept.persons.apply(kept.persons_change)
+        else:  # a full run, or links not counted from the kept ones: counted again when needed
+            kept.persons = None
+        kept.persons_change = None
         kept.links, kept.run_id, kept.replaced, kept.state_after = state, run_id, None, None
         kept.withdrawn_candidates = []
         kept.index, kept.index_after = kept.index_after, None
@@ -324,6 +335,7 @@ class DuckIdentityWork:
             raise RuntimeError("merge_assignment needs the repeats of the `affected` call before it")
         touched = replace(found, subset=subset)
         merged, self._kept.state_after = incremental.merge(self.con, records, state, touched, assignment)
+        merged = self._counted(state, merged)
         # a changed record is re-resolved or a repeat: any neither linked stays to compare next time
         looked_at = pa.chunked_array([*subset.column("record_uid").chunks, touched.changed], pa.string())
         linked = pa.chunked_array(
@@ -333,6 +345,19 @@ class DuckIdentityWork:
         self._kept.unlinked_after = set(looked_at.filter(pc.invert(pc.is_in(looked_at, linked))).to_pylist())
         self._kept.replaced = merged.replaced
         return merged
+
+    def _counted(self, state: pa.Table, merged: Any) -> Any:
+        """`merged` with the persons its links name, counted from the links it replaces in `state` (the
+        kept link state, sorted by record uid as `merged.links` are); the change is kept for `saved`."""
+        kept = self._kept
+        if id(state) != id(kept.links) or merged.replaced is None:  # (id: `is` would narrow `state`)
+            return merged
+        if kept.persons is None:
+            kept.persons = PersonCounts(state.column("person_id"))
+        old = among_sorted(state, "record_uid", merged.replaced).column("person_id")
+        new = among_sorted(merged.links, "record_uid", merged.replaced).column("person_id")
+        kept.persons_change = kept.persons.change(old, new)
+        return replace(merged, persons=kept.persons.persons_after(kept.persons_change))
 
     def previous_links(self) -> pa.Table:
         """record_uid → person_id from the last run."""

@@ -183,7 +183,9 @@ def _summary(
     trained: bool,
     resolved: int,
 ) -> ResolutionSummary:
-    persons = len(assignment.links.column("person_id").unique())
+    persons = assignment.persons
+    if persons is None:  # not counted by the run
+        persons = len(assignment.links.column("person_id").unique())
     return ResolutionSummary(
         run_id, records.num_rows, persons, assignment.merges.num_rows, assignment.splits.num_rows,
         review.num_rows, model_id, trained, resolved,

@@ -84,7 +84,9 @@ class IdentityStore:
         p = bulk.param
         counts = {
             "records": records.num_rows,
-            "persons": pc.count_distinct(assignment.links.column("person_id")).as_py(),
+            "persons": assignment.persons
+            if assignment.persons is not None
+            else pc.count_distinct(assignment.links.column("person_id")).as_py(),
             "merges": assignment.merges.num_rows,
             "splits": assignment.splits.num_rows,
             "review_pairs": review.num_rows,

@@ -38,6 +38,8 @@ class Assignment:
     replaced: pa.Array | None = None
     #: person_id, record_uid before the run, of the persons its merges and splits name.
     before: pa.Table | None = None
+    #: How many persons `links` name, when the run counted them from the links it replaced (None: count them).
+    persons: int | None = None
 
 
 def assign(
