@@ -196,3 +196,34 @@ def test_merges_and_splits_are_events_with_the_records_before_and_after(
         (ids["1"], apart["2"], {ids["1"]: [uid(1), uid(2)]}, {ids["1"]: [uid(1)], apart["2"]: [uid(2)]})
     ]
     assert all(e["reason"] and e["mode"] in ("full", "incremental") for e in merged + split)
+
+
+def test_the_latest_model_is_read_once_and_again_when_a_newer_one_is_saved(store_url: str) -> None:
+    """A saved model never changes, so the store parses it once; a model saved since (by this process or
+    another) is the one read next."""
+    from ilos.adapters.db.identity_store import _insert_model
+    from ilos.bootstrap import Ilos
+    from ilos.config import Settings
+
+    with Ilos(Settings(), store_url) as app, Ilos(Settings(), store_url) as other:
+        store = app.identity_store
+        assert store.latest_model() is None
+
+        def save(model: dict[str, Any], by: Any) -> None:
+            bulk = by.identity_store.store.bulk()
+            try:
+                with bulk.write_transaction():
+                    _insert_model(bulk, model, 1)
+            finally:
+                bulk.close()
+
+        save({"version": 1}, app)
+        first = store.latest_model()
+        assert first is not None
+        assert first[1] == {"version": 1}
+        assert store.latest_model() is first  # read once
+        save({"version": 2}, other)
+        second = store.latest_model()
+        assert second is not None
+        assert second[1] == {"version": 2}
+        assert second[0] > first[0]
