@@ -999,6 +999,28 @@ def test_a_repeated_departure_before_the_trip_unplaces_it_as_a_full_run_does(tmp
     assert frozenset({"departures/APIS/N1"}) in incremental
 
 
+def test_a_repeat_ending_a_rival_s_stay_places_the_departure_in_review_as_a_full_run_does(
+    tmp_path: Path,
+) -> None:
+    """A departure without given names is in review with Chidi and with Ngozi Okafor, both in the country
+    on its day, so it stays alone; a departure repeating Ngozi's identity, dated before it, says she had
+    left: in a kept process as in a full run, the departure in review is placed again (its review pair
+    with her ties its component to hers)."""
+    db = f"sqlite:///{tmp_path / 'rival-left.db'}"
+    chidi = _okafor("1", admitted_on="2024-03-01")
+    ngozi = _okafor("2", given_names="NGOZI", date_of_birth="1990-05-19", admitted_on="2024-03-01")
+    _deliver(db, [("arrivals", write_csv(tmp_path / "a.csv", [chidi, ngozi])),
+                  ("departures", write_csv(tmp_path / "d.csv", [_thin("D1", "2024-04-01", "1990-05-18")]))],
+             None, one_process=True)  # fmt: skip
+    assert frozenset({"departures/APIS/D1"}) in _partition(db)
+    left = _departure_of(ngozi, "U1", departure_date="2024-03-15", recorded_at="2024-03-16T00:00:00Z")
+    _deliver(db, [("departures", write_csv(tmp_path / "u.csv", [left]))], None, one_process=True)
+    incremental = _partition(db)
+    assert ilos("resolve", "--full", db=db).code == 0
+    assert incremental == _partition(db)
+    assert frozenset({"arrivals/I94/1", "departures/APIS/D1"}) in incremental  # Chidi's now
+
+
 @pytest.mark.parametrize("one_process", [True, False])
 def test_a_self_report_before_the_trip_does_not_unplace_it(tmp_path: Path, one_process: bool) -> None:
     """A self-reported departure is a claim for another source to corroborate, not the end of a trip:
