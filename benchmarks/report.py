@@ -399,10 +399,10 @@ def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
         "blocking index (hashed keys per rule), the trip keys of every record, the relatives' keys, described "
         "relationships and result, the held review pairs, and the link state and signature members (sorted by "
         "record uid, a batch's rows put in where they belong), and a batch writes only the links it changed "
-        "(ADR 11). Steps that "
+        "(ADR 11); a batch's own rows among them are found by binary search. Steps that "
         "still scan the whole store once a batch (the name-key and review-pair edges between components, the "
-        "rows around repeated signatures, the trip keys since the last run, membership tests over the kept "
-        "tables) grow with it; throughput grows with the batch while latency does too.",
+        "single-record components, the seeds of what a batch reaches, the repeated signatures) grow with it; "
+        "throughput grows with the batch while latency does too.",
         "",
     ]
 
