@@ -130,11 +130,13 @@ def affected(
         pairs = reviewer.apply_decisions(cur, pairs, relevant, members)
         cur.register("new_pairs", pairs)
         cur.register("sig_members", members)
+        changed_members = among_sorted(members.select(["record_uid", "rep"]), "record_uid", uids)
+        cur.register("changed_members", changed_members)
         if getattr(resolver, "index_after", None) is not None:
-            _repeats(cur, index, resolver.index_after, relevant)
+            _repeats(cur, index, resolver.index_after, relevant, changed_members, state)
         cur.execute(
             """CREATE TEMP TABLE fresh AS
-               SELECT DISTINCT rep FROM sig_members SEMI JOIN changed USING (record_uid) ANTI JOIN repeats USING (record_uid);
+               SELECT DISTINCT rep FROM changed_members ANTI JOIN repeats USING (record_uid);
                CREATE TEMP TABLE touched_reps AS
                WITH kept AS (SELECT * FROM new_pairs WHERE (decision <> 'separate' OR rule <> '')
                              AND (record_uid_l IN (SELECT rep FROM fresh) OR record_uid_r IN (SELECT rep FROM fresh)))
@@ -460,29 +462,55 @@ def _index_presence_keys(cur: duckdb.DuckDBPyConnection, index: IdentityIndex) -
 
 
 def _repeats(
-    cur: duckdb.DuckDBPyConnection, before: IdentityIndex, after: IdentityIndex, decided: pa.Table
+    cur: duckdb.DuckDBPyConnection,
+    before: IdentityIndex,
+    after: IdentityIndex,
+    decided: pa.Table,
+    changed: pa.Table,
+    state: pa.Table,
 ) -> None:
     """Fill `repeats`: changed records new to `state` whose signature existed before the batch with the
     same admission numbers, every changed member of which is such a record, none with a reviewer's
-    decision; each with a member of the signature from before."""
-    cur.register("members_before", before.members.select(["record_uid", "rep"]))
-    cur.register("feat_before", before.feat.select(["record_uid", "adms"]))
-    cur.register("feat_after", after.feat.select(["record_uid", "adms"]))
-    cur.register("decided_pairs", decided.select(["record_uid_l", "record_uid_r"]))
+    decision; each with a member of the signature from before. `changed`: the changed records' rows
+    (record_uid, rep) of `after.members`.
+
+    The rows the query reads are taken out first: the changed records' links by binary search, the
+    members of their signatures, those members' signatures before, and the two signatures' rows (the
+    query joined whole members, link state and signature tables: 100 ms a batch at 1,419,024 records)."""
+    in_state = among_sorted(state, "record_uid", changed.column("record_uid")).column("record_uid")
+    new = changed.filter(pc.invert(pc.is_in(changed.column("record_uid"), in_state)))
+    reps = pc.unique(new.column("rep"))
+    members = after.members.select(["record_uid", "rep"])
+    of_reps = members.filter(pc.is_in(members.column("rep"), reps))
+    members_before = before.members.select(["record_uid", "rep"])
+    was = among_sorted(members_before, "record_uid", of_reps.column("record_uid"))
+    feat_after = after.feat.select(["record_uid", "adms"])
+    feat_before = before.feat.select(["record_uid", "adms"])
+    rows = {
+        "new_to_state": new,
+        "rep_members": of_reps,
+        "members_before": was,
+        "feat_after": feat_after.filter(pc.is_in(feat_after.column("record_uid"), reps)),
+        "feat_before": feat_before.filter(
+            pc.is_in(feat_before.column("record_uid"), pc.unique(was.column("rep")))
+        ),
+        "decided_pairs": decided.select(["record_uid_l", "record_uid_r"]),
+    }
+    for name, table in rows.items():
+        cur.register(name, table)
     cur.execute(
         """INSERT INTO repeats
-           WITH new_to_state AS (SELECT c.record_uid, m.rep FROM changed c JOIN sig_members m USING (record_uid)
-                                 ANTI JOIN state s USING (record_uid)),
-           existed AS (SELECT m.rep, min(b.rep) AS old_rep, min(b.record_uid) AS old_member
-                       FROM sig_members m JOIN members_before b USING (record_uid)
-                       WHERE m.rep IN (SELECT rep FROM new_to_state) GROUP BY m.rep)
+           WITH existed AS (SELECT m.rep, min(b.rep) AS old_rep, min(b.record_uid) AS old_member
+                            FROM rep_members m JOIN members_before b USING (record_uid) GROUP BY m.rep)
            SELECT n.record_uid, n.rep, e.old_member FROM new_to_state n JOIN existed e USING (rep)
            JOIN feat_after fa ON fa.record_uid = e.rep JOIN feat_before fb ON fb.record_uid = e.old_rep
            WHERE fa.adms = fb.adms
              AND n.record_uid NOT IN (SELECT record_uid_l FROM decided_pairs UNION SELECT record_uid_r FROM decided_pairs);
            DELETE FROM repeats WHERE rep IN (
-               SELECT m.rep FROM changed c JOIN sig_members m USING (record_uid) ANTI JOIN repeats r USING (record_uid))"""
+               SELECT m.rep FROM changed_members m ANTI JOIN repeats r USING (record_uid))"""
     )
+    for name in rows:
+        cur.unregister(name)
 
 
 def _index_without(

@@ -30,7 +30,8 @@ class IdentityResolver:
         # batch's): nothing here changes a model in place, and `train` makes a new one
         self.model: dict[str, Any] = model if model is not None else _default()
         self._tf: dict[str, pa.Table] = {}
-        #: record_uid -> representative of its identity signature, set by the last `score` call.
+        #: record_uid -> representative of its identity signature (sorted by record uid), set by the last
+        #: `score` or `score_between` call.
         self.members: pa.Table | None = None
         #: The records `train` last read and their index, so `score` on the same records does not
         #: build the features again.
