@@ -223,6 +223,12 @@ def test_what_a_process_keeps_is_what_it_would_read_and_build_again(world: Path,
                 built = trips.trip_keys(cur, kept.records, presence)
             assert _rows(kept.trip_keys.presence) == _rows(presence)
             assert _rows(kept.trip_keys.trips) == _rows(built)
+            nodes = trips.key_nodes(built)
+            assert _rows(kept.trip_keys.nodes()) == _rows(nodes)
+            named = nodes.filter(pc.equal(nodes.column("kind"), "name_only"))
+            assert _rows(kept.trip_keys.name_only) == _rows(named)
+            uids = kept.trip_keys.name_only.column("record_uid").to_pylist()
+            assert uids == sorted(uids)  # kept by record uid, a batch's rows put in by binary search
             checked += 1
         assert checked >= 2
     finally:

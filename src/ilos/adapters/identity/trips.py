@@ -146,11 +146,16 @@ def _with_cut(keyed: str) -> str:
 
 def key_nodes(keys: pa.Table) -> pa.Table:
     """`keys` (of `trip_keys` or `presence_keys`) with one more row per name key row whose `key` is its
-    spelling: every pair of rows placement matches (name keys equal, or a cut spelling equal to a
-    spelling) then shares a `key`, so joining on it finds them all (and a few more)."""
+    spelling (`spelled_keys`): every pair of rows placement matches (name keys equal, or a cut spelling
+    equal to a spelling) then shares a `key`, so joining on it finds them all (and a few more)."""
+    return pa.concat_tables([keys, spelled_keys(keys)])
+
+
+def spelled_keys(keys: pa.Table) -> pa.Table:
+    """The rows `key_nodes` adds to `keys`: each name key row (`whole`) with its spelling as its `key`, in
+    the order of `keys`."""
     whole = keys.filter(pc.field("whole"))
-    spelled = whole.set_column(whole.schema.get_field_index("key"), "key", whole.column("spelling"))
-    return pa.concat_tables([keys, spelled])
+    return whole.set_column(whole.schema.get_field_index("key"), "key", whole.column("spelling"))
 
 
 def _spelling_sql(f: str) -> str:
