@@ -33,26 +33,16 @@ def test_without_is_the_filter(keys: list[str], gone: list[str], chunk: int) -> 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(KEYS, max_size=40), st.lists(KEYS, max_size=8), st.integers(1, 7), st.sampled_from([0, 64]))
-def test_without_on_a_sorted_table_is_the_filter(
-    keys: list[str], gone: list[str], chunk: int, share: int
+def test_a_sorted_table_without_and_among_values_is_the_filter(
+    keys: list[str], values: list[str], chunk: int, share: int
 ) -> None:
-    """By binary search (share 0: always) or by testing every row, the same rows as the filter."""
+    """By binary search (share 0: always) or by testing every row, the same rows as the filter and its
+    complement, in order."""
     table = _table(sorted(keys), chunk)
-    values = pa.array(gone, pa.string())
-    expected = table.filter(pc.invert(pc.is_in(table.column("k"), values)))
-    assert without_sorted(table, "k", values, share).to_pylist() == expected.to_pylist()
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(KEYS, max_size=40), st.lists(KEYS, max_size=8), st.integers(1, 7), st.sampled_from([0, 64]))
-def test_rows_among_a_sorted_table_are_the_filter(
-    keys: list[str], wanted: list[str], chunk: int, share: int
-) -> None:
-    """By binary search (share 0: always) or by testing every row, the same rows as the filter, in order."""
-    table = _table(sorted(keys), chunk)
-    values = pa.array(wanted, pa.string())
-    expected = table.filter(pc.is_in(table.column("k"), values))
-    assert among_sorted(table, "k", values, share).to_pylist() == expected.to_pylist()
+    wanted = pa.array(values, pa.string())
+    among = pc.is_in(table.column("k"), wanted)
+    assert without_sorted(table, "k", wanted, share).to_pylist() == table.filter(pc.invert(among)).to_pylist()
+    assert among_sorted(table, "k", wanted, share).to_pylist() == table.filter(among).to_pylist()
 
 
 @settings(max_examples=200, deadline=None)

@@ -342,8 +342,8 @@ def _trip_edges(
             raw = trips.trip_keys(work, records, present)
             old_keys = _presence_keys(work, before)
             spelled = trips.spelled_keys(raw)
-            after = TripKeys(present, raw, spelled, _name_only(raw, spelled)) if present is not None else None
-            keys, named = trips.key_nodes(raw), _name_only(raw, spelled)
+            keys, named = pa.concat_tables([raw, spelled]), _name_only(raw, spelled)
+            after = TripKeys(present, raw, spelled, named) if present is not None else None
         old_keys = trips.key_nodes(old_keys) if old_keys is not None else None
     cur.register("trip_keys", keys)
     cur.register("name_only_keys", named)
