@@ -6,6 +6,7 @@ import csv
 import io
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -196,7 +197,7 @@ def test_what_a_process_keeps_is_what_it_would_read_and_build_again(world: Path,
                    ("departures", departures[1])]  # fmt: skip
     app = Ilos(Settings(), f"sqlite:///{tmp_path / 'keys.db'}")
     try:
-        checked = 0
+        checked = checked_components = 0
         for feed, path in deliveries:
             ingest_files(feed, [path], app.loader)
             summary = resolve_incremental(app.identity_work, app.identity_store)
@@ -205,7 +206,11 @@ def test_what_a_process_keeps_is_what_it_would_read_and_build_again(world: Path,
             assert kept.links is not None
             persons = len(set(app.reader.link_state().column("person_id").to_pylist()))
             assert summary.persons == persons  # counted from the links the run replaced, once kept
-            assert kept.persons is None or kept.persons.persons == persons
+            assert kept.persons is None or kept.persons.count == persons
+            components = Counter(app.reader.link_state().column("component").drop_null().to_pylist())
+            singles = sorted(c for c, n in components.items() if n == 1)
+            assert kept.components is None or kept.components.singles.to_pylist() == singles
+            checked_components += kept.components is not None
             # in the store's order too: a batch puts its links into the kept ones by record uid
             assert (
                 kept.links.select(columns).to_pylist() == app.reader.link_state().select(columns).to_pylist()
@@ -231,6 +236,7 @@ def test_what_a_process_keeps_is_what_it_would_read_and_build_again(world: Path,
             assert uids == sorted(uids)  # kept by record uid, a batch's rows put in by binary search
             checked += 1
         assert checked >= 2
+        assert checked_components >= 2  # kept from run to run, not only counted again
     finally:
         app.close()
 

@@ -15,7 +15,7 @@ from ilos.adapters.duck import decisions, incremental, stable_ids
 from ilos.adapters.duck.workspace import workspace
 from ilos.adapters.identity.index import IdentityIndex
 from ilos.adapters.kept_tables import among_sorted, upserted
-from ilos.adapters.person_counts import PersonCounts
+from ilos.adapters.link_counts import LinkCounts
 from ilos.domain.feeds import IDENTITY_COLUMNS
 
 #: More new batches than this (another process loaded many meanwhile) and every record is read again.
@@ -63,9 +63,12 @@ class _Kept:
     taken: tuple[set[str] | None] | None = None
     #: The records the run under way re-resolves and leaves without a link
     unlinked_after: set[str] = field(default_factory=set)
-    #: Links per person of `links` (None: not counted yet), and the change the run under way makes
-    persons: PersonCounts | None = None
+    #: Links per person and per component of `links` (None: not counted yet), and the changes the run
+    #: under way makes
+    persons: LinkCounts | None = None
     persons_change: Counter[str] | None = None
+    components: LinkCounts | None = None
+    components_change: Counter[str] | None = None
     #: `reader.held_pairs()` as last read: the open held pairs the runs `held_runs` queued
     held: pa.Table | None = None
     held_runs: set[int] = field(default_factory=set)
@@ -90,7 +93,8 @@ class DuckIdentityWork:
         A run starts here: what an earlier run left half-done (it failed before it was saved) is dropped,
         but for the withdrawn records of the batches it read, which the next saved run still looks at."""
         kept = self._kept
-        kept.index_after, kept.touched, kept.trip_keys_after, kept.persons_change = None, None, None, None
+        kept.index_after, kept.touched, kept.trip_keys_after = None, None, None
+        kept.persons_change, kept.components_change = None, None
         kept.replaced, kept.state_after, kept.unlinked_after = None, None, set()
         if kept.taken is not None:  # the run that took them was not saved: they are unsettled again
             taken = kept.taken[0]
@@ -216,7 +220,7 @@ class DuckIdentityWork:
         latest = self.reader.latest_run_id()
         if kept.links is None or latest != kept.run_id:
             kept.links, kept.run_id, kept.index, kept.trip_keys = self.reader.link_state(), latest, None, None
-            kept.persons = None
+            kept.persons, kept.components = None, None
             kept.changes, kept.unsettled = None, None
         return kept.links
 
@@ -261,11 +265,17 @@ class DuckIdentityWork:
         kept.changes = (
             (kept.run_id, kept.replaced) if kept.replaced is not None and kept.links is not None else None
         )
-        if kept.persons is not None and kept.persons_change is not None and kept.state_after is not None:
-            kept.persons.apply(kept.persons_change)
-        else:  # a full run, or links not counted from the kept ones: counted again when needed
-            kept.persons = None
-        kept.persons_change = None
+        for counts, change in (
+            (kept.persons, kept.persons_change),
+            (kept.components, kept.components_change),
+        ):
+            if counts is not None and change is not None and kept.state_after is not None:
+                counts.apply(change)
+        if kept.persons_change is None or kept.state_after is None:  # a full run, or links not counted
+            kept.persons = None  # from the kept ones: counted again when needed
+        if kept.components_change is None or kept.state_after is None:
+            kept.components = None
+        kept.persons_change, kept.components_change = None, None
         kept.links, kept.run_id, kept.replaced, kept.state_after = state, run_id, None, None
         kept.withdrawn_candidates = []
         kept.index, kept.index_after = kept.index_after, None
@@ -292,8 +302,9 @@ class DuckIdentityWork:
             unsettled = kept.unsettled
             candidates = None if unsettled is None else pa.array(sorted(unsettled), pa.string())
             touched = incremental.affected(
-                cur, records, state, resolver, decided, held, kept.index, kept.trip_keys, candidates
-            )
+                cur, records, state, resolver, decided, held, kept.index, kept.trip_keys, candidates,
+                self._single_components(state),
+            )  # fmt: skip
             kept.taken, kept.unsettled = (unsettled,), set()  # from here, what later batches change
         finally:
             cur.close()
@@ -346,18 +357,31 @@ class DuckIdentityWork:
         self._kept.replaced = merged.replaced
         return merged
 
+    def _single_components(self, state: pa.Table) -> pa.Array | None:
+        """The components of one record in `state`, when it is the kept link state (counted once, then
+        from what each run replaces); None otherwise."""
+        kept = self._kept
+        if id(state) != id(kept.links):  # (id: `is` would narrow `state`)
+            return None
+        if kept.components is None:
+            kept.components = LinkCounts(state.column("component"))
+        return kept.components.singles
+
     def _counted(self, state: pa.Table, merged: Any) -> Any:
         """`merged` with the persons its links name, counted from the links it replaces in `state` (the
-        kept link state, sorted by record uid as `merged.links` are); the change is kept for `saved`."""
+        kept link state, sorted by record uid as `merged.links` are); the changes to the persons' and
+        the components' counts are kept for `saved`."""
         kept = self._kept
-        if id(state) != id(kept.links) or merged.replaced is None:  # (id: `is` would narrow `state`)
+        if id(state) != id(kept.links) or merged.replaced is None:
             return merged
         if kept.persons is None:
-            kept.persons = PersonCounts(state.column("person_id"))
-        old = among_sorted(state, "record_uid", merged.replaced).column("person_id")
-        new = among_sorted(merged.links, "record_uid", merged.replaced).column("person_id")
-        kept.persons_change = kept.persons.change(old, new)
-        return replace(merged, persons=kept.persons.persons_after(kept.persons_change))
+            kept.persons = LinkCounts(state.column("person_id"))
+        old = among_sorted(state, "record_uid", merged.replaced)
+        new = among_sorted(merged.links, "record_uid", merged.replaced)
+        kept.persons_change = kept.persons.change(old.column("person_id"), new.column("person_id"))
+        if kept.components is not None and "component" in new.column_names:
+            kept.components_change = kept.components.change(old.column("component"), new.column("component"))
+        return replace(merged, persons=kept.persons.count_after(kept.persons_change))
 
     def previous_links(self) -> pa.Table:
         """record_uid → person_id from the last run."""
