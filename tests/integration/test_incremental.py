@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pytest
 
 from ilos.adapters import kept_tables
+from ilos.adapters.duck import incremental
 from ilos.domain.feeds import FEEDS
 from ilos.generator import generate
 from tests.cli import ilos
@@ -168,13 +169,16 @@ def test_one_long_lived_process_links_delivery_after_delivery_as_fresh_processes
     assert long_lived == _partition(kept)
 
 
-def test_what_a_process_keeps_is_what_it_would_read_and_build_again(world: Path, tmp_path: Path) -> None:
+def test_what_a_process_keeps_is_what_it_would_read_and_build_again(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """After each run of a long-lived process, through corrections and retractions delivered beside
     new records: the link state it keeps equals the store's, row for row in record uid order (a run
     writes only the links it changed, and puts them into the kept ones where that order puts them),
     and the trip keys it keeps (each batch builds its changed records' and keeps the rest) equal those
-    built from every record in force. Stale keys would not change a person (they only widen what a
-    batch re-resolves), so this compares the keys themselves."""
+    built from every record in force, their name-key edges those of every keyed row joined to the link
+    state the run read. Stale keys would not change a person (they only widen what a batch
+    re-resolves), so this compares the keys themselves."""
     from ilos.adapters.duck.workspace import workspace
     from ilos.adapters.identity import trips
     from ilos.bootstrap import Ilos
@@ -195,11 +199,20 @@ def test_what_a_process_keeps_is_what_it_would_read_and_build_again(world: Path,
     ]
     deliveries += [("arrivals", _joined(tmp_path / "mixed.csv", [fixes[0], fixes[1], arrivals[1]])),
                    ("departures", departures[1])]  # fmt: skip
+    updated: list[bool] = []  # whether each batch's name-key edges were updated from the kept ones
+    find_edges = incremental._name_key_edges
+
+    def spied(cur: Any, state: Any, after: Any, prior: Any, gone: Any) -> Any:
+        updated.append(prior is not None)
+        return find_edges(cur, state, after, prior, gone)
+
+    monkeypatch.setattr(incremental, "_name_key_edges", spied)
     app = Ilos(Settings(), f"sqlite:///{tmp_path / 'keys.db'}")
     try:
         checked = checked_components = 0
         for feed, path in deliveries:
             ingest_files(feed, [path], app.loader)
+            read, read_run = app.reader.link_state(), app.reader.latest_run_id()
             summary = resolve_incremental(app.identity_work, app.identity_store)
             kept = app.identity_work._kept  # the cache under test
             columns = ["record_uid", "person_id", "component", "identity_hash"]
@@ -234,8 +247,18 @@ def test_what_a_process_keeps_is_what_it_would_read_and_build_again(world: Path,
             assert _rows(kept.trip_keys.name_only) == _rows(named)
             uids = kept.trip_keys.name_only.column("record_uid").to_pylist()
             assert uids == sorted(uids)  # kept by record uid, a batch's rows put in by binary search
+            assert kept.trip_keys.edges is not None
+            assert kept.trip_keys.edges_run == read_run
+            with workspace(app.identity_work.con) as cur:
+                cur.register("trip_keys", nodes)
+                cur.register("name_only_keys", named)
+                cur.register("state", read)
+                assert _rows(kept.trip_keys.edges) == _rows(
+                    cur.sql(incremental.NAME_KEY_EDGES).to_arrow_table()
+                )
             checked += 1
         assert checked >= 2
+        assert updated.count(True) >= 2  # the edges were updated from the kept ones, not found again
         assert checked_components >= 2  # kept from run to run, not only counted again
     finally:
         app.close()

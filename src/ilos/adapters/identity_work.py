@@ -303,13 +303,16 @@ class DuckIdentityWork:
             candidates = None if unsettled is None else pa.array(sorted(unsettled), pa.string())
             touched = incremental.affected(
                 cur, records, state, resolver, decided, held, kept.index, kept.trip_keys, candidates,
-                self._single_components(state),
+                self._single_components(state), self._relinked(state),
             )  # fmt: skip
             kept.taken, kept.unsettled = (unsettled,), set()  # from here, what later batches change
         finally:
             cur.close()
         self._kept.index_after = getattr(resolver, "index_after", None)
-        self._kept.trip_keys_after = touched.trip_keys
+        after = touched.trip_keys
+        if after is not None and after.edges is not None and id(state) == id(self._kept.links):
+            after = replace(after, edges_run=self._kept.run_id)  # found against this run's link state
+        self._kept.trip_keys_after = after
         self._kept.touched = touched
         return touched.subset
 
@@ -366,6 +369,17 @@ class DuckIdentityWork:
         if kept.components is None:
             kept.components = LinkCounts(state.column("component"))
         return kept.components.singles
+
+    def _relinked(self, state: pa.Table) -> pa.Array | None:
+        """The records whose links changed between the link state the kept trip keys' edges were found
+        against and `state` (a superset will do), when `state` is the kept one and that is known."""
+        kept = self._kept
+        keys = kept.trip_keys
+        if id(state) != id(kept.links) or keys is None or keys.edges is None or keys.edges_run is None:
+            return None
+        if keys.edges_run == kept.run_id:
+            return pa.array([], pa.string())
+        return self.changes_since(keys.edges_run)
 
     def _counted(self, state: pa.Table, merged: Any) -> Any:
         """`merged` with the persons its links name, counted from the links it replaces in `state` (the
