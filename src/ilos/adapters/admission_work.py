@@ -8,10 +8,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ilos.adapters.db.reader import PersonDataReader
+from ilos.adapters.db.reader import ADMISSION_INPUTS, PersonDataReader
 from ilos.adapters.duck.admission_status import export_query, judged
 from ilos.adapters.duck.overstay_report import overstay_rows
 from ilos.domain.admission_rules import AdmissionRules, admission_rules
+from ilos.domain.evaluation.statuses import judge
 
 #: Admissions with the person's next admission (by date, then number), which closes each one's window.
 _ADM_NEXT = (
@@ -94,6 +95,29 @@ DEPARTURE_SERIES = f"""
 """
 
 
+VERIFIED_SCHEMA = pa.schema(
+    [
+        (c, pa.string())
+        for c in ("admission_number", "person_id", "departure_date", "evidence", "status", "sources")
+    ]
+)
+
+
+def verified_rows(statuses: list[dict[str, Any]], uids: list[str], numbers: list[str]) -> pa.Table:
+    """`VERIFIED_BY` over the evaluator's status rows: those with a verified ending departure resting on
+    one of the records `uids`, or whose admission number is one of `numbers`, by admission number."""
+    resting, named = set(uids), set(numbers)
+    rows = [
+        {"admission_number": s["admission_number"], "person_id": s["person_id"],
+         "departure_date": s["dep_day"].isoformat(), "evidence": s["dep_evidence"], "status": s["status"],
+         "sources": s["dep_sources"]}
+        for s in statuses
+        if s["dep_day"] is not None
+        and (s["admission_number"] in named or not resting.isdisjoint(s["dep_sources"].split(";")))
+    ]  # fmt: skip
+    return pa.Table.from_pylist(sorted(rows, key=lambda r: r["admission_number"]), schema=VERIFIED_SCHEMA)
+
+
 class DuckAdmissionWork:
     """Statuses of admissions as of a date with the records known at a time."""
 
@@ -133,12 +157,27 @@ class DuckAdmissionWork:
     def verified_by(self, uids: list[str], numbers: list[str], as_of: date) -> pa.Table:
         """Admissions with a verified ending departure that rests on one of the records `uids` (a batch's
         new records, carrying admission `numbers`) or whose number is one of `numbers` (its arrival came
-        after its departure): what a `departure:verified` event announces."""
-        persons = None  # a large batch: judge everyone, set-at-a-time, rather than list its persons
-        if len(uids) + len(numbers) <= PERSON_SCOPED_MAX:
-            persons = sorted(
-                set(self.reader.persons_of_records(uids)) | set(self.reader.persons_of_admissions(numbers))
-            )
+        after its departure): what a `departure:verified` event announces.
+
+        The persons concerned (those of the records and of the numbers) are judged by the per-person
+        evaluator (`ilos.domain.evaluation`, held equal to the SQL: ADR 11), read in one query: the SQL
+        took some 110 ms a stream batch in statements, the evaluator a few. A large batch judges every
+        admission, set-at-a-time, rather than list its persons."""
+        if len(uids) + len(numbers) > PERSON_SCOPED_MAX:
+            return self.verified_by_sql(uids, numbers, as_of, None)
+        rows = self.reader.person_rows(ADMISSION_INPUTS, None, self.persons_concerned(uids, numbers))
+        return verified_rows(judge(rows, as_of, self.rules).statuses, uids, numbers)
+
+    def persons_concerned(self, uids: list[str], numbers: list[str]) -> list[str]:
+        """The persons of the records `uids` and of the records carrying one of `numbers`, sorted."""
+        return sorted(
+            set(self.reader.persons_of_records(uids)) | set(self.reader.persons_of_admissions(numbers))
+        )
+
+    def verified_by_sql(
+        self, uids: list[str], numbers: list[str], as_of: date, persons: list[str] | None
+    ) -> pa.Table:
+        """`verified_by` by the set-at-a-time SQL, over the records of `persons` (None: everyone)."""
         inputs = self.reader.admission_inputs(None, persons)
         with judged(self.con, inputs, as_of, self.rules) as cur:
             cur.register("new_uids", pa.table({"uid": pa.array(uids, pa.string())}))
