@@ -1,4 +1,5 @@
-"""The per-person evaluator against the whole worklist's SQL on a generated world, on both stores.
+"""The per-person evaluator against the whole worklist's SQL on a generated world, on both stores (and
+against the SQL for the admissions a stream batch verifies).
 
 `ilos explain rank` and a re-rank place one person with the evaluator (`ilos.domain.evaluation`,
 reading the person's and their relatives' records); worklists place everyone with the set-at-a-time
@@ -64,32 +65,30 @@ def test_every_persons_evaluated_place_is_the_worklists(
         compared, differing = _differing(store_url, policy, as_of, known_at)
         assert compared > 300
         assert differing == [], (policy, as_of, known_at)
+    assert _verified_apart(store_url, date.fromisoformat(end)) == []
 
 
-def test_the_admissions_a_batch_verifies_are_those_the_sql_finds(
-    world: tuple[Path, dict[str, Any]], store_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A stream batch's `departure:verified` events come from the evaluator over the persons of its
-    records and numbers: in batches of 20 departures (with the admission numbers of 5 arrivals), the same
+def _verified_apart(url: str, day: date) -> list[int]:
+    """Batches whose verified admissions by the evaluator differ from the SQL's.
+
+    A stream batch's `departure:verified` events come from the evaluator over the persons of its records
+    and numbers: in batches of 20 departures (with the admission numbers of 5 arrivals), the same
     admissions, departures, statuses and sources as the SQL over the same persons and over everyone."""
-    out, manifest = world
-    monkeypatch.setenv("ILOS_NOW", manifest["now"])
-    load_world(out, store_url)
-    day = date.fromisoformat(manifest["end"])
-    with Ilos(Settings(), store_url) as app:
+    with Ilos(Settings(), url) as app:
         work = app.admission_work
         inputs = app.reader.admission_inputs()
         uids = sorted(inputs["departures"].column("uid").to_pylist())
         numbers = sorted(set(inputs["arrivals"].column("admission_number").to_pylist()))
-        found = 0
+        apart, found = [], 0
         for i in range(0, 400, 20):
             batch, named = uids[i * 7 : i * 7 + 20], numbers[i : i + 5]
             got = work.verified_by(batch, named, day).to_pylist()
-            scoped = work.verified_by_sql(batch, named, day, work.persons_concerned(batch, named))
-            assert got == scoped.to_pylist()
-            assert got == work.verified_by_sql(batch, named, day, None).to_pylist()
+            scoped = work.verified_by_sql(batch, named, day, work.persons_concerned(batch, named)).to_pylist()
+            if got != scoped or got != work.verified_by_sql(batch, named, day, None).to_pylist():
+                apart.append(i)
             found += len(got)
         assert found > 100
+        return apart
 
 
 def test_a_departure_of_another_person_carrying_the_admission_number_counts_for_one_persons_place(

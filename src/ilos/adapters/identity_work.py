@@ -377,8 +377,6 @@ class DuckIdentityWork:
         keys = kept.trip_keys
         if id(state) != id(kept.links) or keys is None or keys.edges is None or keys.edges_run is None:
             return None
-        if keys.edges_run == kept.run_id:
-            return pa.array([], pa.string())
         return self.changes_since(keys.edges_run)
 
     def _counted(self, state: pa.Table, merged: Any) -> Any:
