@@ -202,9 +202,9 @@ def test_what_a_process_keeps_is_what_it_would_read_and_build_again(
     updated: list[bool] = []  # whether each batch's name-key edges were updated from the kept ones
     find_edges = incremental._name_key_edges
 
-    def spied(cur: Any, state: Any, after: Any, prior: Any, gone: Any) -> Any:
-        updated.append(prior is not None)
-        return find_edges(cur, state, after, prior, gone)
+    def spied(cur: Any, state: Any, after: Any, kept: Any, relinked: Any, gone: Any) -> Any:
+        updated.append(kept is not None and kept.edges is not None and relinked is not None)
+        return find_edges(cur, state, after, kept, relinked, gone)
 
     monkeypatch.setattr(incremental, "_name_key_edges", spied)
     app = Ilos(Settings(), f"sqlite:///{tmp_path / 'keys.db'}")

@@ -74,6 +74,17 @@ class _Kept:
     held_runs: set[int] = field(default_factory=set)
 
 
+def _carried(
+    counts: LinkCounts | None, change: Counter[str] | None, incremental_run: bool
+) -> LinkCounts | None:
+    """`counts` with a saved run's `change` counted in; None (counted again when needed) after a full run,
+    or a run whose links were not counted from the kept ones."""
+    if counts is None or change is None or not incremental_run:
+        return None
+    counts.apply(change)
+    return counts
+
+
 class DuckIdentityWork:
     """Set-at-a-time steps of a resolution run.
 
@@ -265,16 +276,9 @@ class DuckIdentityWork:
         kept.changes = (
             (kept.run_id, kept.replaced) if kept.replaced is not None and kept.links is not None else None
         )
-        for counts, change in (
-            (kept.persons, kept.persons_change),
-            (kept.components, kept.components_change),
-        ):
-            if counts is not None and change is not None and kept.state_after is not None:
-                counts.apply(change)
-        if kept.persons_change is None or kept.state_after is None:  # a full run, or links not counted
-            kept.persons = None  # from the kept ones: counted again when needed
-        if kept.components_change is None or kept.state_after is None:
-            kept.components = None
+        incremental_run = kept.state_after is not None
+        kept.persons = _carried(kept.persons, kept.persons_change, incremental_run)
+        kept.components = _carried(kept.components, kept.components_change, incremental_run)
         kept.persons_change, kept.components_change = None, None
         kept.links, kept.run_id, kept.replaced, kept.state_after = state, run_id, None, None
         kept.withdrawn_candidates = []

@@ -84,7 +84,7 @@ def _check(
     expected = _edges(cur, new_keys, new_state)  # registers the new keys and state, as `_trip_edges` does
     assert kept.edges is not None
     got = _name_key_edges(
-        cur, new_state, new_keys, (kept, kept.edges, pa.array(relinked, pa.string())),
+        cur, new_state, new_keys, kept, pa.array(relinked, pa.string()),
         pa.chunked_array([pa.array(gone, pa.string())]),
     )  # fmt: skip
     assert _rows(got) == _rows(expected)

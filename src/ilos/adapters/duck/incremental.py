@@ -388,12 +388,7 @@ def _trip_edges(
         old_keys = trips.key_nodes(old_keys) if old_keys is not None else None
     cur.register("trip_keys", keys)
     cur.register("name_only_keys", named)
-    prior = (
-        (kept, kept.edges, relinked)
-        if kept is not None and kept.edges is not None and relinked is not None
-        else None
-    )
-    edges = _name_key_edges(cur, state, after, prior, gone.column(0))
+    edges = _name_key_edges(cur, state, after, kept, relinked, gone.column(0))
     after = replace(after, edges=edges, edges_run=None) if after is not None else None
     cur.register("name_key_edges", edges)
     cur.register(
@@ -453,19 +448,20 @@ def _name_key_edges(
     cur: duckdb.DuckDBPyConnection,
     state: pa.Table,
     after: TripKeys | None,
-    prior: tuple[TripKeys, pa.Table, pa.Array] | None,
+    kept: TripKeys | None,
+    relinked: pa.Array | None,
     gone: pa.ChunkedArray,
 ) -> pa.Table:
     """`NAME_KEY_EDGES` (x, key) over tables `trip_keys` (of `after`) and `name_only_keys` and the link
-    state `state` (registered as `state`). With `prior` (the kept trip keys, their edges, and the
-    records relinked since the link state those were found against), only the keys a change can touch
+    state `state` (registered as `state`). With the `kept` trip keys' edges and the records `relinked`
+    since the link state those were found against, only the keys a change can touch
     are found again: those of the rows, before and after, of the records `gone` (changed or removed) or
     relinked. A key none of those rows has keeps its rows, their records keep their components, and it
     stays name-only or not, so its edges are what they were. Joining some 539,000 keyed rows to the
     whole link state took 124 to 190 ms a batch at 1,419,024 records; the update, 13 to 39 ms."""
-    if prior is None or after is None:
+    edges = kept.edges if kept is not None else None
+    if kept is None or edges is None or relinked is None or after is None:
         return cur.sql(NAME_KEY_EDGES).to_arrow_table()
-    kept, edges, relinked = prior
     touched = pc.unique(pa.chunked_array([*gone.chunks, relinked], pa.string()).combine_chunks())
     rows = [
         among_sorted(t, "record_uid", touched).column("key")
