@@ -30,9 +30,11 @@ ILOS = [sys.executable, "-m", "ilos.entrypoints.cli.main"]
 
 @pytest.fixture(autouse=True)
 def _search_always(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Kept tables find a batch's rows by binary search, as on a large store: at this module's sizes
-    they would test every row instead, which hides a table kept out of order."""
+    """Kept tables find a batch's rows by binary search, and runs place among the components a name key
+    reaches without scoring them, as on a large store: at this module's sizes they would test every row
+    and score everything instead, which hides a table kept out of order or a component kept wrongly."""
     monkeypatch.setattr(kept_tables, "SEARCH_SHARE", 0)
+    monkeypatch.setattr(incremental, "UNSCORED_FROM", 0)  # and place among what a key reaches, however few
 
 
 @pytest.fixture(scope="module")
@@ -1332,3 +1334,99 @@ def test_a_decision_on_a_placed_filing_is_linked_as_a_full_run_links_it(
     ]
     persons = _linked(f"sqlite:///{tmp_path / 'decided.db'}", [deliveries[i] for i in order])
     assert frozenset({"status_events/USCIS/S1", "status_events/USCIS/S2"}) in persons
+
+
+def _resolved(result: Any) -> int:
+    """The records an `ilos ingest` re-resolved, from its report."""
+    line = next(s for s in result.out.splitlines() if s.startswith("resolution run"))
+    return int(line.split("review; ")[1].split(" records re-resolved")[0])
+
+
+@pytest.mark.parametrize("one_process", [True, False], ids=["kept index", "fresh processes"])
+def test_namesakes_a_name_only_departure_reaches_are_placed_among_not_scored_again(
+    tmp_path: Path, one_process: bool
+) -> None:
+    """Three Chidi Okafors (two arrivals each, two of them leaving) share the name key of a name-only
+    departure: the run places it among their clusters as they are, scoring only the departure, and a
+    full run places it with the one still in the country too."""
+    born = {"1": "1990-05-17", "2": "1971-02-09", "3": "1985-07-01"}
+    arrivals = [
+        _okafor(
+            f"{n}{k}", date_of_birth=dob, admitted_on=f"2024-0{k}-01", recorded_at=f"2024-0{k}-02T10:00:00Z"
+        )
+        for n, dob in born.items()
+        for k in ("1", "3")
+    ]
+    left = [
+        _departure_of(_okafor("0", date_of_birth=born[n]), f"L{n}", departure_date="2024-04-15")
+        for n in ("2", "3")
+    ]
+    deliveries = [
+        ("arrivals", write_csv(tmp_path / "a.csv", arrivals)),
+        ("departures", write_csv(tmp_path / "left.csv", left)),
+    ]
+    db = f"sqlite:///{tmp_path / 'namesakes.db'}"
+    _deliver(db, deliveries, None, one_process=one_process)
+    path = write_csv(tmp_path / "d.csv", [_name_only("D1", "2024-06-01")])
+    if one_process:
+        from ilos.bootstrap import Ilos
+        from ilos.config import Settings
+        from ilos.services.ingest import ingest_files
+        from ilos.services.resolve import resolve_incremental, warm
+
+        with Ilos(Settings(), db) as app:
+            assert warm(app.identity_work, app.identity_store)
+            ingest_files("departures", [path], app.loader)
+            resolved = resolve_incremental(app.identity_work, app.identity_store).resolved
+    else:
+        result = ilos("ingest", "departures", str(path), db=db)
+        assert result.code == 0, result.err
+        resolved = _resolved(result)
+    assert resolved == 1  # the departure alone: its namesakes' components are placed among as they are
+    persons = _partition(db)
+    assert frozenset({"arrivals/I94/11", "arrivals/I94/13", "departures/APIS/D1"}) in persons
+    _assert_a_full_run_links_the_same(db)
+
+
+@pytest.mark.parametrize("one_process", [True, False], ids=["kept index", "fresh processes"])
+def test_a_component_of_two_persons_a_name_key_reaches_is_resolved_again(
+    tmp_path: Path, one_process: bool
+) -> None:
+    """Two Chidi Okafors of one birth date but two A-numbers, and an arrival of neither A-number that
+    links to both: one component of two persons (the A-numbers keep them apart). A name-only departure
+    of that name reaches it through the key; it cannot keep one cluster, and is resolved again as a full
+    run resolves it: the two stay apart."""
+    records = [_okafor("41", a_number="A012345678"), _okafor("42", a_number="A087654321"), _okafor("43")]
+    deliveries = [("arrivals", write_csv(tmp_path / "a.csv", records))]
+    db = f"sqlite:///{tmp_path / 'apart.db'}"
+    _deliver(db, deliveries, None, one_process=one_process)
+    apart = [p for p in _partition(db) if p & {"arrivals/I94/41", "arrivals/I94/42"}]
+    assert len(apart) == 2  # one component, two persons
+    departure = ("departures", write_csv(tmp_path / "d.csv", [_name_only("D1", "2024-06-01")]))
+    _deliver(db, [departure], None, one_process=one_process)
+    assert len([p for p in _partition(db) if p & {"arrivals/I94/41", "arrivals/I94/42"}]) == 2
+    _assert_a_full_run_links_the_same(db)
+
+
+@pytest.mark.parametrize("one_process", [True, False], ids=["kept index", "fresh processes"])
+def test_a_departure_its_review_placed_is_scored_again_when_a_name_key_reaches_it(
+    tmp_path: Path, one_process: bool
+) -> None:
+    """A departure with no given name, in review with Chidi Okafor (two arrivals), joined him by its
+    trip; a later name-only departure of his name reaches it through his arrivals' key. It is placed by
+    the pairs scoring gives it, so it is scored again with his component (joined to it by its review and
+    its placement) and stays his, as a full run has it; both join him (a departure placed by its trip
+    ends no stay for placing another)."""
+    chidi = [_okafor("1", admitted_on="2024-01-10"), _okafor("11", admitted_on="2024-03-01")]
+    deliveries = [
+        ("arrivals", write_csv(tmp_path / "a.csv", chidi)),
+        ("departures", write_csv(tmp_path / "d1.csv", [_thin("D1", "2024-04-01", "1990-05-16")])),
+    ]
+    db = f"sqlite:///{tmp_path / 'review.db'}"
+    _deliver(db, deliveries, None, one_process=one_process)
+    his = {"arrivals/I94/1", "arrivals/I94/11", "departures/APIS/D1"}
+    assert frozenset(his) in _partition(db)
+    later = ("departures", write_csv(tmp_path / "d2.csv", [_name_only("D2", "2024-06-01")]))
+    _deliver(db, [later], None, one_process=one_process)
+    assert frozenset({*his, "departures/APIS/D2"}) in _partition(db)
+    _assert_a_full_run_links_the_same(db)

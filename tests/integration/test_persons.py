@@ -41,7 +41,8 @@ class SameNameResolver:
         cur.close()
         return pairs
 
-    def cluster(self, records: pa.Table, pairs: pa.Table) -> pa.Table:
+    def cluster(self, records: pa.Table, pairs: pa.Table, unscored: object = None) -> pa.Table:
+        assert unscored is None  # this engine keeps no index: an incremental run scores all it reaches
         parent = {u: u for u in records.column("record_uid").to_pylist()}
 
         def find(u: str) -> str:

@@ -14,6 +14,7 @@ from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.duck import decisions, incremental, stable_ids
 from ilos.adapters.duck.workspace import workspace
 from ilos.adapters.identity.index import IdentityIndex
+from ilos.adapters.identity.trips import KeptClusters
 from ilos.adapters.kept_tables import among_sorted, upserted
 from ilos.adapters.link_counts import LinkCounts
 from ilos.domain.feeds import IDENTITY_COLUMNS
@@ -42,6 +43,7 @@ class _Kept:
     index: IdentityIndex | None = None  # of the records run `run_id` linked
     index_after: IdentityIndex | None = None  # of the records the run under way links
     touched: incremental.Affected | None = None  # what the run under way touches (its repeats, removed)
+    unscored: pa.Table | None = None  # the links of the components the run under way places among as they are
     trip_keys: incremental.TripKeys | None = None  # of the records run `run_id` linked
     trip_keys_after: incremental.TripKeys | None = None  # of the records the run under way links
     replaced: pa.Array | None = None  # the links the run under way replaces (an incremental run's)
@@ -104,7 +106,7 @@ class DuckIdentityWork:
         A run starts here: what an earlier run left half-done (it failed before it was saved) is dropped,
         but for the withdrawn records of the batches it read, which the next saved run still looks at."""
         kept = self._kept
-        kept.index_after, kept.touched, kept.trip_keys_after = None, None, None
+        kept.index_after, kept.touched, kept.trip_keys_after, kept.unscored = None, None, None, None
         kept.persons_change, kept.components_change = None, None
         kept.replaced, kept.state_after, kept.unlinked_after = None, None, set()
         if kept.taken is not None:  # the run that took them was not saved: they are unsettled again
@@ -318,7 +320,23 @@ class DuckIdentityWork:
             after = replace(after, edges_run=self._kept.run_id)  # found against this run's link state
         self._kept.trip_keys_after = after
         self._kept.touched = touched
+        self._kept.unscored = touched.unscored
         return touched.subset
+
+    def unscored(self) -> KeptClusters | None:
+        """The records of the components the run under way places among without scoring them again, with
+        their clusters and presence keys (`incremental._unscored`); None when there are none."""
+        kept = self._kept
+        links = kept.unscored
+        if links is None or links.num_rows == 0 or kept.records is None:
+            return None
+        uids = links.column("record_uid")
+        keys = kept.trip_keys_after
+        presence = (
+            None if keys is None else keys.presence.filter(pc.is_in(keys.presence.column("record_uid"), uids))
+        )
+        rows = among_sorted(kept.records, "record_uid", uids)
+        return KeptClusters(rows, links.select(["record_uid", "component"]), presence)
 
     def _held_pairs(self, decided: pa.Table) -> pa.Table:
         """`reader.held_pairs()`, read whole once: later only the pairs of the runs kept since are read

@@ -21,7 +21,9 @@ class Resolver(Protocol):
 
     def score(self, records: Any) -> Any: ...
 
-    def cluster(self, records: Any, pairs: Any) -> Any: ...
+    def cluster(self, records: Any, pairs: Any, unscored: Any = None) -> Any:
+        """Clusters of `records` by `pairs`, placed among with the `unscored` records (`IdentityWork.unscored`)
+        in the clusters they keep."""
 
 
 class IdentityState(Protocol):
@@ -72,6 +74,10 @@ class IdentityWork(Protocol):
     def affected(self, records: Any, state: Any, resolver: Resolver) -> Any:
         """Records an incremental run must re-resolve (None: a full run is needed)."""
 
+    def unscored(self) -> Any:
+        """Records of components the incremental run under way places among as they are, not scored again
+        (their `joined(subset)` are the subset and they), or None."""
+
     def merge_assignment(self, records: Any, state: Any, subset: Any, assignment: Any) -> Any: ...
 
     def saved(self, run_id: int, links: Any) -> None:
@@ -114,10 +120,12 @@ def resolve_incremental(work: IdentityWork, state: IdentityState) -> ResolutionS
     if subset is None:
         return resolve_all(work, state)
     pairs = work.apply_decisions(resolver.score(subset), resolver.members)
-    clusters = resolver.cluster(subset, pairs)
+    unscored = work.unscored()
+    clusters = resolver.cluster(subset, pairs, unscored)
+    placed = subset if unscored is None else unscored.joined(subset)
     previous = links.select(["record_uid", "person_id"])
-    assignment = work.assign(clusters, previous, subset, state.next_sequence())
-    merged = work.merge_assignment(records, links, subset, assignment)
+    assignment = work.assign(clusters, previous, placed, state.next_sequence())
+    merged = work.merge_assignment(records, links, placed, assignment)
     review = work.review_pairs(pairs, clusters)
     withdrawn = work.withdrawn_links(records, merged, model)
     run_id = state.save_run("incremental", model_id, started, records, merged, review, withdrawn)

@@ -22,15 +22,15 @@ LINK = st.tuples(
 PAIR = st.tuples(
     st.sampled_from([*RECORDS, "departures/gone"]),
     st.sampled_from([*RECORDS, "arrivals/gone"]),
-    st.sampled_from(["", "ambiguous", "trip"]),
+    st.sampled_from(["", "ambiguous", "trip", "surname_only"]),
 )
 #: The statements the edges were built with before: each held pair joined to the link state twice.
 JOINED = """WITH single AS (SELECT component FROM state GROUP BY component HAVING count(*) = 1),
             e AS (SELECT a.component AS x, b.component AS y FROM held h
                   JOIN state a ON a.record_uid = h.record_uid_l JOIN state b ON b.record_uid = h.record_uid_r
-                  WHERE h.rule = 'ambiguous'
-                     OR (starts_with(h.record_uid_l, 'departures/') AND a.component IN (SELECT component FROM single))
-                     OR (starts_with(h.record_uid_r, 'departures/') AND b.component IN (SELECT component FROM single)))
+                  WHERE h.rule = 'ambiguous' OR (h.rule IN ('', 'trip') AND (
+                        (starts_with(h.record_uid_l, 'departures/') AND a.component IN (SELECT component FROM single))
+                        OR (starts_with(h.record_uid_r, 'departures/') AND b.component IN (SELECT component FROM single)))))
             SELECT x, y FROM e UNION SELECT y, x FROM e"""
 PLACED_JOINED = """WITH single AS (SELECT component FROM state GROUP BY component HAVING count(*) = 1)
                    SELECT DISTINCT s.component AS x, o.component AS y FROM state s

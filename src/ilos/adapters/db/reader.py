@@ -287,11 +287,16 @@ class PersonDataReader:
         trip placements of departures (a departure left alone may be placed by its trip among the persons
         it is in review with; a pair keeps the rule it was first queued with). A status event's trip
         placement needs no hold: the incremental run ties a record placed alone to its person's
-        components. Only the pairs the resolution runs `runs` queued, when given."""
-        departure = "(record_uid_l LIKE 'departures/%' OR record_uid_r LIKE 'departures/%')"
+        components. Every other open pair of a departure or a status event comes too, whatever its rule:
+        a record its trip placed is paired with the record that placed it, under the rule the pair was
+        first queued with (`incremental._unscored` reads them). Only the pairs the resolution runs `runs`
+        queued, when given."""
+        placed = " OR ".join(
+            f"record_uid_{side} LIKE '{feed}/%'" for feed in ("departures", "status_events") for side in "lr"
+        )
         sql = (
             "SELECT record_uid_l, record_uid_r, coalesce(rule, '') AS rule, first_seen_run FROM review_pair"
-            f" WHERE decision IS NULL AND (rule = 'ambiguous' OR (coalesce(rule, '') IN ('', 'trip') AND {departure}))"
+            f" WHERE decision IS NULL AND (rule = 'ambiguous' OR {placed})"
         )
         params: list[Any] = []
         if runs is not None:

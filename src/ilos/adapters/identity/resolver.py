@@ -126,18 +126,26 @@ class IdentityResolver:
             tf = self._tf or frequencies.lookups(cur, "feat", self.model)
             return explaining.explain_pair(cur, "feat", self.model, tf, (left, right))
 
-    def cluster(self, records: pa.Table, pairs: pa.Table, members: pa.Table | None = None) -> pa.Table:
+    def cluster(
+        self,
+        records: pa.Table,
+        pairs: pa.Table,
+        unscored: trips.KeptClusters | None = None,
+        members: pa.Table | None = None,
+    ) -> pa.Table:
         """record_uid, cluster for every record: linked components of signatures (`members`, by
         default those of the last `score`), never two A-numbers nor two twins in one cluster; a
         name-only departure (or filing) joins the one person in the country under its name (`trips`),
-        and `placed_by` names the presence record (an arrival, say) that placed it."""
+        and `placed_by` names the presence record (an arrival, say) that placed it. The `unscored`
+        records keep their clusters and are placed among with `records` (and theirs, placed again)."""
         members = members if members is not None else self.members
         kept, self._presence_keys = self._presence_keys, None
         present = kept[1] if kept is not None and kept[0] is records else None
         with workspace(self._con) as cur:
-            return trips.attach(
-                cur, records, clustering.cluster(cur, records, pairs, members), pairs, present
-            )
+            found = clustering.cluster(cur, records, pairs, members)
+            if unscored is not None and unscored.records.num_rows:
+                records, found, present = unscored.added(records, found, present)
+            return trips.attach(cur, records, found, pairs, present)
 
     def _predict(
         self,

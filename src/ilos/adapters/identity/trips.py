@@ -48,6 +48,8 @@ records without it take no part.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -217,6 +219,41 @@ def trip_keys(cur: duckdb.DuckDBPyConnection, records: pa.Table, present: pa.Tab
             cur.unregister("trip_present")
         cur.execute("DROP TABLE IF EXISTS trip_src; DROP TABLE IF EXISTS trip_feat")
     return keys.cast(KEYS_SCHEMA)
+
+
+@dataclass(frozen=True)
+class KeptClusters:
+    """Records an incremental run places among without scoring or clustering them again (components a
+    batch reaches only through a name key: `incremental._unscored`), with the clusters they had: one per
+    component (each holds one person; a record that cannot be scored is alone in its component, and
+    placed again by `attach`)."""
+
+    records: pa.Table  # their rows, as the run's other records
+    components: pa.Table  # record_uid, component
+    presence: pa.Table | None = None  # their presence records' name keys (`presence_keys`); None: built
+
+    def joined(self, records: pa.Table) -> pa.Table:
+        """`records` (the run's re-resolved records) and these, sorted by record uid."""
+        return pa.concat_tables([records, self.records.cast(records.schema)]).sort_by("record_uid")
+
+    def added(
+        self, records: pa.Table, clusters: pa.Table, present: pa.Table | None
+    ) -> tuple[pa.Table, pa.Table, pa.Table | None]:
+        """`records`, `clusters` (of `clustering.cluster`) and `present` with these records: each
+        component a cluster numbered after the largest of `clusters`."""
+        start = pc.max(clusters.column("cluster")).as_py() if clusters.num_rows else None
+        codes = pc.dictionary_encode(self.components.column("component")).combine_chunks().indices
+        numbers = pc.add(codes.cast(pa.int64()), (start if start is not None else -1) + 1)
+        kept = pa.table(
+            {"record_uid": self.components.column("record_uid"), "cluster": numbers,
+             "component": self.components.column("component")}
+        ).cast(clusters.schema)  # fmt: skip
+        both = (
+            None
+            if present is None or self.presence is None
+            else pa.concat_tables([present, self.presence.cast(present.schema)])
+        )
+        return self.joined(records), pa.concat_tables([clusters, kept]), both
 
 
 def attach(
