@@ -3,6 +3,8 @@ which are re-resolved: each rule, one case."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 import pyarrow as pa
 
@@ -23,16 +25,16 @@ LINKS = [
 SCORABLE = ["arrivals/a1", "arrivals/a2", "arrivals/b1", "arrivals/s1", "departures/b2"]
 
 
-def _strings(names: list[str], rows: list[tuple[str, ...]]) -> pa.Table:
+def _strings(names: list[str], rows: Sequence[tuple[str, ...]]) -> pa.Table:
     return pa.table({name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(names)})
 
 
 def _placed(
-    links: list[tuple[str, str, str]] = LINKS,
-    held: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
-    edges: list[tuple[str, str]] = (),  # type: ignore[assignment]
-    repeats: list[str] = (),  # type: ignore[assignment]
-    scorable: list[str] = SCORABLE,
+    links: Sequence[tuple[str, str, str]] = LINKS,
+    held: Sequence[tuple[str, str, str]] = (),
+    edges: Sequence[tuple[str, str]] = (),
+    repeats: Sequence[str] = (),
+    scorable: Sequence[str] = SCORABLE,
 ) -> set[str]:
     """The components `_unscored` keeps as they are, every reached one tallied once (kept or redone)."""
     cur = duckdb.connect().cursor()
