@@ -306,19 +306,10 @@ def _reach(cur: duckdb.DuckDBPyConnection, seeds: str) -> None:
     from a node reached (no edge leaves it)."""
     found = cur.sql(f"SELECT DISTINCT * FROM ({seeds})").to_arrow_table().column(0)
     edges = cur.sql("SELECT x, y FROM held_edges WHERE x IS NOT NULL").to_arrow_table()
-    pairs = edges.num_rows
-    nodes = pa.chunked_array(
-        [*edges.column("x").chunks, *edges.column("y").chunks, *found.chunks], pa.string()
-    )
-    encoded = pc.dictionary_encode(nodes).combine_chunks()
-    codes = pc.fill_null(encoded.indices, -1).to_numpy()
-    x, y, seeded, count = codes[:pairs], codes[pairs : 2 * pairs], codes[2 * pairs :], len(encoded.dictionary)
-    both = y >= 0
-    graph = coo_matrix((np.ones(int(both.sum()), np.int8), (x[both], y[both])), shape=(count, count))
-    labels = connected_components(graph.tocsr(), directed=False)[1]
-    reached = np.isin(labels, labels[seeded[seeded >= 0]])
-    component = encoded.dictionary.filter(pa.array(reached))
-    if found.null_count or reached[x[~both]].any():
+    ended = pc.is_valid(edges.column("y"))
+    component = _joined_to(edges.filter(ended), pc.drop_null(found))
+    dangling = edges.filter(pc.invert(ended)).column("x")  # edges to a NULL: reached from a node reached
+    if found.null_count or pc.any(pc.is_in(dangling, component)).as_py():
         component = pa.concat_arrays([component, pa.nulls(1, component.type)])
     cur.register("reached", pa.table({"component": component}))
     cur.register("seeded_rows", pa.table({"component": found}))
