@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from ilos.domain.feeds import FEEDS
 from ilos.entrypoints.cli.main import app
+
+# Typer's test runner builds the click command tree from the app's functions on every invocation (about
+# 40 ms: every command's signature and type hints read again); a process's tests share one tree, as one
+# `ilos` process does. Should a Typer release stop calling this module attribute, the tests only run slower.
+typer.testing._get_command = functools.cache(typer.main.get_command)  # type: ignore[attr-defined]
 
 
 @dataclass
