@@ -26,12 +26,13 @@ BATCH_RUNS = 3
 
 
 def _store(world: Path, feeds: tuple[str, ...], resolve: bool, url: str = "") -> str:
-    """A store holding the world's feeds (resolved when asked): at `url` (an empty database), or a
-    fresh embedded one."""
+    """A store holding the world's feeds (resolved when asked, and then every verified departure
+    announced, as `ilos resolve` leaves it): at `url` (an empty database), or a fresh embedded one."""
     from ilos.bootstrap import Ilos
     from ilos.config import Settings
     from ilos.services.ingest import ingest_files
     from ilos.services.resolve import resolve_all
+    from ilos.services.stream import announce_every_departure
 
     url = url or f"sqlite:///{tempfile.mkdtemp(prefix='ilos-status-bench-')}/ilos.db"
     with Ilos(Settings(), url) as app:
@@ -39,6 +40,7 @@ def _store(world: Path, feeds: tuple[str, ...], resolve: bool, url: str = "") ->
             ingest_files(feed, [world / f"{feed}.csv"], app.loader)
         if resolve:
             resolve_all(app.identity_work, app.identity_store)
+            announce_every_departure(app.admission_work, app.event_store, app.settings.today())
     return url
 
 

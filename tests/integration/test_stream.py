@@ -197,6 +197,51 @@ def test_a_departure_is_announced_again_only_when_its_day_or_evidence_changes(st
     ]
 
 
+def test_retracting_the_departure_that_ended_an_admission_announces_the_one_that_ends_it_now(
+    store: str,
+) -> None:
+    """The retraction is not the departure that ends the admission after it: the later one is, and it was
+    never announced (the earlier one ended the admission when it came)."""
+    first = departure("D1", 0, "2024-08-20", recorded_at="2024-08-21T00:00:00Z")
+    later = departure("B1", 0, "2024-10-05", source_system="BIO-EXIT", evidence="BIOMETRIC_EXIT")
+    assert [e["departure_date"] for e in run_stream("departures", [json.dumps(first)], store)[1:]] == [
+        "2024-08-20"
+    ]
+    assert run_stream("departures", [json.dumps(later)], store)[1:] == []
+    retraction = {**first, "recorded_at": "2024-11-02T00:00:00Z", "retracted": "true"}
+    out = run_stream("departures", [json.dumps(retraction)], store)
+    assert [(e["admission_number"], e["departure_date"], e["evidence"], e["status"]) for e in out[1:]] == [
+        ("00000000001", "2024-10-05", "BIOMETRIC_EXIT", "DEPARTED_OVERSTAY")
+    ]
+    assert run_stream("departures", [json.dumps(retraction)], store)[1:] == []  # announced once
+    assert kept_events(store) == [
+        ("00000000001", "2024-08-20", "MANIFEST"),
+        ("00000000001", "2024-10-05", "BIOMETRIC_EXIT"),
+    ]
+
+
+def test_retracting_a_later_arrival_announces_the_departure_that_now_ends_the_earlier_one(store: str) -> None:
+    """A departure ends the traveller's latest admission before it; once that admission's arrival is
+    retracted, the departure ends the earlier admission, which the arrivals batch announces."""
+    again = arrival(
+        "9",
+        admitted_on="2024-09-01",
+        admit_until="2025-02-28",
+        recorded_at="2024-09-02T10:00:00Z",
+        **TRAVELLERS[0],
+    )
+    assert run_stream("arrivals", [json.dumps(again)], store)[1:] == []
+    out = run_stream("departures", [json.dumps(departure("D1", 0, "2024-09-10"))], store)
+    assert [(e["admission_number"], e["departure_date"]) for e in out[1:]] == [
+        (again["admission_number"], "2024-09-10")
+    ]
+    retraction = {**again, "recorded_at": "2024-11-02T00:00:00Z", "retracted": "true"}
+    out = run_stream("arrivals", [json.dumps(retraction)], store)
+    assert [(e["admission_number"], e["departure_date"], e["status"]) for e in out[1:]] == [
+        ("00000000001", "2024-09-10", "DEPARTED_OVERSTAY")
+    ]
+
+
 def test_a_person_known_only_by_a_departure_has_holds_and_an_explanation(store: str) -> None:
     stranger = {
         "family_name": "LINDQVIST",

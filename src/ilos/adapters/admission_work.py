@@ -50,13 +50,16 @@ VERIFIED = """
     ORDER BY admission_number
 """
 #: Those whose departure rests on one of the batch's departure records `new_uids`, or whose number
-#: one of the batch's records carries (an arrival, loaded after the departure that ends it): joined,
+#: one of the batch's records carries (an arrival, loaded after the departure that ends it), or which
+#: are admissions of a person one of the batch's records is or was last linked to (`new_persons`: a
+#: retraction or correction can change the departure that ends an admission without being it): joined,
 #: not matched row by row against the batch.
 VERIFIED_BY = """
     WITH resting AS (SELECT admission_number, unnest(string_split(dep_sources, ';')) AS uid
                      FROM status WHERE dep_day IS NOT NULL),
     hit AS (SELECT admission_number FROM resting SEMI JOIN new_uids USING (uid)
-            UNION SELECT n FROM new_numbers)
+            UNION SELECT n FROM new_numbers
+            UNION SELECT admission_number FROM status SEMI JOIN new_persons USING (person_id))
 """ + VERIFIED.format(scope="SEMI JOIN hit USING (admission_number)")
 
 
@@ -103,17 +106,21 @@ VERIFIED_SCHEMA = pa.schema(
 )
 
 
-def verified_rows(statuses: list[dict[str, Any]], uids: list[str], numbers: list[str]) -> pa.Table:
+def verified_rows(
+    statuses: list[dict[str, Any]], uids: list[str], numbers: list[str], owners: list[str]
+) -> pa.Table:
     """`VERIFIED_BY` over the evaluator's status rows: those with a verified ending departure resting on
-    one of the records `uids`, or whose admission number is one of `numbers`, by admission number."""
-    resting, named = set(uids), set(numbers)
+    one of the records `uids`, or whose admission number is one of `numbers`, or whose person is one of
+    `owners` (the persons of `uids`), by admission number."""
+    resting, named, owned = set(uids), set(numbers), set(owners)
     rows = [
         {"admission_number": s["admission_number"], "person_id": s["person_id"],
          "departure_date": s["dep_day"].isoformat(), "evidence": s["dep_evidence"], "status": s["status"],
          "sources": s["dep_sources"]}
         for s in statuses
         if s["dep_day"] is not None
-        and (s["admission_number"] in named or not resting.isdisjoint(s["dep_sources"].split(";")))
+        and (s["admission_number"] in named or s["person_id"] in owned
+             or not resting.isdisjoint(s["dep_sources"].split(";")))
     ]  # fmt: skip
     return pa.Table.from_pylist(sorted(rows, key=lambda r: r["admission_number"]), schema=VERIFIED_SCHEMA)
 
@@ -156,32 +163,48 @@ class DuckAdmissionWork:
 
     def verified_by(self, uids: list[str], numbers: list[str], as_of: date) -> pa.Table:
         """Admissions with a verified ending departure that rests on one of the records `uids` (a batch's
-        new records, carrying admission `numbers`) or whose number is one of `numbers` (its arrival came
-        after its departure): what a `departure:verified` event announces.
+        new records, carrying admission `numbers`), or whose number is one of `numbers` (its arrival came
+        after its departure), or which are admissions of a person one of `uids` is (or, retracted since,
+        was last) linked to: what a `departure:verified` event announces. That last part finds an
+        admission whose ending departure a batch changed without being it (a retraction of the departure
+        that ended it, an arrival retracted or corrected in front of it); an admission whose ending
+        departure is unchanged is found too, and the event sink, which keeps what it announced, drops it.
 
         The persons concerned (those of the records and of the numbers) are judged by the per-person
         evaluator (`ilos.domain.evaluation`, held equal to the SQL: ADR 11), read in one query: 140 to
         190 ms a stream batch at 100,000 persons by the SQL, 30 to 40 ms so (most of it the reads). A large
         batch judges every admission, set-at-a-time, rather than list its persons."""
+        owners = self.reader.last_persons_of_records(uids)
         if len(uids) + len(numbers) > PERSON_SCOPED_MAX:
-            return self.verified_by_sql(uids, numbers, as_of, None)
-        rows = self.reader.person_rows(ADMISSION_INPUTS, None, self.persons_concerned(uids, numbers))
-        return verified_rows(judge(rows, as_of, self.rules).statuses, uids, numbers)
+            return self.verified_by_sql(uids, numbers, as_of, None, owners)
+        persons = sorted(set(owners) | set(self.reader.persons_of_admissions(numbers)))
+        rows = self.reader.person_rows(ADMISSION_INPUTS, None, persons)
+        return verified_rows(judge(rows, as_of, self.rules).statuses, uids, numbers, owners)
 
     def persons_concerned(self, uids: list[str], numbers: list[str]) -> list[str]:
-        """The persons of the records `uids` and of the records carrying one of `numbers`, sorted."""
+        """The persons of the records `uids` (now or last) and of the records carrying one of `numbers`,
+        sorted: those whose admissions `verified_by` judges."""
         return sorted(
-            set(self.reader.persons_of_records(uids)) | set(self.reader.persons_of_admissions(numbers))
+            set(self.reader.last_persons_of_records(uids)) | set(self.reader.persons_of_admissions(numbers))
         )
 
     def verified_by_sql(
-        self, uids: list[str], numbers: list[str], as_of: date, persons: list[str] | None
+        self,
+        uids: list[str],
+        numbers: list[str],
+        as_of: date,
+        persons: list[str] | None,
+        owners: list[str] | None = None,
     ) -> pa.Table:
-        """`verified_by` by the set-at-a-time SQL, over the records of `persons` (None: everyone)."""
+        """`verified_by` by the set-at-a-time SQL, over the records of `persons` (None: everyone);
+        `owners`, the persons of `uids`, are read when not given."""
+        if owners is None:
+            owners = self.reader.last_persons_of_records(uids)
         inputs = self.reader.admission_inputs(None, persons)
         with judged(self.con, inputs, as_of, self.rules) as cur:
             cur.register("new_uids", pa.table({"uid": pa.array(uids, pa.string())}))
             cur.register("new_numbers", pa.table({"n": pa.array(numbers, pa.string())}))
+            cur.register("new_persons", pa.table({"person_id": pa.array(owners, pa.string())}))
             return cur.sql(VERIFIED_BY).to_arrow_table()
 
     def verified(self, as_of: date) -> pa.Table:

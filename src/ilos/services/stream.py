@@ -4,7 +4,8 @@ later, the HTTP API use this same path.
 A micro-batch of lines is one atomic load (valid rows stored, invalid rows quarantined with their
 reason), then identity resolution links the new records (incrementally), and every admission whose
 ending verified departure rests on a new departure record, or whose arrival is new, or whose person
-the run regrouped with a departed one (a record of any feed can merge or split persons), is
+the run regrouped with a departed one (a record of any feed can merge or split persons), or whose
+person a new record (a retraction or correction too) is or was last linked to, is
 announced as a `departure:verified` event (once: `announce_departures`), kept in the store for
 worklists and cases. Statuses are derived on read, so when `process` returns every export already
 reflects the batch.
@@ -117,17 +118,18 @@ def announce_departures(
     regrouped_in: int | None = None,
 ) -> list[dict[str, Any]]:
     """Emit (and keep) a `departure:verified` event for every admission whose verified ending departure
-    rests on one of a batch's new records `uids` (its departures) or on a departure of a person
-    resolution run `regrouped_in` merged or split, or whose number the batch's records carry
-    (`numbers`: an arrival loaded after its departure), unless an event already kept announced the
-    same departure of it (day and evidence): whatever order the records come in, each is announced
-    once, and again only when the departure that ends the admission changes."""
-    resting = [u for u in uids if u.startswith("departures/")]  # only departure records verify one
+    rests on one of a batch's new records `uids` or on a departure of a person resolution run
+    `regrouped_in` merged or split, or whose number the batch's records carry (`numbers`: an arrival
+    loaded after its departure), or of a person one of `uids` is or was last linked to (a retraction or
+    correction can change the departure that ends an admission without being it), unless an event
+    already kept announced the same departure of it (day and evidence): whatever order the records come
+    in, each is announced once, and again only when the departure that ends the admission changes."""
+    records = list(uids)
     if regrouped_in is not None:
-        resting += admissions.regrouped_departures(regrouped_in)
-    if not resting and not numbers:
+        records += admissions.regrouped_departures(regrouped_in)
+    if not records and not numbers:
         return []
-    return _announce_new(sink, admissions.verified_by(resting, numbers, today).to_pylist())
+    return _announce_new(sink, admissions.verified_by(records, numbers, today).to_pylist())
 
 
 def announce_every_departure(

@@ -416,6 +416,22 @@ class PersonDataReader:
         found = self._read("record persons", sql, list(uids), ["person_id"])
         return sorted(found.column("person_id").to_pylist())
 
+    def last_persons_of_records(self, uids: Sequence[str]) -> list[str]:
+        """Persons the records with these uids are linked to now or, a record retracted since, were last
+        linked to; read `EVENT_SUBJECTS_PER_READ` uids at a time (a batch may hold many)."""
+        found: set[str] = set()
+        for i in range(0, len(uids), EVENT_SUBJECTS_PER_READ):
+            params: list[Any] = []
+            chunk = uids[i : i + EVENT_SUBJECTS_PER_READ]
+            sql = " UNION ".join(
+                f"SELECT person_id FROM {links} WHERE record_uid IN ({self._bind(params, chunk)})"
+                for links in LINK_TABLES
+            )
+            found.update(
+                self._read("record persons", sql, params, ["person_id"]).column("person_id").to_pylist()
+            )
+        return sorted(found)
+
     def regrouped_departures(self, run_id: int) -> list[str]:
         """uids of the departure records now linked to a person whose records resolution run `run_id`
         regrouped: a merge's survivor, a split's two parts. A departure that ended no admission of its
