@@ -28,9 +28,9 @@ EVENT_KINDS: tuple[EventKind, ...] = (
         "admission whose departure was already loaded, or a record of any feed by which identity "
         "resolution merges or splits persons so that a departure now ends an admission of its person, "
         "or a departure or arrival retracted or corrected so that another departure now ends an admission "
-        "of the record's person; `ilos resolve` announces every departure not announced yet (after loads with `--no-resolve`). "
-        "Once per admission and departure (day and evidence): a record that changes neither announces "
-        "nothing again.",
+        "of the record's person; `ilos resolve` announces every departure not announced yet (after loads "
+        "with `--no-resolve`). Once per admission and departure (day and evidence): a record that changes "
+        "neither announces nothing again.",
         {
             "person_id": "the person who left",
             "subject": "the admission number (what the event is about)",
