@@ -35,7 +35,12 @@ def _child(*args: str) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     """Every measurement; figures a step could not produce carry its error instead."""
-    models = Path(tempfile.mkdtemp(prefix="ilos-identity-models-"))
+    with tempfile.TemporaryDirectory(prefix="ilos-identity-models-") as models:
+        return _measured(Path(models))
+
+
+def _measured(models: Path) -> dict[str, Any]:
+    """`run`'s measurements, the trained models kept in `models`."""
     out: dict[str, Any] = {"targets": TARGETS}
     persons, seed = ACCURACY
     out["accuracy"] = _child(

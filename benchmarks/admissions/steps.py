@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -25,6 +27,13 @@ FEEDS = ("arrivals", "departures", "status_events")
 BATCH_RUNS = 3
 
 
+def _scratch(prefix: str) -> Path:
+    """A new temporary folder, removed when this step's process exits (a store is some 200 MB)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def _store(world: Path, feeds: tuple[str, ...], resolve: bool, url: str = "") -> str:
     """A store holding the world's feeds (resolved when asked, and then every verified departure
     announced, as `ilos resolve` leaves it): at `url` (an empty database), or a fresh embedded one."""
@@ -34,7 +43,7 @@ def _store(world: Path, feeds: tuple[str, ...], resolve: bool, url: str = "") ->
     from ilos.services.resolve import resolve_all
     from ilos.services.stream import announce_every_departure
 
-    url = url or f"sqlite:///{tempfile.mkdtemp(prefix='ilos-status-bench-')}/ilos.db"
+    url = url or f"sqlite:///{_scratch('ilos-status-bench-')}/ilos.db"
     with Ilos(Settings(), url) as app:
         for feed in feeds:
             ingest_files(feed, [world / f"{feed}.csv"], app.loader)
@@ -322,7 +331,7 @@ def nearest_rank(values: list[float], share: float) -> float:
 def _hold_back_departures(world: Path, count: int) -> tuple[Path, list[str]]:
     """A copy of the world without its `count` most recently recorded departure rows (every version of
     those records), and those rows as JSON lines in recorded order."""
-    out = Path(tempfile.mkdtemp(prefix="ilos-stream-world-"))
+    out = _scratch("ilos-stream-world-")
     for item in world.iterdir():
         if item.name != "departures.csv":
             (out / item.name).symlink_to(item)

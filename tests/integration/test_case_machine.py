@@ -16,7 +16,7 @@ import json
 from datetime import date, timedelta
 from itertools import pairwise
 from pathlib import Path
-from tempfile import mkdtemp
+from tempfile import TemporaryDirectory
 from typing import Any
 
 from hypothesis import HealthCheck, event, given, settings
@@ -45,8 +45,7 @@ LAST_DAY = date(2026, 11, 20)
 class CaseDriver:
     """One person, one court case, a clock that only moves forward."""
 
-    def __init__(self, start: str) -> None:
-        folder = Path(mkdtemp(prefix="ilos-case-machine-"))
+    def __init__(self, start: str, folder: Path) -> None:
         self.folder, self.url, self.n = folder, f"sqlite:///{folder / 'ilos.db'}", 0
         self.day = date(2024, 1, 8)
         self.documents: list[tuple[date, date]] = []  # (issued on, valid until) of applied issues
@@ -221,7 +220,8 @@ def apply(driver: CaseDriver, kind: str, arg: Any) -> None:
 def test_random_cases_never_reach_a_step_the_law_does_not_allow(
     start: str, actions: list[tuple[str, Any]]
 ) -> None:
-    driver = CaseDriver(start)
-    for kind, arg in actions:
-        apply(driver, kind, arg)
-        driver.history_is_consistent()
+    with TemporaryDirectory(prefix="ilos-case-machine-") as folder:  # one store an example, removed after it
+        driver = CaseDriver(start, Path(folder))
+        for kind, arg in actions:
+            apply(driver, kind, arg)
+            driver.history_is_consistent()
