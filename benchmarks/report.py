@@ -381,7 +381,8 @@ def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
     return [
         "### Stream: departures applied as they arrive",
         "",
-        f"The world's most recently recorded departures are held back from a resolved store of everything else "
+        f"The world's most recently recorded departures (recorded at a valid time by the world's end) are held "
+        f"back from a resolved store of everything else "
         f"({first['records']:,} records after the stream) and streamed into it in micro-batches; a batch is visible "
         "to readers when it returns (statuses are derived on read), so an event's latency from acceptance to effect "
         "is its batch's time (every line of a batch is accepted when the batch starts); p50 and p99 are over events, "

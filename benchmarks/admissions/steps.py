@@ -330,7 +330,11 @@ def nearest_rank(values: list[float], share: float) -> float:
 
 def _hold_back_departures(world: Path, count: int) -> tuple[Path, list[str]]:
     """A copy of the world without its `count` most recently recorded departure rows (every version of
-    those records), and those rows as JSON lines in recorded order."""
+    those records), and those rows as JSON lines in recorded order. Only rows recorded at a valid time
+    up to the world's `now` count: the generator's rows recorded in the future or at a malformed time
+    (some 190 of them, made to be quarantined) would otherwise sort last and fill the last batches with
+    lines the load only quarantines."""
+    now = json.loads((world / "truth" / "manifest.json").read_text())["now"]
     out = _scratch("ilos-stream-world-")
     for item in world.iterdir():
         if item.name != "departures.csv":
@@ -340,13 +344,19 @@ def _hold_back_departures(world: Path, count: int) -> tuple[Path, list[str]]:
         f"CREATE TABLE d AS SELECT * FROM read_csv('{world / 'departures.csv'}', all_varchar=true, quote='\"', escape='\"')"
     )
     con.execute(
-        f"""CREATE TABLE late AS SELECT DISTINCT source_system, source_record_id FROM d
-            WHERE recorded_at >= (SELECT recorded_at FROM d ORDER BY recorded_at DESC LIMIT 1 OFFSET {count - 1})"""
+        "CREATE TABLE v AS SELECT *, TRY_CAST(recorded_at AS TIMESTAMPTZ) AS recorded FROM d "
+        "WHERE TRY_CAST(recorded_at AS TIMESTAMPTZ) <= CAST(? AS TIMESTAMPTZ)",
+        [now],
+    )
+    con.execute(
+        f"""CREATE TABLE late AS SELECT DISTINCT source_system, source_record_id FROM v
+            WHERE recorded >= (SELECT recorded FROM v ORDER BY recorded DESC LIMIT 1 OFFSET {count - 1})"""
     )
     kept = "SELECT * FROM d ANTI JOIN late USING (source_system, source_record_id)"
     con.execute(f"COPY ({kept}) TO '{out / 'departures.csv'}' (HEADER)")
     rows = con.sql(
-        "SELECT * FROM d SEMI JOIN late USING (source_system, source_record_id) ORDER BY recorded_at, source_record_id"
+        "SELECT * FROM d SEMI JOIN late USING (source_system, source_record_id) "
+        "ORDER BY TRY_CAST(recorded_at AS TIMESTAMPTZ) NULLS LAST, recorded_at, source_record_id"
     ).to_arrow_table()
     con.close()
     return out, [json.dumps({k: v for k, v in r.items() if v}) for r in rows.to_pylist()]
