@@ -475,13 +475,15 @@ def test_a_record_withdrawn_unlinked_keeps_its_person_when_the_relatives_read_it
         other.close()
 
 
+@pytest.mark.parametrize("given", ["KEN", "KENN"], ids=["same identity", "misspelled given name"])
 def test_a_record_withdrawn_unlinked_goes_to_the_person_of_a_retired_record_it_repeats(
-    tmp_path: Path,
+    tmp_path: Path, given: str
 ) -> None:
-    """W repeats the identity of R, which a run linked and a later delivery retracted; W and its own
-    retraction arrive together, so no run saw W in force. W is judged against the records in force and
-    the records retired since a run linked them: it is R's person's, kept as a retired link, in a
-    long-lived process (which extends the index it keeps with the retired records) as in a new one."""
+    """W repeats the identity of R (or, misspelled, links to it by their pair), which a run linked and a
+    later delivery retracted; W and its own retraction arrive together, so no run saw W in force. W is
+    judged against the records in force and the records retired since a run linked them: it is R's
+    person's, kept as a retired link, in a long-lived process (which extends the index and the blocking
+    index it keeps with the retired records) as in a new one."""
     from ilos.bootstrap import Ilos
     from ilos.config import Settings
     from ilos.services.ingest import ingest_files
@@ -490,7 +492,7 @@ def test_a_record_withdrawn_unlinked_goes_to_the_person_of_a_retired_record_it_r
     identity = {"family_name": "NAKAMURA", "given_names": "KEN", "date_of_birth": "1988-08-08",
                 "citizenship": "JPN", "document_country": "JPN", "document_number": "TK1234567"}  # fmt: skip
     r = arrival("7", **identity, recorded_at="2024-03-02T10:00:00Z")
-    w = arrival("8", **identity, recorded_at="2024-03-06T10:00:00Z")
+    w = arrival("8", **{**identity, "given_names": given}, recorded_at="2024-03-06T10:00:00Z")
     deliveries = [
         [arrival("1"), r],
         [{**r, "recorded_at": "2024-03-04T10:00:00Z", "retracted": "true"}],

@@ -171,7 +171,10 @@ class DuckIdentityWork:
         retired = self.reader.withdrawn_identities(retired=True)  # withdrawn since a run linked them
         resolver = self.resolver(model)
         existing = self._withdrawn_scored_against(resolver, records, retired)
-        pairs = resolver.score_between(existing, withdrawn, blocking_index=False)
+        # blocked through the kept blocking index when the extended index carries a copy of it (a join
+        # of the withdrawn records to every signature once per rule cost 0.5 s at 20,000 persons)
+        keyed = isinstance(existing, IdentityIndex) and existing.keys is not None
+        pairs = resolver.score_between(existing, withdrawn, blocking_index=keyed)
         links = pa.concat_tables(
             [assignment.links.select(["record_uid", "person_id"]), self.reader.retired_links()]
         )

@@ -86,3 +86,25 @@ def test_batches_blocked_through_the_kept_index_equal_the_full_join(
     assert after.keys is not None
     got = _pairs(resolver.score_between(after, table(*third)))
     assert got == _pairs(resolver.score_between(table(*first, *second), table(*third)))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_records("A", 10), _records("B", 4), _records("R", 5), _records("W", 4))
+def test_an_index_extended_with_retired_records_blocks_as_the_full_join_and_leaves_its_own_keys(
+    resolver: IdentityResolver, first: list[dict[str, object]], second: list[dict[str, object]],
+    retired: list[dict[str, object]], withdrawn: list[dict[str, object]],
+) -> None:  # fmt: skip
+    """What a run does with records withdrawn before any run linked them: the index it keeps (with its
+    blocking index) is extended with the retired records, and the withdrawn ones are blocked through the
+    extended blocking index, finding the pairs of the full join; the kept blocking index gains nothing."""
+    resolver.score_between(resolver.index(table(*first)), table(*second))
+    kept = resolver.index_after
+    assert kept is not None
+    assert kept.keys is not None
+    entries = len(kept.keys._uids)  # what the kept blocking index holds
+    extended = resolver.extended(kept, table(*retired))
+    assert extended.keys is not None
+    assert extended.keys is not kept.keys
+    got = _pairs(resolver.score_between(extended, table(*withdrawn)))
+    assert got == _pairs(resolver.score_between(table(*first, *second, *retired), table(*withdrawn)))
+    assert len(kept.keys._uids) == entries

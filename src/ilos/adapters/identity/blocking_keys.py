@@ -106,6 +106,13 @@ class _Sorted:
         return found
 
 
+def _copied(part: _Sorted) -> _Sorted:
+    """A `_Sorted` holding the same arrays (`extend` replaces them, so the two part ways after it)."""
+    other = _Sorted()
+    other.keys, other.positions = part.keys, part.positions
+    return other
+
+
 class BlockingKeys:
     """Hashed right-side keys of every indexed signature, per rule of `blocking_rules(only_new=True)`:
     a large sorted part, and the entries added since, sorted apart until they are many."""
@@ -123,6 +130,15 @@ class BlockingKeys:
         keys = cls()
         keys.add(cur, source)
         return keys
+
+    def copy(self) -> BlockingKeys:
+        """Keys that `add` extends without changing these (the sorted arrays are shared, never written in
+        place; the uid list is copied)."""
+        other = BlockingKeys.__new__(BlockingKeys)
+        other.rules, other._uids, other._live = self.rules, list(self._uids), self._live
+        other._main = [_copied(part) for part in self._main]
+        other._recent = [_copied(part) for part in self._recent]
+        return other
 
     @property
     def stale(self) -> bool:

@@ -73,11 +73,18 @@ class IdentityResolver:
             return _indexed(cur, records)
 
     def extended(self, index: IdentityIndex, records: pa.Table) -> IdentityIndex:
-        """The index of the index's records and `records` (those `index` would build from both), with
-        no blocking index: the index's own is left as it is."""
+        """The index of the index's records and `records` (those `index` would build from both). When
+        `index` has a blocking index that is not stale, the extended one has a copy of it with the new
+        and changed signatures added (the index's own is left as it is); otherwise none."""
         with workspace(self._con) as cur:
-            _, _, after, members = _against(cur, index, records)
-            return IdentityIndex(after, members)
+            _, fresh, after, members = _against(cur, index, records)
+            if index.keys is None or index.keys.stale:
+                return IdentityIndex(after, members)
+            keys = index.keys.copy()
+            cur.register("ilos_extended_fresh", fresh)
+            keys.add(cur, "ilos_extended_fresh", live=after.num_rows)
+            cur.unregister("ilos_extended_fresh")
+            return IdentityIndex(after, members, keys)
 
     def score_between(
         self, existing: pa.Table | IdentityIndex, new: pa.Table, blocking_index: bool = True
