@@ -88,7 +88,7 @@ def test_batches_blocked_through_the_kept_index_equal_the_full_join(
     assert got == _pairs(resolver.score_between(table(*first, *second), table(*third)))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(_records("A", 10), _records("B", 4), _records("R", 5), _records("W", 4))
 def test_an_index_extended_with_retired_records_blocks_as_the_full_join_and_leaves_its_own_keys(
     resolver: IdentityResolver, first: list[dict[str, object]], second: list[dict[str, object]],
