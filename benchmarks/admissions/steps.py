@@ -344,8 +344,8 @@ def _hold_back_departures(world: Path, count: int) -> tuple[Path, list[str]]:
         f"CREATE TABLE d AS SELECT * FROM read_csv('{world / 'departures.csv'}', all_varchar=true, quote='\"', escape='\"')"
     )
     con.execute(
-        "CREATE TABLE v AS SELECT *, TRY_CAST(recorded_at AS TIMESTAMPTZ) AS recorded FROM d "
-        "WHERE TRY_CAST(recorded_at AS TIMESTAMPTZ) <= CAST(? AS TIMESTAMPTZ)",
+        "CREATE TABLE v AS SELECT * FROM (SELECT *, TRY_CAST(recorded_at AS TIMESTAMPTZ) AS recorded FROM d) "
+        "WHERE recorded <= CAST(? AS TIMESTAMPTZ)",
         [now],
     )
     con.execute(

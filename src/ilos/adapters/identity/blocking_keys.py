@@ -177,6 +177,14 @@ class BlockingKeys:
                 self._main[number].extend(recent.keys, recent.positions)
                 self._recent[number] = _Sorted()
 
+    def add_rows(self, cur: duckdb.DuckDBPyConnection, rows: pa.Table, live: int) -> None:
+        """`add` for signature rows held in memory (`rows`, as `source` would hold them)."""
+        cur.register("ilos_block_rows", rows)
+        try:
+            self.add(cur, "ilos_block_rows", live=live)
+        finally:
+            cur.unregister("ilos_block_rows")
+
     def candidates(self, cur: duckdb.DuckDBPyConnection, new: str) -> pa.Array:
         """Record uids of the indexed signatures whose keys equal, on some rule, those of a row of `new`."""
         sql = " UNION ALL ".join(_hashed(new, k, k.left, i) for i, k in enumerate(self.rules))

@@ -81,9 +81,7 @@ class IdentityResolver:
             if index.keys is None or index.keys.stale:
                 return IdentityIndex(after, members)
             keys = index.keys.copy()
-            cur.register("ilos_extended_fresh", fresh)
-            keys.add(cur, "ilos_extended_fresh", live=after.num_rows)
-            cur.unregister("ilos_extended_fresh")
+            keys.add_rows(cur, fresh, live=after.num_rows)
             return IdentityIndex(after, members, keys)
 
     def score_between(
@@ -107,9 +105,7 @@ class IdentityResolver:
                     keys = BlockingKeys.build(cur, "idx_feat")
                 pairs = self._score_prepared(cur, feat, True, keys, after, members)
                 if keys is not None:
-                    cur.register("fresh_feat", fresh)
-                    keys.add(cur, "fresh_feat", live=after.num_rows)
-                    cur.unregister("fresh_feat")
+                    keys.add_rows(cur, fresh, live=after.num_rows)
                 self.index_after = IdentityIndex(after, self.members, keys)
                 return pairs
             register_records(cur, "records", existing, new=False)
