@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ilos.adapters.db.bulk import BulkConnection, placeholder
 from ilos.adapters.db.engine import make_engine, upgrade
@@ -107,8 +108,10 @@ class SqlRecordStore:
         )
         table = record_table_name(source.feed)
         seen = None
-        stored = int(bulk.scalar(f"SELECT count(*) FROM {table}"))
-        if stored <= LOOKUP_RATIO * source.estimated_rows:
+        # counted only up to the bound that decides: a count of the whole table grows with the store
+        bound = LOOKUP_RATIO * source.estimated_rows
+        stored = int(bulk.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT {bound + 1}) AS head"))
+        if stored <= bound:
             # Cheaper to hold every stored version in DuckDB (and this load's, as they are stored)
             # than to look keys up in the store chunk by chunk.
             seen = f"seen_{batch_id}"
@@ -198,12 +201,10 @@ class SqlRecordStore:
         if end.shifts.num_rows:
             self._shift_rows(bulk, load, end.shifts)
         invalid = pa.concat_tables([cls.QUARANTINE_SCHEMA.empty_table(), *load.invalid])
-        known = bulk.fetch_arrow(
-            f"SELECT raw_hash FROM quarantine WHERE feed = {bulk.param(1)}", [load.source.feed.name]
-        )
         quarantined = cls.quarantine_rows(
-            con, load.source.feed, load.source.name, load.batch_id, invalid, end.malformed, end.shifts, known
+            con, load.source.feed, load.source.name, load.batch_id, invalid, end.malformed, end.shifts
         )
+        quarantined = self._not_quarantined_before(bulk, load.source.feed.name, quarantined)
         if quarantined.num_rows:
             bulk.ingest("quarantine", quarantined)
         load.outcomes[Outcome.QUARANTINED] += end.malformed.num_rows
@@ -223,6 +224,28 @@ class SqlRecordStore:
             ],
         )
         return reasons
+
+    @staticmethod
+    def _not_quarantined_before(bulk: BulkConnection, feed: str, rows: pa.Table) -> pa.Table:
+        """`rows` without those an earlier delivery of `feed` quarantined (same raw row), looked up by
+        their hashes (reading every hash of the feed grows with the quarantine)."""
+        if not rows.num_rows:
+            return rows
+        hashes = pa.table({"raw_hash": pc.unique(rows.column("raw_hash").cast(pa.string()))})
+        bulk.ingest("ilos_incoming_hashes", hashes, temporary=True)
+        try:
+            known = bulk.fetch_arrow(
+                "SELECT q.raw_hash FROM quarantine q JOIN ilos_incoming_hashes h ON q.raw_hash = h.raw_hash "
+                f"WHERE q.feed = {bulk.param(1)}",
+                [feed],
+            )
+        finally:
+            bulk.execute("DROP TABLE ilos_incoming_hashes")
+        if not known.num_rows:
+            return rows
+        seen = known.column("raw_hash").cast(pa.string())
+        mine = rows.column("raw_hash").cast(pa.string())
+        return rows.filter(pc.invert(pc.is_in(mine, value_set=seen)))
 
     @staticmethod
     def _shift_rows(bulk: BulkConnection, load: _Load, shifts: pa.Table) -> None:

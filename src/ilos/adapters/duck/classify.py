@@ -87,14 +87,14 @@ QUARANTINE_SCHEMA = pa.schema(
 
 def quarantine_rows(
     con: duckdb.DuckDBPyConnection, feed: Feed, file: str, batch_id: int, invalid: pa.Table, malformed: pa.Table,
-    shifts: pa.Table, known_hashes: pa.Table,
+    shifts: pa.Table,
 ) -> pa.Table:  # fmt: skip
     """Quarantine rows to append: invalid and malformed rows, renumbered, each kept with its row number
-    (identical rows of one file too), except rows an earlier delivery already quarantined."""
+    (identical rows of one file too), with the hash of the raw row (`raw_hash`) that tells whether an
+    earlier delivery quarantined it already."""
     con.register("q_invalid", invalid)
     con.register("q_malformed", malformed)
     con.register("q_shifts", shifts)
-    con.register("q_known", known_hashes)
     message = lit(REASON_DESCRIPTIONS[Reason.MALFORMED_ROW])
     table = con.sql(
         f"""
@@ -110,11 +110,10 @@ def quarantine_rows(
         SELECT {batch_id}::BIGINT AS batch_id, {lit(feed.name)} AS feed, source_system, source_record_id,
                {lit(file)} AS file, _row AS file_row, reason, message, raw, raw_hash
         FROM hashed
-        WHERE raw_hash NOT IN (SELECT CAST(raw_hash AS VARCHAR) FROM q_known)
         ORDER BY _row
         """
     ).to_arrow_table()
-    for name in ("q_invalid", "q_malformed", "q_shifts", "q_known"):
+    for name in ("q_invalid", "q_malformed", "q_shifts"):
         con.unregister(name)
     return table
 
