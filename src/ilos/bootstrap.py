@@ -23,6 +23,8 @@ from ilos.adapters.loader import FeedLoader
 from ilos.adapters.priority_work import DuckPriorityWork
 from ilos.adapters.relatives_work import DuckRelativesWork
 from ilos.config import Settings
+from ilos.services.relatives import resolve_relatives
+from ilos.services.stream import StreamPipeline
 
 
 @dataclass
@@ -57,6 +59,26 @@ class Ilos:
     def loader(self) -> FeedLoader:
         """Reads, checks and stores feed input."""
         return FeedLoader(self.store, self.duck, self.settings.now_utc())
+
+    @cached_property
+    def accepting_duck(self) -> duckdb.DuckDBPyConnection:
+        """A second analytical engine, for the thread that stores stream batches while another links."""
+        return connect(self.settings.duckdb_memory_limit, Path(tempfile.gettempdir()) / "ilos-duckdb")
+
+    @cached_property
+    def accepting_loader(self) -> FeedLoader:
+        """`loader` on `accepting_duck`: stores while the other engine links."""
+        return FeedLoader(self.store, self.accepting_duck, self.settings.now_utc())
+
+    @cached_property
+    def stream_pipeline(self) -> StreamPipeline:
+        """What `ilos stream` passes each micro-batch through: stored by `accepting_loader`, linked,
+        relatives resolved again, verified departures announced."""
+        return StreamPipeline(
+            self.accepting_loader, self.identity_work, self.identity_store, self.admission_work,
+            self.event_store, lambda: resolve_relatives(self.relatives_work, self.relative_store),
+            self.reader.close,
+        )  # fmt: skip
 
     @cached_property
     def identity_store(self) -> IdentityStore:
@@ -109,8 +131,9 @@ class Ilos:
             self.reader.close()
         if "store" in self.__dict__:
             self.store.close()
-        if "duck" in self.__dict__:
-            self.duck.close()
+        for engine in ("duck", "accepting_duck"):
+            if engine in self.__dict__:
+                self.__dict__[engine].close()
 
     def __enter__(self) -> Ilos:
         return self

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from ilos.bootstrap import Ilos
+from ilos.config import Settings
 from ilos.entrypoints.cli.main import app
 from tests.cli import ilos
 from tests.feedfiles import arrival, write_csv
@@ -101,6 +104,22 @@ def test_one_stream_process_applies_batch_after_batch_as_one_batch_does(store: s
     assert persons["D1"] == persons["1"]
     assert persons["D2"] == persons["2"]
     assert persons["S3"] == persons["C3"] == persons["3"]
+
+
+def test_a_stored_departure_carrying_its_admission_number_shows_before_any_link(store: str) -> None:
+    """Stored is visible: a departure carrying the number of the admission it ends ends it at once; one
+    without waits for the link that ties it to the traveller, and the events for both come with it."""
+    with Ilos(Settings(), store) as app:
+        pipeline = app.stream_pipeline
+        numbered = pipeline.accept("departures", [json.dumps(DEPARTURES[1])], "numbered")
+        bare = pipeline.accept("departures", [json.dumps(DEPARTURES[0])], "bare")
+        stored = statuses(store)
+        assert stored["00000000002"] == ("DEPARTED_OVERSTAY", "2024-09-15", "15")
+        assert stored["00000000001"] == ("SUSPECTED_IN_COUNTRY_OVERSTAY", "", "92")
+        assert ilos("events", db=store).out == ""
+        run = pipeline.link([numbered, bare], date(2024, 12, 1))
+    assert statuses(store)["00000000001"] == ("DEPARTED_TIMELY", "2024-08-20", "")
+    assert sorted(e["admission_number"] for e in run.events) == ["00000000001", "00000000002"]
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,21 +1,29 @@
 """Use case: events arriving one by one (JSON objects), applied at once — the CLI's `ilos stream` and,
 later, the HTTP API use this same path.
 
-A micro-batch of lines is one atomic load (valid rows stored, invalid rows quarantined with their
-reason), then identity resolution links the new records (incrementally), and every admission whose
-ending verified departure rests on a new departure record, or whose arrival is new, or whose person
-the run regrouped with a departed one (a record of any feed can merge or split persons), or whose
-person a new record (a retraction or correction too) is or was last linked to, is
-announced as a `departure:verified` event (once: `announce_departures`), kept in the store for
-worklists and cases. Statuses are derived on read, so when `process` returns every export already
-reflects the batch.
+A micro-batch of lines is **accepted** in one atomic load (valid rows stored, invalid rows quarantined
+with their reason): from then on it is durable and every reader sees it, so a departure carrying the
+admission number it ends changes that admission's status at once (statuses are derived on read, and a
+departure ends the admission whose number it carries whoever it is linked to). It is then **linked**:
+identity resolution links the new records (incrementally), and every admission whose ending verified
+departure rests on a new departure record, or whose arrival is new, or whose person the run regrouped
+with a departed one (a record of any feed can merge or split persons), or whose person a new record (a
+retraction or correction too) is or was last linked to, is announced as a `departure:verified` event
+(once: `announce_departures`), kept in the store for worklists and cases.
+
+`process` does both for one batch before it returns. `stream_batches` accepts batch after batch while
+a second thread links behind them (`LinkBehind`): each linking run takes every batch accepted since
+the last one, so accepting never waits for linking, and linking takes larger runs when lines come
+faster than one run a batch.
 """
 
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -28,6 +36,9 @@ from ilos.domain.outcomes import BatchResult
 from ilos.services.ports import Loader
 from ilos.services.resolve import IdentityState, IdentityWork, ResolutionSummary, resolve_incremental
 from ilos.services.resolve import warm as warm_identity
+
+#: Put on a queue of lines after the last one (`next_batch`)
+END_OF_INPUT = object()
 
 #: Feeds whose records can verify the departure that ends an admission: a departure, or the arrival of
 #: the admission a departure already loaded ends.
@@ -53,6 +64,29 @@ class EventSink(Protocol):
 
 
 @dataclass
+class Accepted:
+    """One micro-batch as it was stored: its totals and the keys of its records."""
+
+    result: BatchResult
+    lines: int  # lines as they came (a JSON array is one line)
+    uids: list[str]  # record uids of the feed's lines (of an announcing feed; else none)
+    numbers: list[str]  # admission numbers they carry
+    seconds: float = 0.0
+    stored_at: float = 0.0  # time.perf_counter() when its transaction had committed
+
+
+@dataclass
+class Linked:
+    """One linking run over the batches accepted since the last one."""
+
+    batches: list[Accepted]
+    resolution: ResolutionSummary | None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    linked_at: float = 0.0  # time.perf_counter() when its links, relatives and events were saved
+
+
+@dataclass
 class StreamBatch:
     """What one micro-batch did."""
 
@@ -72,6 +106,8 @@ class StreamPipeline:
     admissions: VerifiedDepartures
     events: EventSink
     after_resolution: Callable[[], object] = lambda: None  # e.g. resolve relatives to the new persons
+    #: called by a thread that linked (`LinkBehind`) as it ends: closes what it opened to read
+    release_thread: Callable[[], object] = lambda: None
 
     def warm(self) -> bool:
         """Read and build, before the first line is accepted, what the pipeline keeps between batches
@@ -82,25 +118,150 @@ class StreamPipeline:
         """Validate, store, link and announce one micro-batch of JSON lines (a line may hold a JSON
         array of objects, the streaming API's body: each of its items is a row)."""
         started = time.perf_counter()
+        accepted = self.accept(feed_name, lines, name)
+        batch = StreamBatch(accepted.result, None)
+        if accepted.result.stored:
+            linked = self.link([accepted], today)
+            batch.resolution, batch.events = linked.resolution, linked.events
+        batch.seconds = time.perf_counter() - started
+        return batch
+
+    def accept(self, feed_name: str, lines: list[str], name: str) -> Accepted:
+        """Validate and store one micro-batch in one transaction (`process` without linking): durable
+        and visible to every reader when this returns. Uses only the loader, so it may run while
+        another thread links (`link`)."""
+        started, given = time.perf_counter(), len(lines)
         lines = expand_arrays(lines)
         feed = feed_named(feed_name)
         rows = pa.table({"_row": pa.array(range(1, len(lines) + 1), pa.int64()), "line": pa.array(lines)})
         result = self.loader.load(self.loader.open_json_rows(feed, rows, name), origin="stream")
-        batch = StreamBatch(result, None)
-        if result.stored:
-            batch.resolution = resolve_incremental(self.identity_work, self.identity_state)
-            self.after_resolution()
-            uids, numbers = _keys(feed_name, lines) if feed_name in ANNOUNCING_FEEDS else ([], [])
-            batch.events = announce_departures(
-                self.admissions,
-                self.events,
-                uids,
-                numbers,
-                today,
-                regrouped_in=regrouping_run(batch.resolution),
-            )
-        batch.seconds = time.perf_counter() - started
-        return batch
+        uids, numbers = _keys(feed_name, lines) if feed_name in ANNOUNCING_FEEDS else ([], [])
+        stored_at = time.perf_counter()
+        return Accepted(result, given, uids, numbers, stored_at - started, stored_at)
+
+    def link(self, batches: list[Accepted], today: date) -> Linked:
+        """Link what `batches` stored (and anything else stored since the last run), resolve relatives
+        and announce the departures they verify: one incremental run however many batches."""
+        started = time.perf_counter()
+        resolution = resolve_incremental(self.identity_work, self.identity_state)
+        self.after_resolution()
+        events = announce_departures(
+            self.admissions,
+            self.events,
+            [uid for b in batches for uid in b.uids],
+            [number for b in batches for number in b.numbers],
+            today,
+            regrouped_in=regrouping_run(resolution),
+        )
+        linked_at = time.perf_counter()
+        return Linked(batches, resolution, events, linked_at - started, linked_at)
+
+
+class Linker(Protocol):
+    """What `LinkBehind` runs: `StreamPipeline.link`, and what its thread releases when it ends."""
+
+    def link(self, batches: list[Accepted], today: date) -> Linked: ...
+
+    def release_thread(self) -> object: ...
+
+
+class LinkBehind:
+    """A thread linking the batches accepted so far, in one run each time, while more are accepted.
+
+    `submit` hands it a stored batch; `close` waits until every submitted batch is linked and stops it.
+    A failed run stops it: the failure is raised by the next `submit` or by `close`, and what it had not
+    linked is stored all the same (the next run, of this process or another, links it)."""
+
+    def __init__(
+        self, pipeline: Linker, today: Callable[[], date], on_linked: Callable[[Linked], None]
+    ) -> None:
+        self._pipeline, self._today, self._on_linked = pipeline, today, on_linked
+        self._pending: list[Accepted] = []
+        self._closing = False
+        self._failure: BaseException | None = None
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="ilos-link-behind", daemon=True)
+        self._thread.start()
+
+    def submit(self, batch: Accepted) -> None:
+        """Queue a stored batch for the next run (one that stored nothing needs none)."""
+        self._raise_failure()
+        if not batch.result.stored:
+            return
+        with self._changed:
+            self._pending.append(batch)
+            self._changed.notify()
+
+    def close(self) -> None:
+        """Link everything submitted, then stop; raise the failure that stopped it, if any."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify()
+        self._thread.join()
+        self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def _run(self) -> None:
+        try:
+            while batches := self._next():
+                self._on_linked(self._pipeline.link(batches, self._today()))
+        except BaseException as failure:  # handed to the accepting thread, which raises it
+            self._failure = failure
+        finally:
+            self._pipeline.release_thread()
+
+    def _next(self) -> list[Accepted]:
+        """Every batch submitted since the last run (waiting for one); none when closing with none left."""
+        with self._changed:
+            while not self._pending and not self._closing:
+                self._changed.wait()
+            batches, self._pending = self._pending, []
+            return batches
+
+
+def stream_batches(
+    pipeline: StreamPipeline,
+    feed_name: str,
+    batches: Iterable[list[str]],
+    today: Callable[[], date],
+    on_accepted: Callable[[Accepted], None],
+    on_linked: Callable[[Linked], None],
+    name: str = "stream batch",
+) -> None:
+    """Accept each batch of lines as it comes (`on_accepted` once it is stored) while `LinkBehind` links
+    behind them (`on_linked` after each run, from its thread); returns when the last one is linked."""
+    linker = LinkBehind(pipeline, today, on_linked)
+    try:
+        for n, lines in enumerate(batches, 1):
+            accepted = pipeline.accept(feed_name, lines, f"{name} {n}")
+            on_accepted(accepted)
+            linker.submit(accepted)
+    finally:
+        linker.close()
+
+
+def next_batch(items: queue.Queue[Any], size: int, wait_s: float) -> list[Any]:
+    """The next micro-batch from `items` (lines, or anything standing for them, then `END_OF_INPUT`):
+    blocks for the first, then takes what arrives within `wait_s` of it, at most `size` in all; empty
+    at the end of input."""
+    first = items.get()
+    if first is END_OF_INPUT:
+        return []
+    batch = [first]
+    deadline = time.monotonic() + wait_s
+    while len(batch) < size:
+        try:
+            item = items.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if item is END_OF_INPUT:
+            items.put(END_OF_INPUT)  # end after this batch
+            break
+        batch.append(item)
+    return batch
 
 
 def regrouping_run(summary: ResolutionSummary | None) -> int | None:
