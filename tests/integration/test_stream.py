@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from ilos.bootstrap import Ilos
 from ilos.config import Settings
 from ilos.entrypoints.cli.main import app
+from ilos.services.stream import Accepted, Linked, StreamPipeline
 from tests.cli import ilos
 from tests.feedfiles import arrival, write_csv
 
@@ -120,6 +121,24 @@ def test_a_stored_departure_carrying_its_admission_number_shows_before_any_link(
         run = pipeline.link([numbered, bare], date(2024, 12, 1))
     assert statuses(store)["00000000001"] == ("DEPARTED_TIMELY", "2024-08-20", "")
     assert sorted(e["admission_number"] for e in run.events) == ["00000000001", "00000000002"]
+
+
+def test_a_failed_linking_run_fails_the_command_and_keeps_what_was_stored(
+    store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: StreamPipeline, batches: list[Accepted], today: date) -> Linked:
+        raise RuntimeError("linking failed")
+
+    monkeypatch.setattr(StreamPipeline, "link", broken)
+    lines = [json.dumps(d) for d in DEPARTURES]
+    result = CliRunner().invoke(app, ["stream", "departures", "--db", store], input="\n".join(lines) + "\n")
+    assert result.exit_code == 1
+    assert "linking failed" in result.stderr
+    assert json.loads(result.stdout.splitlines()[0])["outcomes"]["new"] == 4  # stored before linking
+    assert statuses(store)["00000000002"][0] == "DEPARTED_OVERSTAY"  # stored is visible
+    monkeypatch.undo()
+    assert ilos("resolve", db=store).code == 0  # the next run links what was stored
+    assert statuses(store)["00000000001"] == ("DEPARTED_TIMELY", "2024-08-20", "")
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
