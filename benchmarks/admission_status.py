@@ -14,9 +14,13 @@ from benchmarks.measure import fresh_postgres_schema, in_child_module
 #: (persons, seed) of the world judged for accuracy, and the one replicated for the batch.
 ACCURACY = (20_000, 21)
 BATCH = (20_000, 21, 5_000_000)
-#: Micro-batches streamed, and lines per batch: small batches (latency), then large ones (throughput).
+#: Micro-batches streamed one after another, each linked before the next (`StreamPipeline.process`),
+#: and lines per batch.
 STREAM = ("5", "200")
-STREAM_LARGE = ("2", "2000")
+#: Departures offered a second, and for how many seconds: the target's rate, and one the linking keeps
+#: up with at this size (`offered`: stored at once, linked behind).
+OFFERED = ("2000", "5")
+OFFERED_STEADY = ("100", "30")
 TARGETS = {
     "wrong_share": 0.001,
     "rate_pp": 0.02,
@@ -45,10 +49,11 @@ def run() -> dict[str, Any]:
         batch_world = str(generated_world("status", persons, seed))
         _step("batch_inputs", batch_world, str(admissions), inputs)
         out["batch"] = _step("batch", batch_world, inputs)
-    out["stream"] = _step("stream", world, *STREAM)
-    out["stream_large"] = _step("stream", world, *STREAM_LARGE)
+    out["offered"] = _step("offered", world, *OFFERED)
+    out["offered_steady"] = _step("offered", world, *OFFERED_STEADY)
     server = os.environ.get("ILOS_BENCH_POSTGRES_URL") or os.environ.get("ILOS_TEST_POSTGRES_URL")
     if server:
         with fresh_postgres_schema(server) as url:
-            out["stream_postgres"] = _step("stream", world, *STREAM, url)
+            out["offered_postgres"] = _step("offered", world, *OFFERED, url)
+    out["stream"] = _step("stream", world, *STREAM)
     return out

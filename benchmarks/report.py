@@ -8,6 +8,10 @@ from typing import Any
 
 from benchmarks.datasets import WORLD_END
 from benchmarks.report_priorities import prioritization
+from benchmarks.report_stream import STREAM_PERSONS, STREAM_SUSTAINED_S, offered_section
+
+#: Offered-rate stream runs, in the order shown.
+OFFERED_RUNS = ("offered", "offered_steady", "offered_postgres")
 
 HEADER = f"""# Benchmarks
 
@@ -77,11 +81,6 @@ def _keyed_share(data: dict[str, Any], store: str) -> str:
     share = f["keyed_insert_s"] / f["floor_s"]
     verdict = "more than the whole target" if share > target else f"{share / target:.0%} of the target"
     return f"On {store}, storing alone takes {share:.2f}× the floor, {verdict} of {target:g}×."
-
-
-#: The stream target holds only for a run this long, against a store of this many persons.
-STREAM_SUSTAINED_S = 300
-STREAM_PERSONS = 1_000_000
 
 
 def _yes(ok: bool) -> str:
@@ -214,6 +213,7 @@ def _admission_status(data: dict[str, Any]) -> str:
         "",
         *_status_accuracy(data.get("accuracy", {}), t),
         *_status_batch(data.get("batch", {}), t),
+        *offered_section([data[k] for k in OFFERED_RUNS if k in data], t),
         *_status_stream(
             [data.get("stream", {}), *(data[k] for k in ("stream_large", "stream_postgres") if k in data)], t
         ),
@@ -379,8 +379,11 @@ def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
         for r in measured
     ]
     return [
-        "### Stream: departures applied as they arrive",
+        "### Stream: one micro-batch stored and linked before the next",
         "",
+        "The same held-back departures, all available at the start, taken in batches one after another, each "
+        "stored and linked before the next is taken (`StreamPipeline.process`, what the stream did before it "
+        "linked behind; kept to compare with earlier results). "
         f"The world's most recently recorded departures (recorded at a valid time by the world's end) are held "
         f"back from a resolved store of everything else "
         f"({first['records']:,} records after the stream) and streamed into it in micro-batches; a batch is visible "

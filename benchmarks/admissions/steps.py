@@ -276,8 +276,6 @@ def stream(world_dir: str, batches: str, batch_size: str, store_url: str = "") -
     os.environ["ILOS_NOW"] = manifest["now"]
     from ilos.bootstrap import Ilos
     from ilos.config import Settings
-    from ilos.services.relatives import resolve_relatives
-    from ilos.services.stream import StreamPipeline
 
     held_back = int(batches) * int(batch_size)
     store_world, lines = _hold_back_departures(world, held_back)
@@ -288,10 +286,7 @@ def stream(world_dir: str, batches: str, batch_size: str, store_url: str = "") -
     def work() -> dict[str, Any]:
         seconds, latencies, events, resolved = [], [], 0, 0
         with Ilos(Settings(), url) as app:
-            pipeline = StreamPipeline(
-                app.loader, app.identity_work, app.identity_store, app.admission_work, app.event_store,
-                lambda: resolve_relatives(app.relatives_work, app.relative_store),
-            )  # fmt: skip
+            pipeline = app.stream_pipeline
             started = time.perf_counter()
             warmed = pipeline.warm()  # as `ilos stream` does before it reads its first line
             warm_s = time.perf_counter() - started
@@ -363,5 +358,8 @@ def _hold_back_departures(world: Path, count: int) -> tuple[Path, list[str]]:
 
 
 if __name__ == "__main__":
-    steps = {"accuracy": accuracy, "batch_inputs": batch_inputs, "batch": batch, "stream": stream}
+    from benchmarks.admissions.offered import offered
+
+    steps = {"accuracy": accuracy, "batch_inputs": batch_inputs, "batch": batch, "stream": stream,
+             "offered": offered}  # fmt: skip
     steps[sys.argv[1]](*sys.argv[2:])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from benchmarks.admission_status import TARGETS
 from benchmarks.admissions.steps import nearest_rank
 from benchmarks.report import _status_stream
+from benchmarks.report_stream import offered_section
 
 
 def test_nearest_rank_percentiles() -> None:
@@ -53,3 +54,33 @@ def test_the_first_batch_and_the_events_after_it_are_shown_apart() -> None:
     )
     assert "built its indexes (7.5 s)" in warmed
     assert "then p99" not in _table(_run(event_p50_s=3.0, event_p99_s=10.0))
+
+
+def _offered(**figures: float) -> dict[str, object]:
+    base = {"store": "embedded", "records": 14_000_000, "persons": 1_000_000, "offered_per_s": 2000,
+            "seconds": 300, "events": 600_000, "visible_on_storing": 0.37, "link_runs": 900,
+            "run_lines_p50": 400, "run_lines_max": 900, "stored_per_s": 2000.0, "linked_per_s": 2000.0,
+            "store_p50_s": 0.05, "store_p99_s": 0.1, "link_p50_s": 0.1, "link_p99_s": 0.2,
+            "link_max_s": 0.3}  # fmt: skip
+    return {"result": {**base, **figures}}
+
+
+def _offered_table(*runs: dict[str, object]) -> str:
+    return "\n".join(offered_section(list(runs), TARGETS))
+
+
+def test_the_offered_stream_is_judged_on_the_time_to_link_not_to_store() -> None:
+    assert "| 0.20 (≤ 0.25) | 0.30 | yes |" in _offered_table(_offered())
+    slow_link = _offered_table(_offered(store_p99_s=0.1, link_p99_s=0.3))
+    assert "| 0.30 (≤ 0.25) | 0.30 | **no** |" in slow_link
+
+
+def test_the_offered_stream_needs_the_rate_linked_for_five_minutes_against_a_million_persons() -> None:
+    for short in ({"linked_per_s": 1999.0}, {"offered_per_s": 1000}, {"seconds": 299}, {"persons": 20_000}):
+        assert "| **no** |" in _offered_table(_offered(**short)), short
+
+
+def test_a_failed_offered_run_is_named_beside_those_measured() -> None:
+    text = _offered_table(_offered(), {"error": "store went away"})
+    assert "Not measured: store went away." in text
+    assert "(37% of these)" in text
