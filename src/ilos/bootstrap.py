@@ -58,7 +58,7 @@ class Ilos:
     @cached_property
     def loader(self) -> FeedLoader:
         """Reads, checks and stores feed input."""
-        return FeedLoader(self.store, self.duck, self.settings.now_utc())
+        return FeedLoader(self.store, self.duck, self.settings.now_utc)
 
     @cached_property
     def accepting_duck(self) -> duckdb.DuckDBPyConnection:
@@ -68,7 +68,7 @@ class Ilos:
     @cached_property
     def accepting_loader(self) -> FeedLoader:
         """`loader` on `accepting_duck`: stores while the other engine links."""
-        return FeedLoader(self.store, self.accepting_duck, self.settings.now_utc())
+        return FeedLoader(self.store, self.accepting_duck, self.settings.now_utc)
 
     @cached_property
     def stream_pipeline(self) -> StreamPipeline:

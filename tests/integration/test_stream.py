@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,21 @@ def test_a_failed_linking_run_fails_the_command_and_keeps_what_was_stored(
     monkeypatch.undo()
     assert ilos("resolve", db=store).code == 0  # the next run links what was stored
     assert statuses(store)["00000000001"] == ("DEPARTED_TIMELY", "2024-08-20", "")
+
+
+def test_a_long_running_stream_stores_what_was_recorded_after_it_started(
+    store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clock a load checks `recorded_at` against is read at each load, not when the process began."""
+    monkeypatch.delenv("ILOS_NOW", raising=False)
+    with Ilos(Settings(), store) as app:
+        pipeline = app.stream_pipeline  # made as the process starts
+        recorded = datetime.now(UTC) + timedelta(milliseconds=200)
+        time.sleep(0.3)
+        line = departure("LATE", 0, "2024-08-20", recorded_at=recorded.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        batch = pipeline.accept("departures", [json.dumps(line)], "recorded after the start")
+    assert batch.result.reasons == {}
+    assert batch.result.stored == 1
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -16,9 +17,13 @@ from ilos.domain.outcomes import BatchResult
 class FeedLoader:
     """Opens feed input and loads it, each source in one transaction."""
 
-    def __init__(self, store: SqlRecordStore, con: duckdb.DuckDBPyConnection, now_utc: str) -> None:
+    def __init__(
+        self, store: SqlRecordStore, con: duckdb.DuckDBPyConnection, now_utc: Callable[[], str]
+    ) -> None:
         self.store = store
         self.con = con
+        #: the clock a load checks `recorded_at` against, read when each load starts (a long-lived
+        #: process, the stream, must not judge what was recorded after it started to be in the future)
         self.now_utc = now_utc
 
     def preflight(self, feed: Feed, path: Path) -> None:
@@ -41,4 +46,4 @@ class FeedLoader:
         progress: Progress | None = None,
     ) -> BatchResult:
         """Store a source atomically: records, quarantine and the batch."""
-        return self.store.load(source, self.con, self.now_utc, origin, resolves, progress)
+        return self.store.load(source, self.con, self.now_utc(), origin, resolves, progress)
