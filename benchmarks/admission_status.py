@@ -21,6 +21,9 @@ STREAM = ("5", "200")
 #: up with at this size (`offered`: stored at once, linked behind).
 OFFERED = ("2000", "5")
 OFFERED_STEADY = ("100", "30")
+#: (persons, seed) of a larger world the target's rate is offered to as well, to show what grows with the
+#: store (a million persons is out of reach of a benchmark run here)
+OFFERED_LARGE_WORLD = (100_000, 21)
 TARGETS = {
     "wrong_share": 0.001,
     "rate_pp": 0.02,
@@ -51,6 +54,7 @@ def run() -> dict[str, Any]:
         out["batch"] = _step("batch", batch_world, inputs)
     out["offered"] = _step("offered", world, *OFFERED)
     out["offered_steady"] = _step("offered", world, *OFFERED_STEADY)
+    out["offered_large"] = _step("offered", str(generated_world("status", *OFFERED_LARGE_WORLD)), *OFFERED)
     server = os.environ.get("ILOS_BENCH_POSTGRES_URL") or os.environ.get("ILOS_TEST_POSTGRES_URL")
     if server:
         with fresh_postgres_schema(server) as url:

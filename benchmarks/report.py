@@ -11,7 +11,7 @@ from benchmarks.report_priorities import prioritization
 from benchmarks.report_stream import STREAM_PERSONS, STREAM_SUSTAINED_S, offered_section
 
 #: Offered-rate stream runs, in the order shown.
-OFFERED_RUNS = ("offered", "offered_steady", "offered_postgres")
+OFFERED_RUNS = ("offered", "offered_steady", "offered_postgres", "offered_large")
 
 HEADER = f"""# Benchmarks
 

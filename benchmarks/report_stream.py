@@ -30,7 +30,7 @@ def offered_section(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]
         return [f"Stream at an offered rate: not measured ({failed[0] if failed else 'no result'}).", ""]
     first = measured[0]
     rows = [
-        f"| {r['store']} | {r['offered_per_s']:,} × {r['seconds']} s | {r['events']:,} "
+        f"| {r['store']} | {r['persons']:,} | {r['offered_per_s']:,} × {r['seconds']} s | {r['events']:,} "
         f"| {r['stored_per_s']:,.0f} | {r['store_p50_s']:.2f} | {r['store_p99_s']:.2f} "
         f"| {r['link_runs']} ({r['run_lines_p50']:,} / {r['run_lines_max']:,}) | {r['linked_per_s']:,.0f} "
         f"| {r['link_p50_s']:.2f} | {r['link_p99_s']:.2f} (≤ {t['stream_p99_s']}) | {r['link_max_s']:.2f} "
@@ -41,9 +41,9 @@ def offered_section(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]
     return [
         "### Stream: departures offered at a rate, stored at once, linked behind",
         "",
-        "A producer thread offers the world's most recently recorded departures (held back from a resolved "
-        f"store of everything else: {first['persons']:,} persons, {first['records']:,} records after the "
-        "stream) at a fixed rate, and the process takes them as `ilos stream` does: micro-batches of what "
+        "A producer thread offers a generated world's most recently recorded departures (held back from a "
+        "resolved store of everything else; the persons it holds after the stream are in the table) at a "
+        "fixed rate, and the process takes them as `ilos stream` does: micro-batches of what "
         "arrived within 50 ms of the first line, each stored in one transaction, while a second thread links "
         "behind, each run taking every batch stored since the last. Latencies run from when an event was "
         "offered (not when it was taken) to the commit that stored it, and to the end of the run that linked "
@@ -53,9 +53,9 @@ def offered_section(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]
         "target is judged on the link latency. Target: 2,000 events/s sustained for 5 minutes against "
         "1,000,000 persons with p99 ≤ 250 ms.",
         "",
-        "| store | offered/s × time | events | stored/s | stored p50 s | stored p99 s | link runs (lines p50 / "
+        "| store | persons | offered/s × time | events | stored/s | stored p50 s | stored p99 s | link runs (lines p50 / "
         "max) | linked/s | linked p50 s | linked p99 s (target) | linked max s | target met |",
-        "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|",
+        "|---|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|",
         *rows,
         "",
         *([f"Not measured: {', '.join(failed)}.", ""] if failed else []),
