@@ -20,9 +20,10 @@ class EventStore:
         self.store = store
         self.reader = reader
 
-    def about(self, kind: str, subjects: list[str]) -> list[dict[str, Any]]:
-        """Every event of `kind` already kept about one of `subjects`, as the dicts appended."""
-        rows = self.reader.events_about(kind, sorted(set(subjects)))
+    def about(self, kind: str, subjects: list[str], after: int = 0) -> list[dict[str, Any]]:
+        """Every event of `kind` already kept about one of `subjects` (with an id above `after`, when
+        given), as the dicts appended."""
+        rows = self.reader.events_about(kind, sorted(set(subjects)), after)
         return [json.loads(payload) for payload in rows.column("payload").to_pylist()]
 
     def append(self, kind: str, events: list[dict[str, Any]]) -> None:
@@ -40,15 +41,24 @@ class EventStore:
         self, kind: str, events: list[dict[str, Any]], key: Callable[[dict[str, Any]], Hashable]
     ) -> list[dict[str, Any]]:
         """Record the events of one kind no kept event of that kind about the same subject matches by `key`,
-        and return them. The check and the append are one write transaction under the store's single
-        writer lock, so two processes announcing the same thing at once keep it once."""
+        and return them. What is kept is read before the store's single writer lock is taken (other
+        writers, a stream's next batch among them, wait while it is held); under the lock, in the
+        transaction that appends, only the events kept since are read again. Every append of an event
+        holds that lock, so their ids grow in commit order and an event kept since the first read has an
+        id above the greatest id it could see: two processes announcing the same thing at once keep it
+        once."""
         if not events:
+            return []
+        seen = self.reader.latest_event_id()
+        kept = {key(e) for e in self.about(kind, [e["subject"] for e in events])}
+        new = [e for e in events if key(e) not in kept]
+        if not new:
             return []
         bulk = self.store.bulk()
         try:
             with bulk.write_transaction():
-                kept = {key(e) for e in self.about(kind, [e["subject"] for e in events])}
-                new = [e for e in events if key(e) not in kept]
+                since = {key(e) for e in self.about(kind, [e["subject"] for e in new], after=seen)}
+                new = [e for e in new if key(e) not in since]
                 if new:
                     bulk.ingest("domain_event", event_rows(kind, new, utc_now_text()))
         finally:

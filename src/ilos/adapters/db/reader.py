@@ -473,15 +473,24 @@ class PersonDataReader:
         params: list[Any] = [after, kind] if kind else [after]
         return self._read("events", sql, params, ["kind", "at", "person_id", "subject", "payload"])
 
-    def events_about(self, kind: str, subjects: Sequence[str]) -> pa.Table:
+    def latest_event_id(self) -> int:
+        """The greatest event id kept (0 when none is)."""
+        rows = self._read("latest event", "SELECT coalesce(max(event_id), 0) AS id FROM domain_event")
+        return int(rows.column("id")[0].as_py())
+
+    def events_about(self, kind: str, subjects: Sequence[str], after: int = 0) -> pa.Table:
         """subject and payload of every event of `kind` about one of `subjects` (read in chunks of
-        EVENT_SUBJECTS_PER_READ, through the index on kind and subject)."""
+        EVENT_SUBJECTS_PER_READ, through the index on kind and subject), of those with an id above
+        `after` when it is given."""
         parts = []
         for start in range(0, len(subjects), EVENT_SUBJECTS_PER_READ):
             chunk = list(subjects[start : start + EVENT_SUBJECTS_PER_READ])
-            params: list[Any] = [kind]
+            params: list[Any] = [kind, after]
             marks = self._bind(params, chunk)
-            sql = f"SELECT subject, payload FROM domain_event WHERE kind = {self.store.param(1)} AND subject IN ({marks})"
+            sql = (
+                f"SELECT subject, payload FROM domain_event WHERE kind = {self.store.param(1)} "
+                f"AND event_id > {self.store.param(2)} AND subject IN ({marks})"
+            )
             parts.append(self._read("events about", sql, params, ["subject", "payload"]))
         if not parts:
             return pa.table({"subject": pa.array([], pa.string()), "payload": pa.array([], pa.string())})
