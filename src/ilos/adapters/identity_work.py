@@ -36,8 +36,9 @@ WITHDRAWN_COLUMNS = ("record_uid", "feed", "source_system", "source_record_id", 
 class _Kept:
     """What a long-lived process (the stream) keeps between runs instead of reading it again."""
 
-    records: pa.Table | None = None  # `records()` with every batch in `seen`
-    seen: set[int] = field(default_factory=set)
+    records: pa.Table | None = None  # `records()` with every batch up to `read_through`
+    #: every batch with an id up to this one has been read (batches commit in id order: `batch_feeds`)
+    read_through: int = 0
     links: pa.Table | None = None  # `link_state()` as run `run_id` left it
     run_id: int = -1
     index: IdentityIndex | None = None  # of the records run `run_id` linked
@@ -113,8 +114,7 @@ class DuckIdentityWork:
             taken = kept.taken[0]
             kept.unsettled = None if taken is None or kept.unsettled is None else kept.unsettled | taken
             kept.taken = None
-        committed = self.reader.batch_ids()
-        new = sorted(committed - kept.seen)
+        new = sorted(self.reader.batch_ids(after=kept.read_through))
         if kept.records is None or len(new) > _MOST_BATCHES_READ_APART:
             kept.records = self._hashed(self.reader.identity_records())
             kept.withdrawn_candidates, kept.changes, kept.unsettled = None, None, None
@@ -132,7 +132,7 @@ class DuckIdentityWork:
             kept.records = upserted(
                 kept.records, "record_uid", self._hashed(rows), changed.column("record_uid")
             )
-        kept.seen = committed
+        kept.read_through = max(new, default=kept.read_through)
         return kept.records
 
     def _hashed(self, records: pa.Table) -> pa.Table:

@@ -41,8 +41,8 @@ class DuckRelativesWork:
         self.con = con
         self.identity = identity
         self._last: _Resolved | None = None
-        self._relationships: pa.Table | None = None  # in force, as of the batches in `_seen`
-        self._seen: set[int] = set()
+        self._relationships: pa.Table | None = None  # in force, as of the batches up to `_read_through`
+        self._read_through = 0  # every batch with an id up to this one was read (`reader.batch_feeds`)
 
     def relatives(self) -> pa.Table:
         """One row per relationship in force: its subject's and its relative's person, and how."""
@@ -67,9 +67,9 @@ class DuckRelativesWork:
         """The relationships in force, read again only when a batch of that feed was stored since the
         last read (only a load of the feed writes its table; reading it every batch was 0.1 s at
         100,000 persons)."""
-        feeds = self.reader.batch_feeds()  # before the rows: a batch stored meanwhile is read again later
-        new = {feeds[b] for b in feeds.keys() - self._seen}
-        if self._relationships is None or "relationships" in new:
+        # before the rows: a batch stored meanwhile is read again later
+        feeds = self.reader.batch_feeds(after=self._read_through)
+        if self._relationships is None or "relationships" in feeds.values():
             self._relationships = self.reader.records_in_force(FEEDS["relationships"])
-        self._seen = set(feeds)
+        self._read_through = max(feeds, default=self._read_through)
         return self._relationships

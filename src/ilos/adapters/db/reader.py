@@ -160,14 +160,24 @@ class PersonDataReader:
             rows.append(self._identity_part(feed, batches=batch_ids))
         return pa.concat_tables(changed), pa.concat_tables(rows).sort_by([("record_uid", "ascending")])
 
-    def batch_feeds(self) -> dict[int, str]:
-        """The feed of every load batch committed, by batch id."""
-        rows = self._read("batches", "SELECT batch_id, feed FROM ingest_batch", text=["feed"])
+    def batch_feeds(self, after: int = 0) -> dict[int, str]:
+        """The feed of every load batch committed with an id above `after`, by batch id.
+
+        A load inserts its batch row under the store's single writer lock, held until it commits (ADR 1),
+        so batches commit in the order of their ids: once a batch is seen committed, no batch with a
+        lower id commits later, and a reader that has read every id up to one has nothing below it to
+        read again (a long-lived stream stores millions of batches)."""
+        rows = self._read(
+            "batches",
+            f"SELECT batch_id, feed FROM ingest_batch WHERE batch_id > {self.store.param(1)}",
+            [after],
+            text=["feed"],
+        )
         return dict(zip(rows.column(0).to_pylist(), rows.column(1).to_pylist(), strict=True))
 
-    def batch_ids(self) -> set[int]:
-        """The id of every load batch committed (a batch is one small row, so this stays cheap)."""
-        return {int(b) for b in self.batch_feeds()}
+    def batch_ids(self, after: int = 0) -> set[int]:
+        """The id of every load batch committed with an id above `after` (see `batch_feeds`)."""
+        return {int(b) for b in self.batch_feeds(after)}
 
     def latest_run_id(self) -> int:
         """The newest resolution run's id (0 before any)."""
