@@ -72,9 +72,9 @@ class _Kept:
     persons_change: Counter[str] | None = None
     components: LinkCounts | None = None
     components_change: Counter[str] | None = None
-    #: `reader.held_pairs()` as last read: the open held pairs the runs `held_runs` queued
+    #: `reader.held_pairs()` as last read: the open held pairs the runs up to `held_through` queued
     held: pa.Table | None = None
-    held_runs: set[int] = field(default_factory=set)
+    held_through: int = 0
 
 
 def _carried(
@@ -346,14 +346,14 @@ class DuckIdentityWork:
         (review pairs are only ever added, each by one run, and decided), and the pairs `decided` since
         are left out (reading every open pair was 0.2 s a batch at 1,400,000 records)."""
         kept = self._kept
-        runs = self.reader.run_ids()  # before the pairs: a run kept meanwhile is read again next time
-        new = sorted(runs - kept.held_runs)
+        # before the pairs: a run kept meanwhile is read again next time (runs commit in id order)
+        new = sorted(self.reader.run_ids(after=kept.held_through))
         if kept.held is None or len(new) > _MOST_BATCHES_READ_APART:
             kept.held = self.reader.held_pairs()
-            runs |= set(kept.held.column("first_seen_run").to_pylist())
+            new += [r for r in kept.held.column("first_seen_run").to_pylist() if r is not None]
         elif new:
             kept.held = pa.concat_tables([kept.held, self.reader.held_pairs(new).cast(kept.held.schema)])
-        kept.held_runs = runs
+        kept.held_through = max(new, default=kept.held_through)
         if decided.num_rows:
             cur = self.con.cursor()
             try:

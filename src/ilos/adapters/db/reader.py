@@ -317,12 +317,12 @@ class PersonDataReader:
             "identity held pairs", sql, params or None, ["record_uid_l", "record_uid_r", "rule"]
         )
 
-    def run_ids(self) -> set[int]:
-        """The id of every resolution run kept (one small row each)."""
-        return {
-            int(r)
-            for r in self._read("resolution runs", "SELECT run_id FROM resolution_run").column(0).to_pylist()
-        }
+    def run_ids(self, after: int = 0) -> set[int]:
+        """The id of every resolution run kept with an id above `after` (one small row each). A run is
+        saved under the store's single writer lock, so runs commit in the order of their ids, as batches
+        do (`batch_feeds`)."""
+        sql = f"SELECT run_id FROM resolution_run WHERE run_id > {self.store.param(1)}"
+        return {int(r) for r in self._read("resolution runs", sql, [after]).column(0).to_pylist()}
 
     def review_decisions(self) -> pa.Table:
         """Reviewers' decisions (record_uid_l, record_uid_r, decision): constraints for every run."""
