@@ -19,8 +19,9 @@ from ilos.adapters.kept_tables import among_sorted, upserted
 from ilos.adapters.link_counts import LinkCounts
 from ilos.domain.feeds import IDENTITY_COLUMNS
 
-#: More new batches than this (another process loaded many meanwhile) and every record is read again.
-_MOST_BATCHES_READ_APART = 1_000
+#: More new resolution runs than this (other processes ran many meanwhile) and every held pair is read
+#: again (the pairs of the new runs are read by their ids, one parameter each).
+_MOST_RUNS_READ_APART = 1_000
 #: Columns whose change makes a record's identity change (what the resolver reads).
 _HASHED = (*(c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"), "admission_number", "event_day")
 #: Columns the resolver reads since a later version: they count only when set, so that the records
@@ -115,11 +116,11 @@ class DuckIdentityWork:
             kept.unsettled = None if taken is None or kept.unsettled is None else kept.unsettled | taken
             kept.taken = None
         new = sorted(self.reader.batch_ids(after=kept.read_through))
-        if kept.records is None or len(new) > _MOST_BATCHES_READ_APART:
+        if kept.records is None:
             kept.records = self._hashed(self.reader.identity_records())
             kept.withdrawn_candidates, kept.changes, kept.unsettled = None, None, None
-        elif new:
-            changed, rows = self.reader.identity_records_of_batches(new)
+        elif new:  # however many: a range of ids (a stream's backlog can span thousands of batches)
+            changed, rows = self.reader.identity_records_of_batches(kept.read_through, new[-1])
             changed_uids = set(changed.column("record_uid").to_pylist())
             if kept.unsettled is not None:
                 kept.unsettled |= changed_uids
@@ -348,7 +349,7 @@ class DuckIdentityWork:
         kept = self._kept
         # before the pairs: a run kept meanwhile is read again next time (runs commit in id order)
         new = sorted(self.reader.run_ids(after=kept.held_through))
-        if kept.held is None or len(new) > _MOST_BATCHES_READ_APART:
+        if kept.held is None or len(new) > _MOST_RUNS_READ_APART:
             kept.held = self.reader.held_pairs()
             new += [r for r in kept.held.column("first_seen_run").to_pylist() if r is not None]
         elif new:

@@ -145,19 +145,21 @@ class PersonDataReader:
         parts = [self._identity_part(feed) for feed in FEEDS.values()]
         return pa.concat_tables(parts).sort_by([("record_uid", "ascending")])
 
-    def identity_records_of_batches(self, batch_ids: Sequence[int]) -> tuple[pa.Table, pa.Table]:
-        """What these batches changed: the uids of every record they stored a version of, and the
-        identity rows (as `identity_records`) of those still in force (a retraction is not)."""
+    def identity_records_of_batches(self, after: int, through: int) -> tuple[pa.Table, pa.Table]:
+        """What the batches with ids above `after` up to `through` changed: the uids of every record
+        they stored a version of, and the identity rows (as `identity_records`) of those still in force
+        (a retraction is not). Batches commit in id order (`batch_feeds`), so once `through` is seen
+        committed the range holds no batch still to come, however many it spans."""
         changed, rows = [], []
-        marks = ", ".join(self.store.param(i + 1) for i in range(len(batch_ids)))
+        p = self.store.param
         for feed in FEEDS.values():
             table = record_table_name(feed)
             sql = (
                 f"SELECT DISTINCT '{feed.name}/' || source_system || '/' || source_record_id AS record_uid "
-                f"FROM {table} WHERE batch_id IN ({marks})"
+                f"FROM {table} WHERE batch_id > {p(1)} AND batch_id <= {p(2)}"
             )
-            changed.append(self._read(f"identity changes {feed.name}", sql, list(batch_ids), ["record_uid"]))
-            rows.append(self._identity_part(feed, batches=batch_ids))
+            changed.append(self._read(f"identity changes {feed.name}", sql, [after, through], ["record_uid"]))
+            rows.append(self._identity_part(feed, batches=(after, through)))
         return pa.concat_tables(changed), pa.concat_tables(rows).sort_by([("record_uid", "ascending")])
 
     def batch_feeds(self, after: int = 0) -> dict[int, str]:
@@ -209,13 +211,13 @@ class PersonDataReader:
         self,
         feed: Feed,
         keys: list[str] | None = None,
-        batches: Sequence[int] | None = None,
+        batches: tuple[int, int] | None = None,
         withdrawn: bool = False,
         retired: bool = False,
     ) -> pa.Table:
         """Identity columns of the feed's records in force; only those whose `source_system/source_record_id`
-        is in `keys`, or that one of `batches` stored a version of, when given (the versions of other
-        records are not read). `withdrawn`: the last version before the retraction of records withdrawn
+        is in `keys`, or that a batch with an id in the range `batches` (above the first, up to the
+        second) stored a version of, when given (the versions of other records are not read). `withdrawn`: the last version before the retraction of records withdrawn
         and never linked (or, `retired`, keeping a retired link), instead."""
         identity = [c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"]
         admission = "admission_number" if "admission_number" in feed.column_names else "NULL"
@@ -231,12 +233,12 @@ class PersonDataReader:
             params += keys
         elif batches:
             table = record_table_name(feed)
-            marks = ", ".join(self.store.param(3 + i) for i in range(len(batches)))
+            p = self.store.param
             cutoff = (
                 f"WHERE (source_system, source_record_id) IN (SELECT source_system, source_record_id "
-                f"FROM {table} WHERE batch_id IN ({marks}))"
+                f"FROM {table} WHERE batch_id > {p(3)} AND batch_id <= {p(4)})"
             )
-            params += batches
+            params += list(batches)
         table = record_table_name(feed)
         source = (
             _withdrawn(table, feed.name, cutoff, retired)
