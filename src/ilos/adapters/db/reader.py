@@ -217,8 +217,9 @@ class PersonDataReader:
     ) -> pa.Table:
         """Identity columns of the feed's records in force; only those whose `source_system/source_record_id`
         is in `keys`, or that a batch with an id in the range `batches` (above the first, up to the
-        second) stored a version of, when given (the versions of other records are not read). `withdrawn`: the last version before the retraction of records withdrawn
-        and never linked (or, `retired`, keeping a retired link), instead."""
+        second) stored a version of, when given (the versions of other records are not read).
+        `withdrawn`: the last version before the retraction of records withdrawn and never linked (or,
+        `retired`, keeping a retired link), instead."""
         identity = [c.name for c in IDENTITY_COLUMNS if c.name != "recorded_at"]
         admission = "admission_number" if "admission_number" in feed.column_names else "NULL"
         incident = "incident_id" if "incident_id" in feed.column_names else "NULL"
