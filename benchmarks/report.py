@@ -8,7 +8,7 @@ from typing import Any
 
 from benchmarks.datasets import WORLD_END
 from benchmarks.report_priorities import prioritization
-from benchmarks.report_stream import STREAM_PERSONS, STREAM_SUSTAINED_S, offered_section
+from benchmarks.report_stream import STREAM_PERSONS, STREAM_SUSTAINED_S, offered_section, yes
 
 #: Offered-rate stream runs, in the order shown.
 OFFERED_RUNS = ("offered", "offered_steady", "offered_postgres", "offered_large")
@@ -83,10 +83,6 @@ def _keyed_share(data: dict[str, Any], store: str) -> str:
     return f"On {store}, storing alone takes {share:.2f}× the floor, {verdict} of {target:g}×."
 
 
-def _yes(ok: bool) -> str:
-    return "yes" if ok else "**no**"
-
-
 def _identity_accuracy(data: dict[str, Any]) -> list[str]:
     step, t = data["accuracy"], data["targets"]
     if "error" in step:
@@ -118,7 +114,7 @@ def _identity_accuracy(data: dict[str, Any]) -> list[str]:
         *rows,
         "",
         f"Targets: precision ≥ {t['precision']}, recall ≥ {t['recall']}, no cluster joining twins: "
-        f"{_yes(met)}. ILOS leads on F1: {_yes(a['f1'] > best['f1'])}. Candidate recall (true pairs blocked "
+        f"{yes(met)}. ILOS leads on F1: {yes(a['f1'] > best['f1'])}. Candidate recall (true pairs blocked "
         f"and kept for clustering): {a['candidate_recall']:.5f}.",
         "",
         *_blocking_recall(r.get("blocking_recall")),
@@ -129,7 +125,7 @@ def _blocking_recall(recall: dict[str, Any] | None) -> list[str]:
     if not recall:
         return []
     return [
-        f"Blocking recall: pairwise {recall['pairwise']:.5f} (target ≥ 0.999: {_yes(recall['pairwise'] >= 0.999)}) — "
+        f"Blocking recall: pairwise {recall['pairwise']:.5f} (target ≥ 0.999: {yes(recall['pairwise'] >= 0.999)}) — "
         f"the share of true record pairs that share a signature or whose signatures ILOS compares (a blocking "
         f"rule pairs them, or they are two links apart and one of them was compared with fewer than all of "
         f"its linked group: `completion.py`), over {recall['signature_pairs']:,} compared signature pairs; connected "
@@ -155,7 +151,7 @@ def _identity_scale(data: dict[str, Any]) -> list[str]:
         ok = step["seconds"] <= t[sec] and step["peak_mib"] <= t[mib]
         stages = ", ".join(f"{k} {v} s" for k, v in r["stages"].items())
         rows.append(f"| {r['records']:,} | {step['seconds']:.1f} (≤ {t[sec]}) | {step['peak_mib']:.0f} (≤ {t[mib]}) | "
-                    f"{a['precision']:.5f} | {a['recall']:.5f} | {stages} | {_yes(ok)} |")  # fmt: skip
+                    f"{a['precision']:.5f} | {a['recall']:.5f} | {stages} | {yes(ok)} |")  # fmt: skip
     inc = data.get("incremental", {})
     lines = ["### Full resolution at scale (training included)", "", *rows, ""]
     if "result" in inc:
@@ -170,7 +166,7 @@ def _identity_scale(data: dict[str, Any]) -> list[str]:
             f"{at['attached_right']:,} of "
             f"{at['eligible']:,} records whose person has other records were linked to that person "
             f"({at['attach_rate']:.2%}, target ≥ {t['attach_rate']:.1%}); {at['attached_wrong']} were also "
-            f"linked to a record of another person. Met: {_yes(ok)}.",
+            f"linked to a record of another person. Met: {yes(ok)}.",
             "",
         ]
     elif inc:
@@ -253,7 +249,7 @@ def _status_accuracy(step: dict[str, Any], t: dict[str, Any]) -> list[str]:
         "true persons in place of ILOS's identity links, the engine must agree exactly (any difference is a "
         "rule or store error); with ILOS's own links, every difference comes from identity resolution. "
         f"Target: at most {t['wrong_share']:.1%} of each group wrong — worst group with at least 1,000 "
-        f"admissions: {worst:.3%}, {_yes(worst <= t['wrong_share'])}.",
+        f"admissions: {worst:.3%}, {yes(worst <= t['wrong_share'])}.",
         "",
         *rows,
         "",
@@ -261,7 +257,7 @@ def _status_accuracy(step: dict[str, Any], t: dict[str, Any]) -> list[str]:
             [
                 "Read with the overstay report's groups (class and citizenship as ILOS holds them, every "
                 f"admission of the world whatever its fiscal year): worst group {worst_group:.3%}, "
-                f"{_yes(worst_group <= t['wrong_share'])}.",
+                f"{yes(worst_group <= t['wrong_share'])}.",
                 "",
                 *by_group,
                 "",
@@ -273,7 +269,7 @@ def _status_accuracy(step: dict[str, Any], t: dict[str, Any]) -> list[str]:
         f"Target: within ±{t['rate_pp']} percentage points for every group with at least "
         f"{t['rate_min_expected']:,} expected departures"
         + (
-            ": " + _yes(all(abs(x["rate"] - x["true_rate"]) * 100 <= t["rate_pp"] for x in big))
+            ": " + yes(all(abs(x["rate"] - x["true_rate"]) * 100 <= t["rate_pp"] for x in big))
             if big
             else " — no group of this world is that large, so the differences below are shown, not judged"
         )
@@ -302,7 +298,7 @@ def _status_batch(step: dict[str, Any], t: dict[str, Any]) -> list[str]:
         "| floor s | ILOS s (target) | ratio (target) | peak MiB | target met |",
         "|---:|---:|---:|---:|---|",
         f"| {r['floor_s']:.2f} | {r['ilos_s']:.2f} (≤ {t['batch_s']}) | {r['ratio']:.1f}× (≤ {t['batch_ratio']}×) | "
-        f"{step['peak_mib']:,.0f} | {_yes(ok)} |",
+        f"{step['peak_mib']:,.0f} | {yes(ok)} |",
         "",
     ]
 
@@ -375,7 +371,7 @@ def _status_stream(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]:
         f"| {r.get('store', 'embedded')} | {r['batches']} × {r['batch_size']:,} "
         f"| {r.get('records_re_resolved', 0):,} | {r['events']:,} "
         f"| {r['events_per_s']:,.0f} (≥ {t['stream_events_per_s']:,}) | {_kept(r, 'event_p50_s')} "
-        f"| {_kept(r, 'event_p99_s')} (≤ {t['stream_p99_s']}) | {r['max_s']:.2f} | {_yes(_stream_met(r, t))} |"
+        f"| {_kept(r, 'event_p99_s')} (≤ {t['stream_p99_s']}) | {r['max_s']:.2f} | {yes(_stream_met(r, t))} |"
         for r in measured
     ]
     return [

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _yes(ok: bool) -> str:
-    return "yes" if ok else "**no**"
+from benchmarks.report_stream import yes
 
 
 def prioritization(data: dict[str, Any]) -> str:
@@ -29,7 +27,7 @@ def _world(step: dict[str, Any], t: dict[str, Any]) -> list[str]:
     r = step["result"]
     rows = [
         f"| `{name}` | {p['listed']:,} | {p['seconds']:.2f} | {p['held_listed']} | {p['departed_listed']} "
-        f"| {_yes(p['held_listed'] <= t['held_listed'])} |"
+        f"| {yes(p['held_listed'] <= t['held_listed'])} |"
         for name, p in r["packs"].items()
     ]
     holds = [
@@ -63,7 +61,7 @@ def _world(step: dict[str, Any], t: dict[str, Any]) -> list[str]:
         f"their admission numbers, as after a new record is "
         f"stored and linked), {rr['persons']} persons of the list: median {rr['median_s'] * 1000:.1f} ms, "
         f"p95 {rr['p95_s'] * 1000:.1f} ms (target ≤ {t['rerank_s'] * 1000:.0f} ms: "
-        f"{_yes(rr['p95_s'] <= t['rerank_s'])}).{_baseline(rr)}",
+        f"{yes(rr['p95_s'] <= t['rerank_s'])}).{_baseline(rr)}",
         "",
     ]
 
@@ -105,7 +103,7 @@ def _rank(step: dict[str, Any], t: dict[str, Any]) -> list[str]:
     packs = [k for k in r if isinstance(r[k], dict)]
     rows = [
         f"| `{name}` | {r[name]['listed']:,} | {r['floor_s']:.3f} | {r[name]['seconds']:.2f} (≤ {t['rank_s']}) "
-        f"| {r[name]['seconds'] / max(r['floor_s'], 1e-9):.0f}× | {_yes(r[name]['seconds'] <= t['rank_s'])} |"
+        f"| {r[name]['seconds'] / max(r['floor_s'], 1e-9):.0f}× | {yes(r[name]['seconds'] <= t['rank_s'])} |"
         for name in packs
     ]
     return [

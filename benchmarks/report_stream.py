@@ -34,7 +34,7 @@ def offered_section(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]
         f"| {r['stored_per_s']:,.0f} | {r['store_p50_s']:.2f} | {r['store_p99_s']:.2f} "
         f"| {r['link_runs']} ({r['run_lines_p50']:,} / {r['run_lines_max']:,}) | {r['linked_per_s']:,.0f} "
         f"| {r['link_p50_s']:.2f} | {r['link_p99_s']:.2f} (≤ {t['stream_p99_s']}) | {r['link_max_s']:.2f} "
-        f"| {_yes(offered_met(r, t))} |"
+        f"| {yes(offered_met(r, t))} |"
         for r in measured
     ]
     visible = f"{first['visible_on_storing']:.0%}"
@@ -62,5 +62,6 @@ def offered_section(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]
     ]
 
 
-def _yes(ok: bool) -> str:
+def yes(ok: bool) -> str:
+    """A target's verdict as the tables show it."""
     return "yes" if ok else "**no**"

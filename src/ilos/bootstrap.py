@@ -50,10 +50,14 @@ class Ilos:
         """The door for reading person data."""
         return PersonDataReader(self.store, self.actor)
 
+    def _engine(self) -> duckdb.DuckDBPyConnection:
+        """A new in-process analytical engine, bounded by the settings' memory limit."""
+        return connect(self.settings.duckdb_memory_limit, Path(tempfile.gettempdir()) / "ilos-duckdb")
+
     @cached_property
     def duck(self) -> duckdb.DuckDBPyConnection:
         """The in-process analytical engine for staging and bulk work."""
-        return connect(self.settings.duckdb_memory_limit, Path(tempfile.gettempdir()) / "ilos-duckdb")
+        return self._engine()
 
     @cached_property
     def loader(self) -> FeedLoader:
@@ -63,7 +67,7 @@ class Ilos:
     @cached_property
     def accepting_duck(self) -> duckdb.DuckDBPyConnection:
         """A second analytical engine, for the thread that stores stream batches while another links."""
-        return connect(self.settings.duckdb_memory_limit, Path(tempfile.gettempdir()) / "ilos-duckdb")
+        return self._engine()
 
     @cached_property
     def accepting_loader(self) -> FeedLoader:
