@@ -19,6 +19,7 @@ from ilos.adapters.db.record_store import SqlRecordStore
 from ilos.adapters.db.relative_store import RelativeStore
 from ilos.adapters.duck.checking import connect
 from ilos.adapters.identity_work import DuckIdentityWork
+from ilos.adapters.link_on_storing import LinkOnStoring
 from ilos.adapters.loader import FeedLoader
 from ilos.adapters.priority_work import DuckPriorityWork
 from ilos.adapters.relatives_work import DuckRelativesWork
@@ -82,6 +83,7 @@ class Ilos:
             self.accepting_loader, self.identity_work, self.identity_store, self.admission_work,
             self.event_store, lambda: resolve_relatives(self.relatives_work, self.relative_store),
             self.reader.close,
+            LinkOnStoring(self.reader, self.identity_work, self.identity_store),
         )  # fmt: skip
 
     @cached_property

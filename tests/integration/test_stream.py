@@ -9,11 +9,14 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from ilos.adapters.identity.repeats import FOUND_SCHEMA
 from ilos.bootstrap import Ilos
 from ilos.config import Settings
 from ilos.entrypoints.cli.main import app
@@ -399,3 +402,111 @@ def test_resolve_announces_the_departures_loaded_without_resolution(store: str, 
     assert "departure:verified events: 3" in ilos("resolve", db=store).out
     assert [subject for subject, _, _ in kept_events(store)] == ["00000000001", "00000000002", "00000000003"]
     assert "departure:verified events: 0" in ilos("resolve", db=store).out
+
+
+def _link_row(db: str, uid: str) -> tuple[str, str | None] | None:
+    """(person_id, anchor_uid) of a record's current link, or None."""
+    with Ilos(Settings(), db) as app:
+        bulk = app.store.bulk()
+        try:
+            rows = bulk.fetch_arrow(
+                f"SELECT person_id, anchor_uid FROM identity_link WHERE record_uid = {bulk.param(1)}",
+                [uid], text=["person_id", "anchor_uid"],
+            ).to_pylist()  # fmt: skip
+        finally:
+            bulk.close()
+    return (rows[0]["person_id"], rows[0]["anchor_uid"]) if rows else None
+
+
+def test_a_departure_repeating_a_linked_identity_is_linked_as_it_is_stored(store: str) -> None:
+    """A departure equal on every identity feature to an arrival already linked (ADR 13) shows in that
+    arrival's status as soon as it is stored, by its person; one that differs (a given name misspelt)
+    waits for the run. The run links both as it would have, and the early link is then the run's."""
+    assert ilos("resolve", db=store).code == 0
+    traveller = _person_of_record(store, "arrivals", "1")
+    with Ilos(Settings(), store) as app:
+        pipeline = app.stream_pipeline
+        assert pipeline.warm()
+        repeat = pipeline.accept("departures", [json.dumps(DEPARTURES[0])], "repeat")
+        misspelt = departure("D9", 1, "2024-08-25", given_names="YUKY")
+        other = pipeline.accept("departures", [json.dumps(misspelt)], "misspelt")
+        assert repeat.linked_on_storing == ["departures/APIS/D1"]
+        assert other.linked_on_storing == []
+        assert _link_row(store, "departures/APIS/D1") == (traveller, "arrivals/I94/1")
+        assert _link_row(store, "departures/APIS/D9") is None
+        stored = statuses(store)
+        assert stored["00000000001"] == ("DEPARTED_TIMELY", "2024-08-20", "")
+        assert stored["00000000002"][0] == "SUSPECTED_IN_COUNTRY_OVERSTAY"
+        run = pipeline.link([repeat, other], date(2024, 12, 1))
+    assert _link_row(store, "departures/APIS/D1") == (traveller, None)
+    assert _link_row(store, "departures/APIS/D9") == (_person_of_record(store, "arrivals", "2"), None)
+    assert statuses(store)["00000000002"] == ("DEPARTED_TIMELY", "2024-08-25", "")
+    assert sorted(e["admission_number"] for e in run.events) == ["00000000001", "00000000002"]
+
+
+def test_a_departure_linked_as_it_was_stored_and_retracted_before_the_run_keeps_its_last_person(
+    store: str,
+) -> None:
+    """Withdrawn before any run linked it, the departure's link on storing goes: the run keeps its person
+    as a retired link (for answers known before the retraction), as for any record withdrawn unlinked."""
+    assert ilos("resolve", db=store).code == 0
+    original = departure("D1", 0, "2024-08-20", recorded_at="2024-08-21T00:00:00Z")
+    retraction = {**original, "recorded_at": "2024-10-01T00:00:00Z", "retracted": "true"}
+    with Ilos(Settings(), store) as app:
+        pipeline = app.stream_pipeline
+        assert pipeline.warm()
+        stored = pipeline.accept("departures", [json.dumps(original)], "original")
+        assert stored.linked_on_storing == ["departures/APIS/D1"]
+        withdrawn = pipeline.accept("departures", [json.dumps(retraction)], "retraction")
+        pipeline.link([stored, withdrawn], date(2024, 12, 1))
+    assert _link_row(store, "departures/APIS/D1") is None
+    assert statuses(store)["00000000001"][0] == "SUSPECTED_IN_COUNTRY_OVERSTAY"
+    known = ilos(
+        "export", "admissions", "--as-of", "2024-09-15", "--known-at", "2024-09-01T00:00:00Z", db=store
+    )
+    rows = {r["admission_number"]: r for r in csv.DictReader(io.StringIO(known.out))}
+    assert rows["00000000001"]["status"] == "DEPARTED_TIMELY"
+
+
+def test_a_link_made_on_storing_goes_when_a_run_replaces_the_link_it_rests_on(store: str) -> None:
+    """The store writes a link on storing only while its anchor's link is the one the snapshot saw, and a
+    run that replaces the anchor's link removes the links resting on it (their records wait for a run)."""
+    assert ilos("resolve", db=store).code == 0
+    traveller = _person_of_record(store, "arrivals", "1")
+    with Ilos(Settings(), store) as app:
+        pipeline = app.stream_pipeline
+        assert pipeline.warm()
+        state = app.identity_work.link_state()
+        anchor = state.filter(pc.equal(state.column("record_uid"), "arrivals/I94/1")).to_pylist()[0]
+        found = {
+            "feed": "departures",
+            "source_system": "APIS",
+            "anchor_uid": "arrivals/I94/1",
+            "person_id": traveller,
+        }
+        stale = {
+            **found,
+            "record_uid": "departures/APIS/OLD",
+            "source_record_id": "OLD",
+            "anchor_hash": "other",
+        }
+        fresh = {**found, "record_uid": "departures/APIS/NEW", "source_record_id": "NEW",
+                 "anchor_hash": anchor["identity_hash"]}  # fmt: skip
+        table = pa.Table.from_pylist([stale, fresh], FOUND_SCHEMA)
+        app.identity_store.link_on_storing(table)
+        assert app.reader.linked_on_storing(["departures/APIS/OLD", "departures/APIS/NEW"]) == [
+            "departures/APIS/NEW"
+        ]
+        app.identity_store.link_on_storing(table)  # linked already: written once
+        renamed = arrival("1", family_name="OKAFOR-EZE", recorded_at="2024-04-01T00:00:00Z")
+        pipeline.link([pipeline.accept("arrivals", [json.dumps(renamed)], "renamed")], date(2024, 12, 1))
+        assert _link_row(store, "arrivals/I94/1") == (traveller, None)
+    assert _link_row(store, "departures/APIS/NEW") is None
+    with Ilos(Settings(), store) as app:
+        bulk = app.store.bulk()
+        try:  # removed, not retired: the record was never in force
+            assert (
+                bulk.scalar("SELECT count(*) FROM retired_link WHERE record_uid = 'departures/APIS/NEW'") == 0
+            )
+        finally:
+            bulk.close()

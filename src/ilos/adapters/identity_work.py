@@ -14,6 +14,7 @@ from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.duck import decisions, incremental, stable_ids
 from ilos.adapters.duck.workspace import workspace
 from ilos.adapters.identity.index import IdentityIndex
+from ilos.adapters.identity.repeats import LinkedSignatures
 from ilos.adapters.identity.trips import KeptClusters
 from ilos.adapters.kept_tables import among_sorted, upserted
 from ilos.adapters.link_counts import LinkCounts
@@ -101,6 +102,9 @@ class DuckIdentityWork:
         self.reader = reader
         self.con = con
         self._kept = _Kept()
+        #: The signatures and links the last run left, for a storing thread to link repeats against
+        #: (`identity.repeats`, ADR 13); replaced whole after each run (None: the run left no index).
+        self.linked_signatures: LinkedSignatures | None = None
 
     def records(self) -> pa.Table:
         """Identity columns of every record in force, with a hash of the columns the resolver reads.
@@ -260,6 +264,7 @@ class DuckIdentityWork:
             return False
         kept.index, kept.trip_keys = built
         kept.unsettled = set()  # every record in force is linked as it is now
+        self._publish()
         return True
 
     def saved(self, run_id: int, links: pa.Table) -> None:
@@ -290,6 +295,19 @@ class DuckIdentityWork:
         kept.withdrawn_candidates = []
         kept.index, kept.index_after = kept.index_after, None
         kept.trip_keys, kept.trip_keys_after = kept.trip_keys_after, None
+        self._publish()
+
+    def _publish(self) -> None:
+        """Publish the snapshot of the index and link state kept now (`linked_signatures`)."""
+        kept = self._kept
+        if kept.index is None or kept.links is None:
+            self.linked_signatures = None
+            return
+        cur = self.con.cursor()
+        try:
+            self.linked_signatures = LinkedSignatures.of(cur, kept.index.feat, kept.links)
+        finally:
+            cur.close()
 
     def affected(self, records: pa.Table, state: pa.Table, resolver: Any) -> pa.Table | None:
         """The records an incremental run must re-resolve, or None when a full run is needed.

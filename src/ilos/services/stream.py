@@ -73,6 +73,9 @@ class Accepted:
     numbers: list[str]  # admission numbers they carry
     seconds: float = 0.0
     stored_at: float = 0.0  # time.perf_counter() when its transaction had committed
+    #: record uids linked as they were stored (repeats of an identity already linked: ADR 13), and when
+    linked_on_storing: list[str] = field(default_factory=list)
+    linked_on_storing_at: float = 0.0
 
 
 @dataclass
@@ -108,6 +111,8 @@ class StreamPipeline:
     after_resolution: Callable[[], object] = lambda: None  # e.g. resolve relatives to the new persons
     #: called by a thread that linked (`LinkBehind`) as it ends: closes what it opened to read
     release_thread: Callable[[], object] = lambda: None
+    #: links a stored batch's records that repeat an identity already linked; their uids (ADR 13)
+    link_on_storing: Callable[[BatchResult], list[str]] = lambda result: []
 
     def warm(self) -> bool:
         """Read and build, before the first line is accepted, what the pipeline keeps between batches
@@ -128,8 +133,9 @@ class StreamPipeline:
 
     def accept(self, feed_name: str, lines: list[str], name: str) -> Accepted:
         """Validate and store one micro-batch in one transaction (`process` without linking): durable
-        and visible to every reader when this returns. Uses only the loader, so it may run while
-        another thread links (`link`)."""
+        and visible to every reader when this returns. Then link those of its records that repeat an
+        identity the last run linked (`link_on_storing`, its own transaction). Uses only the loader and
+        that, so it may run while another thread links (`link`)."""
         started, given = time.perf_counter(), len(lines)
         lines = expand_arrays(lines)
         feed = feed_named(feed_name)
@@ -137,7 +143,9 @@ class StreamPipeline:
         result = self.loader.load(self.loader.open_json_rows(feed, rows, name), origin="stream")
         uids, numbers = _keys(feed_name, lines) if feed_name in ANNOUNCING_FEEDS else ([], [])
         stored_at = time.perf_counter()
-        return Accepted(result, given, uids, numbers, stored_at - started, stored_at)
+        repeats = self.link_on_storing(result) if result.stored else []
+        done = time.perf_counter()
+        return Accepted(result, given, uids, numbers, done - started, stored_at, repeats, done)
 
     def link(self, batches: list[Accepted], today: date) -> Linked:
         """Link what `batches` stored (and anything else stored since the last run), resolve relatives

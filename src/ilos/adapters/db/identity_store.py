@@ -52,6 +52,34 @@ class IdentityStore:
         self._model = (int(model_id), json.loads(text))
         return self._model
 
+    def link_on_storing(self, found: pa.Table) -> None:
+        """Write the links `found` (record_uid, feed, source_system, source_record_id, anchor_uid,
+        person_id, anchor_hash: records that repeat the identity signature of their anchor, found on a
+        snapshot of the link state; `identity.repeats`), each as its anchor's link stands (person,
+        component, run). A link is written only while its anchor's link is the snapshot's (same person
+        and identity hash, itself no link on storing) and its record has no link, current or retired:
+        what a run changed since the snapshot, and a record a run has seen, are left to the next run
+        (ADR 13). `PersonDataReader.linked_on_storing` tells which were written."""
+        if not found.num_rows:
+            return
+        bulk = self.store.bulk()
+        try:
+            with bulk.write_transaction():
+                bulk.ingest("ilos_on_storing", found, temporary=True)
+                bulk.execute(
+                    "INSERT INTO identity_link (record_uid, feed, source_system, source_record_id, person_id, "
+                    "run_id, component, identity_hash, anchor_uid) "
+                    "SELECT x.record_uid, x.feed, x.source_system, x.source_record_id, a.person_id, a.run_id, "
+                    "a.component, NULL, x.anchor_uid FROM ilos_on_storing x "
+                    "JOIN identity_link a ON a.record_uid = x.anchor_uid "
+                    "WHERE a.person_id = x.person_id AND a.identity_hash = x.anchor_hash AND a.anchor_uid IS NULL "
+                    "AND NOT EXISTS (SELECT 1 FROM identity_link l WHERE l.record_uid = x.record_uid) "
+                    "AND NOT EXISTS (SELECT 1 FROM retired_link r WHERE r.record_uid = x.record_uid)"
+                )
+                bulk.execute("DROP TABLE ilos_on_storing")
+        finally:
+            bulk.close()
+
     def decide(self, left: str, right: str, decision: str, reason: str, actor: str) -> bool:
         """Record a reviewer's decision on a pair; False when the pair is not in the review queue."""
         left, right = sorted((left, right))
@@ -142,6 +170,10 @@ class IdentityStore:
             f"SELECT record_uid, feed, source_system, source_record_id, person_id, {run_id} FROM identity_link{scope}"
         )
         bulk.execute(f"DELETE FROM identity_link{scope}")
+        if scope:  # links made on storing that rest on a link replaced now: their records wait for a run
+            bulk.execute(
+                "DELETE FROM identity_link WHERE anchor_uid IN (SELECT record_uid FROM ilos_replaced)"
+            )
         bulk.ingest("identity_link", links)
         bulk.execute(
             f"DELETE FROM retired_link WHERE record_uid IN (SELECT record_uid FROM identity_link{scope})"
@@ -231,6 +263,10 @@ class IdentityStore:
             )
         bulk.ingest("ilos_withdrawn", withdrawn.select(["record_uid", "feed", "source_system", "source_record_id",
                                                          "person_id"]), temporary=True)  # fmt: skip
+        bulk.execute(  # a link made on storing for a record withdrawn since: the run's judgement replaces it
+            "DELETE FROM identity_link WHERE anchor_uid IS NOT NULL "
+            "AND record_uid IN (SELECT record_uid FROM ilos_withdrawn)"
+        )
         bulk.execute(
             "INSERT INTO retired_link (record_uid, feed, source_system, source_record_id, person_id, run_id) "
             f"SELECT record_uid, feed, source_system, source_record_id, person_id, {run_id} FROM ilos_withdrawn w "

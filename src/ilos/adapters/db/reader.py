@@ -162,6 +162,25 @@ class PersonDataReader:
             rows.append(self._identity_part(feed, batches=(after, through)))
         return pa.concat_tables(changed), pa.concat_tables(rows).sort_by([("record_uid", "ascending")])
 
+    def identity_records_of_batch(self, feed: Feed, batch_id: int) -> pa.Table:
+        """The identity rows (as `identity_records`) of the records in force that one batch of `feed`
+        stored a version of."""
+        return self._identity_part(feed, batches=(batch_id - 1, batch_id)).sort_by(
+            [("record_uid", "ascending")]
+        )
+
+    def linked_on_storing(self, uids: Sequence[str]) -> list[str]:
+        """Those of `uids` whose current link was made as they were stored (ADR 13), sorted."""
+        if not uids:
+            return []
+        params: list[Any] = []
+        sql = (
+            "SELECT record_uid FROM identity_link WHERE anchor_uid IS NOT NULL "
+            f"AND record_uid IN ({self._bind(params, list(uids))})"
+        )
+        found = self._read("links on storing", sql, params, ["record_uid"])
+        return sorted(str(uid) for uid in found.column("record_uid").to_pylist())
+
     def batch_feeds(self, after: int = 0) -> dict[int, str]:
         """The feed of every load batch committed with an id above `after`, by batch id.
 
@@ -666,7 +685,11 @@ def _withdrawn(table: str, feed_name: str, cutoff: str = "", retired: bool = Fal
     key = "PARTITION BY source_system, source_record_id"
     order = f"ORDER BY {NEWEST_FIRST}"
     uid = f"'{feed_name}/' || v.source_system || '/' || v.source_record_id"  # v: the outer versions
-    current, kept = (f"EXISTS (SELECT 1 FROM {t} k WHERE k.record_uid = {uid})" for t in LINK_TABLES)
+    # a link made on storing (ADR 13) is no run's: its record is withdrawn before any run linked it
+    current, kept = (
+        f"EXISTS (SELECT 1 FROM {t} k WHERE k.record_uid = {uid}{' AND k.anchor_uid IS NULL' * (t == 'identity_link')})"
+        for t in LINK_TABLES
+    )
     linked = f"AND NOT {current} AND {'' if retired else 'NOT '}{kept}"
     # only the versions of records ever retracted are ranked: the batches' records when scoped (`cutoff`),
     # else the records a scan of one column finds

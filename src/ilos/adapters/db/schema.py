@@ -20,6 +20,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    text,
 )
 
 from ilos.domain.feeds import FEEDS, Feed
@@ -125,6 +126,8 @@ person = Table(
     Column("retired_run", BigInteger),  # set when merged into another person
 )
 
+_ANCHORED = text("anchor_uid IS NOT NULL")
+
 identity_link = Table(
     "identity_link",
     metadata,
@@ -138,7 +141,12 @@ identity_link = Table(
     # what incremental linking needs to know which persons a new or changed record can touch.
     Column("component", Text, nullable=True),
     Column("identity_hash", Text, nullable=True),
+    # Set on a link made as its record was stored (ADR 13): the record repeats the identity signature of
+    # this one, whose link it follows until a run links it (the run removes it first when it replaces the
+    # anchor's link). Such a link has no identity hash: every run sees its record as new.
+    Column("anchor_uid", Text, nullable=True),
     Index(None, "person_id"),
+    Index(None, "anchor_uid", sqlite_where=_ANCHORED, postgresql_where=_ANCHORED),
 )
 
 retired_link = Table(  # the last person of each record no longer in force (retracted since)

@@ -27,7 +27,8 @@ def stream(
 ) -> None:
     """Read events as JSON Lines on stdin (a line may also hold a JSON array of objects, the streaming
     API's body) and apply each micro-batch at once: validated and stored (invalid rows quarantined), and
-    visible to every reader from then on; linked to persons behind it, with every batch stored since the
+    visible to every reader from then on; a record that repeats the identity of one already linked is
+    linked to its person as it is stored, the others behind it, with every batch stored since the
     last linking run, by a second thread; `departure:verified` events are emitted for the admissions
     whose ending departure the linked records verify (once per admission and departure).
     Prints one JSON line per stored batch and per event; ends at end of input, once everything is linked."""
@@ -45,7 +46,7 @@ def stream(
                 typer.echo(json.dumps({
                     "type": "batch", "batch_id": r.batch_id, "lines": batch.lines,
                     "outcomes": {o.value: c for o, c in r.outcomes.items()}, "quarantined": r.reasons,
-                    "seconds": round(batch.seconds, 4),
+                    "linked_on_storing": len(batch.linked_on_storing), "seconds": round(batch.seconds, 4),
                 }))  # fmt: skip
 
         def linked(run: Linked) -> None:
