@@ -10,13 +10,13 @@ STREAM_PERSONS = 1_000_000
 
 
 def offered_met(r: dict[str, Any], t: dict[str, Any]) -> bool:
-    """The whole stream target, judged on every effect of every event (the link latency: a departure
-    without its admission's number ends it only once linked): the rate offered and stored, the p99,
-    sustained for 5 minutes against 1,000,000 persons."""
+    """The whole stream target, judged on the time until each event's effect on its admission shows
+    (once stored, linked on storing or linked by a run), with the rate offered, stored and linked
+    (a stream whose linking falls behind cannot be sustained), for 5 minutes against 1,000,000 persons."""
     return (
         r["offered_per_s"] >= t["stream_events_per_s"]
         and r["linked_per_s"] >= t["stream_events_per_s"]
-        and r["link_p99_s"] <= t["stream_p99_s"]
+        and r["visible_p99_s"] <= t["stream_p99_s"]
         and r["seconds"] >= STREAM_SUSTAINED_S
         and r["persons"] >= STREAM_PERSONS
     )
@@ -33,7 +33,8 @@ def offered_section(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]
         f"| {r['store']} | {r['persons']:,} | {r['offered_per_s']:,} × {r['seconds']} s | {r['events']:,} "
         f"| {r['stored_per_s']:,.0f} | {r['store_p50_s']:.2f} | {r['store_p99_s']:.2f} "
         f"| {r['link_runs']} ({r['run_lines_p50']:,} / {r['run_lines_max']:,}) | {r['linked_per_s']:,.0f} "
-        f"| {r['link_p50_s']:.2f} | {r['link_p99_s']:.2f} (≤ {t['stream_p99_s']}) | {r['link_max_s']:.2f} "
+        f"| {r['link_p50_s']:.2f} | {r['link_p99_s']:.2f} | {r['linked_on_storing']:.0%} "
+        f"| {r['visible_p50_s']:.2f} | {r['visible_p99_s']:.2f} (≤ {t['stream_p99_s']}) | {r['visible_max_s']:.2f} "
         f"| {yes(offered_met(r, t))} |"
         for r in measured
     ]
@@ -46,16 +47,19 @@ def offered_section(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]
         "fixed rate, and the process takes them as `ilos stream` does: micro-batches of what "
         "arrived within 50 ms of the first line, each stored in one transaction, while a second thread links "
         "behind, each run taking every batch stored since the last. Latencies run from when an event was "
-        "offered (not when it was taken) to the commit that stored it, and to the end of the run that linked "
-        "it (links, relatives and `departure:verified` events saved); p50 and p99 by nearest rank over events. "
+        "offered (not when it was taken) to the commit that stored it, to the end of the run that linked "
+        "it (links, relatives and `departure:verified` events saved), and to its effect on its admission "
+        "being visible; p50 and p99 by nearest rank over events. "
         f"Once stored, a departure carrying the number of the admission it ends, of evidence verified on its "
-        f"own ({visible} of these), shows in that admission's status; the others wait for their link, so the "
-        "target is judged on the link latency. Target: 2,000 events/s sustained for 5 minutes against "
-        "1,000,000 persons with p99 ≤ 250 ms.",
+        f"own ({visible} of these), shows in that admission's status; one that repeats the identity of a record "
+        "already linked is linked as it is stored (ADR 13; the *on storing* column) and shows then; the others "
+        "wait for their run. The target is judged on the time to the effect, with the rate linked. Target: "
+        "2,000 events/s sustained for 5 minutes against 1,000,000 persons with p99 ≤ 250 ms.",
         "",
         "| store | persons | offered/s × time | events | stored/s | stored p50 s | stored p99 s | link runs (lines p50 / "
-        "max) | linked/s | linked p50 s | linked p99 s (target) | linked max s | target met |",
-        "|---|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|",
+        "max) | linked/s | linked p50 s | linked p99 s | on storing | visible p50 s | visible p99 s (target) "
+        "| visible max s | target met |",
+        "|---|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
         *rows,
         "",
         *([f"Not measured: {', '.join(failed)}.", ""] if failed else []),
