@@ -131,11 +131,12 @@ class StreamPipeline:
         batch.seconds = time.perf_counter() - started
         return batch
 
-    def accept(self, feed_name: str, lines: list[str], name: str) -> Accepted:
+    def accept(self, feed_name: str, lines: list[str], name: str, repeats: bool = True) -> Accepted:
         """Validate and store one micro-batch in one transaction (`process` without linking): durable
         and visible to every reader when this returns. Then link those of its records that repeat an
-        identity the last run linked (`link_on_storing`, its own transaction). Uses only the loader and
-        that, so it may run while another thread links (`link`)."""
+        identity the last run linked (`link_on_storing`, its own transaction; `repeats=False` leaves that
+        to the caller: `link_repeats`). Uses only the loader and that, so it may run while another
+        thread links (`link`)."""
         started, given = time.perf_counter(), len(lines)
         lines = expand_arrays(lines)
         feed = feed_named(feed_name)
@@ -143,9 +144,19 @@ class StreamPipeline:
         result = self.loader.load(self.loader.open_json_rows(feed, rows, name), origin="stream")
         uids, numbers = _keys(feed_name, lines) if feed_name in ANNOUNCING_FEEDS else ([], [])
         stored_at = time.perf_counter()
-        repeats = self.link_on_storing(result) if result.stored else []
-        done = time.perf_counter()
-        return Accepted(result, given, uids, numbers, done - started, stored_at, repeats, done)
+        accepted = Accepted(result, given, uids, numbers, stored_at - started, stored_at)
+        if repeats:
+            self.link_repeats([accepted])
+            accepted.seconds = accepted.linked_on_storing_at - started
+        return accepted
+
+    def link_repeats(self, batches: list[Accepted], today: date | None = None) -> Linked:
+        """Link the records of stored batches that repeat an identity the last run linked (ADR 13),
+        noting them and when on each batch."""
+        for batch in batches:
+            batch.linked_on_storing = self.link_on_storing(batch.result) if batch.result.stored else []
+            batch.linked_on_storing_at = time.perf_counter()
+        return Linked(batches, None)
 
     def link(self, batches: list[Accepted], today: date) -> Linked:
         """Link what `batches` stored (and anything else stored since the last run), resolve relatives
@@ -240,15 +251,35 @@ def stream_batches(
     name: str = "stream batch",
 ) -> None:
     """Accept each batch of lines as it comes (`on_accepted` once it is stored) while `LinkBehind` links
-    behind them (`on_linked` after each run, from its thread); returns when the last one is linked."""
+    behind them (`on_linked` after each run, from its thread); returns when the last one is linked.
+    A third thread links each stored batch's repeats of identities already linked (ADR 13), so that
+    storing the next batch does not wait for it."""
+    repeats = LinkBehind(_RepeatsLinker(pipeline), today, lambda run: None)
     linker = LinkBehind(pipeline, today, on_linked)
     try:
         for n, lines in enumerate(batches, 1):
-            accepted = pipeline.accept(feed_name, lines, f"{name} {n}")
+            accepted = pipeline.accept(feed_name, lines, f"{name} {n}", repeats=False)
             on_accepted(accepted)
+            repeats.submit(accepted)
             linker.submit(accepted)
     finally:
-        linker.close()
+        try:
+            repeats.close()
+        finally:
+            linker.close()
+
+
+@dataclass
+class _RepeatsLinker:
+    """`LinkBehind`'s view of a pipeline whose runs link stored batches' repeats (`link_repeats`)."""
+
+    pipeline: StreamPipeline
+
+    def link(self, batches: list[Accepted], today: date) -> Linked:
+        return self.pipeline.link_repeats(batches, today)
+
+    def release_thread(self) -> object:
+        return self.pipeline.release_thread()
 
 
 def next_batch(items: queue.Queue[Any], size: int, wait_s: float) -> list[Any]:

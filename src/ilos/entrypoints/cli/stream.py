@@ -46,7 +46,7 @@ def stream(
                 typer.echo(json.dumps({
                     "type": "batch", "batch_id": r.batch_id, "lines": batch.lines,
                     "outcomes": {o.value: c for o, c in r.outcomes.items()}, "quarantined": r.reasons,
-                    "linked_on_storing": len(batch.linked_on_storing), "seconds": round(batch.seconds, 4),
+                    "seconds": round(batch.seconds, 4),
                 }))  # fmt: skip
 
         def linked(run: Linked) -> None:
