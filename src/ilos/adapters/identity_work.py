@@ -105,6 +105,8 @@ class DuckIdentityWork:
         #: The signatures and links the last run left, for a storing thread to link repeats against
         #: (`identity.repeats`, ADR 13); replaced whole after each run (None: the run left no index).
         self.linked_signatures: LinkedSignatures | None = None
+        #: Whether to publish `linked_signatures` (a stream process, whose storing side reads them)
+        self.publishing = False
 
     def records(self) -> pa.Table:
         """Identity columns of every record in force, with a hash of the columns the resolver reads.
@@ -298,9 +300,10 @@ class DuckIdentityWork:
         self._publish()
 
     def _publish(self) -> None:
-        """Publish the snapshot of the index and link state kept now (`linked_signatures`)."""
+        """Publish the snapshot of the index and link state kept now (`linked_signatures`), when
+        `publishing` (its keys cost a pass over every signature: not for a command that ends with its run)."""
         kept = self._kept
-        if kept.index is None or kept.links is None:
+        if not self.publishing or kept.index is None or kept.links is None:
             self.linked_signatures = None
             return
         cur = self.con.cursor()

@@ -10,13 +10,14 @@ from ilos.domain.outcomes import BatchResult
 
 
 class LinkOnStoring:
-    """Called by the storing thread after each stored batch: links the batch's records that repeat the
-    identity signature of records the last run linked (`identity.repeats`), on the snapshot the linking
-    thread published (`DuckIdentityWork.linked_signatures`). Returns the uids it linked (none before
-    the first snapshot)."""
+    """Called after each stored batch (by the thread that stored it, or the stream's repeats thread):
+    links the batch's records that repeat the identity signature of records the last run linked
+    (`identity.repeats`), on the snapshot the linking side published (`DuckIdentityWork.linked_signatures`,
+    which this asks it to publish). Returns the uids it linked (none before the first snapshot)."""
 
     def __init__(self, reader: PersonDataReader, work: DuckIdentityWork, store: IdentityStore) -> None:
         self.reader, self.work, self.store = reader, work, store
+        work.publishing = True
 
     def __call__(self, result: BatchResult) -> list[str]:
         snapshot = self.work.linked_signatures

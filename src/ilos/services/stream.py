@@ -150,7 +150,7 @@ class StreamPipeline:
             accepted.seconds = accepted.linked_on_storing_at - started
         return accepted
 
-    def link_repeats(self, batches: list[Accepted], today: date | None = None) -> Linked:
+    def link_repeats(self, batches: list[Accepted]) -> Linked:
         """Link the records of stored batches that repeat an identity the last run linked (ADR 13),
         noting them and when on each batch."""
         for batch in batches:
@@ -276,7 +276,7 @@ class _RepeatsLinker:
     pipeline: StreamPipeline
 
     def link(self, batches: list[Accepted], today: date) -> Linked:
-        return self.pipeline.link_repeats(batches, today)
+        return self.pipeline.link_repeats(batches)  # whatever the day: repeats are linked as stored
 
     def release_thread(self) -> object:
         return self.pipeline.release_thread()
