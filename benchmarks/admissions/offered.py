@@ -117,8 +117,9 @@ def _produce(lines: list[str], per_s: int, out: queue.Queue[Any]) -> None:
     out.put(END_OF_INPUT)
 
 
-def _batches(arrivals: queue.Queue[Any], offered_at: deque[list[float]]) -> Iterator[list[str]]:
-    """Micro-batches as `ilos stream` takes them, each batch's offered times appended to `offered_at`."""
+def _batches(arrivals: queue.Queue[Any], offered_at: deque[list[tuple[float, str]]]) -> Iterator[list[str]]:
+    """Micro-batches as `ilos stream` takes them, each batch's (offered time, line) pairs appended to
+    `offered_at`."""
     from ilos.services.stream import next_batch
 
     while taken := next_batch(arrivals, BATCH_LINES, BATCH_WAIT_S):
