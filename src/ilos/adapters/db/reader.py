@@ -163,11 +163,9 @@ class PersonDataReader:
         return pa.concat_tables(changed), pa.concat_tables(rows).sort_by([("record_uid", "ascending")])
 
     def identity_records_of_batch(self, feed: Feed, batch_id: int) -> pa.Table:
-        """The identity rows (as `identity_records`) of the records in force that one batch of `feed`
-        stored a version of."""
-        return self._identity_part(feed, batches=(batch_id - 1, batch_id)).sort_by(
-            [("record_uid", "ascending")]
-        )
+        """The identity rows (as `identity_records`, in no order) of the records in force that one batch
+        of `feed` stored a version of."""
+        return self._identity_part(feed, batches=(batch_id - 1, batch_id))
 
     def linked_on_storing(self, uids: Sequence[str]) -> list[str]:
         """Those of `uids` whose current link was made as they were stored (ADR 13), sorted."""

@@ -17,6 +17,7 @@ from typing import Any
 from unidecode import unidecode
 
 from ilos.adapters.identity.features import (
+    ABJAD,
     ADMISSION_NUMBER_SQL,
     INCIDENT_PREFIX,
     RECEIPT_PREFIX,
@@ -25,8 +26,8 @@ from ilos.adapters.identity.features import (
 )
 from ilos.adapters.identity.scoring import SIGNATURE
 
-#: `features.ABJAD` in Python's notation
-_ABJAD = re.compile("[\u0590-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+#: `features.ABJAD` in Python's notation (RE2 writes a code point `\x{0590}`, Python `\u0590`)
+_ABJAD = re.compile(re.sub(r"\\x\{([0-9A-Fa-f]{4})\}", r"\\u\1", ABJAD))
 _APOSTROPHES = re.compile("['`’‘]")
 _NOT_LETTERS = re.compile("[^A-Z]+")
 _DOB = re.compile("[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
@@ -71,9 +72,12 @@ def signature_of(record: Mapping[str, Any]) -> dict[str, Any] | None:
     adm = _adm(plain["admission_number"], plain["incident_id"], plain["source_system"])
     receipt = _receipt(plain["receipt_number"])
     identified = a9 is not None or doc_num is not None or (family[0] is not None and dob_text is not None)
-    thin = None if identified else (adm if adm is not None and adm.startswith(INCIDENT_PREFIX) else None)
-    if not identified and adm is None:
+    if identified:
+        thin = None
+    elif adm is None:
         thin = receipt
+    else:
+        thin = adm if adm.startswith(INCIDENT_PREFIX) else None
     given_names = record.get("given_names")
     return {
         "fam_key": family[0],
@@ -89,7 +93,7 @@ def signature_of(record: Mapping[str, Any]) -> dict[str, Any] | None:
         "a9": a9,
         "cit": _code(plain["citizenship"]),
         "bcountry": _code(plain["birth_country"]),
-        "sex_code": (plain["sex"] or "").upper() if (plain["sex"] or "").upper() in ("M", "F") else None,
+        "sex_code": sex if (sex := (plain["sex"] or "").upper()) in ("M", "F") else None,
         "thin_incident": thin,
         "adm": adm,
         "receipt": receipt,
