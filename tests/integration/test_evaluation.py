@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from ilos.adapters import admission_work
+from ilos.adapters.db.reader import ADMISSION_INPUTS
 from ilos.bootstrap import Ilos
 from ilos.config import Settings
 from ilos.generator import generate
@@ -117,3 +119,93 @@ def test_a_departure_of_another_person_carrying_the_admission_number_counts_for_
             pack, day, None, [persons["1"]]
         )  # holds and case guards' path
         assert alone[persons["1"]] == whole[persons["1"]]
+
+
+@pytest.mark.parametrize(
+    ("scoped_max", "share", "reads"),
+    [(admission_work.PERSON_SCOPED_MAX, 0.0, []), (0, 1.0, ["persons", "persons"]), (0, 0.0, [None])],
+    ids=["evaluator", "sql-of-persons", "sql-of-everyone"],
+)
+def test_an_announcement_counts_the_departure_of_another_person_carrying_the_admission_number(
+    store_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    scoped_max: int,
+    share: float,
+    reads: list[str | None],
+) -> None:
+    """Another person's manifest carrying the traveller's admission number ends that admission on 20 August
+    (the whole store's SQL); the traveller's own manifest of 10 September arrives in a later batch. The
+    batch's announcement must name the admission's departure as the SQL does, not the one the
+    traveller's records alone would give, whether a small batch's evaluator or a large batch's SQL
+    judges it; the SQL reads the persons concerned, then those sharing their numbers, when they are few
+    among the store's (`SCOPED_SHARE`), else everyone once."""
+    traveller = arrival("1", a_number="A111111111", admission_number="12345678901")
+    other = _manifest("D1", "A222222222", "2024-08-20", "MENSAH", "KOFI", admission_number="12345678901")
+    own = _manifest("D2", "A111111111", "2024-09-10", "OKAFOR", "CHIDI", date_of_birth="1990-05-17")
+    for feed, rows in (("arrivals", [traveller]), ("departures", [other, own])):
+        assert ilos("ingest", feed, str(write_csv(tmp_path / f"{feed}.csv", rows)), db=store_url).code == 0
+    monkeypatch.setattr(admission_work, "PERSON_SCOPED_MAX", scoped_max)
+    monkeypatch.setattr(admission_work, "SCOPED_SHARE", share)
+    day, batch = date(2026, 6, 15), ["departures/APIS/D2"]
+    with Ilos(Settings(), store_url) as app:
+        read: list[Any] = []
+        inputs = app.reader.admission_inputs
+        monkeypatch.setattr(
+            app.reader, "admission_inputs", lambda k=None, p=None: read.append(p) or inputs(k, p)
+        )
+        got = app.admission_work.verified_by(batch, [], day).to_pylist()
+        assert [p if p is None else "persons" for p in read] == reads
+        whole = app.admission_work.verified_by_sql(batch, [], day, None).to_pylist()
+    assert [(r["departure_date"], r["status"], r["sources"]) for r in got] == [
+        ("2024-08-20", "DEPARTED_TIMELY", "departures/APIS/D1")
+    ]
+    assert got == whole
+
+
+def _manifest(rid: str, a_number: str, day: str, family: str, given: str, **more: str) -> dict[str, str]:
+    """A departures row of a carrier's manifest."""
+    return {"source_system": "APIS", "source_record_id": rid, "recorded_at": "2024-09-21T00:00:00Z",
+            "family_name": family, "given_names": given, "date_of_birth": "1971-02-03", "citizenship": "GHA",
+            "a_number": a_number, "departure_date": day, "mode": "AIR", "evidence": "MANIFEST", **more}  # fmt: skip
+
+
+def test_a_read_may_ask_for_more_values_than_a_statement_may_bind(store_url: str, tmp_path: Path) -> None:
+    """A large batch asks the reader for thousands of persons, numbers or uids, past what one statement
+    may bind (SQLite 32,766 parameters, PostgreSQL 65,535): 70,000 values unknown to the store added to
+    what is asked change nothing of the answer."""
+    arrivals = [
+        arrival("1"),
+        arrival(
+            "2", family_name="MENSAH", given_names="KOFI", date_of_birth="1971-02-03", a_number="A222222222"
+        ),
+    ]
+    other = _manifest("D1", "A333333333", "2024-08-20", "ASANTE", "YAW", admission_number="00000000002")
+    for feed, rows in (("arrivals", arrivals), ("departures", [other])):
+        assert ilos("ingest", feed, str(write_csv(tmp_path / f"{feed}.csv", rows)), db=store_url).code == 0
+    unknown = [f"X{i:07d}" for i in range(70_000)]
+    with Ilos(Settings(), store_url) as app:
+        reader = app.reader
+        uids = sorted(reader.links().column("record_uid").to_pylist())
+        persons = reader.last_persons_of_records(uids)
+        numbers = ["00000000001", "00000000002"]
+
+        def reads(more: list[str]) -> list[Any]:
+            inputs = reader.admission_inputs(None, persons + more)
+            return [
+                {feed: table.sort_by("uid").to_pylist() for feed, table in inputs.items()},
+                reader.persons_of_admissions(numbers + more),
+                reader.last_persons_of_records(uids + more),
+                reader.persons_of_records(uids + more),
+                reader.events_about("departure:verified", numbers + more).num_rows,
+                reader.relative_links(persons + more).num_rows,
+                reader.person_rows(ADMISSION_INPUTS, None, persons + more),
+            ]
+
+        asked = reads([])
+        assert reads(unknown) == asked
+    assert len(persons) == 3
+    assert asked[1] == asked[2] == asked[3] == persons
+    assert [len(rows) for rows in asked[0].values()] == [2, 1, 0]
+    assert [len(rows) for rows in asked[6].values()] == [2, 1, 0]
+    assert asked[4] == 1

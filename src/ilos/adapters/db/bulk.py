@@ -107,6 +107,13 @@ def placeholder(sqlite: bool, i: int) -> str:
     return "?" if sqlite else f"${i}"
 
 
+def values_of_json(sqlite: bool, mark: str) -> str:
+    """A subquery (column `value`) of the texts of the JSON array bound at `mark`."""
+    if sqlite:
+        return f"SELECT value FROM json_each({mark})"
+    return f"SELECT jsonb_array_elements_text(CAST({mark} AS jsonb)) AS value"
+
+
 def _libpq_uri(url: str) -> str:
     """A libpq URI from a SQLAlchemy URL (drops the +driver part)."""
     parsed = make_url(url).set(drivername="postgresql")

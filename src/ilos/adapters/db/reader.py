@@ -8,6 +8,7 @@ exactly one place. A test walks the adapters to keep it that way.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import threading
 from collections.abc import Iterable, Sequence
@@ -16,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute
 
-from ilos.adapters.db.bulk import BulkConnection
+from ilos.adapters.db.bulk import BulkConnection, values_of_json
 from ilos.adapters.db.record_store import SqlRecordStore
 from ilos.adapters.db.schema import record_table_name
 from ilos.domain.feeds import EVIDENCE_UNVERIFIED, FEEDS, IDENTITY_COLUMNS, Feed
@@ -43,8 +44,6 @@ _CLAIMED = ", ".join(f"'{code}'" for code in sorted(EVIDENCE_UNVERIFIED))
 _FILED_INSIDE = "'EXTENSION_OF_STAY', 'CHANGE_OF_STATUS', 'ADJUSTMENT_OF_STATUS'"
 #: Where a record's person is: its current link, or (a record retracted since) its last one.
 LINK_TABLES = ("identity_link", "retired_link")
-#: Subjects bound in one read of events (SQLite binds at most 32,766 parameters).
-EVENT_SUBJECTS_PER_READ = 1_000
 TRIP_DAYS = {
     "arrivals": "admitted_on",
     "departures": f"CASE WHEN evidence IN ({_CLAIMED}) THEN NULL ELSE departure_date END",
@@ -174,7 +173,7 @@ class PersonDataReader:
         params: list[Any] = []
         sql = (
             "SELECT record_uid FROM identity_link WHERE anchor_uid IS NOT NULL "
-            f"AND record_uid IN ({self._bind(params, list(uids))})"
+            f"AND record_uid IN ({self._values(params, uids)})"
         )
         found = self._read("links on storing", sql, params, ["record_uid"])
         return sorted(str(uid) for uid in found.column("record_uid").to_pylist())
@@ -246,9 +245,7 @@ class PersonDataReader:
         cutoff = ""
         params: list[Any] = [feed.name, feed.name]
         if keys:
-            marks = ", ".join(self.store.param(3 + i) for i in range(len(keys)))
-            cutoff = f"WHERE source_system || '/' || source_record_id IN ({marks})"
-            params += keys
+            cutoff = f"WHERE source_system || '/' || source_record_id IN ({self._values(params, keys)})"
         elif batches:
             table = record_table_name(feed)
             p = self.store.param
@@ -380,17 +377,19 @@ class PersonDataReader:
     def relative_links(self, person_ids: Sequence[str] | None = None) -> pa.Table:
         """uid of each relationships record and the person its relative was resolved to (NULL when none);
         only records filed by `person_ids` when given."""
-        where = ""
+        where, params = "", list[Any]()
         if person_ids is not None:
-            marks = ", ".join(self.store.param(i + 1) for i in range(len(person_ids)))
-            where = f"WHERE subject_person_id IN ({marks or 'NULL'})"
+            where = f"WHERE subject_person_id IN ({self._values(params, person_ids)})"
         sql = (
             "SELECT 'relationships/' || source_system || '/' || source_record_id AS uid, relative_person_id "
             f"FROM relative_link {where}"
         )
-        return self._read(
-            "relative links", sql, list(person_ids or []) or None, ["uid", "relative_person_id"]
-        )
+        return self._read("relative links", sql, params or None, ["uid", "relative_person_id"])
+
+    def person_count(self) -> int:
+        """How many persons the store holds (not retired by a merge)."""
+        rows = self._read("person count", "SELECT count(*) AS n FROM person WHERE retired_run IS NULL")
+        return int(rows.column("n")[0].as_py())
 
     def persons_of_admissions(self, numbers: Sequence[str]) -> list[str]:
         """Persons whose arrivals, departures or status events carry one of these admission numbers (a record
@@ -408,17 +407,16 @@ class PersonDataReader:
         retracted since) last; joined by record uid, the link's key."""
         if not values:
             return []
-        parts: list[str] = []
-        params: list[str] = []
-        for name in feeds:
-            for links in LINK_TABLES:
-                marks = self._bind(params, values)
-                parts.append(
-                    f"SELECT l.person_id FROM {record_table_name(FEEDS[name])} r JOIN {links} l "
-                    f"ON l.record_uid = '{name}/' || r.source_system || '/' || r.source_record_id "
-                    f"WHERE r.{column} IN ({marks})"
-                )
-        found = self._read(label, " UNION ".join(parts), params, ["person_id"])
+        params: list[Any] = []
+        wanted = f"WITH wanted AS ({self._values(params, values)}) "
+        parts = [
+            f"SELECT l.person_id FROM {record_table_name(FEEDS[name])} r JOIN {links} l "
+            f"ON l.record_uid = '{name}/' || r.source_system || '/' || r.source_record_id "
+            f"WHERE r.{column} IN (SELECT value FROM wanted)"
+            for name in feeds
+            for links in LINK_TABLES
+        ]
+        found = self._read(label, wanted + " UNION ".join(parts), params, ["person_id"])
         return sorted(set(found.column("person_id").to_pylist()))
 
     def users(self) -> pa.Table:
@@ -441,26 +439,26 @@ class PersonDataReader:
         """Persons the records with these uids (feed/source_system/source_record_id) are linked to."""
         if not uids:
             return []
-        marks = ", ".join(self.store.param(i + 1) for i in range(len(uids)))
-        sql = f"SELECT DISTINCT person_id FROM identity_link WHERE record_uid IN ({marks})"
-        found = self._read("record persons", sql, list(uids), ["person_id"])
+        params: list[Any] = []
+        sql = (
+            f"SELECT DISTINCT person_id FROM identity_link WHERE record_uid IN ({self._values(params, uids)})"
+        )
+        found = self._read("record persons", sql, params, ["person_id"])
         return sorted(found.column("person_id").to_pylist())
 
     def last_persons_of_records(self, uids: Sequence[str]) -> list[str]:
         """Persons the records with these uids are linked to now or, a record retracted since, were last
-        linked to; read `EVENT_SUBJECTS_PER_READ` uids at a time (a batch may hold many)."""
-        found: set[str] = set()
-        for i in range(0, len(uids), EVENT_SUBJECTS_PER_READ):
-            params: list[Any] = []
-            chunk = uids[i : i + EVENT_SUBJECTS_PER_READ]
-            sql = " UNION ".join(
-                f"SELECT person_id FROM {links} WHERE record_uid IN ({self._bind(params, chunk)})"
-                for links in LINK_TABLES
-            )
-            found.update(
-                self._read("record persons", sql, params, ["person_id"]).column("person_id").to_pylist()
-            )
-        return sorted(found)
+        linked to."""
+        if not uids:
+            return []
+        params: list[Any] = []
+        wanted = f"WITH wanted AS ({self._values(params, uids)}) "
+        sql = wanted + " UNION ".join(
+            f"SELECT person_id FROM {links} WHERE record_uid IN (SELECT value FROM wanted)"
+            for links in LINK_TABLES
+        )
+        found = self._read("record persons", sql, params, ["person_id"])
+        return sorted(set(found.column("person_id").to_pylist()))
 
     def regrouped_departures(self, run_id: int) -> list[str]:
         """uids of the departure records now linked to a person whose records resolution run `run_id`
@@ -509,29 +507,21 @@ class PersonDataReader:
         return int(rows.column("id")[0].as_py())
 
     def events_about(self, kind: str, subjects: Sequence[str], after: int = 0) -> pa.Table:
-        """subject and payload of every event of `kind` about one of `subjects` (read in chunks of
-        EVENT_SUBJECTS_PER_READ, through the index on kind and subject), of those with an id above
-        `after` when it is given."""
-        parts = []
-        for start in range(0, len(subjects), EVENT_SUBJECTS_PER_READ):
-            chunk = list(subjects[start : start + EVENT_SUBJECTS_PER_READ])
-            params: list[Any] = [kind, after]
-            marks = self._bind(params, chunk)
-            sql = (
-                f"SELECT subject, payload FROM domain_event WHERE kind = {self.store.param(1)} "
-                f"AND event_id > {self.store.param(2)} AND subject IN ({marks})"
-            )
-            parts.append(self._read("events about", sql, params, ["subject", "payload"]))
-        if not parts:
-            return pa.table({"subject": pa.array([], pa.string()), "payload": pa.array([], pa.string())})
-        return pa.concat_tables(parts)
+        """subject and payload of every event of `kind` about one of `subjects` (through the index on kind
+        and subject), of those with an id above `after` when it is given."""
+        params: list[Any] = [kind, after]
+        sql = (
+            f"SELECT subject, payload FROM domain_event WHERE kind = {self.store.param(1)} "
+            f"AND event_id > {self.store.param(2)} AND subject IN ({self._values(params, subjects)})"
+        )
+        return self._read("events about", sql, params, ["subject", "payload"])
 
-    def _bind(self, params: list[Any], values: Sequence[Any]) -> str:
-        """Placeholders for `values`, appended to `params` (numbered after those already there, as
-        PostgreSQL's positional parameters need)."""
-        marks = ", ".join(self.store.param(len(params) + i + 1) for i in range(len(values)))
-        params.extend(values)
-        return marks
+    def _values(self, params: list[Any], values: Sequence[str]) -> str:
+        """A subquery of the texts `values` (column `value`), for `x IN (...)`, bound as one parameter (a
+        JSON array, appended to `params`): a read may ask for tens of thousands of values, past what a
+        statement may bind (SQLite: 32,766), and the driver binds each parameter at some microseconds."""
+        params.append(json.dumps(list(values)))
+        return values_of_json(self.store.is_sqlite, self.store.param(len(params)))
 
     def _with_person(
         self, feed: Feed, columns: Sequence[str], known_at_utc: str | None, person_ids: Sequence[str] | None
@@ -557,10 +547,10 @@ class PersonDataReader:
         if person_ids is not None:
             linked = []
             for table in links:
-                marks = self._bind(params, person_ids)
+                wanted = self._values(params, person_ids)
                 linked.append(
                     f"SELECT source_system, source_record_id FROM {table} "
-                    f"WHERE feed = '{feed.name}' AND person_id IN ({marks or 'NULL'})"
+                    f"WHERE feed = '{feed.name}' AND person_id IN ({wanted})"
                 )
             conditions.append(f"(source_system, source_record_id) IN ({' UNION ALL '.join(linked)})")
         cutoff = f"WHERE {' AND '.join(conditions)}" if conditions else ""

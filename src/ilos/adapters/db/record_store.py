@@ -65,9 +65,14 @@ class SqlRecordStore:
         """Release pooled connections."""
         self.engine.dispose()
 
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the store is the embedded SQLite one (else PostgreSQL)."""
+        return self.engine.dialect.name == "sqlite"
+
     def param(self, i: int) -> str:
         """Placeholder for the i-th (1-based) parameter of a BulkConnection statement."""
-        return placeholder(self.engine.dialect.name == "sqlite", i)
+        return placeholder(self.is_sqlite, i)
 
     def bulk(self) -> BulkConnection:
         """A new ADBC connection; the caller closes it."""
