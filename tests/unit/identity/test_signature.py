@@ -1,6 +1,7 @@
 """The Python signature of one record (`identity.signature`, used to link records as they are stored)
 equals the SQL features' (`features.build_features`), the reference, on drawn records and on every
-record of a generated population; its key equals the SQL key of the same values."""
+record of a generated population; its key equals the SQL key of the same values, and whether it is
+usable and placeable by a trip (`identity.repeats`) is what the SQL says of the same row."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ilos.adapters.identity.features import INPUT_COLUMNS, build_features
-from ilos.adapters.identity.scoring import SIGNATURE
+from ilos.adapters.identity.repeats import _placeable as placeable
+from ilos.adapters.identity.repeats import _usable as usable
+from ilos.adapters.identity.scoring import SIGNATURE, usable_sql
 from ilos.adapters.identity.signature import signature_key, signature_key_sql, signature_of
+from ilos.adapters.identity.trips import _placeable as placeable_sql
 from ilos.adapters.identity.workspace import register_records
 from ilos.generator import generate
 
@@ -31,7 +35,10 @@ def sql_signatures(records: pa.Table) -> dict[str, dict[str, Any]]:
     try:
         register_records(con, "records", records, new=True)
         build_features(con, "records", "feat")
-        rows = con.sql(f"SELECT record_uid, {', '.join(COMPARED)}, {signature_key_sql()} AS key FROM feat")
+        judged = f"{usable_sql('feat')} AS usable, {placeable_sql('feat')} AS placeable"
+        rows = con.sql(
+            f"SELECT record_uid, {', '.join(COMPARED)}, {signature_key_sql()} AS key, {judged} FROM feat"
+        )
         return {row["record_uid"]: row for row in rows.to_arrow_table().to_pylist()}
     finally:
         con.close()
@@ -51,6 +58,7 @@ def assert_same(records: pa.Table) -> int:
         sql = expected[row["record_uid"]]
         assert {c: mine[c] for c in COMPARED} == {c: sql[c] for c in COMPARED}, row
         assert signature_key(mine) == sql["key"].encode(), row
+        assert (usable(mine), placeable(mine)) == (sql["usable"], sql["placeable"]), row
         compared += 1
     return compared
 
