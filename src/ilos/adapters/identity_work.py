@@ -301,16 +301,12 @@ class DuckIdentityWork:
 
     def _publish(self) -> None:
         """Publish the snapshot of the index and link state kept now (`linked_signatures`), when
-        `publishing` (its keys cost a pass over every signature: not for a command that ends with its run)."""
+        `publishing` (a sort of every signature's key: not for a command that ends with its run)."""
         kept = self._kept
         if not self.publishing or kept.index is None or kept.links is None:
             self.linked_signatures = None
             return
-        cur = self.con.cursor()
-        try:
-            self.linked_signatures = LinkedSignatures.of(cur, kept.index.feat, kept.links)
-        finally:
-            cur.close()
+        self.linked_signatures = LinkedSignatures.of(kept.index.feat, kept.links)
 
     def affected(self, records: pa.Table, state: pa.Table, resolver: Any) -> pa.Table | None:
         """The records an incremental run must re-resolve, or None when a full run is needed.

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from ilos.adapters.identity import IdentityResolver, unusable
 from ilos.adapters.identity.frequencies import MODEL_KEY
 from ilos.adapters.identity.model import default_model
-from ilos.adapters.identity.scoring import PAIR_SCHEMA, SIGNATURE
+from ilos.adapters.identity.scoring import PAIR_SCHEMA, SIGNATURE, SIGNATURE_KEY
 
 from .conftest import record, table
 
@@ -190,7 +190,7 @@ def test_the_resolver_never_changes_the_model_it_is_given(con: duckdb.DuckDBPyCo
 def test_an_extended_index_is_the_index_of_both_sets_of_records(resolver: IdentityResolver) -> None:
     """Extending an index with records (one repeating an indexed signature with another admission
     number, one new) gives the signatures (what scoring reads of them: their features, representative
-    and admission numbers) and members indexing all the records at once gives."""
+    and admission numbers, and their keys) and members indexing all the records at once gives."""
     older = table(
         record("arrivals/I94/1", admission_number="32191837A11"),
         record("arrivals/I94/3", family_name="Lindqvist", given_names="Astrid", citizenship="SWE"),
@@ -203,7 +203,7 @@ def test_an_extended_index_is_the_index_of_both_sets_of_records(resolver: Identi
     whole = resolver.index(pa.concat_tables([older, later]))
 
     def rows(t: pa.Table) -> list[dict[str, object]]:
-        read = [c for c in ("record_uid", "rep", "adms", *SIGNATURE) if c in t.column_names]
+        read = [c for c in ("record_uid", "rep", "adms", *SIGNATURE, SIGNATURE_KEY) if c in t.column_names]
         return sorted(t.select(read).to_pylist(), key=lambda r: str(r["record_uid"]))
 
     assert rows(extended.feat) == rows(whole.feat)

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from ilos.adapters.identity.blocking_keys import BlockingKeys
 from ilos.adapters.identity.features import build_features
-from ilos.adapters.identity.scoring import SIGNATURE, usable_sql
+from ilos.adapters.identity.scoring import SIGNATURE, SIGNATURE_KEY, signature_key_sql, usable_sql
 from ilos.adapters.kept_tables import gathered, upserted, without
 
 
@@ -65,8 +65,9 @@ def prepare_against(cur: duckdb.DuckDBPyConnection, source: str, index: Identity
            FROM new_members GROUP BY rep"""
     )
     cur.execute(
-        """CREATE VIEW feat AS
-           SELECT f.* EXCLUDE (adm, receipt, is_new) REPLACE (t.rep AS record_uid), t.adms, true AS is_new
+        f"""CREATE VIEW feat AS
+           SELECT f.* EXCLUDE (adm, receipt, is_new) REPLACE (t.rep AS record_uid), t.adms, true AS is_new,
+                  {signature_key_sql("f")} AS {SIGNATURE_KEY}
            FROM touched t JOIN feat_new_all f ON f.record_uid = t.sample
            UNION ALL BY NAME
            SELECT e.* REPLACE (false AS is_new) FROM idx_feat e ANTI JOIN touched t ON t.old_rep = e.record_uid"""

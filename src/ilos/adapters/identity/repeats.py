@@ -29,13 +29,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ilos.adapters.identity.scoring import SIGNATURE
-from ilos.adapters.identity.signature import signature_key, signature_key_sql, signature_of
-from ilos.adapters.identity.workspace import workspace
+from ilos.adapters.identity.scoring import SIGNATURE, SIGNATURE_KEY
+from ilos.adapters.identity.signature import signature_key, signature_of
 from ilos.adapters.kept_tables import among_sorted
 
 #: What `LinkedSignatures.find` returns, and `IdentityStore.link_on_storing` writes.
@@ -49,23 +47,19 @@ FOUND_SCHEMA = pa.schema(
 class LinkedSignatures:
     """The signatures of a run's index, findable by their values, with the link state the run left."""
 
-    keys: np.ndarray  # `signature_key` of each signature, sorted (16 bytes each)
+    keys: np.ndarray  # `signature_key` of each signature, sorted (unsigned 64-bit)
     rows: np.ndarray  # the row of `feat` each of `keys` is of
     feat: pa.Table  # record_uid (the representative), SIGNATURE, adms: the index's signature rows
     state: pa.Table  # record_uid (sorted), person_id, component, identity_hash: the links of the run
 
     @classmethod
-    def of(cls, cur: duckdb.DuckDBPyConnection, feat: pa.Table, state: pa.Table) -> LinkedSignatures:
-        """The snapshot of an index's signature rows `feat` and the link state `state` (sorted by uid)."""
-        feat = feat.select(["record_uid", *SIGNATURE, "adms"])
-        numbered = feat.select(list(SIGNATURE)).append_column("row", pa.array(np.arange(feat.num_rows)))
-        with workspace(cur) as ws:
-            ws.register("signature_rows", numbered)
-            found = ws.sql(f"SELECT {signature_key_sql()} AS key, row FROM signature_rows").fetchnumpy()
-            ws.unregister("signature_rows")
-        keys = np.asarray(found["key"], dtype="S16")
+    def of(cls, feat: pa.Table, state: pa.Table) -> LinkedSignatures:
+        """The snapshot of an index's signature rows `feat` (each with its key, `SIGNATURE_KEY`, made
+        with the row) and the link state `state` (sorted by uid): a sort of the keys, no pass over the
+        values."""
+        keys = feat.column(SIGNATURE_KEY).to_numpy()
         order = np.argsort(keys, kind="stable")
-        return cls(keys[order], np.asarray(found["row"], dtype=np.int64)[order], feat, state)
+        return cls(keys[order], order, feat.select(["record_uid", *SIGNATURE, "adms"]), state)
 
     def find(self, records: pa.Table) -> pa.Table:
         """The records of `records` (resolver input) that repeat a signature of the snapshot, each with
@@ -74,7 +68,7 @@ class LinkedSignatures:
         rows = records.to_pylist()
         mine = [signature_of(row) for row in rows]
         candidates = [i for i, m in enumerate(mine) if m is not None and _usable(m) and not _placeable(m)]
-        keys = np.array([signature_key(mine[i]) for i in candidates], dtype="S16")  # type: ignore[arg-type]
+        keys = np.array([signature_key(mine[i]) for i in candidates], dtype=np.uint64)  # type: ignore[arg-type]
         starts, stops = np.searchsorted(self.keys, keys), np.searchsorted(self.keys, keys, side="right")
         found = []
         for i, start, stop in zip(candidates, starts.tolist(), stops.tolist(), strict=True):

@@ -98,12 +98,25 @@ SIGNATURE = (
 )
 
 
+#: The column of a signature row holding its key (`signature_key_sql`), set where the row is made.
+SIGNATURE_KEY = "sig_key"
+
+
+def signature_key_sql(alias: str = "") -> str:
+    """SQL for the key of a signature row (of table `alias`, if given): the first 64 bits of the md5 of
+    its SIGNATURE values (DuckDB's `md5_number_upper`), an unsigned number. For finding a signature by
+    its values (`identity.repeats`); what a key finds is compared value by value."""
+    a = f"{alias}." if alias else ""
+    parts = ", ".join(f"coalesce(CAST({a}{c} AS VARCHAR), chr(0))" for c in SIGNATURE)
+    return f"md5_number_upper(concat_ws(chr(31), {parts}))"
+
+
 def prepare(cur: duckdb.DuckDBPyConnection, source: str) -> str:
     """Build features of `source`; return the name of the table of identity signatures.
 
     Usable records equal on every SIGNATURE column collapse into one row, represented by the
-    smallest record uid, carrying the list of their admission numbers (`adms`) and `is_new` when
-    any of them is new. Table `members` maps each usable record to its representative. A person's
+    smallest record uid, carrying the list of their admission numbers (`adms`), `is_new` when
+    any of them is new, and its key (`SIGNATURE_KEY`). Table `members` maps each usable record to its representative. A person's
     records mostly repeat one identity, so this divides the pairs to score several times over.
     """
     build_features(cur, source, "feat_all")
@@ -114,13 +127,14 @@ def prepare(cur: duckdb.DuckDBPyConnection, source: str) -> str:
             FROM feat_all WHERE {usable_sql()}"""
     )
     cur.execute(
-        """CREATE TABLE feat AS
+        f"""CREATE TABLE feat AS
             WITH reps AS (SELECT rep, list_sort(list_distinct(list_concat(
                                           coalesce(list(adm) FILTER (WHERE adm IS NOT NULL), []),
                                           coalesce(list(receipt) FILTER (WHERE receipt IS NOT NULL), []))))
                                       AS adms, bool_or(is_new) AS new
                           FROM members GROUP BY rep)
-            SELECT f.* EXCLUDE (adm, receipt, is_new), reps.adms, reps.new AS is_new
+            SELECT f.* EXCLUDE (adm, receipt, is_new), reps.adms, reps.new AS is_new,
+                   {signature_key_sql("f")} AS {SIGNATURE_KEY}
             FROM feat_all f JOIN reps ON reps.rep = f.record_uid"""
     )
     cur.execute("DROP TABLE feat_all")

@@ -36,18 +36,12 @@ _SEPARATOR = "\x1f"
 _NULL = "\x00"
 
 
-def signature_key_sql(alias: str = "") -> str:
-    """SQL for the key `signature_key` gives a signature row (of table `alias`, if given)."""
-    a = f"{alias}." if alias else ""
-    parts = ", ".join(f"coalesce(CAST({a}{c} AS VARCHAR), chr(0))" for c in SIGNATURE)
-    return f"left(md5(concat_ws(chr(31), {parts})), 16)"
-
-
-def signature_key(features: Mapping[str, Any]) -> bytes:
-    """A key of a record's SIGNATURE values, equal to `signature_key_sql` on the same values."""
+def signature_key(features: Mapping[str, Any]) -> int:
+    """A key of a record's SIGNATURE values, equal to `scoring.signature_key_sql` on the same values (the
+    md5 digest's first 8 bytes, little-endian, as DuckDB's `md5_number_upper`)."""
     text = _SEPARATOR.join(_text(features[c]) for c in SIGNATURE)
     # a key for lookup, not security: it must be DuckDB's md5 (S324 guards against md5 for security)
-    return hashlib.md5(text.encode()).hexdigest()[:16].encode()  # noqa: S324
+    return int.from_bytes(hashlib.md5(text.encode()).digest()[:8], "little")  # noqa: S324
 
 
 def _text(value: Any) -> str:
