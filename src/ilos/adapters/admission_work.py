@@ -179,8 +179,10 @@ class DuckAdmissionWork:
         departure is unchanged is found too, and the event sink, which keeps what it announced, drops it.
 
         The persons concerned (those of the records and of the numbers) are judged by the per-person
-        evaluator (`ilos.domain.evaluation`, held equal to the SQL: ADR 11), read in one query: 140 to
-        190 ms a stream batch at 100,000 persons by the SQL, 30 to 40 ms so (most of it the reads). A large
+        evaluator (`ilos.domain.evaluation`, held equal to the SQL: ADR 11), read in one query, with the
+        persons sharing their admission numbers (`_sharing`) in another: 140 to 190 ms a stream batch at
+        100,000 persons by the SQL, 30 to 40 ms so (most of it the reads; before the sharing persons were
+        read). A large
         batch's persons are judged by the SQL, set-at-a-time, over their records only when they are few
         among the store's (`SCOPED_SHARE`), else over everyone's: what it costs grows with the batch, and
         with the store only up to what reading everyone costs."""
@@ -239,7 +241,8 @@ class DuckAdmissionWork:
         arrivals): the SQL lets such a departure end, or such a filing extend, the admission, so the
         persons' statuses need them to be the whole store's. One level is enough: nothing of a third
         person reaches the persons' statuses."""
-        return sorted(set(self.reader.persons_of_admissions(sorted(set(numbers)))) - set(persons))
+        wanted = sorted({n for n in numbers if n is not None})
+        return sorted(set(self.reader.persons_of_admissions(wanted)) - set(persons))
 
     def verified(self, as_of: date) -> pa.Table:
         """Every admission with a verified ending departure, as `verified_by` gives them."""
