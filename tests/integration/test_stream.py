@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from ilos.adapters.identity.repeats import FOUND_SCHEMA
 from ilos.bootstrap import Ilos
 from ilos.config import Settings
 from ilos.entrypoints.cli.main import app
-from ilos.services.stream import Accepted, Linked, StreamPipeline
+from ilos.services.stream import Accepted, Linked, StreamPipeline, stream_batches
 from tests.cli import ilos
 from tests.feedfiles import arrival, write_csv
 
@@ -510,3 +511,42 @@ def test_a_link_made_on_storing_goes_when_a_run_replaces_the_link_it_rests_on(st
             )
         finally:
             bulk.close()
+
+
+def test_the_stream_links_repeats_in_a_thread_of_their_own_before_the_run(
+    store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`stream_batches` stores a batch and goes on; a third thread links the batch's repeats (ADR 13)
+    while the linking thread runs. Held here until the repeats are linked, the run finds the repeat
+    already linked on storing; storing did not link it itself, and the run's link replaces it."""
+    assert ilos("resolve", db=store).code == 0
+    traveller = _person_of_record(store, "arrivals", "1")
+    uid = "departures/APIS/D1"
+    with Ilos(Settings(), store) as app:
+        pipeline = app.stream_pipeline
+        assert pipeline.warm()
+        repeats_linked, callers, seen_by_run = threading.Event(), [], []
+        link_repeats, link = pipeline.link_repeats, pipeline.link
+
+        def repeats_then_tell(batches: list[Accepted]) -> Linked:
+            callers.append(threading.current_thread() is threading.main_thread())
+            linked = link_repeats(batches)
+            repeats_linked.set()
+            return linked
+
+        def link_once_repeats_are(batches: list[Accepted], today: date) -> Linked:
+            assert repeats_linked.wait(20)
+            seen_by_run.append(app.reader.linked_on_storing([uid]))
+            return link(batches, today)
+
+        monkeypatch.setattr(pipeline, "link_repeats", repeats_then_tell)
+        monkeypatch.setattr(pipeline, "link", link_once_repeats_are)
+        stored: list[Accepted] = []
+        lines = [[json.dumps(DEPARTURES[0])]]
+        stream_batches(
+            pipeline, "departures", lines, lambda: date(2024, 12, 1), stored.append, lambda run: None
+        )
+    assert callers == [False]  # once, and not by the thread that stores
+    assert stored[0].linked_on_storing == [uid]
+    assert seen_by_run == [[uid]]
+    assert _link_row(store, uid) == (traveller, None)
