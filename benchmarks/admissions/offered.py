@@ -135,7 +135,7 @@ def _visible_at(batch: Any, line: str, linked_at: float) -> float:
     row = json.loads(line)
     if row.get("evidence") == "SELF_REPORTED":
         return linked_at
-    if row.get("admission_number"):
+    if _ends_by_number(row):
         return float(batch.stored_at)
     if f"departures/{row['source_system']}/{row['source_record_id']}" in batch.linked_on_storing:
         return float(batch.linked_on_storing_at)
@@ -147,5 +147,9 @@ def _visible_on_storing(lines: list[str]) -> float:
     departures carrying that admission's number, of evidence verified on its own (not a self-report,
     which waits for another source's record of the same person)."""
     rows = [json.loads(line) for line in lines]
-    own = [r for r in rows if r.get("admission_number") and r.get("evidence") != "SELF_REPORTED"]
-    return round(len(own) / len(rows), 3) if rows else 0.0
+    return round(sum(map(_ends_by_number, rows)) / len(rows), 3) if rows else 0.0
+
+
+def _ends_by_number(row: dict[str, Any]) -> bool:
+    """A departure that ends its admission by the number it carries once stored: not a self-report."""
+    return bool(row.get("admission_number")) and row.get("evidence") != "SELF_REPORTED"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -133,6 +134,17 @@ def verified_rows(
     return pa.Table.from_pylist(sorted(rows, key=lambda r: r["admission_number"]), schema=VERIFIED_SCHEMA)
 
 
+def persons_sharing(
+    reader: PersonDataReader, numbers: Iterable[str | None], read: Iterable[str]
+) -> list[str]:
+    """Persons not yet `read` with a record carrying one of `numbers` (those of the read persons'
+    arrivals): the SQL lets such a departure end, or such a filing extend, the admission, and such an
+    arrival replace it, so a few persons' statuses need them to be the whole store's. One level is
+    enough: nothing of a third person reaches the read persons' statuses."""
+    wanted = sorted({n for n in numbers if n is not None})
+    return sorted(set(reader.persons_of_admissions(wanted)) - set(read))
+
+
 class DuckAdmissionWork:
     """Statuses of admissions as of a date with the records known at a time."""
 
@@ -180,19 +192,18 @@ class DuckAdmissionWork:
 
         The persons concerned (those of the records and of the numbers) are judged by the per-person
         evaluator (`ilos.domain.evaluation`, held equal to the SQL: ADR 11), read in one query, with the
-        persons sharing their admission numbers (`_sharing`) in another: 140 to 190 ms a stream batch at
-        100,000 persons by the SQL, 30 to 40 ms so (most of it the reads; before the sharing persons were
-        read). A large
-        batch's persons are judged by the SQL, set-at-a-time, over their records only when they are few
-        among the store's (`SCOPED_SHARE`), else over everyone's: what it costs grows with the batch, and
-        with the store only up to what reading everyone costs."""
+        persons sharing their admission numbers (`persons_sharing`) in another: 140 to 190 ms a stream
+        batch at 100,000 persons by the SQL, 30 to 40 ms so (most of it the reads; before the sharing
+        persons were read). A large batch's persons are judged by the SQL, set-at-a-time, over their
+        records only when they are few among the store's (`SCOPED_SHARE`), else over everyone's: what it
+        costs grows with the batch, and with the store only up to what reading everyone costs."""
         owners = self.reader.last_persons_of_records(uids)
         persons = sorted(set(owners) | set(self.reader.persons_of_admissions(numbers)))
         if len(uids) + len(numbers) > PERSON_SCOPED_MAX:
             few = len(persons) <= SCOPED_SHARE * self.reader.person_count()
             return self.verified_by_sql(uids, numbers, as_of, persons if few else None, owners)
         rows = self.reader.person_rows(ADMISSION_INPUTS, None, persons)
-        sharing = self._sharing(persons, [r["admission_number"] for r in rows["arrivals"]])
+        sharing = persons_sharing(self.reader, [r["admission_number"] for r in rows["arrivals"]], persons)
         if sharing:
             more = self.reader.person_rows(ADMISSION_INPUTS, None, sharing)
             rows = {feed: feed_rows + more[feed] for feed, feed_rows in rows.items()}
@@ -226,23 +237,17 @@ class DuckAdmissionWork:
 
     def _inputs_of(self, persons: list[str] | None) -> dict[str, pa.Table]:
         """The admission inputs (as known now) of everyone, or of `persons` and the persons sharing their
-        admission numbers (`_sharing`)."""
+        admission numbers (`persons_sharing`)."""
         inputs = self.reader.admission_inputs(None, persons)
         if persons is None:
             return inputs
-        sharing = self._sharing(persons, inputs["arrivals"].column("admission_number").to_pylist())
+        sharing = persons_sharing(
+            self.reader, inputs["arrivals"].column("admission_number").to_pylist(), persons
+        )
         if not sharing:
             return inputs
         more = self.reader.admission_inputs(None, sharing)
         return {feed: pa.concat_tables([table, more[feed]]) for feed, table in inputs.items()}
-
-    def _sharing(self, persons: list[str], numbers: list[str]) -> list[str]:
-        """Persons other than `persons` with a record carrying one of `numbers` (those of the persons'
-        arrivals): the SQL lets such a departure end, or such a filing extend, the admission, so the
-        persons' statuses need them to be the whole store's. One level is enough: nothing of a third
-        person reaches the persons' statuses."""
-        wanted = sorted({n for n in numbers if n is not None})
-        return sorted(set(self.reader.persons_of_admissions(wanted)) - set(persons))
 
     def verified(self, as_of: date) -> pa.Table:
         """Every admission with a verified ending departure, as `verified_by` gives them."""

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ilos.adapters.admission_work import persons_sharing
 from ilos.adapters.db.reader import ADMISSION_INPUTS, PersonDataReader
 from ilos.adapters.duck.admission_status import judged
 from ilos.adapters.duck.facts import compute_facts
@@ -71,13 +72,10 @@ def evaluated(
 def sharing_numbers(
     reader: PersonDataReader, wanted: list[str], read: Iterable[str], arrivals: list[dict[str, Any]]
 ) -> list[str]:
-    """Persons not yet `read` with a record carrying an admission number of the `wanted` persons' arrivals:
-    the SQL lets such a departure end, or such a filing extend, the admission, and such an arrival replace
-    it, so a few persons' answer needs them to be the whole store's. One level is enough: nothing of a
-    third person reaches the wanted persons' statuses."""
+    """`persons_sharing` the admission numbers of the `wanted` persons' arrivals (not of the relatives
+    read beside them)."""
     mine = set(wanted)
-    numbers = sorted({r["admission_number"] for r in arrivals if r["person_id"] in mine})
-    return sorted(set(reader.persons_of_admissions(numbers)) - set(read))
+    return persons_sharing(reader, [r["admission_number"] for r in arrivals if r["person_id"] in mine], read)
 
 
 class DuckPriorityWork:

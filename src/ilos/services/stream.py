@@ -111,7 +111,7 @@ class StreamPipeline:
     after_resolution: Callable[[], object] = lambda: None  # e.g. resolve relatives to the new persons
     #: called by a thread that linked (`LinkBehind`) as it ends: closes what it opened to read
     release_thread: Callable[[], object] = lambda: None
-    #: links a stored batch's records that repeat an identity already linked; their uids (ADR 13)
+    #: links a batch's stored records that repeat an identity already linked; their uids (ADR 13)
     link_on_storing: Callable[[BatchResult], list[str]] = lambda result: []
 
     def warm(self) -> bool:
@@ -154,7 +154,7 @@ class StreamPipeline:
         """Link the records of stored batches that repeat an identity the last run linked (ADR 13),
         noting them and when on each batch."""
         for batch in batches:
-            batch.linked_on_storing = self.link_on_storing(batch.result) if batch.result.stored else []
+            batch.linked_on_storing = self.link_on_storing(batch.result)
             batch.linked_on_storing_at = time.perf_counter()
         return Linked(batches, None)
 
