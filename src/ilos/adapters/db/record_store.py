@@ -145,7 +145,7 @@ class SqlRecordStore:
                 for number, chunk in enumerate(load.source.chunks(now_utc)):
                     checked = f"checked_{load.batch_id}_{number}"
                     con.register(checked, chunk)
-                    load.invalid.append(cls.invalid_rows(con, load.source.feed, checked))
+                    load.invalid.append(cls.invalid_rows(con, load.source.feed, checked, chunk))
                     while len(pending) >= ahead:
                         pending.popleft().result()
                     rows = self._classify(bulk, con, load, checked, chunk)

@@ -69,8 +69,11 @@ def outcome_counts(chunk: pa.Table, stored: pa.Table) -> dict[Outcome, int]:
     }
 
 
-def invalid_rows(con: duckdb.DuckDBPyConnection, feed: Feed, checked: str) -> pa.Table:
-    """The chunk's invalid rows: key, row, reason, message and the row as delivered (JSON)."""
+def invalid_rows(con: duckdb.DuckDBPyConnection, feed: Feed, checked: str, chunk: pa.Table) -> pa.Table:
+    """The chunk's invalid rows: key, row, reason, message and the row as delivered (JSON). `chunk` is
+    the table registered as `checked` (a chunk without one asks DuckDB nothing)."""
+    if chunk.column("_fail").null_count == chunk.num_rows:
+        return QUARANTINE_SCHEMA.empty_table()
     packed = ", ".join(f"{q(c)} := {q(c)}" for c in feed.column_names)
     raw = f"json_merge_patch(json_merge_patch('{{}}', to_json(struct_pack({packed}))), coalesce(_extra, '{{}}'))"
     return con.sql(
@@ -92,6 +95,8 @@ def quarantine_rows(
     """Quarantine rows to append: invalid and malformed rows, renumbered, each kept with its row number
     (identical rows of one file too), with the hash of the raw row (`raw_hash`) that tells whether an
     earlier delivery quarantined it already."""
+    if not invalid.num_rows and not malformed.num_rows:
+        return QUARANTINED_SCHEMA.empty_table()
     con.register("q_invalid", invalid)
     con.register("q_malformed", malformed)
     con.register("q_shifts", shifts)
@@ -116,6 +121,14 @@ def quarantine_rows(
     for name in ("q_invalid", "q_malformed", "q_shifts"):
         con.unregister(name)
     return table
+
+
+#: What `quarantine_rows` returns.
+QUARANTINED_SCHEMA = pa.schema(
+    [("batch_id", pa.int64()), ("feed", pa.string()), ("source_system", pa.string()),
+     ("source_record_id", pa.string()), ("file", pa.string()), ("file_row", pa.int64()), ("reason", pa.string()),
+     ("message", pa.string()), ("raw", pa.string()), ("raw_hash", pa.string())]
+)  # fmt: skip
 
 
 def reason_counts(invalid: pa.Table, malformed: pa.Table) -> dict[str, int]:

@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ilos.adapters.duck import plain_rows
 from ilos.adapters.duck.checking import checked_query
 from ilos.adapters.duck.checks import lit, q
 from ilos.adapters.duck.run import one, run
@@ -27,6 +28,9 @@ from ilos.domain.feeds import Feed
 from ilos.services.errors import FileUnreadableError
 
 CHUNK_ROWS = 262_144
+#: Most JSON rows in memory that `Source.chunks` checks in Python when they are plain (ADR 14): DuckDB's
+#: fixed cost of planning the check outweighs Python's per row below some thousands of rows
+PLAIN_ROWS_MAX = 5_000
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 _counter = itertools.count(1)
 _hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ilos-sha256")
@@ -57,6 +61,8 @@ class Source:
     #: unknown columns renamed in `query` (alias -> name in the input): one that differs from a contract
     #: column in case only, or takes an internal name such as `_row`
     extras: dict[str, str] = field(default_factory=dict)
+    #: JSON rows in memory (their `_row`s and lines), checked in Python when they are plain (ADR 14)
+    json_rows: tuple[list[int], list[str]] | None = None
     _offset: int = 0
 
     @property
@@ -66,6 +72,10 @@ class Source:
 
     def chunks(self, now_utc: str) -> Iterator[pa.Table]:
         """The input's rows, checked (see checking.py), in order, in chunks of at most CHUNK_ROWS rows."""
+        checked = self._checked_in_python(now_utc)
+        if checked is not None:
+            yield from (checked.slice(start, CHUNK_ROWS) for start in range(0, checked.num_rows, CHUNK_ROWS))
+            return
         columns = self.columns if self.number_rows else ["_row", *self.columns]
         reader = self.con.sql(
             checked_query(self.feed, columns, self.query, now_utc, self.extras)
@@ -79,6 +89,18 @@ class Source:
                 yield batch
         finally:
             reader.close()
+
+    def _checked_in_python(self, now_utc: str) -> pa.Table | None:
+        """The JSON rows checked in Python (`plain_rows`), or None when there are none or they are not
+        plain (the SQL checks them). Plain rows are all objects: no malformed row is left to find."""
+        if self.json_rows is None:
+            return None
+        try:
+            checked = plain_rows.checked_json_rows(self.feed, *self.json_rows, now_utc)
+        except plain_rows.DeclinedError:
+            return None
+        self.finish_query = None
+        return checked
 
     def finish(self) -> Finish:
         """Malformed rows and row-number shifts; call after `chunks` is exhausted."""
@@ -139,6 +161,8 @@ def open_json_rows(con: duckdb.DuckDBPyConnection, feed: Feed, rows: pa.Table, n
     stream.unregister(f"rows_{n}")
     source = _json_lines(stream, feed, name, n)
     source.estimated_rows = rows.num_rows
+    if rows.num_rows <= PLAIN_ROWS_MAX:
+        source.json_rows = (rows.column("_row").to_pylist(), rows.column("line").to_pylist())
     return source
 
 
