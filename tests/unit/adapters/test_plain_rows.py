@@ -213,3 +213,20 @@ def test_a_source_of_plain_rows_checks_them_in_python_and_finds_none_malformed()
         assert checked.equals(sql_checked(feed, lines))
     finally:
         con.close()
+
+
+@pytest.mark.parametrize(("rows", "in_python"), [(2, True), (3, False)])
+def test_more_rows_than_python_checks_faster_are_checked_by_the_sql(
+    monkeypatch: pytest.MonkeyPatch, rows: int, in_python: bool
+) -> None:
+    monkeypatch.setattr(sources, "PLAIN_ROWS_MAX", 2)
+    feed = feed_named("departures")
+    lines = [json.dumps({"source_system": "APIS", "source_record_id": str(i)}) for i in range(rows)]
+    con = connect()
+    try:
+        source = sources.open_json_rows(con, feed, _rows(lines), "test")
+        checked = pa.concat_tables(list(source.chunks(NOW)))
+        assert (source.finish_query is None) is in_python
+        assert checked.sort_by("_row").equals(sql_checked(feed, lines))
+    finally:
+        con.close()
