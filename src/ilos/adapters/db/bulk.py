@@ -6,7 +6,10 @@ parameters are written; both live in `BulkConnection`'s small dialect switch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -100,6 +103,70 @@ class BulkConnection:
             self.execute("ROLLBACK")
             raise
         self.execute("COMMIT")
+
+
+class KeptConnections:
+    """One connection per thread (and process) for writes, opened on first use and kept: opening one costs
+    more than a stream's micro-batch of writes (about 50 ms on PostgreSQL, a session and the driver's
+    catalog reads). Before each use a kept connection must answer (a server restart or an idle timeout
+    may have closed it: then a new one is opened); a use that fails drops it, its state unknown."""
+
+    def __init__(self, open_connection: Callable[[], BulkConnection]) -> None:
+        self._open = open_connection
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._opened: list[BulkConnection] = []  # by this process, to close at `close`
+        self._pid = os.getpid()
+
+    @contextmanager
+    def connection(self) -> Iterator[BulkConnection]:
+        """This thread's kept connection (a new one when it has none, or none that answers)."""
+        bulk = self._held()
+        if bulk is None or not answers(bulk):
+            self._drop()
+            bulk = self._open()
+            self._local.held = (os.getpid(), bulk)
+            with self._lock:
+                self._opened.append(bulk)
+        try:
+            yield bulk
+        except BaseException:
+            self._drop()
+            raise
+
+    def close(self) -> None:
+        """Close every connection kept by this process (a forked child leaves its parent's alone)."""
+        if os.getpid() != self._pid:
+            return
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for bulk in opened:
+            with contextlib.suppress(Exception):
+                bulk.close()
+
+    def _held(self) -> BulkConnection | None:
+        held: tuple[int, BulkConnection] | None = getattr(self._local, "held", None)
+        return held[1] if held is not None and held[0] == os.getpid() else None
+
+    def _drop(self) -> None:
+        """Forget this thread's connection, closing it quietly (it may be broken already)."""
+        bulk = self._held()
+        self._local.held = None
+        if bulk is None:
+            return
+        with self._lock:
+            self._opened = [b for b in self._opened if b is not bulk]
+        with contextlib.suppress(Exception):
+            bulk.close()
+
+
+def answers(bulk: BulkConnection) -> bool:
+    """Whether a connection still runs a statement."""
+    try:
+        bulk.scalar("SELECT 1")
+    except Exception:
+        return False
+    return True
 
 
 def placeholder(sqlite: bool, i: int) -> str:

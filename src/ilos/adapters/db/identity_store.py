@@ -62,23 +62,19 @@ class IdentityStore:
         (ADR 13). `PersonDataReader.linked_on_storing` tells which were written."""
         if not found.num_rows:
             return
-        bulk = self.store.bulk()
-        try:
-            with bulk.write_transaction():
-                bulk.ingest("ilos_on_storing", found, temporary=True)
-                bulk.execute(
-                    "INSERT INTO identity_link (record_uid, feed, source_system, source_record_id, person_id, "
-                    "run_id, component, identity_hash, anchor_uid) "
-                    "SELECT x.record_uid, x.feed, x.source_system, x.source_record_id, a.person_id, a.run_id, "
-                    "a.component, NULL, x.anchor_uid FROM ilos_on_storing x "
-                    "JOIN identity_link a ON a.record_uid = x.anchor_uid "
-                    "WHERE a.person_id = x.person_id AND a.identity_hash = x.anchor_hash AND a.anchor_uid IS NULL "
-                    "AND NOT EXISTS (SELECT 1 FROM identity_link l WHERE l.record_uid = x.record_uid) "
-                    "AND NOT EXISTS (SELECT 1 FROM retired_link r WHERE r.record_uid = x.record_uid)"
-                )
-                bulk.execute("DROP TABLE ilos_on_storing")
-        finally:
-            bulk.close()
+        with self.store.writing() as bulk, bulk.write_transaction():
+            bulk.ingest("ilos_on_storing", found, temporary=True)
+            bulk.execute(
+                "INSERT INTO identity_link (record_uid, feed, source_system, source_record_id, person_id, "
+                "run_id, component, identity_hash, anchor_uid) "
+                "SELECT x.record_uid, x.feed, x.source_system, x.source_record_id, a.person_id, a.run_id, "
+                "a.component, NULL, x.anchor_uid FROM ilos_on_storing x "
+                "JOIN identity_link a ON a.record_uid = x.anchor_uid "
+                "WHERE a.person_id = x.person_id AND a.identity_hash = x.anchor_hash AND a.anchor_uid IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM identity_link l WHERE l.record_uid = x.record_uid) "
+                "AND NOT EXISTS (SELECT 1 FROM retired_link r WHERE r.record_uid = x.record_uid)"
+            )
+            bulk.execute("DROP TABLE ilos_on_storing")
 
     def decide(self, left: str, right: str, decision: str, reason: str, actor: str) -> bool:
         """Record a reviewer's decision on a pair; False when the pair is not in the review queue."""

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute
 
-from ilos.adapters.db.bulk import BulkConnection, values_of_json
+from ilos.adapters.db.bulk import BulkConnection, answers, values_of_json
 from ilos.adapters.db.record_store import SqlRecordStore
 from ilos.adapters.db.schema import record_table_name
 from ilos.domain.feeds import EVIDENCE_UNVERIFIED, FEEDS, IDENTITY_COLUMNS, Feed
@@ -79,7 +79,7 @@ class PersonDataReader:
         try:
             return bulk.fetch_arrow(sql, params, text)
         except Exception:
-            if _answers(bulk):
+            if answers(bulk):
                 raise
             self._drop()
             if kept is None:
@@ -637,15 +637,6 @@ class PersonDataReader:
 #: moment, a retraction first (it withdraws what was recorded then), then by content hash, so that the
 #: answer does not depend on the order of delivery (ADR 2).
 NEWEST_FIRST = "recorded_at_utc DESC, coalesce(lower(retracted), '') = 'true' DESC, content_hash DESC"
-
-
-def _answers(bulk: BulkConnection) -> bool:
-    """Whether a connection still runs a statement."""
-    try:
-        bulk.scalar("SELECT 1")
-    except Exception:
-        return False
-    return True
 
 
 def _in_force(table: str, cutoff: str = "", first_recorded: bool = False) -> str:

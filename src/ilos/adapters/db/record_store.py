@@ -6,6 +6,7 @@ import json
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -13,7 +14,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ilos.adapters.db.bulk import BulkConnection, placeholder
+from ilos.adapters.db.bulk import BulkConnection, KeptConnections, placeholder
 from ilos.adapters.db.engine import make_engine, upgrade
 from ilos.adapters.db.schema import record_table_name
 from ilos.adapters.duck import classify as cls
@@ -60,9 +61,11 @@ class SqlRecordStore:
         self.busy_timeout_s = busy_timeout_s
         self.engine = make_engine(url, busy_timeout_s)
         upgrade(self.engine)
+        self._writers = KeptConnections(self.bulk)
 
     def close(self) -> None:
-        """Release pooled connections."""
+        """Release pooled and kept connections."""
+        self._writers.close()
         self.engine.dispose()
 
     @property
@@ -78,6 +81,10 @@ class SqlRecordStore:
         """A new ADBC connection; the caller closes it."""
         return BulkConnection(self.url, self.busy_timeout_s)
 
+    def writing(self) -> AbstractContextManager[BulkConnection]:
+        """This thread's kept connection for a stream's frequent small writes (`KeptConnections`)."""
+        return self._writers.connection()
+
     def load(
         self, source: Source, con: duckdb.DuckDBPyConnection, now_utc: str, origin: str,
         resolves: pa.Table | None = None, progress: Progress | None = None,
@@ -87,17 +94,13 @@ class SqlRecordStore:
         `resolves` lists quarantine ids (`quarantine_id`) a replay re-checks; those that now pass are
         marked as loaded by this batch.
         """
-        bulk = self.bulk()
-        try:
-            with bulk.write_transaction():
-                load = self._begin(bulk, con, source, origin)
-                load.valid_rows = [] if resolves is not None else None
-                self._load_chunks(bulk, con, load, now_utc, progress)
-                reasons = self._finish(bulk, con, load)
-                if resolves is not None:
-                    self._resolve(bulk, con, load, resolves)
-        finally:
-            bulk.close()
+        with self.writing() as bulk, bulk.write_transaction():
+            load = self._begin(bulk, con, source, origin)
+            load.valid_rows = [] if resolves is not None else None
+            self._load_chunks(bulk, con, load, now_utc, progress)
+            reasons = self._finish(bulk, con, load)
+            if resolves is not None:
+                self._resolve(bulk, con, load, resolves)
         return BatchResult(source.feed.name, source.name, load.batch_id, load.outcomes, reasons)
 
     def _begin(
