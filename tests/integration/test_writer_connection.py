@@ -5,6 +5,7 @@ batch, and a write that fails drops it and leaves nothing half-written."""
 from __future__ import annotations
 
 import json
+from contextlib import closing
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -76,3 +77,18 @@ def test_a_write_that_fails_drops_the_connection_and_stores_nothing(
         app.stream_pipeline.accept("arrivals", [_line("3")], "b3", repeats=False)
         assert store._writers._held() not in (None, kept)
         assert app.reader.records_in_force(feed_named("arrivals")).num_rows == 2
+
+
+def test_a_write_inside_a_write_gets_a_connection_of_its_own(store_url: str) -> None:
+    with Ilos(Settings(), store_url) as app:
+        store = app.loader.store
+        with store.writing() as outer, outer.write_transaction():
+            outer.execute(
+                "INSERT INTO resolution_run (mode, started_at, finished_at, counts) VALUES ('full', '', '', '{}')"
+            )
+            with store.writing() as inner:
+                assert inner is not outer
+                assert inner.scalar("SELECT 1") == 1
+        assert store._writers._held() is outer
+        with closing(store.bulk()) as other:
+            assert other.scalar("SELECT count(*) FROM resolution_run") == 1

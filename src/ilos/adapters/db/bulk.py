@@ -120,7 +120,12 @@ class KeptConnections:
 
     @contextmanager
     def connection(self) -> Iterator[BulkConnection]:
-        """This thread's kept connection (a new one when it has none, or none that answers)."""
+        """This thread's kept connection (a new one when it has none, or none that answers). A use inside
+        a use gets a connection of its own, closed after it: the kept one is in a transaction."""
+        if getattr(self._local, "busy", False):
+            with contextlib.closing(self._open()) as own:
+                yield own
+            return
         bulk = self._held()
         if bulk is None or not answers(bulk):
             self._drop()
@@ -128,11 +133,14 @@ class KeptConnections:
             self._local.held = (os.getpid(), bulk)
             with self._lock:
                 self._opened.append(bulk)
+        self._local.busy = True
         try:
             yield bulk
         except BaseException:
             self._drop()
             raise
+        finally:
+            self._local.busy = False
 
     def close(self) -> None:
         """Close every connection kept by this process (a forked child leaves its parent's alone)."""
