@@ -33,12 +33,18 @@ def _lose(kept: BulkConnection, store_url: str) -> None:
     engine.dispose()
 
 
+def _kept_after_a_batch(app: Ilos) -> BulkConnection:
+    """The kept writing connection after one batch is stored."""
+    app.stream_pipeline.accept("arrivals", [_line("1")], "b1", repeats=False)
+    kept = app.loader.store._writers._held()
+    assert kept is not None
+    return kept
+
+
 def test_micro_batches_of_one_thread_are_stored_through_one_kept_connection(store_url: str) -> None:
     with Ilos(Settings(), store_url) as app:
         store = app.loader.store
-        app.stream_pipeline.accept("arrivals", [_line("1")], "b1", repeats=False)
-        kept = store._writers._held()
-        assert kept is not None
+        kept = _kept_after_a_batch(app)
         app.stream_pipeline.accept("arrivals", [_line("2")], "b2", repeats=False)
         assert store._writers._held() is kept
         assert app.reader.records_in_force(feed_named("arrivals")).num_rows == 2
@@ -48,9 +54,7 @@ def test_micro_batches_of_one_thread_are_stored_through_one_kept_connection(stor
 def test_a_batch_after_the_kept_connection_is_lost_is_stored_on_a_new_one(store_url: str) -> None:
     with Ilos(Settings(), store_url) as app:
         store = app.loader.store
-        app.stream_pipeline.accept("arrivals", [_line("1")], "b1", repeats=False)
-        kept = store._writers._held()
-        assert kept is not None
+        kept = _kept_after_a_batch(app)
         _lose(kept, store_url)
         accepted = app.stream_pipeline.accept("arrivals", [_line("2")], "b2", repeats=False)
         assert accepted.result.stored == 1
@@ -62,8 +66,7 @@ def test_a_write_that_fails_drops_the_connection_and_stores_nothing(
 ) -> None:
     with Ilos(Settings(), store_url) as app:
         store = app.loader.store
-        app.stream_pipeline.accept("arrivals", [_line("1")], "b1", repeats=False)
-        kept = store._writers._held()
+        kept = _kept_after_a_batch(app)
 
         def fail(*_: object) -> None:
             raise RuntimeError("the disk is full")

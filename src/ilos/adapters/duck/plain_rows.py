@@ -66,11 +66,11 @@ def checked_schema(feed: Feed) -> pa.Schema:
 def checked_json_rows(feed: Feed, rows: list[int], lines: list[str], now_utc: str) -> pa.Table:
     """The checked table of `lines` (numbered `rows`) as `checked_query` gives it for JSON rows, or
     `DeclinedError` when a line is not plain or a value is one Python cannot check as DuckDB does."""
-    names = feed.column_names
-    checks = _checks(feed)
-    columns: dict[str, list[Any]] = {c: [] for c in checked_schema(feed).names}
+    names, schema, checks = feed.column_names, checked_schema(feed), _checks(feed)
+    contract = frozenset(names)
+    columns: dict[str, list[Any]] = {c: [] for c in schema.names}
     for row, line in zip(rows, lines, strict=True):
-        values = _plain_values(names, line)
+        values = _plain_values(contract, line)
         recorded = utc_text(values.get("recorded_at"))
         columns["_row"].append(row)
         for name in names:
@@ -80,10 +80,10 @@ def checked_json_rows(feed: Feed, rows: list[int], lines: list[str], now_utc: st
         failure = next((f for check in checks if (f := check(values, recorded, now_utc)) is not None), None)
         columns["_fail"].append(None if failure is None else {"reason": failure[0], "message": failure[1]})
         columns["_hash"].append(_content_hash(values, names))
-    return pa.table(columns, schema=checked_schema(feed))
+    return pa.table(columns, schema=schema)
 
 
-def _plain_values(names: tuple[str, ...], line: str) -> dict[str, str | None]:
+def _plain_values(contract: frozenset[str], line: str) -> dict[str, str | None]:
     """The line's contract values (an empty string as None), or `DeclinedError` when the line is not plain."""
     if "\x00" in line or "\\u0000" in line:
         raise DeclinedError("a NUL character")
@@ -94,13 +94,10 @@ def _plain_values(names: tuple[str, ...], line: str) -> dict[str, str | None]:
     if not isinstance(pairs, _Pairs):
         raise DeclinedError("not an object")
     values = dict(pairs)
-    if len(values) != len(pairs) or not set(values) <= set(names):
+    if len(values) != len(pairs) or not values.keys() <= contract:
         raise DeclinedError("a key repeated, or not a contract column")
-    for value in values.values():
-        if value is not None and not isinstance(value, str):
-            raise DeclinedError("a value that is not a string")
-        if value is not None and not _utf8(value):
-            raise DeclinedError("an unpaired surrogate")
+    if not all(value is None or isinstance(value, str) for value in values.values()):
+        raise DeclinedError("a value that is not a string")
     return {k: (v if v else None) for k, v in values.items()}
 
 
@@ -108,18 +105,15 @@ class _Pairs(list[tuple[str, Any]]):
     """A JSON object's (key, value) pairs, in order, repeated keys kept."""
 
 
-def _utf8(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _content_hash(values: dict[str, str | None], names: tuple[str, ...]) -> str:
-    """`_hash`: the md5 of every contract value and the extra columns (none), joined by chr(31)."""
+    """`_hash`: the md5 of every contract value and the extra columns (none), joined by chr(31); a value
+    with an unpaired surrogate (no UTF-8 for DuckDB to hash) declines the batch."""
     text = "\x1f".join([*(values.get(c) or "" for c in names), ""])
-    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+    try:
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise DeclinedError("an unpaired surrogate") from error
+    return hashlib.md5(encoded, usedforsecurity=False).hexdigest()
 
 
 def valid_date(value: str) -> bool:
