@@ -50,7 +50,8 @@ def offered(world_dir: str, rate: str, seconds: str, store_url: str = "") -> Non
     def work() -> dict[str, Any]:
         offered_at: deque[list[tuple[float, str]]] = deque()  # per batch handed to the acceptance, in order
         stored: list[tuple[Accepted, list[tuple[float, str]]]] = []
-        linked: dict[int, float] = {}  # id(Accepted) -> when the run linking it ended
+        linked: dict[int, float] = {}  # id(Accepted) -> when the run linking it was announced (its end)
+        saved: dict[int, float] = {}  # id(Accepted) -> when the run linking it had saved its links
         runs: list[Linked] = []
 
         def on_accepted(batch: Accepted) -> None:
@@ -59,6 +60,7 @@ def offered(world_dir: str, rate: str, seconds: str, store_url: str = "") -> Non
         def on_linked(run: Linked) -> None:
             runs.append(run)
             linked.update((id(b), run.linked_at) for b in run.batches)
+            saved.update((id(b), run.saved_at) for b in run.batches)
 
         with Ilos(Settings(), url) as app:
             pipeline = app.stream_pipeline
@@ -74,7 +76,7 @@ def offered(world_dir: str, rate: str, seconds: str, store_url: str = "") -> Non
         to_store = [b.stored_at - t for b, taken in stored for t, _ in taken]
         to_link = [linked.get(id(b), b.stored_at) - t for b, taken in stored for t, _ in taken]
         to_see = [
-            _visible_at(b, line, linked.get(id(b), b.stored_at)) - t
+            _visible_at(b, line, saved.get(id(b), b.stored_at)) - t
             for b, taken in stored
             for t, line in taken
         ]
@@ -127,19 +129,19 @@ def _batches(arrivals: queue.Queue[Any], offered_at: deque[list[tuple[float, str
         yield [line for _, line in taken]
 
 
-def _visible_at(batch: Any, line: str, linked_at: float) -> float:
+def _visible_at(batch: Any, line: str, saved_at: float) -> float:
     """When a stored line's effect on the admission it ends showed: once stored for a departure carrying
     that admission's number (`_visible_on_storing`), once linked on storing for one repeating an identity
     already linked (ADR 13; not a self-report, which waits for another source's record), else once its
-    run had linked it."""
+    run had saved its links (`saved_at`; statuses are derived on read, and its announcement comes after)."""
     row = json.loads(line)
     if row.get("evidence") == "SELF_REPORTED":
-        return linked_at
+        return saved_at
     if _ends_by_number(row):
         return float(batch.stored_at)
     if f"departures/{row['source_system']}/{row['source_record_id']}" in batch.linked_on_storing:
         return float(batch.linked_on_storing_at)
-    return linked_at
+    return saved_at
 
 
 def _visible_on_storing(lines: list[str]) -> float:

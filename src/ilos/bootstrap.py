@@ -76,11 +76,22 @@ class Ilos:
         return FeedLoader(self.store, self.accepting_duck, self.settings.now_utc)
 
     @cached_property
+    def announcing_duck(self) -> duckdb.DuckDBPyConnection:
+        """A third analytical engine, for the thread that announces while another links."""
+        return self._engine()
+
+    @cached_property
+    def announcing_admissions(self) -> DuckAdmissionWork:
+        """`admission_work` on an engine of its own, for the thread that announces verified departures
+        while another links."""
+        return DuckAdmissionWork(self.reader, self.announcing_duck)
+
+    @cached_property
     def stream_pipeline(self) -> StreamPipeline:
         """What `ilos stream` passes each micro-batch through: stored by `accepting_loader`, linked,
-        relatives resolved again, verified departures announced."""
+        relatives resolved again, verified departures announced (`announcing_admissions`)."""
         return StreamPipeline(
-            self.accepting_loader, self.identity_work, self.identity_store, self.admission_work,
+            self.accepting_loader, self.identity_work, self.identity_store, self.announcing_admissions,
             self.event_store, lambda: resolve_relatives(self.relatives_work, self.relative_store),
             self.reader.close,
             LinkOnStoring(self.reader, self.identity_work, self.identity_store),
@@ -137,7 +148,7 @@ class Ilos:
             self.reader.close()
         if "store" in self.__dict__:
             self.store.close()
-        for engine in ("duck", "accepting_duck"):
+        for engine in ("duck", "accepting_duck", "announcing_duck"):
             if engine in self.__dict__:
                 self.__dict__[engine].close()
 

@@ -128,17 +128,20 @@ def test_a_stored_departure_carrying_its_admission_number_shows_before_any_link(
     assert sorted(e["admission_number"] for e in run.events) == ["00000000001", "00000000002"]
 
 
+@pytest.mark.parametrize("step", ["save_links", "announce"])
 def test_a_failed_linking_run_fails_the_command_and_keeps_what_was_stored(
-    store: str, monkeypatch: pytest.MonkeyPatch
+    store: str, step: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(self: StreamPipeline, batches: list[Accepted], today: date) -> Linked:
-        raise RuntimeError("linking failed")
+    """Whether the run failed saving its links or the thread behind it announcing them."""
 
-    monkeypatch.setattr(StreamPipeline, "link", broken)
+    def broken(self: StreamPipeline, *args: object) -> Linked:
+        raise RuntimeError(f"{step} failed")
+
+    monkeypatch.setattr(StreamPipeline, step, broken)
     lines = [json.dumps(d) for d in DEPARTURES]
     result = CliRunner().invoke(app, ["stream", "departures", "--db", store], input="\n".join(lines) + "\n")
     assert result.exit_code == 1
-    assert "linking failed" in result.stderr
+    assert f"{step} failed" in result.stderr
     assert json.loads(result.stdout.splitlines()[0])["outcomes"]["new"] == 4  # stored before linking
     assert statuses(store)["00000000002"][0] == "DEPARTED_OVERSTAY"  # stored is visible
     monkeypatch.undo()
@@ -526,7 +529,7 @@ def test_the_stream_links_repeats_in_a_thread_of_their_own_before_the_run(
         pipeline = app.stream_pipeline
         assert pipeline.warm()
         repeats_linked, callers, seen_by_run = threading.Event(), [], []
-        link_repeats, link = pipeline.link_repeats, pipeline.link
+        link_repeats, save_links = pipeline.link_repeats, pipeline.save_links
 
         def repeats_then_tell(batches: list[Accepted]) -> Linked:
             callers.append(threading.current_thread() is threading.main_thread())
@@ -534,13 +537,13 @@ def test_the_stream_links_repeats_in_a_thread_of_their_own_before_the_run(
             repeats_linked.set()
             return linked
 
-        def link_once_repeats_are(batches: list[Accepted], today: date) -> Linked:
+        def link_once_repeats_are(batches: list[Accepted]) -> Linked:
             assert repeats_linked.wait(20)
             seen_by_run.append(app.reader.linked_on_storing([uid]))
-            return link(batches, today)
+            return save_links(batches)
 
         monkeypatch.setattr(pipeline, "link_repeats", repeats_then_tell)
-        monkeypatch.setattr(pipeline, "link", link_once_repeats_are)
+        monkeypatch.setattr(pipeline, "save_links", link_once_repeats_are)
         stored: list[Accepted] = []
         lines = [[json.dumps(DEPARTURES[0])]]
         stream_batches(

@@ -1,15 +1,18 @@
 """`LinkBehind` and `stream_batches`: batches are accepted while a second thread links, each run taking
-every batch accepted since the last, and a failed run is raised, not lost."""
+every batch accepted since the last, a third announces behind it, and a failed run is raised, not lost."""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterator
 from datetime import date
+from typing import cast
 
 import pytest
 
 from ilos.domain.outcomes import BatchResult, Outcome
-from ilos.services.stream import Accepted, LinkBehind, Linked
+from ilos.services.stream import Accepted, LinkBehind, Linked, StreamPipeline, stream_batches
 
 TODAY = date(2026, 12, 1)
 
@@ -77,3 +80,60 @@ def test_a_failed_run_is_raised_by_the_next_submit_and_by_close() -> None:
     with pytest.raises(RuntimeError, match="store went away"):
         behind.close()
     assert linker.released == ["ilos-link-behind"]
+
+
+class Announcing:
+    """A pipeline for `stream_batches` whose announcements wait until the test opens the gate, recording
+    which runs each announcement took and when each run's links were saved."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.announcing = threading.Event()
+        self.saved: list[list[int]] = []
+        self.announced: list[list[list[int]]] = []
+        self.threads: set[str] = set()
+
+    def accept(self, feed_name: str, lines: list[str], name: str, repeats: bool = True) -> Accepted:
+        return accepted(int(lines[0]))
+
+    def link_repeats(self, batches: list[Accepted]) -> Linked:
+        return Linked(batches, None)
+
+    def save_links(self, batches: list[Accepted]) -> Linked:
+        self.saved.append([b.result.batch_id or 0 for b in batches])
+        return Linked(batches, None, saved_at=float(len(self.saved)))
+
+    def announce(self, runs: list[Linked], today: date) -> list[Linked]:
+        self.threads.add(threading.current_thread().name)
+        self.announcing.set()
+        self.gate.wait(5)
+        self.announced.append([[b.result.batch_id or 0 for b in run.batches] for run in runs])
+        runs[-1].events = [{"runs": len(runs)}]
+        return runs
+
+    def release_thread(self) -> object:
+        return None
+
+
+def test_runs_go_on_saving_links_while_the_thread_behind_announces_them() -> None:
+    """The linking thread hands each saved run to the announcing thread and goes on; runs saved while
+    an announcement is made are announced together by the next, and every run reaches `on_linked`."""
+    pipeline, seen = Announcing(), []
+
+    def batches() -> Iterator[list[str]]:
+        yield ["1"]
+        assert pipeline.announcing.wait(5)  # run 1 is saved and its announcement waits
+        for n in (2, 3):
+            yield [str(n)]
+            deadline = time.monotonic() + 5
+            while [n] not in pipeline.saved and time.monotonic() < deadline:
+                time.sleep(0.01)
+        pipeline.gate.set()
+
+    stream_batches(cast(StreamPipeline, pipeline), "departures", batches(), lambda: TODAY,
+                   lambda batch: None, seen.append)  # fmt: skip
+    assert pipeline.saved == [[1], [2], [3]]  # saved while the first announcement waited
+    assert pipeline.announced == [[[1]], [[2], [3]]]
+    assert [[b.result.batch_id for b in run.batches] for run in seen] == [[1], [2], [3]]
+    assert [run.events for run in seen] == [[{"runs": 1}], [], [{"runs": 2}]]
+    assert pipeline.threads == {"ilos-announce-behind"}

@@ -14,7 +14,9 @@ retraction or correction too) is or was last linked to, is announced as a `depar
 `process` does both for one batch before it returns. `stream_batches` accepts batch after batch while
 a second thread links behind them (`LinkBehind`): each linking run takes every batch accepted since
 the last one, so accepting never waits for linking, and linking takes larger runs when lines come
-faster than one run a batch.
+faster than one run a batch. Once a run has saved its links every status shows them; the run's
+announcements are made by a thread of their own behind it (`Behind`), so the next run need not wait
+for them.
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import pyarrow as pa
 
@@ -86,7 +88,10 @@ class Linked:
     resolution: ResolutionSummary | None
     events: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
-    linked_at: float = 0.0  # time.perf_counter() when its links, relatives and events were saved
+    #: time.perf_counter() when its links and relatives were saved: from then on every admission's
+    #: status (derived on read) shows what it linked
+    saved_at: float = 0.0
+    linked_at: float = 0.0  # time.perf_counter() when its `departure:verified` events were kept too
 
 
 @dataclass
@@ -161,19 +166,34 @@ class StreamPipeline:
     def link(self, batches: list[Accepted], today: date) -> Linked:
         """Link what `batches` stored (and anything else stored since the last run), resolve relatives
         and announce the departures they verify: one incremental run however many batches."""
+        return self.announce([self.save_links(batches)], today)[-1]
+
+    def save_links(self, batches: list[Accepted]) -> Linked:
+        """`link` without the announcements: the run's links and relatives saved (`saved_at`)."""
         started = time.perf_counter()
         resolution = resolve_incremental(self.identity_work, self.identity_state)
         self.after_resolution()
+        saved_at = time.perf_counter()
+        return Linked(batches, resolution, seconds=saved_at - started, saved_at=saved_at)
+
+    def announce(self, runs: list[Linked], today: date) -> list[Linked]:
+        """Announce the departures that saved `runs` verify, in one look at the store as it is now (an
+        admission whose ending departure changed between two of them is announced as it ends now); the
+        events are given to the last run, `linked_at` to each."""
         events = announce_departures(
             self.admissions,
             self.events,
-            [uid for b in batches for uid in b.uids],
-            [number for b in batches for number in b.numbers],
+            [uid for run in runs for b in run.batches for uid in b.uids],
+            [number for run in runs for b in run.batches for number in b.numbers],
             today,
-            regrouped_in=regrouping_run(resolution),
+            regrouped_in=[run_id for run in runs if (run_id := regrouping_run(run.resolution)) is not None],
         )
         linked_at = time.perf_counter()
-        return Linked(batches, resolution, events, linked_at - started, linked_at)
+        for run in runs:
+            run.linked_at = linked_at
+            run.seconds += linked_at - run.saved_at
+        runs[-1].events = events
+        return runs
 
 
 class Linker(Protocol):
@@ -184,35 +204,40 @@ class Linker(Protocol):
     def release_thread(self) -> object: ...
 
 
-class LinkBehind:
-    """A thread linking the batches accepted so far, in one run each time, while more are accepted.
+Item = TypeVar("Item")
+Done = TypeVar("Done")
 
-    `submit` hands it a stored batch; `close` waits until every submitted batch is linked and stops it.
-    A failed run stops it: the failure is raised by the next `submit` or by `close`, and what it had not
-    linked is stored all the same (the next run, of this process or another, links it)."""
+
+class Behind(Generic[Item, Done]):
+    """A thread doing `work` on everything submitted since it last began, while more is submitted.
+
+    `submit` hands it an item; `close` waits until every submitted item is worked and stops it. A failed
+    `work` stops it: the failure is raised by the next `submit` or by `close`."""
 
     def __init__(
-        self, pipeline: Linker, today: Callable[[], date], on_linked: Callable[[Linked], None]
+        self,
+        work: Callable[[list[Item]], Done],
+        on_done: Callable[[Done], None],
+        release: Callable[[], object],
+        name: str,
     ) -> None:
-        self._pipeline, self._today, self._on_linked = pipeline, today, on_linked
-        self._pending: list[Accepted] = []
+        self._work, self._on_done, self._release = work, on_done, release
+        self._pending: list[Item] = []
         self._closing = False
         self._failure: BaseException | None = None
         self._changed = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="ilos-link-behind", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def submit(self, batch: Accepted) -> None:
-        """Queue a stored batch for the next run (one that stored nothing needs none)."""
+    def submit(self, item: Item) -> None:
+        """Queue an item for the next `work`."""
         self._raise_failure()
-        if not batch.result.stored:
-            return
         with self._changed:
-            self._pending.append(batch)
+            self._pending.append(item)
             self._changed.notify()
 
     def close(self) -> None:
-        """Link everything submitted, then stop; raise the failure that stopped it, if any."""
+        """Work everything submitted, then stop; raise the failure that stopped it, if any."""
         with self._changed:
             self._closing = True
             self._changed.notify()
@@ -225,20 +250,44 @@ class LinkBehind:
 
     def _run(self) -> None:
         try:
-            while batches := self._next():
-                self._on_linked(self._pipeline.link(batches, self._today()))
-        except BaseException as failure:  # handed to the accepting thread, which raises it
+            while items := self._next():
+                self._on_done(self._work(items))
+        except BaseException as failure:  # handed to the submitting thread, which raises it
             self._failure = failure
         finally:
-            self._pipeline.release_thread()
+            self._release()
 
-    def _next(self) -> list[Accepted]:
-        """Every batch submitted since the last run (waiting for one); none when closing with none left."""
+    def _next(self) -> list[Item]:
+        """Every item submitted since the last `work` (waiting for one); none when closing with none left."""
         with self._changed:
             while not self._pending and not self._closing:
                 self._changed.wait()
-            batches, self._pending = self._pending, []
-            return batches
+            items, self._pending = self._pending, []
+            return items
+
+
+class LinkBehind(Behind[Accepted, Linked]):
+    """A thread linking the batches accepted so far, in one run each time, while more are accepted.
+
+    `submit` hands it a stored batch; `close` waits until every submitted batch is linked and stops it.
+    A failed run stops it: the failure is raised by the next `submit` or by `close`, and what it had not
+    linked is stored all the same (the next run, of this process or another, links it)."""
+
+    def __init__(
+        self, pipeline: Linker, today: Callable[[], date], on_linked: Callable[[Linked], None]
+    ) -> None:
+        super().__init__(
+            lambda batches: pipeline.link(batches, today()),
+            on_linked,
+            pipeline.release_thread,
+            "ilos-link-behind",
+        )
+
+    def submit(self, batch: Accepted) -> None:
+        """Queue a stored batch for the next run (one that stored nothing needs none)."""
+        self._raise_failure()
+        if batch.result.stored:
+            super().submit(batch)
 
 
 def stream_batches(
@@ -251,11 +300,23 @@ def stream_batches(
     name: str = "stream batch",
 ) -> None:
     """Accept each batch of lines as it comes (`on_accepted` once it is stored) while `LinkBehind` links
-    behind them (`on_linked` after each run, from its thread); returns when the last one is linked.
-    A third thread links each stored batch's repeats of identities already linked (ADR 13), so that
-    storing the next batch does not wait for it."""
+    behind them and a thread behind it announces what each run verified (`on_linked` after each run's
+    announcement, from that thread); returns when the last one is linked and announced. A third thread
+    links each stored batch's repeats of identities already linked (ADR 13), so that storing the next
+    batch does not wait for it."""
+
+    def each_linked(runs: list[Linked]) -> None:
+        for run in runs:
+            on_linked(run)
+
     repeats = LinkBehind(_RepeatsLinker(pipeline), today, lambda run: None)
-    linker = LinkBehind(pipeline, today, on_linked)
+    announcer: Behind[Linked, list[Linked]] = Behind(
+        lambda runs: pipeline.announce(runs, today()),
+        each_linked,
+        pipeline.release_thread,
+        "ilos-announce-behind",
+    )
+    linker = LinkBehind(_SavingLinker(pipeline), today, announcer.submit)
     try:
         for n, lines in enumerate(batches, 1):
             accepted = pipeline.accept(feed_name, lines, f"{name} {n}", repeats=False)
@@ -266,7 +327,10 @@ def stream_batches(
         try:
             repeats.close()
         finally:
-            linker.close()
+            try:
+                linker.close()
+            finally:
+                announcer.close()
 
 
 @dataclass
@@ -277,6 +341,19 @@ class _RepeatsLinker:
 
     def link(self, batches: list[Accepted], today: date) -> Linked:
         return self.pipeline.link_repeats(batches)  # whatever the day: repeats are linked as stored
+
+    def release_thread(self) -> object:
+        return self.pipeline.release_thread()
+
+
+@dataclass
+class _SavingLinker:
+    """`LinkBehind`'s view of a pipeline whose runs save links and leave announcing to another thread."""
+
+    pipeline: StreamPipeline
+
+    def link(self, batches: list[Accepted], today: date) -> Linked:
+        return self.pipeline.save_links(batches)
 
     def release_thread(self) -> object:
         return self.pipeline.release_thread()
@@ -315,18 +392,18 @@ def announce_departures(
     uids: list[str],
     numbers: list[str],
     today: date,
-    regrouped_in: int | None = None,
+    regrouped_in: Sequence[int] = (),
 ) -> list[dict[str, Any]]:
     """Emit (and keep) a `departure:verified` event for every admission whose verified ending departure
-    rests on one of a batch's new records `uids` or on a departure of a person resolution run
+    rests on one of a batch's new records `uids` or on a departure of a person a resolution run of
     `regrouped_in` merged or split, or whose number the batch's records carry (`numbers`: an arrival
     loaded after its departure), or of a person one of `uids` is or was last linked to (a retraction or
     correction can change the departure that ends an admission without being it), unless an event
     already kept announced the same departure of it (day and evidence): whatever order the records come
     in, each is announced once, and again only when the departure that ends the admission changes."""
     records = list(uids)
-    if regrouped_in is not None:
-        records += admissions.regrouped_departures(regrouped_in)
+    for run_id in regrouped_in:
+        records += admissions.regrouped_departures(run_id)
     if not records and not numbers:
         return []
     return _announce_new(sink, admissions.verified_by(records, numbers, today).to_pylist())

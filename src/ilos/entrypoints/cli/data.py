@@ -92,7 +92,8 @@ def announce(app: Ilos, results: list[BatchResult], regrouped_in: int | None) ->
         uids += keys.column("uid").to_pylist()
         numbers += [n for n in keys.column("admission_number").to_pylist() if n]
     today = app.settings.today()
-    events = announce_departures(app.admission_work, app.event_store, uids, numbers, today, regrouped_in)
+    regrouped = [] if regrouped_in is None else [regrouped_in]
+    events = announce_departures(app.admission_work, app.event_store, uids, numbers, today, regrouped)
     typer.echo(f"departure:verified events: {len(events)}")
 
 

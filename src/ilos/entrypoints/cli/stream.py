@@ -29,8 +29,8 @@ def stream(
     API's body) and apply each micro-batch at once: validated and stored (invalid rows quarantined), and
     visible to every reader from then on; a record that repeats the identity of one already linked is
     linked to its person as it is stored, the others behind it, with every batch stored since the
-    last linking run, by a second thread; `departure:verified` events are emitted for the admissions
-    whose ending departure the linked records verify (once per admission and departure).
+    last linking run, by a second thread; `departure:verified` events are emitted, by a third, for the
+    admissions whose ending departure the linked records verify (once per admission and departure).
     Prints one JSON line per stored batch and per event; ends at end of input, once everything is linked."""
     with failures_exit(), app_for(db) as app:
         check_feed(feed_name)
