@@ -121,6 +121,58 @@ def test_score_between_an_index_equals_score_between_the_records(resolver: Ident
     assert reps["departures/APIS/8"] == reps["departures/APIS/2"] == "departures/APIS/2"
 
 
+def test_records_scored_after_an_index_take_the_signatures_they_hold_whole_from_it(
+    resolver: IdentityResolver,
+) -> None:
+    """After `score_between` on an index (whose `index_after` then indexes every record), `score` of some
+    of the records takes the rows of the signatures they hold whole from the index and builds the others'
+    (`prepare_from`): the same pairs and members as building every feature. Left out here: one member of a
+    signature of two (its representative, so the other represents it alone), and whole signatures."""
+    existing = table(
+        *_population().to_pylist(),
+        record("arrivals/I94/11", admission_number="32191837B22"),  # the identity of arrivals/I94/1
+    )
+    new = table(
+        record("arrivals/I94/12", family_name="Lindqvist", given_names="Astrid", sex="F",
+               date_of_birth="1990-06-02", citizenship="SWE", birth_country="SWE", document_number="99812734",
+               document_country="SWE"),  # repeats arrivals/I94/3: a signature the batch touched
+        record("departures/APIS/13", feed="departures", given_names="Bartosz", family_name="Kowalczyk",
+               document_number=None),
+    )  # fmt: skip
+    resolver.score_between(resolver.index(existing), new)
+    assert resolver.index_after is not None
+    left_out = {"arrivals/I94/1", "arrivals/I94/7"}
+    everything = pa.concat_tables([existing, new])
+    some = everything.filter(pc.invert(pc.is_in(everything["record_uid"], pa.array(sorted(left_out)))))
+    try:
+        restored, restored_members = _by_pair(resolver.score(some)), resolver.members
+        resolver.index_after = None
+        built, built_members = _by_pair(resolver.score(some)), resolver.members
+    finally:
+        resolver.index_after = None
+    assert restored == built
+    assert "arrivals/I94/11" in {uid for key in built for uid in key}  # representing its signature alone
+    assert restored_members is not None
+    assert built_members is not None
+    assert restored_members.sort_by("record_uid").equals(built_members.sort_by("record_uid"))
+
+
+def test_a_record_the_index_holds_that_comes_again_is_one_member_of_the_index_after(
+    resolver: IdentityResolver,
+) -> None:
+    """A record a run left unlinked is compared again by the next with the index still holding it: the
+    index after holds it once (twice, it was re-resolved twice and linked twice)."""
+    existing = _population()
+    again = existing.filter(pc.equal(existing["record_uid"], "departures/APIS/2"))
+    resolver.score_between(resolver.index(existing), again)
+    after = resolver.index_after
+    resolver.index_after = None
+    assert after is not None
+    uids = after.members.column("record_uid").to_pylist()
+    assert uids.count("departures/APIS/2") == 1
+    assert sorted(uids) == uids
+
+
 def test_explain_weights_add_up_to_the_total(resolver: IdentityResolver) -> None:
     a = record("arrivals/I94/1")
     b = record("departures/APIS/2", feed="departures", given_names="Bartek", date_of_birth="1984-07-03")

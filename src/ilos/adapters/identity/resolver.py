@@ -12,7 +12,13 @@ from ilos.adapters.identity import clustering, frequencies, model, scoring, trip
 from ilos.adapters.identity import explain as explaining
 from ilos.adapters.identity.blocking_keys import BlockingKeys
 from ilos.adapters.identity.features import INPUT_COLUMNS, build_features
-from ilos.adapters.identity.index import IdentityIndex, index_after, members_after, prepare_against
+from ilos.adapters.identity.index import (
+    IdentityIndex,
+    index_after,
+    members_after,
+    prepare_against,
+    prepare_from,
+)
 from ilos.adapters.identity.rules import LOWER, UPPER
 from ilos.adapters.identity.workspace import fetch, register_records, workspace
 
@@ -54,12 +60,18 @@ class IdentityResolver:
         """Every blocked pair of identity signatures, scored, with hard rules and decisions.
 
         Pairs name each signature by its representative record; `members` maps every usable
-        record to its representative.
+        record to its representative. After `score_between` on an index, whose `index_after` indexes
+        every record in force (an incremental run re-resolving some of them), the signatures it holds
+        whole are taken from it (`prepare_from`) and only the other records' features are built.
         """
         with workspace(self._con) as cur:
             prepared, self._prepared = self._prepared, None
             if prepared is not None and prepared[0] is records:
                 pairs = self._predict(cur, only_new=False, prepared=prepared[1])
+            elif self.index_after is not None:
+                pairs = self._score_prepared(
+                    cur, prepare_from(cur, records, self.index_after), only_new=False
+                )
             else:
                 register_records(cur, "records", records, new=False)
                 pairs = self._predict(cur, only_new=False)
