@@ -31,8 +31,9 @@ def offered(world_dir: str, rate: str, seconds: str, store_url: str = "") -> Non
     resolved store of everything else, at `store_url` or a fresh embedded store), offered to a process
     prepared as `ilos stream` prepares it. An event's times run from when it was offered (not from when
     the acceptance loop took it), to the commit that stored it (from then on a departure carrying the
-    admission number it ends shows in that admission's status) and to the end of the linking run that
-    linked it (links, relatives and `departure:verified` events saved: every effect visible)."""
+    admission number it ends shows in that admission's status), to its effect on that admission showing
+    (`_visible_at`), and to the end of the linking run that linked it (links and relatives saved, then
+    its `departure:verified` events announced by the thread behind: every effect visible)."""
     from benchmarks.admissions.steps import _hold_back_departures, _store, nearest_rank
 
     world = Path(world_dir)

@@ -116,8 +116,8 @@ def prepare_from(cur: duckdb.DuckDBPyConnection, records: pa.Table, index: Ident
     Only the other records (unusable ones, and members of a signature some of whose members `records`
     lack: name-only records placed apart by their trips) have their features built; they form the
     same signatures among themselves as they would among all of `records`, since no whole signature
-    shares their values. An incremental run re-resolves whole components of a third of the store for
-    a large batch, whose features are all in the index. The members taken from the index carry no
+    shares their values. A large batch's run re-resolves whole components, tens of thousands of records
+    whose features are all in the index already (ADR 11). The members taken from the index carry no
     `adm` or `receipt` (only `prepare` reads them, for `adms`)."""
     cur.register("from_records", records.select(["record_uid"]))
     cur.register("from_members", index.members.select(["record_uid", "rep"]))
