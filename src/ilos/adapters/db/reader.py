@@ -119,8 +119,8 @@ class PersonDataReader:
                 bulk.close()
 
     def close(self) -> None:
-        """Close this thread's reading connection, if one is open (connections of other threads close when
-        their reader is collected; ILOS reads from one thread)."""
+        """Close this thread's reading connection, if one is open (a stream's threads each close their own as
+        they end; connections of other threads close when their reader is collected)."""
         self._drop()
 
     def records_in_force(self, feed: Feed, known_at_utc: str | None = None) -> pa.Table:
