@@ -309,14 +309,14 @@ def stream_batches(
         for run in runs:
             on_linked(run)
 
-    repeats = LinkBehind(_RepeatsLinker(pipeline), today, lambda run: None)
+    repeats = LinkBehind(_LinkingBy(pipeline.link_repeats, pipeline.release_thread), today, lambda run: None)
     announcer: Behind[Linked, list[Linked]] = Behind(
         lambda runs: pipeline.announce(runs, today()),
         each_linked,
         pipeline.release_thread,
         "ilos-announce-behind",
     )
-    linker = LinkBehind(_SavingLinker(pipeline), today, announcer.submit)
+    linker = LinkBehind(_LinkingBy(pipeline.save_links, pipeline.release_thread), today, announcer.submit)
     try:
         for n, lines in enumerate(batches, 1):
             accepted = pipeline.accept(feed_name, lines, f"{name} {n}", repeats=False)
@@ -334,29 +334,18 @@ def stream_batches(
 
 
 @dataclass
-class _RepeatsLinker:
-    """`LinkBehind`'s view of a pipeline whose runs link stored batches' repeats (`link_repeats`)."""
+class _LinkingBy:
+    """`LinkBehind`'s view of a pipeline step that links stored batches whatever the day: the repeats
+    (`link_repeats`, linked as stored) or a run that leaves announcing to another thread (`save_links`)."""
 
-    pipeline: StreamPipeline
-
-    def link(self, batches: list[Accepted], today: date) -> Linked:
-        return self.pipeline.link_repeats(batches)  # whatever the day: repeats are linked as stored
-
-    def release_thread(self) -> object:
-        return self.pipeline.release_thread()
-
-
-@dataclass
-class _SavingLinker:
-    """`LinkBehind`'s view of a pipeline whose runs save links and leave announcing to another thread."""
-
-    pipeline: StreamPipeline
+    step: Callable[[list[Accepted]], Linked]
+    release: Callable[[], object]
 
     def link(self, batches: list[Accepted], today: date) -> Linked:
-        return self.pipeline.save_links(batches)
+        return self.step(batches)
 
     def release_thread(self) -> object:
-        return self.pipeline.release_thread()
+        return self.release()
 
 
 def next_batch(items: queue.Queue[Any], size: int, wait_s: float) -> list[Any]:
