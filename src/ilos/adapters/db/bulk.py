@@ -105,6 +105,43 @@ class BulkConnection:
         self.execute("COMMIT")
 
 
+#: Connections a forked child inherited: kept referenced so that collecting them does not close the
+#: parent's session from the child.
+_INHERITED: list[BulkConnection] = []
+
+
+class ThreadHeld:
+    """One connection per thread, opened by this process: a forked child neither uses its parent's nor,
+    by collecting it, closes it."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def get(self) -> BulkConnection | None:
+        """This thread's connection, if it holds one opened by this process."""
+        held: tuple[int, BulkConnection] | None = getattr(self._local, "held", None)
+        if held is None:
+            return None
+        if held[0] != os.getpid():  # inherited through fork: the parent's session, never closed here
+            _INHERITED.append(held[1])
+            self._local.held = None
+            return None
+        return held[1]
+
+    def put(self, bulk: BulkConnection) -> None:
+        """Hold `bulk` for this thread."""
+        self._local.held = (os.getpid(), bulk)
+
+    def drop(self) -> BulkConnection | None:
+        """Forget this thread's connection, closing it quietly (it may be broken already); return it."""
+        bulk = self.get()
+        self._local.held = None
+        if bulk is not None:
+            with contextlib.suppress(Exception):
+                bulk.close()
+        return bulk
+
+
 class KeptConnections:
     """One connection per thread (and process) for writes, opened on first use and kept: opening one costs
     more than a stream's micro-batch of writes (about 50 ms on PostgreSQL, a session and the driver's
@@ -113,7 +150,8 @@ class KeptConnections:
 
     def __init__(self, open_connection: Callable[[], BulkConnection]) -> None:
         self._open = open_connection
-        self._local = threading.local()
+        self._thread = ThreadHeld()
+        self._local = threading.local()  # `busy`: this thread is inside a use
         self._lock = threading.Lock()
         self._opened: list[BulkConnection] = []  # by this process, to close at `close`
         self._pid = os.getpid()
@@ -130,7 +168,7 @@ class KeptConnections:
         if bulk is None or not answers(bulk):
             self._drop()
             bulk = self._open()
-            self._local.held = (os.getpid(), bulk)
+            self._thread.put(bulk)
             with self._lock:
                 self._opened.append(bulk)
         self._local.busy = True
@@ -153,19 +191,14 @@ class KeptConnections:
                 bulk.close()
 
     def _held(self) -> BulkConnection | None:
-        held: tuple[int, BulkConnection] | None = getattr(self._local, "held", None)
-        return held[1] if held is not None and held[0] == os.getpid() else None
+        return self._thread.get()
 
     def _drop(self) -> None:
         """Forget this thread's connection, closing it quietly (it may be broken already)."""
-        bulk = self._held()
-        self._local.held = None
-        if bulk is None:
-            return
-        with self._lock:
-            self._opened = [b for b in self._opened if b is not bulk]
-        with contextlib.suppress(Exception):
-            bulk.close()
+        bulk = self._thread.drop()
+        if bulk is not None:
+            with self._lock:
+                self._opened = [b for b in self._opened if b is not bulk]
 
 
 def answers(bulk: BulkConnection) -> bool:

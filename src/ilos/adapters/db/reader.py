@@ -7,17 +7,14 @@ exactly one place. A test walks the adapters to keep it that way.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute
 
-from ilos.adapters.db.bulk import BulkConnection, answers, values_of_json
+from ilos.adapters.db.bulk import BulkConnection, ThreadHeld, answers, values_of_json
 from ilos.adapters.db.record_store import SqlRecordStore
 from ilos.adapters.db.schema import record_table_name
 from ilos.domain.feeds import EVIDENCE_UNVERIFIED, FEEDS, IDENTITY_COLUMNS, Feed
@@ -52,9 +49,6 @@ TRIP_DAYS = {
     "status_events": f"CASE WHEN benefit = 'STUDENT_PROGRAM' OR (event = 'FILED' AND benefit IN ({_FILED_INSIDE}))"
     " THEN event_date END",
 }
-#: Reading connections a forked child inherited: kept referenced so that collecting them does not close
-#: the parent's session from the child.
-_INHERITED: list[BulkConnection] = []
 QUARANTINE_COLUMNS = "feed, source_system, source_record_id, file, file_row AS row, reason, message"
 
 
@@ -64,7 +58,7 @@ class PersonDataReader:
     def __init__(self, store: SqlRecordStore, actor: str = "cli") -> None:
         self.store = store
         self.actor = actor
-        self._local = threading.local()
+        self._thread = ThreadHeld()
 
     def _read(
         self, purpose: str, sql: str, params: Sequence[Any] | None = None, text: Sequence[str] = ()
@@ -91,14 +85,7 @@ class PersonDataReader:
 
     def _held(self) -> BulkConnection | None:
         """This thread's kept reading connection, if it was opened by this process."""
-        held: tuple[int, BulkConnection] | None = getattr(self._local, "bulk", None)
-        if held is None:
-            return None
-        if held[0] != os.getpid():  # inherited through fork: the parent's session, never closed here
-            _INHERITED.append(held[1])
-            self._local.bulk = None
-            return None
-        return held[1]
+        return self._thread.get()
 
     def _connection(self) -> BulkConnection:
         """This thread's reading connection, opened on first use and kept: opening one costs more than a
@@ -107,16 +94,12 @@ class PersonDataReader:
         bulk = self._held()
         if bulk is None:
             bulk = self.store.bulk()
-            self._local.bulk = (os.getpid(), bulk)
+            self._thread.put(bulk)
         return bulk
 
     def _drop(self) -> None:
         """Forget this thread's connection, closing it quietly (it may be broken already)."""
-        bulk = self._held()
-        self._local.bulk = None
-        if bulk is not None:
-            with contextlib.suppress(Exception):
-                bulk.close()
+        self._thread.drop()
 
     def close(self) -> None:
         """Close this thread's reading connection, if one is open (a stream's threads each close their own as
