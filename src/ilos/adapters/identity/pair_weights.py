@@ -4,9 +4,10 @@ Scoring a few new signatures in DuckDB costs half a second whatever their number
 feature and comparison statements; ADR 11), too much to decide a record as it is stored. This is the
 first part of a scorer for that path: the comparison levels of `comparisons.py` and the weights of
 `weights.py` (Bayes factors, frozen term frequencies) over two signature rows as the SQL features give
-them. The SQL stays the reference: `tests/unit/identity/test_pair_weights.py` holds this to the same
-float on every blocked pair of a generated world. Not used on any path yet; the hard rules and
-decisions (`rules.py`) come next.
+them; the hard rules and the decision are `pair_rules`. The SQL stays the reference:
+`tests/unit/identity/test_pair_weights.py` holds both to the same float, rule and decision on every
+blocked pair of a generated world and on every pair of drawn records. Not used on any path yet: what
+decides a record on storing (its component, the twins' doubt, the ambiguity holds) comes next.
 
 SQL's NULL is None here. No level negates an expression that can be NULL, so a NULL condition can be
 read as false throughout (`x <> y` is false when either is NULL, as in a WHEN).
