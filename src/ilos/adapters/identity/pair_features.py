@@ -1,0 +1,44 @@
+"""The feature row one record gives the plain-Python pair scorer (`pair_weights`, `pair_rules`), as the
+SQL features give it (`features.features_sql`): the record's signature (`signature.signature_of`) with
+the name keys' skeletons, the birth date's parts and the numbers it carries. For the scorer of records
+decided as they are stored (ADR 11); `tests/unit/identity/test_pair_features.py` holds it to the SQL
+on drawn records and on every record of a generated population. Not used on any path yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from ilos.adapters.identity.features import abjad_skeleton, skeleton
+from ilos.adapters.identity.signature import signature_of
+
+
+def scoring_row(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The record's feature row as a signature of its own (`adms`: its admission number or matter and its
+    filing's receipt, sorted), or None where `signature_of` gives none or the birth date is in year 0
+    (a DuckDB date Python's cannot hold)."""
+    signature = signature_of(record)
+    if signature is None:
+        return None
+    dob_text = signature["dob_text"]
+    if dob_text is not None and dob_text.startswith("0000"):
+        return None
+    born = date.fromisoformat(dob_text) if dob_text is not None and len(dob_text) == 10 else None
+    fam_key, giv_key = signature["fam_key"], signature["giv_key"]
+    return {
+        **signature,
+        "record_uid": record["record_uid"],
+        "name_key": None if fam_key is None else f"{fam_key}|{giv_key or ''}",
+        "fam_skel": None if fam_key is None else skeleton(fam_key) or fam_key,
+        "giv_skel": None if giv_key is None else skeleton(giv_key) or giv_key,
+        "giv_abjad_skel": None if giv_key is None else abjad_skeleton(giv_key) or None,
+        "dob": None if born is None else dob_text,
+        "dob_date": born,
+        "dob_y": None if born is None else born.year,
+        "dob_m": None if born is None else born.month,
+        "dob_d": None if born is None else born.day,
+        "dob_year": None if dob_text is None else dob_text[:4],
+        "adms": sorted({n for n in (signature["adm"], signature["receipt"]) if n is not None}),
+    }
