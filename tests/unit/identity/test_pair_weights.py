@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import random
 import re
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from ilos.adapters.identity import frequencies, pair_rules, rules, scoring, weig
 from ilos.adapters.identity.comparisons import blocking_rules, comparisons
 from ilos.adapters.identity.features import INPUT_COLUMNS
 from ilos.adapters.identity.model import default_model
-from ilos.adapters.identity.pair_weights import CONDITIONS, PairWeights, jaro_winkler
+from ilos.adapters.identity.pair_weights import CONDITIONS, PairWeights, _fused, jaro_winkler
 from ilos.adapters.identity.workspace import register_records, workspace
 from ilos.generator import generate
 
@@ -196,3 +197,9 @@ def _assert_every_pair_as_the_sql(drawn: list[dict[str, Any]]) -> None:
             rule,
             decided,
         ), (left, right)
+
+
+@given(st.integers(0, 4), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_the_fused_boost_is_rounded_once(prefix: int, x: float, y: float) -> None:
+    exact = Fraction(prefix * 0.1) * Fraction(x) + Fraction(y)
+    assert _fused(prefix * 0.1, x, y) == float(exact)

@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import jellyfish
@@ -33,6 +33,7 @@ Row = Mapping[str, Any]
 Condition = Callable[[Row, Row], bool]
 
 
+@lru_cache(maxsize=1 << 16)  # a pair's rules ask the same names' similarity several times
 def jaro_winkler(a: str, b: str) -> float:
     """DuckDB's `jaro_winkler_similarity(a, b)`, bit for bit: the Jaro similarity summed in its order, and
     the prefix boost as one fused multiply-add (its library's compiled form; a separate multiply and add
@@ -49,8 +50,20 @@ def jaro_winkler(a: str, b: str) -> float:
 
 
 def _fused(x: float, y: float, z: float) -> float:
-    """x * y + z rounded once (`math.fma` from Python 3.13)."""
-    return float(Fraction(x) * Fraction(y) + Fraction(z))
+    """x * y + z rounded once (`math.fma` from Python 3.13): the product's rounding error, exact by
+    Dekker's splitting, summed with it and z by `math.fsum`, which rounds the exact sum once."""
+    product = x * y
+    x_hi, x_lo = _split(x)
+    y_hi, y_lo = _split(y)
+    error = ((x_hi * y_hi - product) + x_hi * y_lo + x_lo * y_hi) + x_lo * y_lo
+    return math.fsum((product, error, z))
+
+
+def _split(value: float) -> tuple[float, float]:
+    """Dekker's split of a double into two halves of 26 bits whose sum is exactly it."""
+    scaled = value * 134217729.0  # 2**27 + 1
+    high = scaled - (scaled - value)
+    return high, value - high
 
 
 def _jaro(a: str, b: str) -> float:
