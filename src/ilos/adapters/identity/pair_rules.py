@@ -16,7 +16,7 @@ import jellyfish
 
 from ilos.adapters.identity.comparisons import JW, SKELETON_JW
 from ilos.adapters.identity.features import INCIDENT_PREFIX, RECEIPT_PREFIX
-from ilos.adapters.identity.pair_weights import jaro_winkler
+from ilos.adapters.identity.pair_weights import edits_within, hamming, jaro_winkler
 from ilos.adapters.identity.rules import (
     LOWER,
     REVIEW_RULES,
@@ -78,10 +78,7 @@ def _similarity(x: str | None, y: str | None) -> float | None:
 
 def _edits_within(x: str | None, y: str | None, k: int) -> Truth:
     """`comparisons.edits_within_sql`, NULL when either is."""
-    if x is None or y is None:
-        return None
-    lev = jellyfish.levenshtein_distance(x, y)
-    return lev <= k or (lev <= 2 * k and jellyfish.damerau_levenshtein_distance(x, y) <= k)
+    return None if x is None or y is None else edits_within(x, y, k)
 
 
 def _alike(left: Row, a: str, right: Row, b: str) -> Truth:
@@ -100,7 +97,7 @@ def birth_dates_apart(left: Row, right: Row) -> bool:
         text_l == text_r
         or (y_l == y_r and d_l == m_r and m_l == d_r)
         or (y_l == y_r and ((m_l == 1 and d_l == 1) or (m_r == 1 and d_r == 1)))
-        or sum(x != y for x, y in zip(left["dob"], right["dob"], strict=True)) == 1
+        or hamming(left["dob"], right["dob"]) == 1
         or abs((left["dob_date"] - right["dob_date"]).days) == 1
         or (abs(y_l - y_r) == 1 and m_l == m_r and d_l == d_r)
     )
@@ -113,7 +110,7 @@ def _doc_one_off(left: Row, right: Row) -> Truth:
     if a is None or b is None:
         return None
     if len(a) == len(b) and len(a) > 0:
-        close = sum(x != y for x, y in zip(a, b, strict=True)) == 1
+        close = hamming(a, b) == 1
     else:
         close = jellyfish.levenshtein_distance(a, b) == 1
     return _and(_eq(left["doc_country"], right["doc_country"]), close)

@@ -90,12 +90,13 @@ def _jaro(a: str, b: str) -> float:
     return similarity / 3.0
 
 
-def _hamming(a: str, b: str) -> int:
+def hamming(a: str, b: str) -> int:
+    """DuckDB's `hamming` of two texts of one length."""
     return sum(x != y for x, y in zip(a, b, strict=True))
 
 
-def _edits_within(a: str | None, b: str | None, k: int) -> bool:
-    """`comparisons.edits_within_sql`."""
+def edits_within(a: str | None, b: str | None, k: int) -> bool:
+    """`comparisons.edits_within_sql` (false when either is NULL)."""
     if a is None or b is None:
         return False
     lev = jellyfish.levenshtein_distance(a, b)
@@ -139,7 +140,7 @@ def _given_alike(left: Row, right: Row) -> bool:
         _skeleton_alike(left, "giv", right, "giv")
         or _similar(left["giv_key"], right["giv_key"])
         or _eq(left["giv_first_skel"], right["giv_first_skel"])
-        or _edits_within(left["giv_key"], right["giv_key"], 2)
+        or edits_within(left["giv_key"], right["giv_key"], 2)
     )
 
 
@@ -171,7 +172,7 @@ def _similar_names(left: Row, right: Row) -> bool:
 
 
 def _surname_one_off(left: Row, right: Row) -> bool:
-    one_edit = _edits_within(left["fam_key"], right["fam_key"], 1) and left["fam_key"] != right["fam_key"]
+    one_edit = edits_within(left["fam_key"], right["fam_key"], 1) and left["fam_key"] != right["fam_key"]
     return _skeleton_alike(left, "giv", right, "giv") and one_edit
 
 
@@ -199,7 +200,7 @@ def _year_apart(left: Row, right: Row) -> bool:
 
 def _one_digit(left: Row, right: Row) -> bool:
     a, b = left["dob"], right["dob"]
-    return a is not None and b is not None and len(a) == len(b) and _hamming(a, b) == 1
+    return a is not None and b is not None and len(a) == len(b) and hamming(a, b) == 1
 
 
 def _placeholder(left: Row, right: Row) -> bool:
@@ -222,7 +223,7 @@ def _doc_one_off(left: Row, right: Row) -> bool:
     if not _eq(left["doc_country"], right["doc_country"]) or a is None or b is None:
         return False
     if len(a) == len(b) and len(a) > 0:
-        return _hamming(a, b) == 1
+        return hamming(a, b) == 1
     return bool(jellyfish.levenshtein_distance(a, b) == 1)
 
 
