@@ -21,10 +21,11 @@ from ilos.generator import generate
 from .conftest import record, table
 from .test_signature import _FIELDS
 
-#: The feature columns the pair scorer reads (`pair_weights`, `pair_rules`), `adms` apart.
+#: The feature columns the pair scorer reads (`pair_weights`, `pair_rules`, `pair_blocking`), `adms` apart.
 READ = ("fam_key", "giv_key", "name_key", "fam_skel", "giv_skel", "fam_first_skel", "giv_first_skel", "giv_abjad",
         "giv_abjad_skel", "dob_text", "dob", "dob_date", "dob_y", "dob_m", "dob_d", "dob_year", "doc_num",
-        "doc_country", "doc_type", "a9", "cit", "bcountry", "sex_code")  # fmt: skip
+        "doc_country", "doc_type", "a9", "cit", "bcountry", "sex_code", "thin_incident", "first_lo", "first_hi",
+        "doc_keys")  # fmt: skip
 
 
 def assert_same_rows(records: pa.Table) -> int:

@@ -1,6 +1,6 @@
 """The feature row one record gives the plain-Python pair scorer (`pair_weights`, `pair_rules`), as the
 SQL features give it (`features.features_sql`): the record's signature (`signature.signature_of`) with
-the name keys' skeletons, the birth date's parts and the numbers it carries. For the scorer of records
+the name keys' skeletons, the birth date's parts, the numbers it carries and its blocking keys. For the scorer of records
 decided as they are stored (ADR 11); `tests/unit/identity/test_pair_features.py` holds it to the SQL
 on drawn records and on every record of a generated population. Not used on any path yet.
 """
@@ -27,6 +27,8 @@ def scoring_row(record: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     born = date.fromisoformat(dob_text) if dob_text is not None and len(dob_text) == 10 else None
     fam_key, giv_key = signature["fam_key"], signature["giv_key"]
+    firsts = [s for s in (signature["fam_first_skel"], signature["giv_first_skel"]) if s is not None]
+    doc_num, doc_country = signature["doc_num"], signature["doc_country"]
     return {
         **signature,
         "record_uid": record["record_uid"],
@@ -41,4 +43,12 @@ def scoring_row(record: Mapping[str, Any]) -> dict[str, Any] | None:
         "dob_d": None if born is None else born.day,
         "dob_year": None if dob_text is None else dob_text[:4],
         "adms": sorted({n for n in (signature["adm"], signature["receipt"]) if n is not None}),
+        "first_lo": min(firsts, default=None),
+        "first_hi": max(firsts, default=None),
+        "doc_keys": [] if doc_num is None or doc_country is None else _masked(doc_country, doc_num),
     }
+
+
+def _masked(country: str, number: str) -> list[str]:
+    """`features.doc_keys_sql`: the number with each character masked in turn, behind its country."""
+    return [f"{country}:{number[:i]}?{number[i + 1 :]}" for i in range(len(number))]
