@@ -1,6 +1,7 @@
-"""The plain-Python match weight of a signature pair (`identity.pair_weights`) is the SQL's, bit for bit, on
-every blocked pair of a generated population, with the shipped model and with frequencies frozen into
-it; its Jaro-Winkler similarity is DuckDB's on names and on strings made to tie."""
+"""The plain-Python weight, rule and decision of a signature pair (`identity.pair_weights`, `pair_rules`)
+are the SQL's, bit for bit: on every blocked pair of a generated population, with the shipped model and
+with frequencies frozen into it, and on every pair of drawn records; its Jaro-Winkler similarity is
+DuckDB's, and its fused boost is rounded once."""
 
 from __future__ import annotations
 
@@ -37,9 +38,10 @@ def population(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def sql_weights(
     folder: Path, model: dict[str, Any] | None
-) -> tuple[dict[str, Any], list[tuple[dict[str, Any], dict[str, Any], float]]]:
+) -> tuple[dict[str, Any], list[tuple[dict[str, Any], dict[str, Any], float, str, str]]]:
     """The model (`model`, or when None the shipped one with frequencies frozen from the population's
-    signatures) and every blocked pair of the population's signatures: both rows and the SQL's weight."""
+    signatures) and every blocked pair of the population's signatures: both rows and the SQL's weight,
+    rule and decision."""
     con = duckdb.connect()
     records = load_records(folder, con).select(list(INPUT_COLUMNS))
     with workspace(con) as cur:
@@ -56,9 +58,7 @@ def sql_weights(
         columns = sorted({c for c in used if not c.startswith("tf_")} | keys | {"record_uid", "is_new"})
         nfeat = scoring._with_ids(cur, feat, tf, columns)
         blocked = scoring.block(cur, nfeat, blocking_rules())
-        rows = {
-            right["nid"]: right for right in cur.sql(f"SELECT * FROM {nfeat}").to_arrow_table().to_pylist()
-        }
+        rows = {row["nid"]: row for row in cur.sql(f"SELECT * FROM {nfeat}").to_arrow_table().to_pylist()}
         scored = _decided(cur, blocked, nfeat, used, model)
     con.close()
     return model, [(rows[a], rows[b], w, rule, decided) for a, b, w, rule, decided in scored]
