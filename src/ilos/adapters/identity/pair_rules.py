@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import jellyfish
-
 from ilos.adapters.identity.comparisons import JW, SKELETON_JW
 from ilos.adapters.identity.features import INCIDENT_PREFIX, RECEIPT_PREFIX
-from ilos.adapters.identity.pair_weights import edits_within, hamming, jaro_winkler
+from ilos.adapters.identity.pair_weights import edits_within, hamming, jaro_winkler, numbers_one_apart
 from ilos.adapters.identity.rules import (
     LOWER,
     REVIEW_RULES,
@@ -105,15 +103,11 @@ def birth_dates_apart(left: Row, right: Row) -> bool:
 
 
 def _doc_one_off(left: Row, right: Row) -> Truth:
-    """`comparisons.doc_one_off_sql`."""
+    """`comparisons.doc_one_off_sql` (unknown when either number is missing)."""
     a, b = left["doc_num"], right["doc_num"]
     if a is None or b is None:
         return None
-    if len(a) == len(b) and len(a) > 0:
-        close = hamming(a, b) == 1
-    else:
-        close = jellyfish.levenshtein_distance(a, b) == 1
-    return _and(_eq(left["doc_country"], right["doc_country"]), close)
+    return _and(_eq(left["doc_country"], right["doc_country"]), numbers_one_apart(a, b))
 
 
 def _docs_differ(left: Row, right: Row) -> Truth:

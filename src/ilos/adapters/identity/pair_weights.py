@@ -218,13 +218,19 @@ def _swapped(left: Row, right: Row) -> bool:
     )
 
 
+def numbers_one_apart(a: str, b: str) -> bool:
+    """`comparisons.doc_one_off_sql`'s test of two document numbers: one substitution between numbers of
+    one length, else one edit."""
+    if len(a) == len(b) and len(a) > 0:
+        return hamming(a, b) == 1
+    return bool(jellyfish.levenshtein_distance(a, b) == 1)
+
+
 def _doc_one_off(left: Row, right: Row) -> bool:
     a, b = left["doc_num"], right["doc_num"]
     if not _eq(left["doc_country"], right["doc_country"]) or a is None or b is None:
         return False
-    if len(a) == len(b) and len(a) > 0:
-        return hamming(a, b) == 1
-    return bool(jellyfish.levenshtein_distance(a, b) == 1)
+    return numbers_one_apart(a, b)
 
 
 def _missing(*columns: str) -> Condition:
