@@ -166,13 +166,14 @@ def _sexes_differ(left: Row, right: Row) -> bool:
 def twins(left: Row, right: Row) -> Truth:
     """`rules.twins_sql`."""
     giv_l, giv_r = left["giv_key"], right["giv_key"]
+    born_alike = _and(_eq(left["dob"], right["dob"]), giv_l is not None, giv_r is not None)
+    if born_alike is False:  # the conjunction is false whatever the costly terms below say
+        return False
     different = _or(_not(given_variant(left, right)), _and(_sexes_differ(left, right), _ne(giv_l, giv_r)))
     crossed = _or(_alike(left, "fam_key", right, "giv_key"), _alike(left, "giv_key", right, "fam_key"))
     shared = _shared(left, right)
     return _and(
-        _eq(left["dob"], right["dob"]),
-        giv_l is not None,
-        giv_r is not None,
+        born_alike,
         _docs_differ(left, right),
         _alike(left, "fam_key", right, "fam_key"),
         different,
