@@ -185,6 +185,26 @@ class BlockingKeys:
         finally:
             cur.unregister("ilos_block_rows")
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The new side's columns the rules' keys read (`candidates`), list columns included."""
+        return tuple(sorted({c for k in self.rules for c in (*k.left, *k.explode)}))
+
+    def candidates_of_rows(self, cur: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> pa.Array:
+        """`candidates` of signature rows held in Python (`pair_features.scoring_row`, whose values equal
+        the SQL features', so their text and hash do too): the keys are still hashed by DuckDB, in one
+        statement of a few rows, since Python cannot compute its `hash()`."""
+        if not rows:
+            return pa.array([], pa.string())
+        columns = ("record_uid", *self.columns)
+        cur.register(
+            "ilos_block_rows_new", pa.Table.from_pylist([{c: row[c] for c in columns} for row in rows])
+        )
+        try:
+            return self.candidates(cur, "ilos_block_rows_new")
+        finally:
+            cur.unregister("ilos_block_rows_new")
+
     def candidates(self, cur: duckdb.DuckDBPyConnection, new: str) -> pa.Array:
         """Record uids of the indexed signatures whose keys equal, on some rule, those of a row of `new`."""
         sql = " UNION ALL ".join(_hashed(new, k, k.left, i) for i, k in enumerate(self.rules))

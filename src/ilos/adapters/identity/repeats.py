@@ -67,7 +67,7 @@ class LinkedSignatures:
         (`FOUND_SCHEMA`). Whether a record is linked already is the store's to check."""
         rows = records.to_pylist()
         mine = [signature_of(row) for row in rows]
-        candidates = [i for i, m in enumerate(mine) if m is not None and _usable(m) and not _placeable(m)]
+        candidates = [i for i, m in enumerate(mine) if m is not None and usable(m) and not placeable(m)]
         keys = np.array([signature_key(mine[i]) for i in candidates], dtype=np.uint64)  # type: ignore[arg-type]
         starts, stops = np.searchsorted(self.keys, keys), np.searchsorted(self.keys, keys, side="right")
         # the signature rows under the records' keys, read out of `feat` at once (a read a row took 20 µs)
@@ -109,13 +109,13 @@ def _anchor(uid: str, mine: Mapping[str, Any], signatures: list[dict[str, Any]])
     return None
 
 
-def _usable(features: Mapping[str, Any]) -> bool:
+def usable(features: Mapping[str, Any]) -> bool:
     """`scoring.usable_sql`: enough identity to link (a number, or a name with a birth date)."""
     numbers = any(features[c] is not None for c in ("a9", "adm", "receipt", "doc_num"))
     return numbers or (features["fam_key"] is not None and features["dob_text"] is not None)
 
 
-def _placeable(features: Mapping[str, Any]) -> bool:
+def placeable(features: Mapping[str, Any]) -> bool:
     """`trips._placeable`: a record a trip may place (no birth date, A-number or admission number)."""
     return features["dob_text"] is None and features["a9"] is None and features["adm"] is None
 

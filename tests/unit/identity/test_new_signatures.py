@@ -1,0 +1,164 @@
+"""A batch's new signatures scored in plain Python (`identity.new_signatures`) against an index, through
+its blocking index, give the pairs `IdentityResolver.score_between` gives them: the same pairs, weights,
+rules and decisions, on held-back departures of a generated population."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from benchmarks.identity.data import load_records
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ilos.adapters.identity import IdentityResolver
+from ilos.adapters.identity.blocking_keys import BlockingKeys
+from ilos.adapters.identity.features import INPUT_COLUMNS
+from ilos.adapters.identity.index import IdentityIndex
+from ilos.adapters.identity.model import default_model
+from ilos.adapters.identity.new_signatures import NewSignatureScorer, new_nodes
+from ilos.adapters.identity.scoring import SIGNATURE
+from ilos.generator import generate
+
+from .conftest import record, table
+from .test_pair_weights import _FIELDS, _NAMESAKES
+
+Pair = tuple[str, str]
+
+
+@pytest.fixture(scope="module")
+def population(tmp_path_factory: pytest.TempPathFactory) -> pa.Table:
+    folder = tmp_path_factory.mktemp("new-signatures")
+    generate(persons=400, seed=29, out=folder)
+    con = duckdb.connect()
+    try:
+        return load_records(folder, con).select(list(INPUT_COLUMNS)).combine_chunks()
+    finally:
+        con.close()
+
+
+def _held_back(records: pa.Table, every: int) -> tuple[pa.Table, pa.Table]:
+    """Every `every`th departure record (by uid) apart from the other records."""
+    uids = sorted(u for u in records.column("record_uid").to_pylist() if u.startswith("departures/"))
+    back = pa.array(uids[::every], pa.string())
+    mask = pc.is_in(records.column("record_uid"), back)
+    return records.filter(pc.invert(mask)), records.filter(mask)
+
+
+def _new_only(index: IdentityIndex, rows: pa.Table) -> pa.Table:
+    """The records of `rows` whose signature the index does not hold (those the Python path scores)."""
+    known = {tuple(r[c] for c in SIGNATURE) for r in index.feat.select(list(SIGNATURE)).to_pylist()}
+    nodes = {n["record_uid"]: n for n in new_nodes(rows.to_pylist())}
+    fresh = [u for u, n in nodes.items() if tuple(n[c] for c in SIGNATURE) not in known]
+    members = [r["record_uid"] for r in rows.to_pylist() if _node_of(r, nodes) in fresh]
+    return rows.filter(pc.is_in(rows.column("record_uid"), pa.array(members, pa.string())))
+
+
+def _node_of(row: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> str | None:
+    mine = new_nodes([row])
+    if not mine:
+        return None
+    values = tuple(mine[0][c] for c in SIGNATURE)
+    return next((u for u, n in nodes.items() if tuple(n[c] for c in SIGNATURE) == values), None)
+
+
+def _sql_pairs(pairs: pa.Table) -> dict[Pair, tuple[float, str, str]]:
+    return {
+        (p["record_uid_l"], p["record_uid_r"]): (p["match_weight"], p["rule"], p["decision"])
+        for p in pairs.to_pylist()
+    }
+
+
+def _python(
+    resolver: IdentityResolver, index: IdentityIndex, keys: BlockingKeys, new: pa.Table
+) -> tuple[dict[Pair, tuple[float, str, str]], set[str]]:
+    cur = duckdb.connect()
+    try:
+        scored = NewSignatureScorer(resolver.model).score(cur, new_nodes(new.to_pylist()), index.feat, keys)
+    finally:
+        cur.close()
+    pairs = {
+        (p["record_uid_l"], p["record_uid_r"]): (p["match_weight"], p["rule"], p["decision"])
+        for p in scored.pairs
+    }
+    return pairs, scored.undecided
+
+
+def _compared(resolver: IdentityResolver, existing: pa.Table, new: pa.Table) -> tuple[int, set[str]]:
+    """Score `new` both ways against the index of `existing`; assert the pairs equal, but those of the
+    nodes the Python path leaves undecided; return how many pairs were compared and the rules seen."""
+    index = resolver.index(existing)
+    with duckdb.connect() as cur:
+        cur.register("idx", index.feat)
+        keys = BlockingKeys.build(cur, "idx")
+    python, undecided = _python(resolver, index, keys, new)
+    sql = _sql_pairs(resolver.score_between(IdentityIndex(index.feat, index.members, keys), new))
+    touched = {u for pair in sql for u in pair if u in undecided}
+
+    def kept(pairs: dict[Pair, tuple[float, str, str]]) -> dict[Pair, tuple[float, str, str]]:
+        return {p: v for p, v in pairs.items() if not touched & set(p) and v[1] != "ambiguous"}
+
+    assert kept(python) == kept(sql)
+    # a pair the SQL holds as ambiguous is a link by weight alone
+    assert all(
+        python[p][1:] == ("", "link") for p, v in sql.items() if v[1] == "ambiguous" and not touched & set(p)
+    )
+    return len(kept(sql)), {v[1] for v in sql.values()}
+
+
+def test_held_back_departures_are_scored_as_score_between_scores_them(population: pa.Table) -> None:
+    existing, back = _held_back(population, 7)
+    resolver = IdentityResolver(duckdb.connect(), default_model())
+    new = _new_only(resolver.index(existing), back)
+    assert new.num_rows > 100
+    compared, rules = _compared(resolver, existing, new)
+    assert compared > 500
+    assert {"", "twins", "surname_conflict"} <= rules, rules
+
+
+def test_batch_mates_of_one_signature_are_one_node_and_pair_with_each_other() -> None:
+    base = {
+        "family_name": "Ortega Salas",
+        "given_names": "Marisol",
+        "date_of_birth": "1991-04-12",
+        "citizenship": "PER",
+    }
+    known = [record("arrivals/A/1", feed="arrivals", document_number="PE1234567", **base)]
+    new = [
+        record("departures/D/2", feed="departures", document_number="PE7654321", **base),
+        record("departures/D/1", feed="departures", document_number="PE7654321", **base),
+        record("departures/D/3", feed="departures", document_number="PE7654322", **base),
+    ]
+    nodes = new_nodes(table(*new).to_pylist())
+    assert sorted(n["record_uid"] for n in nodes) == ["departures/D/1", "departures/D/3"]
+    resolver = IdentityResolver(duckdb.connect(), default_model())
+    compared, _ = _compared(resolver, table(*known), table(*new))
+    assert compared == 3  # each new node with the arrival, and with each other
+
+
+_DRAWN = st.lists(st.fixed_dictionaries(_FIELDS), min_size=1, max_size=8)
+_NAMESAKE = st.fixed_dictionaries({**_NAMESAKES, "date_of_birth": _FIELDS["date_of_birth"]})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.tuples(_DRAWN, _DRAWN),
+        st.tuples(st.lists(_NAMESAKE, min_size=1, max_size=8), st.lists(_NAMESAKE, min_size=1, max_size=4)),
+    )
+)
+def test_drawn_records_are_scored_as_score_between_scores_them(
+    drawn: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+) -> None:
+    """Drawn records (varied identities; namesakes born the same day), found through every blocking key."""
+    known = table(
+        *(record(f"arrivals/A/{i}", feed="arrivals", **values) for i, values in enumerate(drawn[0]))
+    )
+    new = table(
+        *(record(f"departures/D/{i}", feed="departures", **values) for i, values in enumerate(drawn[1]))
+    )
+    resolver = IdentityResolver(duckdb.connect(), default_model())
+    _compared(resolver, known, _new_only(resolver.index(known), new))
