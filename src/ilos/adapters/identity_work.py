@@ -306,7 +306,7 @@ class DuckIdentityWork:
         if not self.publishing or kept.index is None or kept.links is None:
             self.linked_signatures = None
             return
-        self.linked_signatures = LinkedSignatures.of(kept.index.feat, kept.links)
+        self.linked_signatures = LinkedSignatures.of(kept.index.feat, kept.links, kept.index.keys)
 
     def affected(self, records: pa.Table, state: pa.Table, resolver: Any) -> pa.Table | None:
         """The records an incremental run must re-resolve, or None when a full run is needed.

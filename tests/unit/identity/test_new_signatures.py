@@ -1,9 +1,11 @@
-"""A batch's new signatures scored in plain Python (`identity.new_signatures`) against an index, through
-its blocking index, give the pairs `IdentityResolver.score_between` gives them: the same pairs, weights,
-rules and decisions, on held-back departures of a generated population."""
+"""A batch's new signatures scored by `identity.new_signatures` against an index, through its blocking
+index, in statements prepared once, give the pairs `IdentityResolver.score_between` gives them: the same
+pairs, weights, rules and decisions, on held-back departures of a generated population and on drawn
+records."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import duckdb
@@ -14,7 +16,7 @@ from benchmarks.identity.data import load_records
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ilos.adapters.identity import IdentityResolver
+from ilos.adapters.identity import IdentityResolver, frequencies
 from ilos.adapters.identity.blocking_keys import BlockingKeys
 from ilos.adapters.identity.features import INPUT_COLUMNS
 from ilos.adapters.identity.index import IdentityIndex
@@ -27,6 +29,7 @@ from .conftest import record, table
 from .test_pair_weights import _FIELDS, _NAMESAKES
 
 Pair = tuple[str, str]
+Scores = tuple[float, str, str]
 
 
 @pytest.fixture(scope="module")
@@ -65,56 +68,62 @@ def _node_of(row: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> str | Non
     return next((u for u, n in nodes.items() if tuple(n[c] for c in SIGNATURE) == values), None)
 
 
-def _sql_pairs(pairs: pa.Table) -> dict[Pair, tuple[float, str, str]]:
+def _sql_pairs(pairs: pa.Table) -> dict[Pair, Scores]:
     return {
         (p["record_uid_l"], p["record_uid_r"]): (p["match_weight"], p["rule"], p["decision"])
         for p in pairs.to_pylist()
     }
 
 
-def _python(
-    resolver: IdentityResolver, index: IdentityIndex, keys: BlockingKeys, new: pa.Table
-) -> tuple[dict[Pair, tuple[float, str, str]], set[str]]:
-    cur = duckdb.connect()
-    try:
-        scored = NewSignatureScorer(resolver.model).score(cur, new_nodes(new.to_pylist()), index.feat, keys)
-    finally:
-        cur.close()
-    pairs = {
-        (p["record_uid_l"], p["record_uid_r"]): (p["match_weight"], p["rule"], p["decision"])
-        for p in scored.pairs
-    }
-    return pairs, scored.undecided
-
-
-def _compared(resolver: IdentityResolver, existing: pa.Table, new: pa.Table) -> tuple[int, set[str]]:
-    """Score `new` both ways against the index of `existing`; assert the pairs equal, but those of the
-    nodes the Python path leaves undecided; return how many pairs were compared and the rules seen."""
+def _compared(
+    resolver: IdentityResolver, existing: pa.Table, batches: list[pa.Table]
+) -> tuple[int, set[str]]:
+    """Score each batch both ways against the index of `existing` (one scorer for every batch); assert
+    the pairs equal, but those of the nodes the scorer leaves to the run; return how many pairs were
+    compared and the rules seen."""
     index = resolver.index(existing)
     with duckdb.connect() as cur:
         cur.register("idx", index.feat)
         keys = BlockingKeys.build(cur, "idx")
-    python, undecided = _python(resolver, index, keys, new)
-    sql = _sql_pairs(resolver.score_between(IdentityIndex(index.feat, index.members, keys), new))
+    scorer = NewSignatureScorer(resolver.model)
+    compared, rules = 0, set()
+    try:
+        for new in batches:
+            scored = scorer.score(new_nodes(new.to_pylist()), index.feat, keys)
+            sql = _sql_pairs(resolver.score_between(IdentityIndex(index.feat, index.members, keys), new))
+            kept = _assert_same(_sql_pairs(scored.pairs), sql, scored.undecided)
+            compared, rules = compared + kept, rules | {v[1] for v in sql.values()}
+    finally:
+        scorer.close()
+    return compared, rules
+
+
+def _assert_same(mine: dict[Pair, Scores], sql: dict[Pair, Scores], undecided: set[str]) -> int:
+    """Assert the pairs equal but those of undecided nodes (a pair the SQL holds as ambiguous is a link by
+    weight alone); return how many were compared."""
     touched = {u for pair in sql for u in pair if u in undecided}
 
-    def kept(pairs: dict[Pair, tuple[float, str, str]]) -> dict[Pair, tuple[float, str, str]]:
+    def kept(pairs: dict[Pair, Scores]) -> dict[Pair, Scores]:
         return {p: v for p, v in pairs.items() if not touched & set(p) and v[1] != "ambiguous"}
 
-    assert kept(python) == kept(sql)
-    # a pair the SQL holds as ambiguous is a link by weight alone
+    assert kept(mine) == kept(sql)
     assert all(
-        python[p][1:] == ("", "link") for p, v in sql.items() if v[1] == "ambiguous" and not touched & set(p)
+        mine[p][1:] == ("", "link") for p, v in sql.items() if v[1] == "ambiguous" and not touched & set(p)
     )
-    return len(kept(sql)), {v[1] for v in sql.values()}
+    return len(kept(sql))
 
 
 def test_held_back_departures_are_scored_as_score_between_scores_them(population: pa.Table) -> None:
     existing, back = _held_back(population, 7)
-    resolver = IdentityResolver(duckdb.connect(), default_model())
+    model = copy.deepcopy(default_model())  # with term frequencies frozen from the population
+    with duckdb.connect() as cur:
+        cur.register("idx", IdentityResolver(cur).index(existing).feat)
+        model[frequencies.MODEL_KEY] = frequencies.snapshot(cur, "idx")
+    resolver = IdentityResolver(duckdb.connect(), model)
     new = _new_only(resolver.index(existing), back)
     assert new.num_rows > 100
-    compared, rules = _compared(resolver, existing, new)
+    half = new.num_rows // 2  # two batches through one scorer: its tables refilled, its statements kept
+    compared, rules = _compared(resolver, existing, [new.slice(0, half), new.slice(half)])
     assert compared > 500
     assert {"", "twins", "surname_conflict"} <= rules, rules
 
@@ -135,7 +144,7 @@ def test_batch_mates_of_one_signature_are_one_node_and_pair_with_each_other() ->
     nodes = new_nodes(table(*new).to_pylist())
     assert sorted(n["record_uid"] for n in nodes) == ["departures/D/1", "departures/D/3"]
     resolver = IdentityResolver(duckdb.connect(), default_model())
-    compared, _ = _compared(resolver, table(*known), table(*new))
+    compared, _ = _compared(resolver, table(*known), [table(*new)])
     assert compared == 3  # each new node with the arrival, and with each other
 
 
@@ -161,4 +170,4 @@ def test_drawn_records_are_scored_as_score_between_scores_them(
         *(record(f"departures/D/{i}", feed="departures", **values) for i, values in enumerate(drawn[1]))
     )
     resolver = IdentityResolver(duckdb.connect(), default_model())
-    _compared(resolver, known, _new_only(resolver.index(known), new))
+    _compared(resolver, known, [_new_only(resolver.index(known), new)])

@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ilos.adapters.identity.features import INPUT_COLUMNS, build_features
-from ilos.adapters.identity.repeats import _placeable as placeable
-from ilos.adapters.identity.repeats import _usable as usable
+from ilos.adapters.identity.repeats import placeable, usable
 from ilos.adapters.identity.scoring import SIGNATURE, signature_key_sql, usable_sql
 from ilos.adapters.identity.signature import signature_key, signature_of
 from ilos.adapters.identity.trips import _placeable as placeable_sql

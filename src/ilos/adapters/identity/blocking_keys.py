@@ -95,15 +95,19 @@ class _Sorted:
 
     def find(self, wanted: np.ndarray) -> np.ndarray:
         """Positions of every entry whose key is one of `wanted`."""
+        return self.find_each(wanted)[1]
+
+    def find_each(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`find`, with the index in `wanted` of the key each position was found under."""
         low = np.searchsorted(self.keys, wanted, side="left")
         counts = np.searchsorted(self.keys, wanted, side="right") - low
         total = int(counts.sum())
         if not total:
-            return np.empty(0, np.int64)
+            return np.empty(0, np.int64), np.empty(0, np.int64)
         starts = np.repeat(low, counts)
         offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
         found: np.ndarray = self.positions[starts + offsets]
-        return found
+        return np.repeat(np.arange(len(wanted)), counts), found
 
 
 def _copied(part: _Sorted) -> _Sorted:
@@ -190,20 +194,27 @@ class BlockingKeys:
         """The new side's columns the rules' keys read (`candidates`), list columns included."""
         return tuple(sorted({c for k in self.rules for c in (*k.left, *k.explode)}))
 
-    def candidates_of_rows(self, cur: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> pa.Array:
-        """`candidates` of signature rows held in Python (`pair_features.scoring_row`, whose values equal
-        the SQL features', so their text and hash do too): the keys are still hashed by DuckDB, in one
-        statement of a few rows, since Python cannot compute its `hash()`."""
-        if not rows:
-            return pa.array([], pa.string())
-        columns = ("record_uid", *self.columns)
-        cur.register(
-            "ilos_block_rows_new", pa.Table.from_pylist([{c: row[c] for c in columns} for row in rows])
-        )
-        try:
-            return self.candidates(cur, "ilos_block_rows_new")
-        finally:
-            cur.unregister("ilos_block_rows_new")
+    def keyed_sql(self, table: str) -> str:
+        """SELECT rule, row and hashed key of every key of the rows of `table` (an integer column `row`,
+        and the rules' left columns), for `candidates_of_keyed`: DuckDB hashes them, since Python cannot
+        compute its `hash()`."""
+        rows = f"(SELECT * REPLACE (row AS record_uid) FROM {table})"
+        keyed = " UNION ALL ".join(_hashed(rows, k, k.left, i) for i, k in enumerate(self.rules))
+        return f"SELECT DISTINCT rule, CAST(record_uid AS BIGINT) AS row, h FROM ({keyed})"
+
+    def candidates_of_keyed(self, keyed: dict[str, np.ndarray], rows: int) -> list[list[str]]:
+        """For each of `rows` signature rows whose keys `keyed_sql` gave (`keyed`, fetched as NumPy
+        arrays), the record uids of the indexed signatures whose keys equal its own on some rule
+        (`candidates`, row by row)."""
+        rule, row, hashes = keyed["rule"], keyed["row"], keyed["h"].astype(np.uint64)
+        found: list[set[int]] = [set() for _ in range(rows)]
+        for number in np.unique(rule).tolist():
+            mine = rule == number
+            for part in (self._main[number], self._recent[number]):
+                at, positions = part.find_each(hashes[mine])
+                for i, position in zip(row[mine][at].tolist(), positions.tolist(), strict=True):
+                    found[i].add(position)
+        return [sorted({self._uids[p] for p in positions}) for positions in found]
 
     def candidates(self, cur: duckdb.DuckDBPyConnection, new: str) -> pa.Array:
         """Record uids of the indexed signatures whose keys equal, on some rule, those of a row of `new`."""

@@ -67,6 +67,24 @@ def lookups(cur: duckdb.DuckDBPyConnection, feat: str, model: dict[str, Any]) ->
     return tables
 
 
+class TermFrequencies:
+    """`lookups` of one value at a time, in Python: the value's frozen count shrunk towards the exact
+    level's u (for rows built in Python, `new_signatures`)."""
+
+    def __init__(self, model: dict[str, Any]) -> None:
+        frozen = model.get(MODEL_KEY) or {"records": 0, "counts": {}}
+        every_level = [level for c in model["comparisons"] for level in c["comparison_levels"]]
+        self.u = {column: exact_u(every_level, column) for column in TF_COLUMNS}
+        self._counts: dict[str, dict[str, int]] = frozen["counts"]
+        self._records = int(frozen["records"])
+
+    def __call__(self, column: str, value: Any) -> float | None:
+        if value is None:
+            return None
+        count = self._counts.get(column, {}).get(str(value), 0)
+        return (count + PSEUDO_RECORDS * self.u[column]) / (self._records + PSEUDO_RECORDS)
+
+
 def register(linker: Linker, db_api: DuckDBAPI, tables: dict[str, pa.Table]) -> None:
     """Make Splink use these tables instead of frequencies computed from its input."""
     for column, table in tables.items():

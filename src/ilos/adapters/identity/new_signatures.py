@@ -1,19 +1,22 @@
-"""A stored batch's new signatures scored in plain Python against the signatures a run indexed (ADR 11).
+"""A stored batch's new signatures scored against the signatures a run indexed, set-at-a-time, in
+statements prepared once (ADR 11).
 
-A record that repeats no indexed signature makes a new node: its scoring with its blocking candidates
-decides which person it joins, and `IdentityResolver.score_between` takes half a second to plan that in
-DuckDB whatever the rows, too long for an effect to show as the record is stored. Here the records'
-feature rows are `pair_features.scoring_row`, equal records of the batch are one node (named by the
-smallest uid, with the union of their numbers, as `index.prepare_against` merges them), the candidates
-come from the run's blocking index (`BlockingKeys.candidates_of_rows`: one statement hashing a few keys)
-and the signature rows it indexed, and every pair a blocking rule joins (`pair_blocking`) is weighed,
-ruled and decided (`pair_weights`, `pair_rules`), keeping the pairs the SQL keeps (a hard rule, or a
-weight at least LOWER). `tests/unit/identity/test_new_signatures.py` holds the pairs to
-`score_between`'s on a generated population.
+A record that repeats no indexed signature makes a new node: its pairs with its blocking candidates
+decide which person it joins. `IdentityResolver.score_between` builds the same pairs, but plans its
+feature, blocking and comparison statements for every batch (half a second whatever the rows), too
+long for an effect to show as the record is stored. Here:
 
-What the SQL does after scoring is not done here: the twins' doubt and the ambiguity holds, which read
-every decided pair of a run, and completing blocking through the links. A node with a `twins` pair, or
-with a candidate whose birth date is in year 0 (a date Python's cannot hold) is therefore left out
+- the records' feature rows are `pair_features.scoring_row` (held equal to the SQL features), and equal
+  records of the batch are one node (named by the smallest uid, with the union of their numbers, as
+  `index.prepare_against` merges them);
+- their candidates come from the run's blocking index (`BlockingKeys`), whose keys DuckDB hashes;
+- the nodes and the candidates' signature rows (the index's own) are blocked, weighed, ruled and
+  decided by the SQL itself (`comparisons.blocking_rules`, `scoring.decided_sql`), in statements this
+  scorer's connection prepared once, over a table it refills.
+
+`tests/unit/identity/test_new_signatures.py` holds the pairs to `score_between`'s. What the SQL does
+after scoring is not done here: the twins' doubt and the ambiguity holds, which read every decided pair
+of a run, and completing blocking through the links. A node with a `twins` pair is therefore left out
 (`Scored.undecided`): it is the run's to decide.
 """
 
@@ -21,46 +24,38 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ilos.adapters.identity import pair_rules
+from ilos.adapters.identity import weights
 from ilos.adapters.identity.blocking_keys import BlockingKeys
-from ilos.adapters.identity.pair_blocking import blocked
-from ilos.adapters.identity.pair_features import scoring_row
-from ilos.adapters.identity.pair_weights import PairWeights
+from ilos.adapters.identity.comparisons import blocking_rules
+from ilos.adapters.identity.frequencies import TF_COLUMNS, TermFrequencies
+from ilos.adapters.identity.pair_features import SCORED, scoring_row
 from ilos.adapters.identity.repeats import usable
-from ilos.adapters.identity.rules import LOWER
-from ilos.adapters.identity.scoring import SIGNATURE
-
-#: The columns of a signature row the pair scorer reads (`pair_weights`, `pair_rules`, `pair_blocking`).
-SCORED = ("record_uid", "fam_key", "giv_key", "name_key", "fam_skel", "giv_skel", "fam_first_skel",
-          "giv_first_skel", "giv_abjad", "giv_abjad_skel", "dob_text", "dob", "dob_y", "dob_m", "dob_d",
-          "dob_year", "doc_num", "doc_country", "doc_type", "a9", "cit", "bcountry", "sex_code",
-          "thin_incident", "first_lo", "first_hi", "doc_keys", "adms")  # fmt: skip
+from ilos.adapters.identity.scoring import PAIR_SCHEMA, RULE_COLUMNS, SIGNATURE, decided_sql, exploded
 
 Row = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class Scored:
-    """The scored pairs of a batch's new nodes (`pairs`: record_uid_l < record_uid_r, as the SQL names
-    them, match_weight, match_probability, rule, decision) and the nodes left to the run (`undecided`:
-    their representatives' uids)."""
+    """The nodes scored, their pairs as `score_between` gives them (`PAIR_SCHEMA`, before the twins'
+    doubt and the ambiguity holds) and the nodes left to the run (`undecided`: representatives' uids)."""
 
     nodes: list[dict[str, Any]]
-    pairs: list[dict[str, Any]]
+    pairs: pa.Table
     undecided: set[str]
 
 
 def new_nodes(records: Iterable[Row]) -> list[dict[str, Any]]:
     """The nodes records make among themselves: each usable record's `scoring_row` (`repeats.usable`;
-    records without one are left out), records of equal signature values one node named by the smallest uid, holding every
-    number of theirs (`adms`)."""
+    records without one are left out), records of equal signature values one node named by the smallest
+    uid, holding every number of theirs (`adms`)."""
     nodes: dict[tuple[Any, ...], dict[str, Any]] = {}
     for record in records:
         row = scoring_row(record)
@@ -74,58 +69,102 @@ def new_nodes(records: Iterable[Row]) -> list[dict[str, Any]]:
     return list(nodes.values())
 
 
-def indexed_rows(feat: pa.Table, uids: pa.Array) -> list[dict[str, Any]]:
-    """The signature rows of `feat` (an index's, `IdentityIndex.feat`) named by `uids`, as the scorer
-    reads them: `dob_date` from the birth date's text (None for year 0, which such a row flags in
-    `year_zero`)."""
-    rows: list[dict[str, Any]] = (
-        feat.filter(pc.is_in(feat.column("record_uid"), uids)).select(list(SCORED)).to_pylist()
-    )
-    for row in rows:
-        dob = row["dob"]
-        row["year_zero"] = dob is not None and dob.startswith("0000")
-        row["dob_date"] = None if dob is None or row["year_zero"] else date.fromisoformat(dob)
-    return rows
-
-
 class NewSignatureScorer:
-    """Scores new nodes under a model against an index's signature rows."""
+    """Scores new nodes under a model against an index's signature rows, on a DuckDB connection of its
+    own (one thread's: the storing side's)."""
 
     def __init__(self, model: dict[str, Any]) -> None:
-        self.weights = PairWeights(model)
+        self.model = model
+        self._frequencies = TermFrequencies(model)
+        self._con = duckdb.connect()
+        self._columns: list[str] | None = None  # of the table `side`, once prepared
 
-    def score(
-        self, cur: duckdb.DuckDBPyConnection, nodes: list[dict[str, Any]], feat: pa.Table, keys: BlockingKeys
-    ) -> Scored:
-        """The pairs of `nodes` with each other and with the signatures of `feat` (indexed by `keys`)
-        that a blocking rule joins, kept as the SQL keeps them."""
-        indexed = indexed_rows(feat, keys.candidates_of_rows(cur, nodes))
-        pairs: list[dict[str, Any]] = []
-        undecided: set[str] = set()
-        new = {node["record_uid"] for node in nodes}
-        for i, node in enumerate(nodes):
-            for other in [*nodes[i + 1 :], *indexed]:
-                if not blocked(node, other):
-                    continue
-                if other.get("year_zero"):
-                    undecided.add(node["record_uid"])
-                    continue
-                pair = self._pair(node, other)
-                if pair["rule"] == "twins":
-                    undecided |= {node["record_uid"], other["record_uid"]} & new
-                if pair["rule"] != "" or pair["match_weight"] >= LOWER:
-                    pairs.append(pair)
-        return Scored(nodes, pairs, undecided)
+    def close(self) -> None:
+        self._con.close()
 
-    def _pair(self, one: Row, other: Row) -> dict[str, Any]:
-        left, right = sorted((one, other), key=lambda row: str(row["record_uid"]))
-        weight = self.weights.weight(left, right)
-        rule = pair_rules.rule(left, right, weight)
-        return {
-            "record_uid_l": left["record_uid"],
-            "record_uid_r": right["record_uid"],
-            "match_weight": weight,
-            "match_probability": 2.0**weight / (1 + 2.0**weight),
-            "rule": rule,
-            "decision": pair_rules.decision(rule, weight),
-        }
+    def score(self, nodes: list[dict[str, Any]], feat: pa.Table, keys: BlockingKeys) -> Scored:
+        """The pairs of `nodes` with each other and with the signature rows of `feat` (an index's,
+        `SCORED` columns at least, indexed by `keys`) that a blocking rule joins, kept and decided as
+        the SQL keeps and decides them."""
+        if not nodes:
+            return Scored(nodes, PAIR_SCHEMA.empty_table(), set())
+        columns = self._prepared(feat, keys)
+        new = pa.Table.from_pylist(
+            [{c: node[c] for c in columns} for node in nodes],
+            pa.schema([feat.schema.field(c) for c in columns]),
+        ).append_column("row", pa.array(np.arange(len(nodes), dtype=np.int64)))
+        self._fill("new_keys", new)
+        keyed = self._con.sql("EXECUTE ilos_keyed").fetchnumpy()
+        candidates = keys.candidates_of_keyed(keyed, len(nodes))
+        wanted = pa.array(sorted({uid for found in candidates for uid in found}), pa.string())
+        indexed = feat.filter(pc.is_in(feat.column("record_uid"), wanted)).select(columns)
+        self._fill("side", self._side(new.drop_columns(["row"]), indexed))
+        pairs = self._con.sql("EXECUTE ilos_scored").to_arrow_table().cast(PAIR_SCHEMA)
+        return Scored(nodes, pairs, _twinned(pairs, {node["record_uid"] for node in nodes}))
+
+    def _side(self, new: pa.Table, indexed: pa.Table) -> pa.Table:
+        """New and indexed rows with their term frequencies, `is_new`, and ids in record-uid order (the
+        order `scoring` pairs them in: a pair's left row is its smaller uid)."""
+        rows = pa.concat_tables([new, indexed.cast(new.schema)])
+        for column in TF_COLUMNS:
+            values = rows.column(column).to_pylist()
+            rows = rows.append_column(
+                f"tf_{column}", pa.array([self._frequencies(column, v) for v in values], pa.float64())
+            )
+        is_new = np.zeros(rows.num_rows, dtype=np.bool_)
+        is_new[: new.num_rows] = True
+        rows = rows.append_column("is_new", pa.array(is_new))
+        order = pc.sort_indices(rows.column("record_uid"))
+        rows = rows.take(order)
+        return rows.append_column("nid", pa.array(np.arange(rows.num_rows, dtype=np.int64)))
+
+    def _fill(self, table: str, rows: pa.Table) -> None:
+        self._con.register("ilos_rows_in", rows)
+        try:
+            self._con.execute(f"DELETE FROM {table}; INSERT INTO {table} BY NAME SELECT * FROM ilos_rows_in")
+        finally:
+            self._con.unregister("ilos_rows_in")
+
+    def _prepared(self, feat: pa.Table, keys: BlockingKeys) -> list[str]:
+        """The columns of the rows scored; the tables and statements, prepared on first use."""
+        if self._columns is not None:
+            return self._columns
+        used = sorted(weights.columns_used(self.model) | set(RULE_COLUMNS))
+        columns = list(dict.fromkeys([*SCORED, *(c for c in used if not c.startswith("tf_"))]))
+        con = self._con
+        con.register("ilos_feat_schema", feat.slice(0, 0).select(columns))
+        tfs = ", ".join(f"NULL::DOUBLE AS tf_{c}" for c in TF_COLUMNS)
+        con.execute(
+            f"""CREATE TABLE new_keys AS SELECT *, 0::BIGINT AS row FROM ilos_feat_schema;
+                CREATE TABLE side AS SELECT *, {tfs}, false AS is_new, 0::BIGINT AS nid FROM ilos_feat_schema"""
+        )
+        con.unregister("ilos_feat_schema")
+        con.execute(f"PREPARE ilos_keyed AS {keys.keyed_sql('new_keys')}")
+        con.execute(f"PREPARE ilos_scored AS {_scored_sql(used, self.model)}")
+        self._columns = columns
+        return columns
+
+
+def _scored_sql(used: list[str], model: dict[str, Any]) -> str:
+    """The pairs of table `side` touching an `is_new` row that a blocking rule joins (`scoring.block_new`),
+    kept and decided (`scoring.decided_sql`), named by record uids."""
+    joins = []
+    for rule in blocking_rules(only_new=True):
+        rows = exploded("side", rule)
+        joins.append(
+            f"SELECT least(l.nid, r.nid) AS a, greatest(l.nid, r.nid) AS b FROM (SELECT * FROM {rows} WHERE is_new) l"
+            f" JOIN {rows} r ON {rule['blocking_rule']} AND l.nid <> r.nid"
+        )
+    blocked = f"(SELECT DISTINCT a, b FROM ({' UNION ALL '.join(joins)}))"
+    return f"""SELECT l.record_uid AS record_uid_l, r.record_uid AS record_uid_r, d.match_weight,
+                      d.match_probability, d.rule, d.decision
+               FROM ({decided_sql(blocked, "side", used, model)}) d
+               JOIN side l ON l.nid = d.a JOIN side r ON r.nid = d.b"""
+
+
+def _twinned(pairs: pa.Table, new: set[str]) -> set[str]:
+    """The new nodes with a `twins` pair."""
+    twins = pairs.filter(pc.equal(pairs.column("rule"), "twins"))
+    return {
+        uid for column in ("record_uid_l", "record_uid_r") for uid in twins.column(column).to_pylist()
+    } & new

@@ -14,6 +14,12 @@ from typing import Any
 from ilos.adapters.identity.features import abjad_skeleton, skeleton
 from ilos.adapters.identity.signature import signature_of
 
+#: The columns of a signature row the pair scorer reads (`pair_weights`, `pair_rules`, `pair_blocking`).
+SCORED = ("record_uid", "fam_key", "giv_key", "name_key", "fam_skel", "giv_skel", "fam_first_skel",
+          "giv_first_skel", "giv_abjad", "giv_abjad_skel", "dob_text", "dob", "dob_date", "dob_y", "dob_m", "dob_d",
+          "dob_year", "doc_num", "doc_country", "doc_type", "a9", "cit", "bcountry", "sex_code",
+          "thin_incident", "first_lo", "first_hi", "doc_keys", "adms")  # fmt: skip
+
 
 def scoring_row(record: Mapping[str, Any]) -> dict[str, Any] | None:
     """The record's feature row as a signature of its own (`adms`: its admission number or matter and its

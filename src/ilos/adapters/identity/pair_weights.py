@@ -25,8 +25,8 @@ from typing import Any
 import jellyfish
 
 from ilos.adapters.identity.comparisons import JW, SKELETON_JW
-from ilos.adapters.identity.frequencies import MODEL_KEY, PSEUDO_RECORDS, TF_COLUMNS
-from ilos.adapters.identity.weights import exact_u, probability
+from ilos.adapters.identity.frequencies import TermFrequencies
+from ilos.adapters.identity.weights import probability
 
 Row = Mapping[str, Any]
 #: A level's condition over the left and right signature rows.
@@ -317,11 +317,8 @@ class PairWeights:
         prior = float(model["probability_two_random_records_match"])
         self._prior = math.log2(prior / (1 - prior))
         self._comparisons = [_levels(comparison) for comparison in model["comparisons"]]
-        frozen = model.get(MODEL_KEY) or {"records": 0, "counts": {}}
-        every_level = [level for c in model["comparisons"] for level in c["comparison_levels"]]
-        self._u = {column: exact_u(every_level, column) for column in TF_COLUMNS}
-        self._counts: dict[str, dict[str, int]] = frozen["counts"]
-        self._records = int(frozen["records"])
+        self._frequencies = TermFrequencies(model)
+        self._u = self._frequencies.u
 
     def weight(self, left: Row, right: Row) -> float:
         """The pair's match weight (feature columns named without the `_l`/`_r` suffix)."""
@@ -334,10 +331,7 @@ class PairWeights:
 
     def term_frequency(self, column: str, value: Any) -> float | None:
         """`frequencies.lookups`: the value's frozen count shrunk towards the exact level's u."""
-        if value is None:
-            return None
-        count = self._counts.get(column, {}).get(str(value), 0)
-        return (count + PSEUDO_RECORDS * self._u[column]) / (self._records + PSEUDO_RECORDS)
+        return self._frequencies(column, value)
 
     def _level_weight(self, level: _Level, left: Row, right: Row) -> float:
         if level.weight is None:  # a null level

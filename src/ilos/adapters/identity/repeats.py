@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from ilos.adapters.identity.blocking_keys import BlockingKeys
+from ilos.adapters.identity.pair_features import SCORED
 from ilos.adapters.identity.scoring import SIGNATURE, SIGNATURE_KEY
 from ilos.adapters.identity.signature import signature_key, signature_of
 from ilos.adapters.kept_tables import among_sorted
@@ -43,23 +45,33 @@ FOUND_SCHEMA = pa.schema(
 )  # fmt: skip
 
 
+#: The columns of a signature row that `_repeats` compares.
+_REPEATED = ["record_uid", *SIGNATURE, "adms"]
+
+
 @dataclass(frozen=True)
 class LinkedSignatures:
     """The signatures of a run's index, findable by their values, with the link state the run left."""
 
     keys: np.ndarray  # `signature_key` of each signature, sorted (unsigned 64-bit)
     rows: np.ndarray  # the row of `feat` each of `keys` is of
-    feat: pa.Table  # record_uid (the representative), SIGNATURE, adms: the index's signature rows
+    feat: pa.Table  # record_uid (the representative), SIGNATURE, the pair scorer's columns (SCORED), adms
     state: pa.Table  # record_uid (sorted), person_id, component, identity_hash: the links of the run
+    #: The index's blocking index (a copy: the linking side extends its own), for new signatures'
+    #: candidates (`new_signatures`); None when the index has none.
+    blocking: BlockingKeys | None = None
 
     @classmethod
-    def of(cls, feat: pa.Table, state: pa.Table) -> LinkedSignatures:
+    def of(cls, feat: pa.Table, state: pa.Table, blocking: BlockingKeys | None = None) -> LinkedSignatures:
         """The snapshot of an index's signature rows `feat` (each with its key, `SIGNATURE_KEY`, made
-        with the row) and the link state `state` (sorted by uid): a sort of the keys, no pass over the
-        values."""
+        with the row), the link state `state` (sorted by uid) and the index's blocking index: a sort of
+        the keys, no pass over the values."""
         keys = feat.column(SIGNATURE_KEY).to_numpy()
         order = np.argsort(keys, kind="stable")
-        return cls(keys[order], order, feat.select(["record_uid", *SIGNATURE, "adms"]), state)
+        columns = list(dict.fromkeys(["record_uid", *SIGNATURE, *SCORED]))
+        return cls(
+            keys[order], order, feat.select(columns), state, None if blocking is None else blocking.copy()
+        )
 
     def find(self, records: pa.Table) -> pa.Table:
         """The records of `records` (resolver input) that repeat a signature of the snapshot, each with
@@ -73,7 +85,7 @@ class LinkedSignatures:
         # the signature rows under the records' keys, read out of `feat` at once (a read a row took 20 µs)
         spans = [self.rows[start:stop] for start, stop in zip(starts, stops, strict=True)]
         at = np.concatenate(spans) if spans else np.array([], np.int64)
-        signatures = iter(self.feat.take(pa.array(at, pa.int64())).to_pylist())
+        signatures = iter(self.feat.select(_REPEATED).take(pa.array(at, pa.int64())).to_pylist())
         found = []
         for i, start, stop in zip(candidates, starts.tolist(), stops.tolist(), strict=True):
             under_key = [next(signatures) for _ in range(stop - start)]
