@@ -152,7 +152,7 @@ _DRAWN = st.lists(st.fixed_dictionaries(_FIELDS), min_size=1, max_size=8)
 _NAMESAKE = st.fixed_dictionaries({**_NAMESAKES, "date_of_birth": _FIELDS["date_of_birth"]})
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.one_of(
         st.tuples(_DRAWN, _DRAWN),

@@ -53,6 +53,21 @@ ATTACH_LINKS = 2
 ATTACH_WEIGHT = 9.0
 
 
+def apart_sql() -> str:
+    """A pair (rule, decision, and `DOB_COLUMNS` of each side) no chain of links may join: twins, two
+    A-numbers, or a reviewer's `separate`."""
+    return "(rule IN ('twins', 'different_a_number') OR (rule = 'reviewer' AND decision = 'separate'))"
+
+
+def support_sql() -> str:
+    """A pair that supports merging its two records' groups: no hard rule against it, and a weight of at
+    least SUPPORT with birth dates not irreconcilably apart, a shared number, or a reviewer's link."""
+    return f"""(rule NOT IN {sql_list(("twins", "different_a_number", *REVIEW_RULES))}
+                AND NOT (rule = 'reviewer' AND decision = 'separate')
+                AND ((match_weight >= {SUPPORT} AND NOT {birth_dates_apart_sql()})
+                     OR rule IN {SHARED_NUMBER_RULES} OR rule = 'reviewer'))"""
+
+
 def _components(cur: duckdb.DuckDBPyConnection) -> None:
     """Table comp(id, label): the connected component (its smallest node id) of every node over the links.
 
@@ -103,11 +118,7 @@ def _load(
             SELECT a, b, decision = 'link' AS link,
                    CASE WHEN rule IN {SHARED_NUMBER_RULES} OR (rule = 'reviewer' AND decision = 'link')
                         THEN 1e9 ELSE match_weight END AS w,
-                   rule IN ('twins', 'different_a_number') OR (rule = 'reviewer' AND decision = 'separate') AS apart,
-                   rule NOT IN {sql_list(("twins", "different_a_number", *REVIEW_RULES))}
-                       AND NOT (rule = 'reviewer' AND decision = 'separate')
-                       AND ((match_weight >= {SUPPORT} AND NOT {birth_dates_apart_sql()})
-                            OR rule IN {SHARED_NUMBER_RULES} OR rule = 'reviewer') AS support
+                   {apart_sql()} AS apart, {support_sql()} AS support
             FROM p"""
     )
     cur.unregister("in_records")

@@ -33,18 +33,23 @@ import pyarrow.compute as pc
 
 from ilos.adapters.identity import weights
 from ilos.adapters.identity.blocking_keys import BlockingKeys
+from ilos.adapters.identity.clustering import DOB_COLUMNS, apart_sql, support_sql
 from ilos.adapters.identity.comparisons import blocking_rules
 from ilos.adapters.identity.frequencies import TF_COLUMNS, TermFrequencies
 from ilos.adapters.identity.pair_features import SCORED, scoring_row
 from ilos.adapters.identity.repeats import usable
+from ilos.adapters.identity.rules import paired_columns
 from ilos.adapters.identity.scoring import PAIR_SCHEMA, RULE_COLUMNS, SIGNATURE, decided_sql, exploded
 
 Row = Mapping[str, Any]
+#: The pairs `NewSignatureScorer` gives: `score_between`'s, with whether each supports a merge and keeps
+#: its records apart, as the clustering reads it (`clustering.support_sql`, `apart_sql`).
+SCORED_PAIRS = pa.schema([*PAIR_SCHEMA, pa.field("support", pa.bool_()), pa.field("apart", pa.bool_())])
 
 
 @dataclass(frozen=True)
 class Scored:
-    """The nodes scored, their pairs as `score_between` gives them (`PAIR_SCHEMA`, before the twins'
+    """The nodes scored, their pairs as `score_between` gives them (`SCORED_PAIRS`, before the twins'
     doubt and the ambiguity holds) and the nodes left to the run (`undecided`: representatives' uids)."""
 
     nodes: list[dict[str, Any]]
@@ -87,31 +92,46 @@ class NewSignatureScorer:
         `SCORED` columns at least, indexed by `keys`) that a blocking rule joins, kept and decided as
         the SQL keeps and decides them."""
         if not nodes:
-            return Scored(nodes, PAIR_SCHEMA.empty_table(), set())
+            return Scored(nodes, SCORED_PAIRS.empty_table(), set())
         columns = self._prepared(feat, keys)
-        new = pa.Table.from_pylist(
-            [{c: node[c] for c in columns} for node in nodes],
-            pa.schema([feat.schema.field(c) for c in columns]),
-        ).append_column("row", pa.array(np.arange(len(nodes), dtype=np.int64)))
-        self._fill("new_keys", new)
+        new = self._rows(nodes, feat.schema)
+        self._fill("new_keys", new.append_column("row", pa.array(np.arange(len(nodes), dtype=np.int64))))
         keyed = self._con.sql("EXECUTE ilos_keyed").fetchnumpy()
         candidates = keys.candidates_of_keyed(keyed, len(nodes))
         wanted = pa.array(sorted({uid for found in candidates for uid in found}), pa.string())
         indexed = feat.filter(pc.is_in(feat.column("record_uid"), wanted)).select(columns)
-        self._fill("side", self._side(new.drop_columns(["row"]), indexed))
-        pairs = self._con.sql("EXECUTE ilos_scored").to_arrow_table().cast(PAIR_SCHEMA)
+        pairs = self._pairs(new, indexed, everyone_new=False)
         return Scored(nodes, pairs, _twinned(pairs, {node["record_uid"] for node in nodes}))
 
-    def _side(self, new: pa.Table, indexed: pa.Table) -> pa.Table:
-        """New and indexed rows with their term frequencies, `is_new`, and ids in record-uid order (the
-        order `scoring` pairs them in: a pair's left row is its smaller uid)."""
+    def score_among(self, nodes: list[dict[str, Any]], rows: pa.Table) -> pa.Table:
+        """Every pair of `nodes` and signature `rows` (an index's) that a blocking rule joins, kept and
+        decided as `score` keeps and decides them (after `score`, which prepares the statements)."""
+        new = self._rows(nodes, rows.schema)
+        return self._pairs(new, rows.select(new.column_names), everyone_new=True)
+
+    def _rows(self, nodes: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+        if self._columns is None:
+            raise RuntimeError("the scorer's statements are prepared by its first `score`")
+        columns = self._columns
+        return pa.Table.from_pylist(
+            [{c: node[c] for c in columns} for node in nodes], pa.schema([schema.field(c) for c in columns])
+        )
+
+    def _pairs(self, new: pa.Table, indexed: pa.Table, everyone_new: bool) -> pa.Table:
+        self._fill("side", self._side(new, indexed, everyone_new))
+        return self._con.sql("EXECUTE ilos_scored").to_arrow_table().cast(SCORED_PAIRS)
+
+    def _side(self, new: pa.Table, indexed: pa.Table, everyone_new: bool) -> pa.Table:
+        """New and indexed rows with their term frequencies, `is_new` (the new rows', or every row's),
+        and ids in record-uid order (the order `scoring` pairs them in: a pair's left row is its smaller
+        uid)."""
         rows = pa.concat_tables([new, indexed.cast(new.schema)])
         for column in TF_COLUMNS:
             values = rows.column(column).to_pylist()
             rows = rows.append_column(
                 f"tf_{column}", pa.array([self._frequencies(column, v) for v in values], pa.float64())
             )
-        is_new = np.zeros(rows.num_rows, dtype=np.bool_)
+        is_new = np.full(rows.num_rows, everyone_new, dtype=np.bool_)
         is_new[: new.num_rows] = True
         rows = rows.append_column("is_new", pa.array(is_new))
         order = pc.sort_indices(rows.column("record_uid"))
@@ -156,10 +176,12 @@ def _scored_sql(used: list[str], model: dict[str, Any]) -> str:
             f" JOIN {rows} r ON {rule['blocking_rule']} AND l.nid <> r.nid"
         )
     blocked = f"(SELECT DISTINCT a, b FROM ({' UNION ALL '.join(joins)}))"
-    return f"""SELECT l.record_uid AS record_uid_l, r.record_uid AS record_uid_r, d.match_weight,
-                      d.match_probability, d.rule, d.decision
-               FROM ({decided_sql(blocked, "side", used, model)}) d
-               JOIN side l ON l.nid = d.a JOIN side r ON r.nid = d.b"""
+    return f"""SELECT record_uid_l, record_uid_r, match_weight, match_probability, rule, decision,
+                      {support_sql()} AS support, {apart_sql()} AS apart
+               FROM (SELECT d.*, l.record_uid AS record_uid_l, r.record_uid AS record_uid_r,
+                            {paired_columns(DOB_COLUMNS)}
+                     FROM ({decided_sql(blocked, "side", used, model)}) d
+                     JOIN side l ON l.nid = d.a JOIN side r ON r.nid = d.b)"""
 
 
 def _twinned(pairs: pa.Table, new: set[str]) -> set[str]:
