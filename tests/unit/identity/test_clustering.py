@@ -122,3 +122,31 @@ def test_namesakes_born_on_other_days_are_not_merged_through_a_record_stating_th
 def test_records_whose_birth_dates_a_known_error_explains_still_merge(resolver: IdentityResolver) -> None:
     clusters = _namesakes(resolver, "1979-10-01")  # day and month swapped
     assert clusters["a1"] == clusters["b1"] == clusters["x"]
+
+
+def test_the_facts_of_each_component_are_what_its_clustering_read(resolver: IdentityResolver) -> None:
+    """Per linked component: its signatures and inside pairs (supporting, kept apart), its A-numbers,
+    whether an unsettled pair touches it, and whether it was kept whole."""
+    records = table(
+        *(record(n) for n in ("a", "b", "c")),  # dense: every pair a link
+        *(record(n) for n in ("p", "q", "r", "s")),  # a chain: sparse, rebuilt
+        record("t", a_number="A111111111"), record("u", a_number="A222222222"), record("v"),
+        record("w", a_number="A333333333"), record("x"),  # two, whole and settled
+    )  # fmt: skip
+    pairs = _pairs(
+        ("a", "b", 20.0, "", "link"), ("a", "c", 20.0, "", "link"), ("b", "c", -1.0, "surname_only", "review"),
+        ("p", "q", 20.0, "", "link"), ("q", "r", 20.0, "", "link"), ("r", "s", 20.0, "", "link"),
+        ("t", "v", 20.0, "", "link"), ("u", "v", 20.0, "", "link"), ("t", "u", -30.0, "different_a_number", "separate"),
+        ("c", "v", 8.0, "ambiguous", "review"), ("w", "x", 12.0, "", "link"),
+    )  # fmt: skip
+    resolver.cluster(records, pairs, members=None)
+    assert resolver.component_facts is not None
+    facts = {row.pop("component"): row for row in resolver.component_facts.to_pylist()}
+    assert facts["a"] == {"signatures": 3, "pairs": 3, "support": 2, "apart": False, "a_numbers": 0,
+                          "a_number": None, "settled": False, "whole": False}  # fmt: skip
+    assert facts["p"] == {"signatures": 4, "pairs": 3, "support": 3, "apart": False, "a_numbers": 0,
+                          "a_number": None, "settled": True, "whole": False}  # fmt: skip
+    assert facts["t"] == {"signatures": 3, "pairs": 3, "support": 2, "apart": True, "a_numbers": 2,
+                          "a_number": None, "settled": False, "whole": False}  # fmt: skip
+    assert facts["w"] == {"signatures": 2, "pairs": 1, "support": 1, "apart": False, "a_numbers": 1,
+                          "a_number": "333333333", "settled": True, "whole": True}  # fmt: skip

@@ -21,7 +21,7 @@ from ilos.adapters.identity import IdentityResolver, frequencies
 from ilos.adapters.identity.blocking_keys import BlockingKeys
 from ilos.adapters.identity.features import INPUT_COLUMNS
 from ilos.adapters.identity.model import default_model
-from ilos.adapters.identity.new_links import Link, decide
+from ilos.adapters.identity.new_links import Facts, Link, decide
 from ilos.adapters.identity.new_signatures import NewSignatureScorer, new_nodes
 from ilos.adapters.identity.scoring import SIGNATURE
 from ilos.generator import generate
@@ -44,35 +44,23 @@ def population(tmp_path_factory: pytest.TempPathFactory) -> pa.Table:
 
 
 class Run:
-    """A full run over some records: each record's cluster and component, each signature's members."""
+    """A full run over some records: each record's cluster and component, and each component's facts."""
 
     def __init__(self, resolver: IdentityResolver, records: pa.Table) -> None:
-        self.pairs = resolver.score(records)
-        clusters = resolver.cluster(records, self.pairs).to_pylist()
-        self.link: dict[str, tuple[str, str]] = {
-            r["record_uid"]: (str(r["cluster"]), r["component"]) for r in clusters
-        }
-        assert resolver.members is not None
-        self.rep = {m["record_uid"]: m["rep"] for m in resolver.members.to_pylist()}
+        pairs = resolver.score(records)
+        clusters = resolver.cluster(records, pairs).to_pylist()
+        self.link = {r["record_uid"]: (str(r["cluster"]), r["component"]) for r in clusters}
         self.records_of: dict[str, list[str]] = defaultdict(list)
         for uid, (_, component) in self.link.items():
             self.records_of[component].append(uid)
-        held = self.pairs.filter(pc.equal(self.pairs.column("rule"), "ambiguous"))
-        self.held = set(held.column("record_uid_l").to_pylist()) | set(
-            held.column("record_uid_r").to_pylist()
-        )
+        assert resolver.component_facts is not None
+        self.facts_of = {row["component"]: row for row in resolver.component_facts.to_pylist()}
 
     def links(self, uids: list[str]) -> Mapping[str, Link]:
         return {uid: self.link.get(uid) for uid in uids}
 
-    def signatures_of(self, component: str) -> list[str]:
-        return sorted({self.rep[uid] for uid in self.records_of[component] if uid in self.rep})
-
-    def unsettled(self, reps: list[str]) -> bool:
-        return any(uid in self.held for rep in reps for uid in self.records_of_rep(rep))
-
-    def records_of_rep(self, rep: str) -> list[str]:
-        return [uid for uid, r in self.rep.items() if r == rep]
+    def facts(self, components: list[str]) -> Mapping[str, Facts]:
+        return {c: self.facts_of[c] for c in components if c in self.facts_of}
 
 
 def _held_back(records: pa.Table, every: int) -> tuple[pa.Table, pa.Table]:
@@ -96,7 +84,7 @@ def _wrongly_decided(existing: pa.Table, back: pa.Table, model: dict[str, Any]) 
     scorer = NewSignatureScorer(model)
     try:
         scored = scorer.score(nodes, index.feat, keys)
-        decided = decide(scorer, scored, index.feat, before.links, before.signatures_of, before.unsettled)
+        decided = decide(scored, before.links, before.facts)
     finally:
         scorer.close()
     # the records of the nodes (every held-back record of their signature), and a full run

@@ -53,6 +53,17 @@ ATTACH_LINKS = 2
 ATTACH_WEIGHT = 9.0
 
 
+#: A pair that depends on more than its own two records: twins (their doubt reads other records' links),
+#: held as ambiguous (a record pulled towards both twins), or a reviewer's decision.
+_UNSETTLED = "rule IN ('twins', 'ambiguous', 'reviewer')"
+#: What `component_facts` gives of each linked component.
+FACTS_SCHEMA = pa.schema(
+    [("component", pa.string()), ("signatures", pa.int64()), ("pairs", pa.int64()), ("support", pa.int64()),
+     ("apart", pa.bool_()), ("a_numbers", pa.int64()), ("a_number", pa.string()), ("settled", pa.bool_()),
+     ("whole", pa.bool_())]
+)  # fmt: skip
+
+
 def apart_sql() -> str:
     """A pair (rule, decision, and `DOB_COLUMNS` of each side) no chain of links may join: twins, two
     A-numbers, or a reviewer's `separate`."""
@@ -118,7 +129,7 @@ def _load(
             SELECT a, b, decision = 'link' AS link,
                    CASE WHEN rule IN {SHARED_NUMBER_RULES} OR (rule = 'reviewer' AND decision = 'link')
                         THEN 1e9 ELSE match_weight END AS w,
-                   {apart_sql()} AS apart, {support_sql()} AS support
+                   {apart_sql()} AS apart, {support_sql()} AS support, {_UNSETTLED} AS unsettled
             FROM p"""
     )
     cur.unregister("in_records")
@@ -126,21 +137,56 @@ def _load(
     cur.unregister("in_pairs")
 
 
+def _component_sizes(cur: duckdb.DuckDBPyConnection) -> None:
+    """Table sizes(label, n, a9s, a9, pairs, sup, conflict): per component, its nodes, their A-numbers
+    (how many, the smallest), and its inside pairs (how many, supporting, any kept apart)."""
+    cur.execute(
+        """CREATE TABLE sizes AS
+           WITH size AS (SELECT label, count(*) AS n, count(DISTINCT a9) AS a9s, min(a9) AS a9
+                         FROM comp JOIN nodes USING (id) GROUP BY label),
+           inside AS (SELECT ca.label, count(*) AS pairs, count(*) FILTER (WHERE s.support) AS sup,
+                             bool_or(s.apart) AS conflict
+                      FROM scored s JOIN comp ca ON ca.id = s.a JOIN comp cb ON cb.id = s.b
+                      WHERE ca.label = cb.label GROUP BY ca.label)
+           SELECT label, n, a9s, a9, coalesce(pairs, 0) AS pairs, coalesce(sup, 0) AS sup,
+                  coalesce(conflict, false) AS conflict
+           FROM size LEFT JOIN inside USING (label)"""
+    )
+
+
 def _to_rebuild(cur: duckdb.DuckDBPyConnection) -> None:
     """Table redo(id): nodes of components that are sparse or hold a conflict."""
     cur.execute(
         f"""CREATE TABLE redo AS
-            WITH size AS (SELECT label, count(*) AS n, count(DISTINCT a9) AS a9s FROM comp JOIN nodes USING (id)
-                          GROUP BY label),
-            inside AS (SELECT ca.label, count(*) FILTER (WHERE s.support) AS sup, bool_or(s.apart) AS conflict
-                       FROM scored s JOIN comp ca ON ca.id = s.a JOIN comp cb ON cb.id = s.b
-                       WHERE ca.label = cb.label GROUP BY ca.label),
-            bad AS (SELECT label FROM size LEFT JOIN inside USING (label)
-                    WHERE n > 2 AND (a9s > 1 OR coalesce(conflict, false)
-                                     OR coalesce(sup, 0) < {CLEAN_DENSITY} * n * (n - 1) / 2)
-                       OR (n = 2 AND (a9s > 1 OR coalesce(conflict, false))))
+            WITH bad AS (SELECT label FROM sizes
+                         WHERE n > 2 AND (a9s > 1 OR conflict OR sup < {CLEAN_DENSITY} * n * (n - 1) / 2)
+                            OR (n = 2 AND (a9s > 1 OR conflict)))
             SELECT id FROM comp SEMI JOIN bad USING (label)"""
     )
+
+
+def _facts(cur: duckdb.DuckDBPyConnection) -> None:
+    """Table `facts` (`FACTS_SCHEMA`): per linked component, its signatures, the pairs inside it, how
+    many support a merge, whether one keeps its two apart, its A-numbers (how many, and the one when
+    there is one), whether no unsettled pair (`_UNSETTLED`) touches it, and whether the clustering
+    keeps it whole (it is not rebuilt): what deciding a new signature as it is stored reads of it
+    (`new_links`)."""
+    cur.execute(
+        """CREATE TABLE facts AS
+           WITH ends AS (SELECT a AS id FROM scored WHERE unsettled UNION SELECT b FROM scored WHERE unsettled),
+           touched AS (SELECT DISTINCT label FROM comp SEMI JOIN ends USING (id)),
+           rebuilt AS (SELECT DISTINCT label FROM comp SEMI JOIN redo USING (id))
+           SELECT k.component, s.n AS signatures, s.pairs, s.sup AS support, s.conflict AS apart,
+                  s.a9s AS a_numbers, CASE WHEN s.a9s = 1 THEN s.a9 END AS a_number,
+                  s.label NOT IN (SELECT label FROM touched) AS settled,
+                  s.label NOT IN (SELECT label FROM rebuilt) AS whole
+           FROM sizes s JOIN component_of k ON k.id = s.label"""
+    )
+
+
+def component_facts(cur: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The facts of the components `cluster` just clustered on `cur` (sorted by component)."""
+    return fetch(cur, "SELECT * FROM facts ORDER BY component").cast(FACTS_SCHEMA)
 
 
 class _Groups:
@@ -242,7 +288,9 @@ def cluster(
         """CREATE TABLE component_of AS SELECT c.id, n.record_uid AS component
            FROM comp c JOIN nodes n ON n.id = c.label"""
     )
+    _component_sizes(cur)
     _to_rebuild(cur)
+    _facts(cur)
     fixed = _rebuild(cur)
     if fixed:
         cur.register("fixed", pa.table({"id": list(fixed), "label": list(fixed.values())}))

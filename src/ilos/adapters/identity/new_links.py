@@ -3,15 +3,20 @@
 A new signature's node S, scored against its candidates (`new_signatures`), is decided only when the run
 that re-resolves it could not decide otherwise. The run re-clusters every component S reaches; the
 clustering of a component depends only on the pairs inside it (components are closed under links, and
-the twins' doubt and ambiguity holds need a twins pair that S or the component takes part in). So S is
-decided when:
+the twins' doubt and ambiguity holds need a twins pair that S or the component takes part in). What
+the clustering read of each component the last run left is its facts (`clustering.component_facts`).
+S is decided when:
 
-1. S has no `twins` pair, no pair with another new node of its batch, and links to signatures of one
-   component K only, which the last run linked to one person, and none of whose records is in an open
-   `ambiguous` pair or a reviewer's decision (`unsettled`);
-2. every pair of K and S is blocked and kept (a weight of at least LOWER, or a hard rule): then the
-   run's completion finds no pair it has not scored, and these are all the pairs its clustering reads;
-3. K and S form a component the clustering keeps whole (`clustering._to_rebuild`): at most one A-number,
+1. S has no `twins` pair and no pair with another new node of its batch, and links to signatures of
+   one component K only, with which no other node of its batch has a pair (two new nodes that share
+   nothing but their links to K, each alone dense enough with it, may together make it sparse; a
+   twins pair of another new node with a signature of K may make the run hold K's links ambiguous);
+2. the last run kept K whole (one cluster: one person) and no unsettled pair touches it (a twins pair,
+   one held as ambiguous, a reviewer's decision);
+3. every pair of K and S is kept (a weight of at least LOWER, or a hard rule): K's pairs inside were
+   all kept by the run, and S has a kept pair with each of K's signatures. Then the run's completion
+   finds no pair it has not scored, and these are all the pairs its clustering reads;
+4. K and S form a component the clustering keeps whole (`clustering._to_rebuild`): at most one A-number,
    no pair kept apart, and, past two signatures, at least CLEAN_DENSITY of the pairs supporting.
 
 Then the run keeps K and S one cluster, and the person's id stays (the stable ids' rule: a cluster keeps
@@ -20,83 +25,90 @@ the id whose oldest record it holds). Everything else is left to the run.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from ilos.adapters.identity.clustering import CLEAN_DENSITY
-from ilos.adapters.identity.new_signatures import NewSignatureScorer, Scored
+from ilos.adapters.identity.new_signatures import Scored
 
 #: A record's link as the last run left it: (person_id, component), or None when it left none.
 Link = tuple[str, str] | None
+#: A component's facts (`clustering.FACTS_SCHEMA`), by name.
+Facts = Mapping[str, Any]
+
+
+@dataclass
+class _Joined:
+    """The component and person a node's links go to, and its pairs with that component's signatures."""
+
+    component: str
+    person: str
+    pairs: int = 0
+    support: int = 0
+    apart: bool = False
 
 
 def decide(
-    scorer: NewSignatureScorer,
     scored: Scored,
-    feat: pa.Table,
     links: Callable[[list[str]], Mapping[str, Link]],
-    signatures_of: Callable[[str], list[str]],
-    unsettled: Callable[[list[str]], bool],
+    facts: Callable[[list[str]], Mapping[str, Facts]],
 ) -> dict[str, str]:
     """Node uid -> the person the run would certainly link it to, for the nodes of `scored` it decides.
 
-    `feat`: the index's signature rows; `links`: the last run's link of each of some records (a
-    signature's representative stands for its members); `signatures_of`: a component's signatures
-    (their representatives); `unsettled`: whether any of some representatives' records is held by an
-    open `ambiguous` pair or a reviewer's decision."""
-    joined = _joined(scored, links)
-    components = {component for component, _ in joined.values()}
-    members = {component: signatures_of(component) for component in components}
-    wanted = pa.array(sorted({rep for reps in members.values() for rep in reps}), pa.string())
-    rows = feat.filter(pc.is_in(feat.column("record_uid"), wanted))
+    `links`: the last run's link of each of some signatures' representatives; `facts`: the facts of
+    each of some components, as the last run left them."""
+    joined, touching = _joined(scored, links)
+    joined = {uid: found for uid, found in joined.items() if touching[found.component] == 1}
+    known = facts(sorted({found.component for found in joined.values()}))
     nodes = {node["record_uid"]: node for node in scored.nodes}
-    decided = {}
-    persons = links(sorted(wanted.to_pylist()))
-    for uid, (component, person) in joined.items():
-        reps = members[component]
-        if unsettled(reps) or any(persons.get(rep) != (person, component) for rep in reps):
-            continue
-        inside = rows.filter(pc.is_in(rows.column("record_uid"), pa.array(reps, pa.string())))
-        if inside.num_rows == len(reps) and _kept_whole(
-            scorer.score_among([nodes[uid]], inside), nodes[uid], inside
-        ):
-            decided[uid] = person
-    return decided
+    return {
+        uid: found.person
+        for uid, found in joined.items()
+        if found.component in known and _kept_whole(nodes[uid], found, known[found.component])
+    }
 
 
-def _joined(scored: Scored, links: Callable[[list[str]], Mapping[str, Link]]) -> dict[str, tuple[str, str]]:
-    """Node uid -> (component, person) of the one component its links go to, for the nodes that meet
-    condition 1 but for `unsettled`."""
+def _joined(
+    scored: Scored, links: Callable[[list[str]], Mapping[str, Link]]
+) -> tuple[dict[str, _Joined], Counter[str]]:
+    """The nodes that meet condition 1 but for the batch's other nodes, with their component, person and
+    pairs into it; and how many of the batch's nodes have a pair into each component."""
     new = {node["record_uid"] for node in scored.nodes}
-    pairs = scored.pairs.to_pylist()
     partners: dict[str, list[dict[str, Any]]] = {uid: [] for uid in new}
-    for pair in pairs:
+    for pair in scored.pairs.to_pylist():
         for one, other in (("record_uid_l", "record_uid_r"), ("record_uid_r", "record_uid_l")):
             if pair[one] in new:
                 partners[pair[one]].append({**pair, "other": pair[other]})
-    linked = links(sorted({pair["other"] for found in partners.values() for pair in found}))
+    linked = links(sorted({pair["other"] for found in partners.values() for pair in found} - new))
+    touching: Counter[str] = Counter()
+    for found in partners.values():
+        touching.update({link[1] for pair in found if (link := linked.get(pair["other"])) is not None})
     joined = {}
     for uid, found in partners.items():
         if uid in scored.undecided or any(pair["other"] in new for pair in found):
             continue
         targets = {linked.get(pair["other"]) for pair in found if pair["decision"] == "link"}
-        if len(targets) == 1 and None not in targets:
-            ((person, component),) = targets  # type: ignore[misc]
-            joined[uid] = (component, person)
-    return joined
+        if len(targets) != 1 or None in targets:
+            continue
+        person, component = next(iter(targets))  # type: ignore[misc]
+        mine = _Joined(component, person)
+        for pair in found:
+            if (linked.get(pair["other"]) or ("", ""))[1] == component:
+                mine.pairs, mine.support = mine.pairs + 1, mine.support + pair["support"]
+                mine.apart = mine.apart or pair["apart"]
+        joined[uid] = mine
+    return joined, touching
 
 
-def _kept_whole(pairs: pa.Table, node: Mapping[str, Any], inside: pa.Table) -> bool:
-    """Conditions 2 and 3 for `node` and the signatures `inside` its component, whose pairs are `pairs`."""
-    size = inside.num_rows + 1
-    if pairs.num_rows != size * (size - 1) // 2 or any(pairs.column("apart").to_pylist()):
+def _kept_whole(node: Mapping[str, Any], found: _Joined, facts: Facts) -> bool:
+    """Conditions 2 to 4 for a node, its pairs into its component (`found`) and the component's `facts`."""
+    size = facts["signatures"] + 1
+    if not (facts["whole"] and facts["settled"]) or facts["apart"] or found.apart:
         return False
-    numbers = {node["a9"], *inside.column("a9").to_pylist()} - {None}
-    if len(numbers) > 1:
+    if facts["pairs"] + found.pairs != size * (size - 1) // 2 or found.pairs != facts["signatures"]:
         return False
-    return size == 2 or bool(
-        sum(pairs.column("support").to_pylist()) >= CLEAN_DENSITY * size * (size - 1) / 2
-    )
+    if facts["a_numbers"] > 1 or (node["a9"] is not None and facts["a_number"] not in (None, node["a9"])):
+        return False
+    return size == 2 or bool(facts["support"] + found.support >= CLEAN_DENSITY * size * (size - 1) / 2)

@@ -39,6 +39,8 @@ class IdentityResolver:
         #: record_uid -> representative of its identity signature (sorted by record uid), set by the last
         #: `score` or `score_between` call.
         self.members: pa.Table | None = None
+        #: The facts of the linked components the last `cluster` call clustered (`clustering.FACTS_SCHEMA`).
+        self.component_facts: pa.Table | None = None
         #: The records `train` last read and their index, so `score` on the same records does not
         #: build the features again.
         self._prepared: tuple[pa.Table, IdentityIndex] | None = None
@@ -158,6 +160,7 @@ class IdentityResolver:
         present = kept[1] if kept is not None and kept[0] is records else None
         with workspace(self._con) as cur:
             found = clustering.cluster(cur, records, pairs, members)
+            self.component_facts = clustering.component_facts(cur)
             if unscored is not None and unscored.records.num_rows:
                 records, found, present = unscored.added(records, found, present)
             return trips.attach(cur, records, found, pairs, present)
