@@ -27,9 +27,7 @@ from ilos.adapters.identity.scoring import SIGNATURE
 from ilos.generator import generate
 
 from .conftest import record, table
-from .test_pair_weights import _FIELDS, _NAMESAKES
-
-_NAMESAKE = st.fixed_dictionaries({**_NAMESAKES, "date_of_birth": _FIELDS["date_of_birth"]})
+from .drawn import FIELDS, NAMESAKE
 
 
 @pytest.fixture(scope="module")
@@ -128,9 +126,9 @@ def test_decided_nodes_join_the_person_a_full_run_gives_them(population: pa.Tabl
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.one_of(
-        st.tuples(st.lists(st.fixed_dictionaries(_FIELDS), min_size=2, max_size=10),
-                  st.lists(st.fixed_dictionaries(_FIELDS), min_size=1, max_size=4)),
-        st.tuples(st.lists(_NAMESAKE, min_size=2, max_size=10), st.lists(_NAMESAKE, min_size=1, max_size=4)),
+        st.tuples(st.lists(st.fixed_dictionaries(FIELDS), min_size=2, max_size=10),
+                  st.lists(st.fixed_dictionaries(FIELDS), min_size=1, max_size=4)),
+        st.tuples(st.lists(NAMESAKE, min_size=2, max_size=10), st.lists(NAMESAKE, min_size=1, max_size=4)),
     )
 )  # fmt: skip
 def test_drawn_records_are_decided_as_a_full_run_links_them(

@@ -26,7 +26,7 @@ from ilos.adapters.identity.scoring import SIGNATURE
 from ilos.generator import generate
 
 from .conftest import record, table
-from .test_pair_weights import _FIELDS, _NAMESAKES
+from .drawn import FIELDS, NAMESAKE
 
 Pair = tuple[str, str]
 Scores = tuple[float, str, str]
@@ -148,15 +148,14 @@ def test_batch_mates_of_one_signature_are_one_node_and_pair_with_each_other() ->
     assert compared == 3  # each new node with the arrival, and with each other
 
 
-_DRAWN = st.lists(st.fixed_dictionaries(_FIELDS), min_size=1, max_size=8)
-_NAMESAKE = st.fixed_dictionaries({**_NAMESAKES, "date_of_birth": _FIELDS["date_of_birth"]})
+_DRAWN = st.lists(st.fixed_dictionaries(FIELDS), min_size=1, max_size=8)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.one_of(
         st.tuples(_DRAWN, _DRAWN),
-        st.tuples(st.lists(_NAMESAKE, min_size=1, max_size=8), st.lists(_NAMESAKE, min_size=1, max_size=4)),
+        st.tuples(st.lists(NAMESAKE, min_size=1, max_size=8), st.lists(NAMESAKE, min_size=1, max_size=4)),
     )
 )
 def test_drawn_records_are_scored_as_score_between_scores_them(

@@ -1,6 +1,6 @@
-"""The feature row a record gives the plain-Python pair scorer (`identity.pair_features`) is the SQL
-features' (`features.build_features`), the reference, on every column the scorer reads, for drawn
-records and for every record of a generated population."""
+"""The feature row a record gives the scoring of new signatures (`identity.pair_features`) is the SQL
+features' (`features.build_features`), the reference, on every column scoring reads, for drawn records
+and for every record of a generated population."""
 
 from __future__ import annotations
 
@@ -14,18 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ilos.adapters.identity.features import INPUT_COLUMNS, build_features
-from ilos.adapters.identity.pair_features import scoring_row
+from ilos.adapters.identity.pair_features import SCORED, scoring_row
 from ilos.adapters.identity.workspace import register_records
 from ilos.generator import generate
 
 from .conftest import record, table
 from .test_signature import _FIELDS
 
-#: The feature columns the pair scorer reads (`pair_weights`, `pair_rules`, `pair_blocking`), `adms` apart.
-READ = ("fam_key", "giv_key", "name_key", "fam_skel", "giv_skel", "fam_first_skel", "giv_first_skel", "giv_abjad",
-        "giv_abjad_skel", "dob_text", "dob", "dob_date", "dob_y", "dob_m", "dob_d", "dob_year", "doc_num",
-        "doc_country", "doc_type", "a9", "cit", "bcountry", "sex_code", "thin_incident", "first_lo", "first_hi",
-        "doc_keys")  # fmt: skip
+#: The feature columns scoring reads (`pair_features.SCORED`), `adms` apart.
+READ = tuple(c for c in SCORED if c not in ("record_uid", "adms"))
 
 
 def assert_same_rows(records: pa.Table) -> int:

@@ -1,8 +1,8 @@
-"""The feature row one record gives the plain-Python pair scorer (`pair_weights`, `pair_rules`), as the
-SQL features give it (`features.features_sql`): the record's signature (`signature.signature_of`) with
-the name keys' skeletons, the birth date's parts, the numbers it carries and its blocking keys. For the scorer of records
-decided as they are stored (ADR 11); `tests/unit/identity/test_pair_features.py` holds it to the SQL
-on drawn records and on every record of a generated population. Not used on any path yet.
+"""The feature row one record gives the scoring of new signatures (`new_signatures`), as the SQL features
+give it (`features.features_sql`): the record's signature (`signature.signature_of`) with the name keys'
+skeletons, the birth date's parts, the numbers it carries and its blocking keys, built in Python so that
+a few records stored need no feature statement planned (ADR 11). `tests/unit/identity/test_pair_features.py`
+holds it to the SQL on drawn records and on every record of a generated population.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from ilos.adapters.identity.features import abjad_skeleton, skeleton
 from ilos.adapters.identity.signature import signature_of
 
-#: The columns of a signature row the pair scorer reads (`pair_weights`, `pair_rules`, `pair_blocking`).
+#: The columns of a signature row that scoring reads (weights, hard rules, blocking; `new_signatures`).
 SCORED = ("record_uid", "fam_key", "giv_key", "name_key", "fam_skel", "giv_skel", "fam_first_skel",
           "giv_first_skel", "giv_abjad", "giv_abjad_skel", "dob_text", "dob", "dob_date", "dob_y", "dob_m", "dob_d",
           "dob_year", "doc_num", "doc_country", "doc_type", "a9", "cit", "bcountry", "sex_code",

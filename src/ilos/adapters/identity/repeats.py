@@ -55,7 +55,7 @@ class LinkedSignatures:
 
     keys: np.ndarray  # `signature_key` of each signature, sorted (unsigned 64-bit)
     rows: np.ndarray  # the row of `feat` each of `keys` is of
-    feat: pa.Table  # record_uid (the representative), SIGNATURE, the pair scorer's columns (SCORED), adms
+    feat: pa.Table  # record_uid (the representative), SIGNATURE, the columns scoring reads (SCORED), adms
     state: pa.Table  # record_uid (sorted), person_id, component, identity_hash: the links of the run
     #: The index's blocking index (a copy: the linking side extends its own), for new signatures'
     #: candidates (`new_signatures`); None when the index has none.
