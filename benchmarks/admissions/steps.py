@@ -358,8 +358,9 @@ def _hold_back_departures(world: Path, count: int) -> tuple[Path, list[str]]:
 
 
 if __name__ == "__main__":
+    from benchmarks.admissions.decided import decided
     from benchmarks.admissions.offered import offered
 
     steps = {"accuracy": accuracy, "batch_inputs": batch_inputs, "batch": batch, "stream": stream,
-             "offered": offered}  # fmt: skip
+             "offered": offered, "decided": decided}  # fmt: skip
     steps[sys.argv[1]](*sys.argv[2:])

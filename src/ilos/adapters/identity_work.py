@@ -107,6 +107,10 @@ class DuckIdentityWork:
         self.linked_signatures: LinkedSignatures | None = None
         #: Whether to publish `linked_signatures` (a stream process, whose storing side reads them)
         self.publishing = False
+        #: The facts of the components the last saved run clustered (`clustering.component_facts`: every
+        #: component after a full run, those it re-resolved after an incremental one); None before a run.
+        self.last_facts: pa.Table | None = None
+        self._resolver: Any = None  # the resolver of the run under way
 
     def records(self) -> pa.Table:
         """Identity columns of every record in force, with a hash of the columns the resolver reads.
@@ -296,6 +300,7 @@ class DuckIdentityWork:
         kept.links, kept.run_id, kept.replaced, kept.state_after = state, run_id, None, None
         kept.withdrawn_candidates = []
         kept.index, kept.index_after = kept.index_after, None
+        self.last_facts = getattr(self._resolver, "component_facts", None)
         kept.trip_keys, kept.trip_keys_after = kept.trip_keys_after, None
         self._publish()
 
@@ -507,7 +512,8 @@ class DuckIdentityWork:
         """The Splink engine with this model (None: the default model shipped in the package)."""
         from ilos.adapters.identity.resolver import IdentityResolver
 
-        return IdentityResolver(self.con, model)
+        self._resolver = IdentityResolver(self.con, model)
+        return self._resolver
 
 
 def _incremental(state: pa.Table) -> bool:

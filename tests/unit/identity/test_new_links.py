@@ -68,44 +68,43 @@ def _held_back(records: pa.Table, every: int) -> tuple[pa.Table, pa.Table]:
 
 
 def _wrongly_decided(existing: pa.Table, back: pa.Table, model: dict[str, Any]) -> tuple[int, int, list[Any]]:
-    """Decide the new signatures of `back` against a full run over `existing`, then run over both: how
-    many nodes there were, how many were decided, and those a full run does not put with the records of
-    the component they were decided into."""
+    """Decide the new signatures of `back` against a full run over `existing` (every record of `back`
+    that does not repeat an indexed signature scored), then run over both: how many new signatures there
+    were, how many were decided, and those a full run does not put with the records of the component
+    they were decided into."""
     resolver = IdentityResolver(duckdb.connect(), model)
     index = resolver.index(existing)
     with duckdb.connect() as cur:
         cur.register("idx", index.feat)
         keys = BlockingKeys.build(cur, "idx")
     before = Run(resolver, existing)
-    known = {_values(r) for r in index.feat.select(list(SIGNATURE)).to_pylist()}
-    nodes = [n for n in new_nodes(back.to_pylist()) if _values(n) not in known]
+    known = {_values(r): set(r["adms"]) for r in index.feat.select([*SIGNATURE, "adms"]).to_pylist()}
+    repeats = [
+        _values(n) in known and set(n["adms"]) <= known[_values(n)] for n in new_nodes(back.to_pylist())
+    ]
+    nodes = [n for n, repeat in zip(new_nodes(back.to_pylist()), repeats, strict=True) if not repeat]
+    fresh = {n["record_uid"] for n in nodes if _values(n) not in known}
     scorer = NewSignatureScorer(model)
     try:
         scored = scorer.score(nodes, index.feat, keys)
-        decided = decide(scored, before.links, before.facts)
+        decided = decide(scored, before.links, before.facts, fresh)
     finally:
         scorer.close()
-    # the records of the nodes (every held-back record of their signature), and a full run
+    # the records of the nodes (every held-back record of their signature), and a full run over all
     of_node = {_values(n): n["record_uid"] for n in nodes}
     members: dict[str, list[str]] = defaultdict(list)
     for row in back.to_pylist():
         mine = new_nodes([row])
         if mine and _values(mine[0]) in of_node:
             members[of_node[_values(mine[0])]].append(row["record_uid"])
-    new = back.filter(
-        pc.is_in(
-            back.column("record_uid"),
-            pa.array([uid for uids in members.values() for uid in uids], pa.string()),
-        )
-    )
-    after = Run(IdentityResolver(duckdb.connect(), model), pa.concat_tables([existing, new]))
+    after = Run(IdentityResolver(duckdb.connect(), model), pa.concat_tables([existing, back]))
     wrong = []
     for node, person in decided.items():
         component = next(c for uid, (p, c) in before.link.items() if p == person)
         clusters = {after.link[uid][0] for uid in [*members[node], *before.records_of[component]]}
         if len(clusters) != 1:
             wrong.append((node, person, clusters))
-    return len(nodes), len(decided), wrong
+    return len(fresh), len(decided), wrong
 
 
 def _values(row: Mapping[str, Any]) -> tuple[Any, ...]:

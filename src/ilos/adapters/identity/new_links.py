@@ -54,12 +54,18 @@ def decide(
     scored: Scored,
     links: Callable[[list[str]], Mapping[str, Link]],
     facts: Callable[[list[str]], Mapping[str, Facts]],
+    decidable: set[str],
 ) -> dict[str, str]:
-    """Node uid -> the person the run would certainly link it to, for the nodes of `scored` it decides.
+    """Node uid -> the person the run would certainly link it to, for the nodes of `scored` named in
+    `decidable` that it decides.
 
-    `links`: the last run's link of each of some signatures' representatives; `facts`: the facts of
-    each of some components, as the last run left them."""
+    `scored` must hold every usable record of the batch that does not repeat an indexed signature (a
+    record carrying an admission number, or bringing one to a signature the index holds, pairs with
+    components as much as a new signature); `decidable` names the nodes whose signature the index does
+    not hold. `links`: the last run's link of each of some signatures' representatives; `facts`: the
+    facts of each of some components, as the last run left them."""
     joined, touching = _joined(scored, links)
+    joined = {uid: found for uid, found in joined.items() if uid in decidable}
     joined = {uid: found for uid, found in joined.items() if touching[found.component] == 1}
     known = facts(sorted({found.component for found in joined.values()}))
     nodes = {node["record_uid"]: node for node in scored.nodes}
