@@ -74,6 +74,11 @@ class _Kept:
     persons_change: Counter[str] | None = None
     components: LinkCounts | None = None
     components_change: Counter[str] | None = None
+    #: The facts of the components of `links` (`clustering.component_facts`, sorted by component), as the
+    #: runs that clustered them left them; None when unknown (before a full run of this process, or once
+    #: the link state was read again), and the old components the run under way re-resolves
+    facts: pa.Table | None = None
+    redone: pa.Array | None = None
     #: `reader.held_pairs()` as last read: the open held pairs the runs up to `held_through` queued
     held: pa.Table | None = None
     held_through: int = 0
@@ -110,7 +115,7 @@ class DuckIdentityWork:
         #: The facts of the components the last saved run clustered (`clustering.component_facts`: every
         #: component after a full run, those it re-resolved after an incremental one); None before a run.
         self.last_facts: pa.Table | None = None
-        self._resolver: Any = None  # the resolver of the run under way
+        self._clustered: pa.Table | None = None  # the facts of the last clustering since the last saved run
 
     def records(self) -> pa.Table:
         """Identity columns of every record in force, with a hash of the columns the resolver reads.
@@ -248,8 +253,14 @@ class DuckIdentityWork:
         if kept.links is None or latest != kept.run_id:
             kept.links, kept.run_id, kept.index, kept.trip_keys = self.reader.link_state(), latest, None, None
             kept.persons, kept.components = None, None
-            kept.changes, kept.unsettled = None, None
+            kept.changes, kept.unsettled, kept.facts = None, None, None
         return kept.links
+
+    @property
+    def component_facts(self) -> pa.Table | None:
+        """The facts of the kept link state's components (`clustering.component_facts`, sorted by
+        component), kept through the runs this process saved; None when unknown."""
+        return self._kept.facts
 
     def warm(self, model: dict[str, Any] | None) -> bool:
         """Read and build, before a long-lived process's first batch, what it keeps between batches: the
@@ -300,7 +311,11 @@ class DuckIdentityWork:
         kept.links, kept.run_id, kept.replaced, kept.state_after = state, run_id, None, None
         kept.withdrawn_candidates = []
         kept.index, kept.index_after = kept.index_after, None
-        self.last_facts = getattr(self._resolver, "component_facts", None)
+        self.last_facts, self._clustered = self._clustered, None
+        kept.facts, kept.redone = (
+            _facts_after(kept.facts, kept.redone, self.last_facts, incremental_run),
+            None,
+        )
         kept.trip_keys, kept.trip_keys_after = kept.trip_keys_after, None
         self._publish()
 
@@ -311,7 +326,7 @@ class DuckIdentityWork:
         if not self.publishing or kept.index is None or kept.links is None:
             self.linked_signatures = None
             return
-        self.linked_signatures = LinkedSignatures.of(kept.index.feat, kept.links, kept.index.keys)
+        self.linked_signatures = LinkedSignatures.of(kept.index.feat, kept.links, kept.index.keys, kept.facts)
 
     def affected(self, records: pa.Table, state: pa.Table, resolver: Any) -> pa.Table | None:
         """The records an incremental run must re-resolve, or None when a full run is needed.
@@ -396,6 +411,8 @@ class DuckIdentityWork:
         if found is None:
             raise RuntimeError("merge_assignment needs the repeats of the `affected` call before it")
         touched = replace(found, subset=subset)
+        redone = among_sorted(state, "record_uid", subset.column("record_uid")).column("component")
+        self._kept.redone = pc.unique(redone.combine_chunks().drop_null())
         merged, self._kept.state_after = incremental.merge(self.con, records, state, touched, assignment)
         merged = self._counted(state, merged)
         # a changed record is re-resolved or a repeat: any neither linked stays to compare next time
@@ -512,8 +529,25 @@ class DuckIdentityWork:
         """The Splink engine with this model (None: the default model shipped in the package)."""
         from ilos.adapters.identity.resolver import IdentityResolver
 
-        self._resolver = IdentityResolver(self.con, model)
-        return self._resolver
+        return IdentityResolver(self.con, model, on_clustered=self._on_clustered)
+
+    def _on_clustered(self, facts: pa.Table) -> None:
+        self._clustered = facts
+
+
+def _facts_after(
+    facts: pa.Table | None, redone: pa.Array | None, clustered: pa.Table | None, incremental_run: bool
+) -> pa.Table | None:
+    """The components' facts after a saved run: those it `clustered`, after a full run; after an
+    incremental one, the kept `facts` but those of the components it re-resolved (`redone`), and those it
+    clustered (None when any of them is unknown). Some components a full run clusters may be missing
+    (records an incremental run places among as they are, without clustering them): unknown, not wrong."""
+    if clustered is None or not incremental_run:
+        return None if clustered is None else clustered.sort_by("component")
+    if facts is None or redone is None:
+        return None
+    gone = pa.chunked_array([redone, clustered.column("component").combine_chunks()], pa.string())
+    return upserted(facts, "component", clustered, drop=gone)
 
 
 def _incremental(state: pa.Table) -> bool:

@@ -189,11 +189,6 @@ class BlockingKeys:
         finally:
             cur.unregister("ilos_block_rows")
 
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """The new side's columns the rules' keys read (`candidates`), list columns included."""
-        return tuple(sorted({c for k in self.rules for c in (*k.left, *k.explode)}))
-
     def keyed_sql(self, table: str) -> str:
         """SELECT rule, row and hashed key of every key of the rows of `table` (an integer column `row`,
         and the rules' left columns), for `candidates_of_keyed`: DuckDB hashes them, since Python cannot

@@ -65,14 +65,15 @@ FACTS_SCHEMA = pa.schema(
 
 
 def apart_sql() -> str:
-    """A pair (rule, decision, and `DOB_COLUMNS` of each side) no chain of links may join: twins, two
-    A-numbers, or a reviewer's `separate`."""
+    """A pair (its rule and decision) no chain of links may join: twins, two A-numbers, or a reviewer's
+    `separate`."""
     return "(rule IN ('twins', 'different_a_number') OR (rule = 'reviewer' AND decision = 'separate'))"
 
 
 def support_sql() -> str:
-    """A pair that supports merging its two records' groups: no hard rule against it, and a weight of at
-    least SUPPORT with birth dates not irreconcilably apart, a shared number, or a reviewer's link."""
+    """A pair (its rule, decision, weight and `DOB_COLUMNS` of each side) that supports merging its two
+    records' groups: no hard rule against it, and a weight of at least SUPPORT with birth dates not
+    irreconcilably apart, a shared number, or a reviewer's link."""
     return f"""(rule NOT IN {sql_list(("twins", "different_a_number", *REVIEW_RULES))}
                 AND NOT (rule = 'reviewer' AND decision = 'separate')
                 AND ((match_weight >= {SUPPORT} AND NOT {birth_dates_apart_sql()})

@@ -60,18 +60,26 @@ class LinkedSignatures:
     #: The index's blocking index (a copy: the linking side extends its own), for new signatures'
     #: candidates (`new_signatures`); None when the index has none.
     blocking: BlockingKeys | None = None
+    #: The facts of the components of `state` (`clustering.component_facts`, sorted by component), for
+    #: deciding new signatures (`new_links`); None when unknown.
+    facts: pa.Table | None = None
 
     @classmethod
-    def of(cls, feat: pa.Table, state: pa.Table, blocking: BlockingKeys | None = None) -> LinkedSignatures:
+    def of(
+        cls,
+        feat: pa.Table,
+        state: pa.Table,
+        blocking: BlockingKeys | None = None,
+        facts: pa.Table | None = None,
+    ) -> LinkedSignatures:
         """The snapshot of an index's signature rows `feat` (each with its key, `SIGNATURE_KEY`, made
-        with the row), the link state `state` (sorted by uid) and the index's blocking index: a sort of
-        the keys, no pass over the values."""
+        with the row), the link state `state` (sorted by uid), the index's blocking index and the
+        components' facts: a sort of the keys, no pass over the values."""
         keys = feat.column(SIGNATURE_KEY).to_numpy()
         order = np.argsort(keys, kind="stable")
         columns = list(dict.fromkeys(["record_uid", *SIGNATURE, *SCORED]))
-        return cls(
-            keys[order], order, feat.select(columns), state, None if blocking is None else blocking.copy()
-        )
+        copied = None if blocking is None else blocking.copy()
+        return cls(keys[order], order, feat.select(columns), state, copied, facts)
 
     def find(self, records: pa.Table) -> pa.Table:
         """The records of `records` (resolver input) that repeat a signature of the snapshot, each with

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -30,8 +31,15 @@ UNUSABLE_SCHEMA = pa.schema([("record_uid", pa.string()), ("reason", pa.string()
 class IdentityResolver:
     """Scores, explains and clusters identity records; see the package docstring for the design."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, model: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        model: dict[str, Any] | None = None,
+        on_clustered: Callable[[pa.Table], object] | None = None,
+    ) -> None:
         self._con = con
+        #: called with the facts of the components each `cluster` call clustered
+        self._on_clustered = on_clustered
         # used as given, not copied (a copy of a trained model's frequency snapshot took 70 ms, a stream
         # batch's): nothing here changes a model in place, and `train` makes a new one
         self.model: dict[str, Any] = model if model is not None else _default()
@@ -161,6 +169,8 @@ class IdentityResolver:
         with workspace(self._con) as cur:
             found = clustering.cluster(cur, records, pairs, members)
             self.component_facts = clustering.component_facts(cur)
+            if self._on_clustered is not None:
+                self._on_clustered(self.component_facts)
             if unscored is not None and unscored.records.num_rows:
                 records, found, present = unscored.added(records, found, present)
             return trips.attach(cur, records, found, pairs, present)
