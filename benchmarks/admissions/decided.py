@@ -3,7 +3,7 @@
 `python -m benchmarks.admissions.steps decided WORLD BATCHES`: a resolved embedded store of the world
 without its latest BATCHES * 1,000 departures, then, batch after batch, those departures stored; their
 records that repeat no indexed signature scored (`identity.new_signatures`) and decided
-(`identity.new_links`) against the snapshot and the component facts the last runs left; then the
+(`identity.new_links`) against the snapshot and the component facts it publishes; then the
 incremental run, whose links are compared with the decisions. Prints one JSON line a batch and the
 totals. Not part of `make bench` (ADR 11 amendment of 2026-12-07, sixth: not on a path yet).
 """
@@ -36,15 +36,13 @@ def decided(world_dir: str, batches: str) -> None:
     with Ilos(Settings(), url) as app:
         work = app.identity_work
         work.publishing = True
-        facts: dict[str, dict[str, Any]] = {}
         totals = {"records": 0, "new_signatures": 0, "decided": 0, "records_decided": 0, "linked_so": 0}
         resolve_all(work, app.identity_store)  # again, in this process: the facts of every component
         warm(work, app.identity_store)
         saved = app.identity_store.latest_model()
         scorer = _scorer(saved[1] if saved else None)
         for number in range(count):
-            facts.update(_facts(work.last_facts))
-            row = _batch(app, work, scorer, facts, lines[number * 1_000 : (number + 1) * 1_000], number)
+            row = _batch(app, work, scorer, lines[number * 1_000 : (number + 1) * 1_000], number)
             resolve_incremental(work, app.identity_store)
             after = {r["record_uid"]: r["person_id"] for r in app.reader.link_state().to_pylist()}
             persons = row.pop("persons")
@@ -63,13 +61,7 @@ def _scorer(model: dict[str, Any] | None) -> Any:
     return NewSignatureScorer(model if model is not None else default_model())
 
 
-def _facts(table: pa.Table | None) -> dict[str, dict[str, Any]]:
-    return {} if table is None else {row["component"]: row for row in table.to_pylist()}
-
-
-def _batch(
-    app: Any, work: Any, scorer: Any, facts: dict[str, Any], lines: list[str], number: int
-) -> dict[str, Any]:
+def _batch(app: Any, work: Any, scorer: Any, lines: list[str], number: int) -> dict[str, Any]:
     """Store a batch, decide its new signatures; the figures, and the person of each record decided."""
     from ilos.adapters.identity.new_links import decide
     from ilos.adapters.identity.new_signatures import new_nodes
@@ -78,6 +70,7 @@ def _batch(
     from ilos.domain.feeds import feed as feed_named
 
     snapshot = work.linked_signatures
+    facts = {} if snapshot.facts is None else {row["component"]: row for row in snapshot.facts.to_pylist()}
     rows = pa.table({"_row": pa.array(range(1, len(lines) + 1), pa.int64()), "line": pa.array(lines)})
     result = app.loader.load(
         app.loader.open_json_rows(feed_named("departures"), rows, f"b{number}"), origin="stream"

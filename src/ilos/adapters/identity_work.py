@@ -112,9 +112,6 @@ class DuckIdentityWork:
         self.linked_signatures: LinkedSignatures | None = None
         #: Whether to publish `linked_signatures` (a stream process, whose storing side reads them)
         self.publishing = False
-        #: The facts of the components the last saved run clustered (`clustering.component_facts`: every
-        #: component after a full run, those it re-resolved after an incremental one); None before a run.
-        self.last_facts: pa.Table | None = None
         self._clustered: pa.Table | None = None  # the facts of the last clustering since the last saved run
 
     def records(self) -> pa.Table:
@@ -311,11 +308,8 @@ class DuckIdentityWork:
         kept.links, kept.run_id, kept.replaced, kept.state_after = state, run_id, None, None
         kept.withdrawn_candidates = []
         kept.index, kept.index_after = kept.index_after, None
-        self.last_facts, self._clustered = self._clustered, None
-        kept.facts, kept.redone = (
-            _facts_after(kept.facts, kept.redone, self.last_facts, incremental_run),
-            None,
-        )
+        clustered, self._clustered = self._clustered, None
+        kept.facts, kept.redone = _facts_after(kept.facts, kept.redone, clustered, incremental_run), None
         kept.trip_keys, kept.trip_keys_after = kept.trip_keys_after, None
         self._publish()
 
