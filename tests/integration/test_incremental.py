@@ -1436,8 +1436,9 @@ def test_a_departure_its_review_placed_is_scored_again_when_a_name_key_reaches_i
 
 def test_the_component_facts_a_process_keeps_are_those_of_a_full_run(world: Path, tmp_path: Path) -> None:
     """What deciding a new signature on storing reads of each component (ADR 11): kept through a long-lived
-    process's incremental runs (those of the components each re-resolves replaced), the facts are those a
-    full run over the same records clusters, for most components (some a full run clusters, the
+    process's incremental runs (those of the components each re-resolves, or whose records' links it
+    replaces, left out; with only those it re-resolves, this delivery order kept two wrong), the facts
+    are those a full run over the same records clusters, for most components (some a full run clusters, the
     incremental runs placed among without clustering: this module makes them place among whatever a name
     key reaches)."""
     from ilos.bootstrap import Ilos
@@ -1446,7 +1447,9 @@ def test_the_component_facts_a_process_keeps_are_those_of_a_full_run(world: Path
     from ilos.services.resolve import resolve_all, resolve_incremental
 
     parts = _halves(world, tmp_path)
-    (feed, path), *later = [(f, parts[f][0]) for f in FEEDS] + [(f, parts[f][1]) for f in FEEDS]
+    (feed, path), *later = [(f, parts[f][0]) for f in FEEDS] + [
+        (f, parts[f][1]) for f in ("arrivals", "departures")
+    ]
     db = f"sqlite:///{tmp_path / 'kept.db'}"
     with Ilos(Settings(), db) as app:
         ingest_files(feed, [path], app.loader)
@@ -1462,4 +1465,4 @@ def test_the_component_facts_a_process_keeps_are_those_of_a_full_run(world: Path
     assert full is not None
     full_rows = {row["component"]: row for row in full.to_pylist()}
     assert [row for row in kept.to_pylist() if full_rows.get(row["component"]) != row] == []
-    assert kept.num_rows > 0.8 * full.num_rows > 200  # 217 of 254 when written
+    assert kept.num_rows > 0.8 * full.num_rows > 150

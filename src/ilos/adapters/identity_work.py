@@ -302,6 +302,7 @@ class DuckIdentityWork:
             (kept.run_id, kept.replaced) if kept.replaced is not None and kept.links is not None else None
         )
         incremental_run = kept.state_after is not None
+        moved = _moved(kept.links, state, kept.replaced) if incremental_run else None
         kept.persons = _carried(kept.persons, kept.persons_change, incremental_run)
         kept.components = _carried(kept.components, kept.components_change, incremental_run)
         kept.persons_change, kept.components_change = None, None
@@ -309,7 +310,8 @@ class DuckIdentityWork:
         kept.withdrawn_candidates = []
         kept.index, kept.index_after = kept.index_after, None
         clustered, self._clustered = self._clustered, None
-        kept.facts, kept.redone = _facts_after(kept.facts, kept.redone, clustered, incremental_run), None
+        redone = None if kept.redone is None or moved is None else pa.concat_arrays([kept.redone, moved])
+        kept.facts, kept.redone = _facts_after(kept.facts, redone, clustered, incremental_run), None
         kept.trip_keys, kept.trip_keys_after = kept.trip_keys_after, None
         self._publish()
 
@@ -529,12 +531,23 @@ class DuckIdentityWork:
         self._clustered = facts
 
 
+def _moved(before: pa.Table | None, after: pa.Table, replaced: pa.Array | None) -> pa.Array | None:
+    """The components, before and after an incremental run, of the records whose links it replaced;
+    None when unknown."""
+    if before is None or replaced is None:
+        return None
+    old = among_sorted(before, "record_uid", replaced).column("component")
+    new = among_sorted(after, "record_uid", replaced).column("component")
+    return pc.unique(pa.chunked_array([*old.chunks, *new.chunks], pa.string()).combine_chunks().drop_null())
+
+
 def _facts_after(
     facts: pa.Table | None, redone: pa.Array | None, clustered: pa.Table | None, incremental_run: bool
 ) -> pa.Table | None:
     """The components' facts after a saved run: those it `clustered`, after a full run; after an
-    incremental one, the kept `facts` but those of the components it re-resolved (`redone`), and those it
-    clustered (None when any of them is unknown). Some components a full run clusters may be missing
+    incremental one, the kept `facts` but those of the components it re-resolved or whose records' links
+    it replaced (`redone`: a component can lose a record to another without being clustered), and those
+    it clustered (None when any of them is unknown). Some components a full run clusters may be missing
     (records an incremental run places among as they are, without clustering them): unknown, not wrong."""
     if clustered is None or not incremental_run:
         return None if clustered is None else clustered.sort_by("component")

@@ -33,7 +33,7 @@ from .drawn import FIELDS, NAMESAKE
 @pytest.fixture(scope="module")
 def population(tmp_path_factory: pytest.TempPathFactory) -> pa.Table:
     folder = tmp_path_factory.mktemp("new-links")
-    generate(persons=600, seed=31, out=folder)
+    generate(persons=400, seed=31, out=folder)
     con = duckdb.connect()
     try:
         return load_records(folder, con).select(list(INPUT_COLUMNS)).combine_chunks()
@@ -122,7 +122,7 @@ def test_decided_nodes_join_the_person_a_full_run_gives_them(population: pa.Tabl
     assert wrong == []
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.one_of(
         st.tuples(st.lists(st.fixed_dictionaries(FIELDS), min_size=2, max_size=10),

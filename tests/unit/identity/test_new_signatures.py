@@ -151,7 +151,7 @@ def test_batch_mates_of_one_signature_are_one_node_and_pair_with_each_other() ->
 _DRAWN = st.lists(st.fixed_dictionaries(FIELDS), min_size=1, max_size=8)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.one_of(
         st.tuples(_DRAWN, _DRAWN),
