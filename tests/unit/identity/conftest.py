@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from ilos.adapters.identity import IdentityResolver
@@ -66,3 +68,24 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
 @pytest.fixture(scope="module")
 def resolver(con: duckdb.DuckDBPyConnection) -> IdentityResolver:
     return IdentityResolver(con)
+
+
+def generated_records(folder: Path, persons: int, seed: int) -> pa.Table:
+    """The resolver input records of a population generated into `folder`."""
+    from benchmarks.identity.data import load_records
+
+    from ilos.generator import generate
+
+    generate(persons=persons, seed=seed, out=folder)
+    con = duckdb.connect()
+    try:
+        return load_records(folder, con).select(list(INPUT_COLUMNS)).combine_chunks()
+    finally:
+        con.close()
+
+
+def held_back(records: pa.Table, every: int) -> tuple[pa.Table, pa.Table]:
+    """The records but every `every`th departure record (by uid), and those departure records."""
+    uids = sorted(u for u in records.column("record_uid").to_pylist() if u.startswith("departures/"))
+    mask = pc.is_in(records.column("record_uid"), pa.array(uids[::every], pa.string()))
+    return records.filter(pc.invert(mask)), records.filter(mask)

@@ -11,34 +11,24 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
-from benchmarks.identity.data import load_records
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ilos.adapters.identity import IdentityResolver, frequencies
 from ilos.adapters.identity.blocking_keys import BlockingKeys
-from ilos.adapters.identity.features import INPUT_COLUMNS
 from ilos.adapters.identity.model import default_model
 from ilos.adapters.identity.new_links import Facts, Link, decide
 from ilos.adapters.identity.new_signatures import NewSignatureScorer, new_nodes
 from ilos.adapters.identity.scoring import SIGNATURE
-from ilos.generator import generate
 
-from .conftest import record, table
+from .conftest import generated_records, held_back, record, table
 from .drawn import FIELDS, NAMESAKE
 
 
 @pytest.fixture(scope="module")
 def population(tmp_path_factory: pytest.TempPathFactory) -> pa.Table:
-    folder = tmp_path_factory.mktemp("new-links")
-    generate(persons=400, seed=31, out=folder)
-    con = duckdb.connect()
-    try:
-        return load_records(folder, con).select(list(INPUT_COLUMNS)).combine_chunks()
-    finally:
-        con.close()
+    return generated_records(tmp_path_factory.mktemp("new-links"), persons=400, seed=31)
 
 
 class Run:
@@ -59,12 +49,6 @@ class Run:
 
     def facts(self, components: list[str]) -> Mapping[str, Facts]:
         return {c: self.facts_of[c] for c in components if c in self.facts_of}
-
-
-def _held_back(records: pa.Table, every: int) -> tuple[pa.Table, pa.Table]:
-    uids = sorted(u for u in records.column("record_uid").to_pylist() if u.startswith("departures/"))
-    mask = pc.is_in(records.column("record_uid"), pa.array(uids[::every], pa.string()))
-    return records.filter(pc.invert(mask)), records.filter(mask)
 
 
 def _wrongly_decided(existing: pa.Table, back: pa.Table, model: dict[str, Any]) -> tuple[int, int, list[Any]]:
@@ -112,7 +96,7 @@ def _values(row: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def test_decided_nodes_join_the_person_a_full_run_gives_them(population: pa.Table) -> None:
-    existing, back = _held_back(population, 5)
+    existing, back = held_back(population, 5)
     model = copy.deepcopy(default_model())  # with term frequencies frozen from the population
     with duckdb.connect() as cur:
         cur.register("idx", IdentityResolver(cur).index(existing).feat)

@@ -12,20 +12,17 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from benchmarks.identity.data import load_records
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ilos.adapters.identity import IdentityResolver, frequencies
 from ilos.adapters.identity.blocking_keys import BlockingKeys
-from ilos.adapters.identity.features import INPUT_COLUMNS
 from ilos.adapters.identity.index import IdentityIndex
 from ilos.adapters.identity.model import default_model
 from ilos.adapters.identity.new_signatures import NewSignatureScorer, new_nodes
 from ilos.adapters.identity.scoring import SIGNATURE
-from ilos.generator import generate
 
-from .conftest import record, table
+from .conftest import generated_records, held_back, record, table
 from .drawn import FIELDS, NAMESAKE
 
 Pair = tuple[str, str]
@@ -34,25 +31,11 @@ Scores = tuple[float, str, str]
 
 @pytest.fixture(scope="module")
 def population(tmp_path_factory: pytest.TempPathFactory) -> pa.Table:
-    folder = tmp_path_factory.mktemp("new-signatures")
-    generate(persons=400, seed=29, out=folder)
-    con = duckdb.connect()
-    try:
-        return load_records(folder, con).select(list(INPUT_COLUMNS)).combine_chunks()
-    finally:
-        con.close()
-
-
-def _held_back(records: pa.Table, every: int) -> tuple[pa.Table, pa.Table]:
-    """Every `every`th departure record (by uid) apart from the other records."""
-    uids = sorted(u for u in records.column("record_uid").to_pylist() if u.startswith("departures/"))
-    back = pa.array(uids[::every], pa.string())
-    mask = pc.is_in(records.column("record_uid"), back)
-    return records.filter(pc.invert(mask)), records.filter(mask)
+    return generated_records(tmp_path_factory.mktemp("new-signatures"), persons=400, seed=29)
 
 
 def _new_only(index: IdentityIndex, rows: pa.Table) -> pa.Table:
-    """The records of `rows` whose signature the index does not hold (those the Python path scores)."""
+    """The records of `rows` whose signature the index does not hold."""
     known = {tuple(r[c] for c in SIGNATURE) for r in index.feat.select(list(SIGNATURE)).to_pylist()}
     nodes = {n["record_uid"]: n for n in new_nodes(rows.to_pylist())}
     fresh = [u for u, n in nodes.items() if tuple(n[c] for c in SIGNATURE) not in known]
@@ -114,7 +97,7 @@ def _assert_same(mine: dict[Pair, Scores], sql: dict[Pair, Scores], undecided: s
 
 
 def test_held_back_departures_are_scored_as_score_between_scores_them(population: pa.Table) -> None:
-    existing, back = _held_back(population, 7)
+    existing, back = held_back(population, 7)
     model = copy.deepcopy(default_model())  # with term frequencies frozen from the population
     with duckdb.connect() as cur:
         cur.register("idx", IdentityResolver(cur).index(existing).feat)
