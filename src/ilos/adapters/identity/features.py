@@ -136,14 +136,17 @@ def _clean(expr: str) -> str:
     return f"nullif(trim(regexp_replace({no_apos}, '[^A-Z]+', ' ', 'g')), '')"
 
 
-def _name_map_sql(source: str, column: str, amap: str) -> str:
-    """Per distinct spelling of a name column: its key, first word and their skeletons, and `cut`, the
-    first word of a name of more than one (NULL for one word).
+def _name_map_sql(source: str, amap: str) -> str:
+    """Per distinct spelling of either name column: its key, first word and their skeletons, and `cut`,
+    the first word of a name of more than one (NULL for one word).
 
-    Spellings repeat across a person's records, so the costly skeleton runs once per spelling.
+    Spellings repeat across a person's records and across the two columns, so the costly skeleton runs
+    once per spelling, and the map is one statement (planning its rules is most of its cost on a few
+    records).
     """
     return f"""
-        WITH raw AS (SELECT DISTINCT {column} AS raw FROM {source} WHERE {column} IS NOT NULL),
+        WITH raw AS (SELECT family_name AS raw FROM {source} WHERE family_name IS NOT NULL
+                     UNION SELECT given_names FROM {source} WHERE given_names IS NOT NULL),
         clean AS (SELECT raw.raw, {_clean("coalesce(m.ascii, raw.raw)")} AS words
                   FROM raw LEFT JOIN {amap} m ON m.raw = raw.raw),
         keyed AS (SELECT raw, replace(words, ' ', '') AS name_key, split_part(words, ' ', 1) AS first,
@@ -200,8 +203,8 @@ def doc_keys_sql() -> str:
     )
 
 
-def features_sql(source: str, fam_map: str, giv_map: str) -> str:
-    """SELECT of the feature table over the records view `source` and the name maps.
+def features_sql(source: str, name_map: str) -> str:
+    """SELECT of the feature table over the records view `source` and its name map (`_name_map_sql`).
 
     `adm` is a number only one person's records share: the admission number, or for a criminal
     disposition its matter (INCIDENT_PREFIX, source system and incident id: the stages of one case
@@ -227,8 +230,8 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
                    nullif(upper(trim(birth_country)), '') AS bcountry,
                    CASE WHEN upper(sex) IN ('M', 'F') THEN upper(sex) END AS sex_code
             FROM {source} s
-            LEFT JOIN {fam_map} fm ON fm.raw = s.family_name
-            LEFT JOIN {giv_map} gm ON gm.raw = s.given_names
+            LEFT JOIN {name_map} fm ON fm.raw = s.family_name
+            LEFT JOIN {name_map} gm ON gm.raw = s.given_names
         )
         SELECT record_uid, is_new, feed, source_system, source_record_id,
                family_name, given_names, date_of_birth, document_number, a_number, admission_number,
@@ -250,19 +253,16 @@ def features_sql(source: str, fam_map: str, giv_map: str) -> str:
 
 def build_features(cur: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
     """Create table `target` holding the features of the records view `source`."""
-    amap = f"{target}_ascii"
+    amap, names = f"{target}_ascii", f"{target}_name_map"
     cur.register(amap, _ascii_map(cur, source))
-    maps = {column: f"{target}_{column}_map" for column in ("family_name", "given_names")}
     parts = "[fam_skel, giv_skel, fam_first_skel, giv_first_skel]"
     try:
-        for column, table in maps.items():
-            cur.execute(f"CREATE OR REPLACE TABLE {table} AS {_name_map_sql(source, column, amap)}")
+        cur.execute(f"CREATE OR REPLACE TABLE {names} AS {_name_map_sql(source, amap)}")
         cur.execute(
             f"CREATE OR REPLACE TABLE {target} AS SELECT *, "
             f"list_distinct(list_filter({parts}, lambda x: x IS NOT NULL)) AS name_parts "
-            f"FROM ({features_sql(source, maps['family_name'], maps['given_names'])})"
+            f"FROM ({features_sql(source, names)})"
         )
     finally:
         cur.unregister(amap)
-        for table in maps.values():
-            cur.execute(f"DROP TABLE IF EXISTS {table}")
+        cur.execute(f"DROP TABLE IF EXISTS {names}")
