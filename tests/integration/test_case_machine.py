@@ -211,7 +211,7 @@ def apply(driver: CaseDriver, kind: str, arg: Any) -> None:
 
 
 @settings(
-    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
 @given(
     start=st.sampled_from(["lead", "nta", "ordered", "ordered"]),

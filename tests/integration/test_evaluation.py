@@ -58,12 +58,15 @@ def test_every_persons_evaluated_place_is_the_worklists(
     load_world(out, store_url)
     end, start = manifest["end"], manifest["start"]
     middle = f"{int(start[:4]) + (int(end[:4]) - int(start[:4])) // 2}{end[4:]}"
-    for policy, as_of, known_at in (
+    configurations = [
         ("guidelines-2021", end, None),
+        ("priorities-2014", end, f"{middle}T00:00:00.000000Z"),
         ("priorities-2014", end, None),
         ("guidelines-2021", middle, None),
-        ("priorities-2014", end, f"{middle}T00:00:00.000000Z"),
-    ):
+    ]
+    # The store only changes how records are read: PostgreSQL is held to the first two (a pack on its
+    # own, the other read as known at a time), the embedded store to every one (for the suite's budget).
+    for policy, as_of, known_at in configurations if store_url.startswith("sqlite") else configurations[:2]:
         compared, differing = _differing(store_url, policy, as_of, known_at)
         assert compared > 300
         assert differing == [], (policy, as_of, known_at)

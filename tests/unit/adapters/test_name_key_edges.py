@@ -53,7 +53,7 @@ def _rows(table: pa.Table) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.parametrize("share", [0, kept_tables.SEARCH_SHARE])
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(before=WORLD, after=WORLD)
 def test_edges_updated_from_the_kept_ones_are_those_found_again(
     share: int,

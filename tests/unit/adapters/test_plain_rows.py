@@ -101,7 +101,7 @@ def _lines(draw: st.DrawFn, feed: Feed) -> list[str]:
     return rows
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_drawn_rows_are_checked_as_the_sql_checks_them(data: st.DataObject) -> None:
     feed = feed_named(data.draw(st.sampled_from(sorted(FEEDS))))

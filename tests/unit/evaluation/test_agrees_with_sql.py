@@ -144,7 +144,7 @@ def _by_sql(rows: dict[str, list[dict[str, Any]]], links: list[dict[str, Any]], 
         return places(cur, pack, AS_OF)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds())
 def test_every_persons_place_is_the_one_the_sql_gives(world: tuple[list[dict[str, Any]], Pack]) -> None:
     records, pack = world

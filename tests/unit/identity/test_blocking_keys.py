@@ -70,7 +70,7 @@ def _pairs(pairs: pa.Table) -> dict[tuple[str, str], tuple[float, str, str]]:
     }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(_records("A", 14), _records("B", 6), _records("C", 6))
 def test_batches_blocked_through_the_kept_index_equal_the_full_join(
     resolver: IdentityResolver, first: list[dict[str, object]], second: list[dict[str, object]],
