@@ -53,7 +53,8 @@ def offered_section(steps: list[dict[str, Any]], t: dict[str, Any]) -> list[str]
         "nearest rank over events. "
         f"Once stored, a departure carrying the number of the admission it ends, of evidence verified on its "
         f"own ({visible} of these), shows in that admission's status; one that repeats the identity of a record "
-        "already linked is linked as it is stored (ADR 13; the *on storing* column) and shows then; the others "
+        "already linked (ADR 13), or whose new identity's person the next run will certainly give (ADR 11), is "
+        "linked as it is stored (the *on storing* column) and shows then; the others "
         "show once their run has saved its links. The target is judged on the time to the effect, with the rate linked. Target: "
         "2,000 events/s sustained for 5 minutes against 1,000,000 persons with p99 ≤ 250 ms.",
         "",

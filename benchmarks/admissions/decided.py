@@ -5,7 +5,8 @@ without its latest BATCHES * 1,000 departures, then, batch after batch, those de
 records that repeat no indexed signature scored (`identity.new_signatures`) and decided
 (`identity.new_links`) against the snapshot and the component facts it publishes; then the
 incremental run, whose links are compared with the decisions. Prints one JSON line a batch and the
-totals. Not part of `make bench` (ADR 11 amendment of 2026-12-07, sixth: not on a path yet).
+totals. Not part of `make bench` (ADR 11 amendments of 2026-12-07, sixth and seventh: the stream links
+them on storing since, `identity.decided_on_storing`).
 """
 
 from __future__ import annotations

@@ -15,6 +15,6 @@ def test_migrations_match_the_declared_schema(store_url: str) -> None:
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), metadata)
         assert diff == []
-        assert current_revision(engine) == head_revision() == "0013"
+        assert current_revision(engine) == head_revision() == "0014"
     finally:
         engine.dispose()

@@ -424,10 +424,11 @@ def _link_row(db: str, uid: str) -> tuple[str, str | None] | None:
 
 def test_a_departure_repeating_a_linked_identity_is_linked_as_it_is_stored(store: str) -> None:
     """A departure equal on every identity feature to an arrival already linked (ADR 13) shows in that
-    arrival's status as soon as it is stored, by its person; one that differs (a given name misspelt)
-    waits for the run. The run links both as it would have, and the early link is then the run's."""
+    arrival's status as soon as it is stored, by its person; one that differs (a given name misspelt),
+    whose person the run will certainly give (ADR 11), too, resting on that person's arrival. The run
+    links both as they were linked, and the early links are then the run's."""
     assert ilos("resolve", db=store).code == 0
-    traveller = _person_of_record(store, "arrivals", "1")
+    traveller, yuki = (_person_of_record(store, "arrivals", n) for n in ("1", "2"))
     with Ilos(Settings(), store) as app:
         pipeline = app.stream_pipeline
         assert pipeline.warm()
@@ -435,17 +436,45 @@ def test_a_departure_repeating_a_linked_identity_is_linked_as_it_is_stored(store
         misspelt = departure("D9", 1, "2024-08-25", given_names="YUKY")
         other = pipeline.accept("departures", [json.dumps(misspelt)], "misspelt")
         assert repeat.linked_on_storing == ["departures/APIS/D1"]
-        assert other.linked_on_storing == []
+        assert other.linked_on_storing == ["departures/APIS/D9"]
         assert _link_row(store, "departures/APIS/D1") == (traveller, "arrivals/I94/1")
-        assert _link_row(store, "departures/APIS/D9") is None
+        assert _link_row(store, "departures/APIS/D9") == (yuki, "arrivals/I94/2")
         stored = statuses(store)
         assert stored["00000000001"] == ("DEPARTED_TIMELY", "2024-08-20", "")
-        assert stored["00000000002"][0] == "SUSPECTED_IN_COUNTRY_OVERSTAY"
+        assert stored["00000000002"] == ("DEPARTED_TIMELY", "2024-08-25", "")
         run = pipeline.link([repeat, other], date(2024, 12, 1))
     assert _link_row(store, "departures/APIS/D1") == (traveller, None)
-    assert _link_row(store, "departures/APIS/D9") == (_person_of_record(store, "arrivals", "2"), None)
+    assert _link_row(store, "departures/APIS/D9") == (yuki, None)
     assert statuses(store)["00000000002"] == ("DEPARTED_TIMELY", "2024-08-25", "")
     assert sorted(e["admission_number"] for e in run.events) == ["00000000001", "00000000002"]
+
+
+def test_a_new_signature_waits_for_the_run_while_a_departure_no_run_linked_yet_pairs_with_it(
+    store: str,
+) -> None:
+    """A second misspelling of a traveller's name, stored before any run linked the first, pairs with it:
+    the run resolves the two together, so the second waits for the run (ADR 11) however certain it
+    would be alone; the first stays linked as it was stored. A run links both to the traveller, and a
+    third misspelling after it is linked as it is stored again."""
+    assert ilos("resolve", db=store).code == 0
+    yuki = _person_of_record(store, "arrivals", "2")
+    with Ilos(Settings(), store) as app:
+        pipeline = app.stream_pipeline
+        assert pipeline.warm()
+        first = pipeline.accept(
+            "departures", [json.dumps(departure("D8", 1, "2024-08-25", given_names="YUKY"))], "1"
+        )
+        second = pipeline.accept(
+            "departures", [json.dumps(departure("D9", 1, "2024-08-27", given_names="YUUKI"))], "2"
+        )
+        assert (first.linked_on_storing, second.linked_on_storing) == (["departures/APIS/D8"], [])
+        pipeline.link([first, second], date(2024, 12, 1))
+        third = pipeline.accept(
+            "departures", [json.dumps(departure("D7", 1, "2024-08-29", given_names="YUKII"))], "3"
+        )
+        assert third.linked_on_storing == ["departures/APIS/D7"]
+    assert [_link_row(store, f"departures/APIS/{rid}") for rid in ("D8", "D9")] == [(yuki, None)] * 2
+    assert _link_row(store, "departures/APIS/D7") == (yuki, "arrivals/I94/2")
 
 
 def test_a_departure_linked_as_it_was_stored_and_retracted_before_the_run_keeps_its_last_person(
@@ -502,6 +531,13 @@ def test_a_link_made_on_storing_goes_when_a_run_replaces_the_link_it_rests_on(st
             "departures/APIS/NEW"
         ]
         app.identity_store.link_on_storing(table)  # linked already: written once
+        later = pa.Table.from_pylist(
+            [{**fresh, "record_uid": "departures/APIS/RUN", "source_record_id": "RUN"}], FOUND_SCHEMA
+        )
+        app.identity_store.link_on_storing(later, run_id=app.identity_work.run_id - 1)
+        assert app.reader.linked_on_storing(["departures/APIS/RUN"]) == []  # decided on an older run's links
+        app.identity_store.link_on_storing(later, run_id=app.identity_work.run_id)
+        assert app.reader.linked_on_storing(["departures/APIS/RUN"]) == ["departures/APIS/RUN"]
         renamed = arrival("1", family_name="OKAFOR-EZE", recorded_at="2024-04-01T00:00:00Z")
         pipeline.link([pipeline.accept("arrivals", [json.dumps(renamed)], "renamed")], date(2024, 12, 1))
         assert _link_row(store, "arrivals/I94/1") == (traveller, None)

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from ilos.adapters.db.reader import PersonDataReader
 from ilos.adapters.duck import decisions, incremental, stable_ids
 from ilos.adapters.duck.workspace import workspace
+from ilos.adapters.identity.clustering import FACTS_SCHEMA
 from ilos.adapters.identity.index import IdentityIndex
 from ilos.adapters.identity.repeats import LinkedSignatures
 from ilos.adapters.identity.trips import KeptClusters
@@ -113,6 +114,7 @@ class DuckIdentityWork:
         #: Whether to publish `linked_signatures` (a stream process, whose storing side reads them)
         self.publishing = False
         self._clustered: pa.Table | None = None  # the facts of the last clustering since the last saved run
+        self._run_facts: pa.Table | None = None  # those the current run's assignment took
 
     def records(self) -> pa.Table:
         """Identity columns of every record in force, with a hash of the columns the resolver reads.
@@ -278,6 +280,7 @@ class DuckIdentityWork:
             return False
         kept.index, kept.trip_keys = built
         kept.unsettled = set()  # every record in force is linked as it is now
+        kept.facts = self._stored_facts()
         self._publish()
         return True
 
@@ -309,11 +312,17 @@ class DuckIdentityWork:
         kept.links, kept.run_id, kept.replaced, kept.state_after = state, run_id, None, None
         kept.withdrawn_candidates = []
         kept.index, kept.index_after = kept.index_after, None
-        clustered, self._clustered = self._clustered, None
+        clustered, self._run_facts = self._run_facts, None
         redone = None if kept.redone is None or moved is None else pa.concat_arrays([kept.redone, moved])
         kept.facts, kept.redone = _facts_after(kept.facts, redone, clustered, incremental_run), None
+        if kept.facts is None and self.publishing and kept.index is not None:  # as this run left them
+            kept.facts = self._stored_facts()
         kept.trip_keys, kept.trip_keys_after = kept.trip_keys_after, None
         self._publish()
+
+    def _stored_facts(self) -> pa.Table:
+        """The component facts the runs kept in the store with the links (`clustering.FACTS_SCHEMA`)."""
+        return self.reader.component_facts().cast(FACTS_SCHEMA)
 
     def _publish(self) -> None:
         """Publish the snapshot of the index and link state kept now (`linked_signatures`), when
@@ -322,7 +331,9 @@ class DuckIdentityWork:
         if not self.publishing or kept.index is None or kept.links is None:
             self.linked_signatures = None
             return
-        self.linked_signatures = LinkedSignatures.of(kept.index.feat, kept.links, kept.index.keys, kept.facts)
+        self.linked_signatures = LinkedSignatures.of(
+            kept.index.feat, kept.links, kept.index.keys, kept.facts, kept.run_id
+        )
 
     def affected(self, records: pa.Table, state: pa.Table, resolver: Any) -> pa.Table | None:
         """The records an incremental run must re-resolve, or None when a full run is needed.
@@ -410,7 +421,7 @@ class DuckIdentityWork:
         redone = among_sorted(state, "record_uid", subset.column("record_uid")).column("component")
         self._kept.redone = pc.unique(redone.combine_chunks().drop_null())
         merged, self._kept.state_after = incremental.merge(self.con, records, state, touched, assignment)
-        merged = self._counted(state, merged)
+        merged = replace(self._counted(state, merged), facts=assignment.facts, redone=self._kept.redone)
         # a changed record is re-resolved or a repeat: any neither linked stays to compare next time
         looked_at = pa.chunked_array([*subset.column("record_uid").chunks, touched.changed], pa.string())
         linked = pa.chunked_array(
@@ -479,7 +490,9 @@ class DuckIdentityWork:
         if "component" in clusters.column_names:
             links = assignment.links.join(clusters.select(["record_uid", "component"]), "record_uid")
             assignment = replace(assignment, links=links.sort_by([("record_uid", "ascending")]))
-        return assignment
+        # what this run's clustering read (None: it clustered nothing), taken so a later run cannot reuse it
+        self._run_facts, self._clustered = self._clustered, None
+        return replace(assignment, facts=self._run_facts)
 
     def review_pairs(self, pairs: pa.Table, clusters: pa.Table) -> pa.Table:
         """Pairs the model could not decide, where a decision would matter (records now in different

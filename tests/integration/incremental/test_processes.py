@@ -558,35 +558,57 @@ def _joined(out: Path, paths: list[Path]) -> Path:
     return write_csv(out, rows)
 
 
-def test_the_component_facts_a_process_keeps_are_those_of_a_full_run(world: Path, tmp_path: Path) -> None:
-    """What deciding a new signature on storing reads of each component (ADR 11): kept through a long-lived
+def test_the_component_facts_kept_in_a_process_and_the_store_are_those_of_a_full_run(
+    world: Path, tmp_path: Path, store_url: str
+) -> None:
+    """What deciding a new signature on storing reads of each component (ADR 11). Kept through a long-lived
     process's incremental runs (those of the components each re-resolves, or whose records' links it
-    replaces, left out; with only those it re-resolves, this delivery order kept two wrong), the facts
-    are those a full run over the same records clusters, for most components (some a full run clusters, the
-    incremental runs placed among without clustering: this module makes them place among whatever a name
-    key reaches)."""
+    replaces, left out; with only those it re-resolves, this delivery order kept two wrong), the facts are
+    those each run keeps in the store with its links; a process that keeps nothing keeps the store's as
+    well; a process warming up publishes the store's; and every stored fact is the one a full run over
+    the same records clusters, for most components (some a full run clusters, the incremental runs placed
+    among without clustering: this module makes them place among whatever a name key reaches)."""
     from ilos.bootstrap import Ilos
     from ilos.config import Settings
     from ilos.services.ingest import ingest_files
-    from ilos.services.resolve import resolve_all, resolve_incremental
+    from ilos.services.resolve import resolve_all, resolve_incremental, warm
 
     parts = _halves(world, tmp_path)
     (feed, path), *later = [(f, parts[f][0]) for f in FEEDS] + [
         (f, parts[f][1]) for f in ("arrivals", "departures")
     ]
-    db = f"sqlite:///{tmp_path / 'kept.db'}"
-    with Ilos(Settings(), db) as app:
+    with Ilos(Settings(), store_url) as app:
         ingest_files(feed, [path], app.loader)
         resolve_all(app.identity_work, app.identity_store)
-        for feed, path in later:
+        for feed, path in later[:-1]:
             ingest_files(feed, [path], app.loader)
             resolve_incremental(app.identity_work, app.identity_store)
-        kept = app.identity_work.component_facts
-    with Ilos(Settings(), db) as app:
+        assert app.identity_work.component_facts is not None
+        assert _facts(app.identity_work.component_facts) == _stored_facts(app)
+    with Ilos(Settings(), store_url) as app:  # a process that kept nothing before its run
+        ingest_files(later[-1][0], [later[-1][1]], app.loader)
+        resolve_incremental(app.identity_work, app.identity_store)
+    with Ilos(Settings(), store_url) as app:
+        app.identity_work.publishing = True
+        assert warm(app.identity_work, app.identity_store)
+        snapshot = app.identity_work.linked_signatures
+        assert snapshot is not None
+        assert snapshot.facts is not None
+        stored = _stored_facts(app)
+        assert _facts(snapshot.facts) == stored
         resolve_all(app.identity_work, app.identity_store)
         full = app.identity_work.component_facts
-    assert kept is not None
     assert full is not None
-    full_rows = {row["component"]: row for row in full.to_pylist()}
-    assert [row for row in kept.to_pylist() if full_rows.get(row["component"]) != row] == []
-    assert kept.num_rows > 0.8 * full.num_rows > 150
+    full_rows = _facts(full)
+    assert [row for component, row in stored.items() if full_rows.get(component) != row] == []
+    assert len(stored) > 0.8 * len(full_rows) > 150
+
+
+def _stored_facts(app: Any) -> dict[str, dict[str, Any]]:
+    from ilos.adapters.identity.clustering import FACTS_SCHEMA
+
+    return _facts(app.reader.component_facts().cast(FACTS_SCHEMA))
+
+
+def _facts(table: pa.Table) -> dict[str, dict[str, Any]]:
+    return {row["component"]: row for row in table.to_pylist()}

@@ -52,16 +52,19 @@ class IdentityStore:
         self._model = (int(model_id), json.loads(text))
         return self._model
 
-    def link_on_storing(self, found: pa.Table) -> None:
+    def link_on_storing(self, found: pa.Table, run_id: int | None = None) -> None:
         """Write the links `found` (record_uid, feed, source_system, source_record_id, anchor_uid,
         person_id, anchor_hash: records that repeat the identity signature of their anchor, found on a
         snapshot of the link state; `identity.repeats`), each as its anchor's link stands (person,
         component, run). A link is written only while its anchor's link is the snapshot's (same person
         and identity hash, itself no link on storing) and its record has no link, current or retired:
         what a run changed since the snapshot, and a record a run has seen, are left to the next run
-        (ADR 13). `PersonDataReader.linked_on_storing` tells which were written."""
+        (ADR 13). With `run_id`, only while that run is the last saved (links decided from what it left
+        of their components: `identity.decided_on_storing`). `PersonDataReader.linked_on_storing` tells
+        which were written."""
         if not found.num_rows:
             return
+        latest = "" if run_id is None else f"AND (SELECT max(run_id) FROM resolution_run) = {int(run_id)} "
         with self.store.writing() as bulk, bulk.write_transaction():
             bulk.ingest("ilos_on_storing", found, temporary=True)
             bulk.execute(
@@ -71,6 +74,7 @@ class IdentityStore:
                 "a.component, NULL, x.anchor_uid FROM ilos_on_storing x "
                 "JOIN identity_link a ON a.record_uid = x.anchor_uid "
                 "WHERE a.person_id = x.person_id AND a.identity_hash = x.anchor_hash AND a.anchor_uid IS NULL "
+                f"{latest}"
                 "AND NOT EXISTS (SELECT 1 FROM identity_link l WHERE l.record_uid = x.record_uid) "
                 "AND NOT EXISTS (SELECT 1 FROM retired_link r WHERE r.record_uid = x.record_uid)"
             )
@@ -133,7 +137,16 @@ class IdentityStore:
                         [mode, model_id, started, utc_now_text(), json.dumps(counts, sort_keys=True)],
                     )
                 )
+                if assignment.replaced is not None:
+                    bulk.ingest(
+                        "ilos_replaced", pa.table({"record_uid": assignment.replaced}), temporary=True
+                    )
+                _forget_facts(bulk, assignment, "before")
                 self._write_links(bulk, run_id, records, assignment)
+                _forget_facts(bulk, assignment, "after")
+                _keep_facts(bulk, run_id, assignment)
+                if assignment.replaced is not None:
+                    bulk.execute("DROP TABLE ilos_replaced")
                 self._write_events(bulk, run_id, assignment)
                 self._announce(bulk, run_id, mode, assignment)
                 self._write_review(bulk, run_id, review)
@@ -156,8 +169,7 @@ class IdentityStore:
                 links = links.append_column(column, pa.nulls(links.num_rows, pa.string()))
         links = links.append_column("run_id", pa.array([run_id] * links.num_rows, pa.int64()))
         scope = ""
-        if assignment.replaced is not None:
-            bulk.ingest("ilos_replaced", pa.table({"record_uid": assignment.replaced}), temporary=True)
+        if assignment.replaced is not None:  # the caller put them in table ilos_replaced
             scope = " WHERE record_uid IN (SELECT record_uid FROM ilos_replaced)"
         # The links replaced are kept as retired until the new ones are in: a record that gets none (no
         # longer in force) keeps its last person for answers known before it went.
@@ -174,8 +186,6 @@ class IdentityStore:
         bulk.execute(
             f"DELETE FROM retired_link WHERE record_uid IN (SELECT record_uid FROM identity_link{scope})"
         )
-        if scope:
-            bulk.execute("DROP TABLE ilos_replaced")
         ids = pa.table(
             {"person_id": pa.array(sorted(set(links.column("person_id").to_pylist())), pa.string())}
         )
@@ -322,4 +332,40 @@ def _insert_model(bulk: BulkConnection, model: dict[str, Any], trained_on: int) 
             f"VALUES ({p(1)}, {p(2)}, {p(3)}) RETURNING model_id",
             [utc_now_text(), trained_on, json.dumps(model, sort_keys=True)],
         )
+    )
+
+
+def _forget_facts(bulk: BulkConnection, assignment: Assignment, when: str) -> None:
+    """Remove the component facts a run makes unknown, `when` its links are written ("before" or "after"):
+    every one in a full run; in an incremental one, those of the components of the records whose links
+    it replaces, before (but links made on storing) and after (a component can lose a record to another
+    without being clustered), and of the components it re-resolved or clustered (`DuckIdentityWork` keeps
+    its own the same way)."""
+    if assignment.replaced is None:
+        if when == "before":
+            bulk.execute("DELETE FROM component_fact")
+        return
+    bulk.execute(  # a link made on storing follows its anchor's component and changes none of its facts
+        "DELETE FROM component_fact WHERE component IN (SELECT component FROM identity_link "
+        "WHERE record_uid IN (SELECT record_uid FROM ilos_replaced) AND anchor_uid IS NULL)"
+    )
+    if when == "after":
+        return
+    parts = [a for a in (assignment.redone,) if a is not None]
+    if assignment.facts is not None:
+        parts.append(assignment.facts.column("component").combine_chunks())
+    if parts:
+        gone = pc.unique(pa.chunked_array(parts, pa.string()).combine_chunks().drop_null())
+        bulk.ingest("ilos_facts_gone", pa.table({"component": gone}), temporary=True)
+        bulk.execute("DELETE FROM component_fact WHERE component IN (SELECT component FROM ilos_facts_gone)")
+        bulk.execute("DROP TABLE ilos_facts_gone")
+
+
+def _keep_facts(bulk: BulkConnection, run_id: int, assignment: Assignment) -> None:
+    """Insert the facts of the components the run clustered."""
+    facts = assignment.facts
+    if facts is None or not facts.num_rows:
+        return
+    bulk.ingest(
+        "component_fact", facts.append_column("run_id", pa.array([run_id] * facts.num_rows, pa.int64()))
     )

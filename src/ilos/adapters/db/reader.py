@@ -276,6 +276,15 @@ class PersonDataReader:
             "identity link state", sql, text=["record_uid", "person_id", "component", "identity_hash"]
         ).sort_by([("record_uid", "ascending")])
 
+    def component_facts(self) -> pa.Table:
+        """What the runs' clustering read of each linked component, as the last run left it (`component_fact`:
+        signatures, pairs, support, apart, a_numbers, a_number, settled, whole), by component."""
+        sql = (
+            "SELECT component, signatures, pairs, support, apart, a_numbers, a_number, settled, whole "
+            "FROM component_fact"
+        )  # sorted here: PostgreSQL's collation need not order text as Arrow does
+        return self._read("component facts", sql, text=["component", "a_number"]).sort_by("component")
+
     def review_queue(self) -> pa.Table:
         """Open pairs awaiting a reviewer, strongest first. Moot pairs are left out, as a full run would
         not queue them: records no longer in force (retracted since), and records a later run put in

@@ -149,6 +149,24 @@ identity_link = Table(
     Index(None, "anchor_uid", sqlite_where=_ANCHORED, postgresql_where=_ANCHORED),
 )
 
+component_fact = Table(  # what the last runs' clustering read of each linked component (ADR 11)
+    "component_fact",
+    metadata,
+    # kept with the links, in the run's transaction, so that a process warming up from the store can decide
+    # new signatures as they are stored (`identity.new_links`); a component's row goes when a run
+    # re-resolves it or replaces a link of its records, and comes back when a run clusters it
+    Column("component", Text, primary_key=True),
+    Column("signatures", BigInteger, nullable=False),
+    Column("pairs", BigInteger, nullable=False),
+    Column("support", BigInteger, nullable=False),
+    Column("apart", Boolean, nullable=False),
+    Column("a_numbers", BigInteger, nullable=False),
+    Column("a_number", Text),
+    Column("settled", Boolean, nullable=False),
+    Column("whole", Boolean, nullable=False),
+    Column("run_id", BigInteger, nullable=False),  # the run that clustered it
+)
+
 retired_link = Table(  # the last person of each record no longer in force (retracted since)
     "retired_link",
     metadata,

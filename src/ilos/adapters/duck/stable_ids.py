@@ -40,6 +40,10 @@ class Assignment:
     before: pa.Table | None = None
     #: How many persons `links` name, when the run counted them from the links it replaced (None: count them).
     persons: int | None = None
+    #: The facts of the components the run clustered (`clustering.FACTS_SCHEMA`); None: not reported.
+    facts: pa.Table | None = None
+    #: The components, before the run, of the records it re-resolved (an incremental run): their facts go.
+    redone: pa.Array | None = None
 
 
 def assign(

@@ -61,17 +61,24 @@ def new_nodes(records: Iterable[Row]) -> list[dict[str, Any]]:
     """The nodes records make among themselves: each usable record's `scoring_row` (`repeats.usable`;
     records without one are left out), records of equal signature values one node named by the smallest
     uid, holding every number of theirs (`adms`)."""
+    return nodes_of(records)[0]
+
+
+def nodes_of(records: Iterable[Row]) -> tuple[list[dict[str, Any]], dict[str, tuple[Any, ...]]]:
+    """`new_nodes`, and the signature values (`SIGNATURE`) of each record they hold, by record uid."""
     nodes: dict[tuple[Any, ...], dict[str, Any]] = {}
+    members: dict[str, tuple[Any, ...]] = {}
     for record in records:
         row = scoring_row(record)
         if row is None or not usable(row):
             continue
         values = tuple(row[c] for c in SIGNATURE)
+        members[record["record_uid"]] = values
         node = nodes.setdefault(values, row)
         if node is not row:
             node["adms"] = sorted(set(node["adms"]) | set(row["adms"]))
             node["record_uid"] = min(node["record_uid"], row["record_uid"])
-    return list(nodes.values())
+    return list(nodes.values()), members
 
 
 class NewSignatureScorer:
@@ -103,11 +110,19 @@ class NewSignatureScorer:
         pairs = self._pairs(new, indexed, everyone_new=False)
         return Scored(nodes, pairs, _twinned(pairs, {node["record_uid"] for node in nodes}))
 
-    def score_among(self, nodes: list[dict[str, Any]], rows: pa.Table) -> pa.Table:
-        """Every pair of `nodes` and signature `rows` (an index's) that a blocking rule joins, kept and
-        decided as `score` keeps and decides them (after `score`, which prepares the statements)."""
-        new = self._rows(nodes, rows.schema)
-        return self._pairs(new, rows.select(new.column_names), everyone_new=True)
+    def score_with(
+        self, nodes: list[dict[str, Any]], others: list[dict[str, Any]], feat: pa.Table
+    ) -> pa.Table:
+        """The pairs of `nodes` with the nodes `others` (of earlier batches, not in the index) that a blocking
+        rule joins, kept and decided as `score` keeps and decides them (after `score`)."""
+        if not nodes or not others:
+            return SCORED_PAIRS.empty_table()
+        pairs = self._pairs(
+            self._rows(nodes, feat.schema), self._rows(others, feat.schema), everyone_new=True
+        )
+        mine = pa.array([node["record_uid"] for node in nodes], pa.string())
+        left, right = (pc.is_in(pairs.column(c), mine) for c in ("record_uid_l", "record_uid_r"))
+        return pairs.filter(pc.xor(left, right))  # not those among `others`, nor among `nodes` (`score`'s)
 
     def _rows(self, nodes: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
         if self._columns is None:

@@ -63,6 +63,8 @@ class LinkedSignatures:
     #: The facts of the components of `state` (`clustering.component_facts`, sorted by component), for
     #: deciding new signatures (`new_links`); None when unknown.
     facts: pa.Table | None = None
+    #: The run whose links `state` holds (-1: unknown).
+    run_id: int = -1
 
     @classmethod
     def of(
@@ -71,6 +73,7 @@ class LinkedSignatures:
         state: pa.Table,
         blocking: BlockingKeys | None = None,
         facts: pa.Table | None = None,
+        run_id: int = -1,
     ) -> LinkedSignatures:
         """The snapshot of an index's signature rows `feat` (each with its key, `SIGNATURE_KEY`, made
         with the row), the link state `state` (sorted by uid), the index's blocking index and the
@@ -79,7 +82,7 @@ class LinkedSignatures:
         order = np.argsort(keys, kind="stable")
         columns = list(dict.fromkeys(["record_uid", *SIGNATURE, *SCORED]))
         copied = None if blocking is None else blocking.copy()
-        return cls(keys[order], order, feat.select(columns), state, copied, facts)
+        return cls(keys[order], order, feat.select(columns), state, copied, facts, run_id)
 
     def find(self, records: pa.Table) -> pa.Table:
         """The records of `records` (resolver input) that repeat a signature of the snapshot, each with
