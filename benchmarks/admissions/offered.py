@@ -88,7 +88,10 @@ def offered(world_dir: str, rate: str, seconds: str, store_url: str = "") -> Non
         return {"store": "postgres" if store_url else "embedded", "records": records, "persons": persons,
                 "offered_per_s": per_s, "seconds": int(seconds), "events": len(to_store),
                 "visible_on_storing": _visible_on_storing(lines),
-                "linked_on_storing": round(sum(len(b.linked_on_storing) for b, _ in stored) / len(to_store), 3),
+                "linked_on_storing": round(
+                    sum(len(b.linked_on_storing) + len(b.decided_on_storing) for b, _ in stored) / len(to_store), 3
+                ),
+                "decided_on_storing": round(sum(len(b.decided_on_storing) for b, _ in stored) / len(to_store), 3),
                 "batches": len(stored), "link_runs": len(runs),
                 "run_lines_p50": sizes[len(sizes) // 2] if sizes else 0, "run_lines_max": sizes[-1] if sizes else 0,
                 "events_verified": sum(len(r.events) for r in runs),
@@ -133,15 +136,19 @@ def _batches(arrivals: queue.Queue[Any], offered_at: deque[list[tuple[float, str
 def _visible_at(batch: Any, line: str, saved_at: float) -> float:
     """When a stored line's effect on the admission it ends showed: once stored for a departure carrying
     that admission's number (`_visible_on_storing`), once linked on storing for one repeating an identity
-    already linked (ADR 13; not a self-report, which waits for another source's record), else once its
+    already linked (ADR 13) or decided (ADR 11; not a self-report, which waits for another source's
+    record), else once its
     run had saved its links (`saved_at`; statuses are derived on read, and its announcement comes after)."""
     row = json.loads(line)
     if row.get("evidence") == "SELF_REPORTED":
         return saved_at
     if _ends_by_number(row):
         return float(batch.stored_at)
-    if f"departures/{row['source_system']}/{row['source_record_id']}" in batch.linked_on_storing:
+    uid = f"departures/{row['source_system']}/{row['source_record_id']}"
+    if uid in batch.linked_on_storing:
         return float(batch.linked_on_storing_at)
+    if uid in batch.decided_on_storing:
+        return float(batch.decided_on_storing_at)
     return saved_at
 
 

@@ -90,11 +90,13 @@ class Ilos:
     def stream_pipeline(self) -> StreamPipeline:
         """What `ilos stream` passes each micro-batch through: stored by `accepting_loader`, linked,
         relatives resolved again, verified departures announced (`announcing_admissions`)."""
+        deciding = self.settings.decide_on_storing
+        on_storing = LinkOnStoring(self.reader, self.identity_work, self.identity_store, deciding)
         return StreamPipeline(
             self.accepting_loader, self.identity_work, self.identity_store, self.announcing_admissions,
             self.event_store, lambda: resolve_relatives(self.relatives_work, self.relative_store),
-            self.reader.close,
-            LinkOnStoring(self.reader, self.identity_work, self.identity_store),
+            self.reader.close, on_storing,
+            *([on_storing.decide] if deciding else []),
         )  # fmt: skip
 
     @cached_property

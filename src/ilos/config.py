@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = "1GB"
     #: Fixed "now" (ISO 8601 with offset) for reproducible runs; the system clock when unset.
     now: datetime | None = None
+    #: Whether the stream links, as they are stored, the new identities whose person the next run will
+    #: certainly give (ADR 11). Off: on two cores it slowed every latency of the stream more than it showed
+    #: early (docs/adr/0011, amendment of 2026-12-07, seventh).
+    decide_on_storing: bool = False
 
     def now_utc(self) -> str:
         """The current time, normalised like stored timestamps (`YYYY-MM-DDTHH:MM:SS.ffffffZ`)."""

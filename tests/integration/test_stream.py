@@ -422,11 +422,22 @@ def _link_row(db: str, uid: str) -> tuple[str, str | None] | None:
     return (rows[0]["person_id"], rows[0]["anchor_uid"]) if rows else None
 
 
-def test_a_departure_repeating_a_linked_identity_is_linked_as_it_is_stored(store: str) -> None:
+@pytest.fixture
+def deciding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """New identities whose person is certain are linked as they are stored (off by default: ADR 11)."""
+    monkeypatch.setenv("ILOS_DECIDE_ON_STORING", "1")
+
+
+@pytest.mark.parametrize("decide", [True, False], ids=["deciding", "not deciding"])
+def test_a_departure_repeating_a_linked_identity_is_linked_as_it_is_stored(
+    store: str, decide: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A departure equal on every identity feature to an arrival already linked (ADR 13) shows in that
     arrival's status as soon as it is stored, by its person; one that differs (a given name misspelt),
-    whose person the run will certainly give (ADR 11), too, resting on that person's arrival. The run
-    links both as they were linked, and the early links are then the run's."""
+    whose person the run will certainly give (ADR 11), too when the stream decides on storing, resting on
+    that person's arrival; else it waits for the run. The run links both as they were linked, and the
+    early links are then the run's."""
+    monkeypatch.setenv("ILOS_DECIDE_ON_STORING", "1" if decide else "0")
     assert ilos("resolve", db=store).code == 0
     traveller, yuki = (_person_of_record(store, "arrivals", n) for n in ("1", "2"))
     with Ilos(Settings(), store) as app:
@@ -435,13 +446,14 @@ def test_a_departure_repeating_a_linked_identity_is_linked_as_it_is_stored(store
         repeat = pipeline.accept("departures", [json.dumps(DEPARTURES[0])], "repeat")
         misspelt = departure("D9", 1, "2024-08-25", given_names="YUKY")
         other = pipeline.accept("departures", [json.dumps(misspelt)], "misspelt")
-        assert repeat.linked_on_storing == ["departures/APIS/D1"]
-        assert other.linked_on_storing == ["departures/APIS/D9"]
+        decided = ["departures/APIS/D9"] if decide else []
+        assert (repeat.linked_on_storing, repeat.decided_on_storing) == (["departures/APIS/D1"], [])
+        assert (other.linked_on_storing, other.decided_on_storing) == ([], decided)
         assert _link_row(store, "departures/APIS/D1") == (traveller, "arrivals/I94/1")
-        assert _link_row(store, "departures/APIS/D9") == (yuki, "arrivals/I94/2")
+        assert _link_row(store, "departures/APIS/D9") == ((yuki, "arrivals/I94/2") if decide else None)
         stored = statuses(store)
         assert stored["00000000001"] == ("DEPARTED_TIMELY", "2024-08-20", "")
-        assert stored["00000000002"] == ("DEPARTED_TIMELY", "2024-08-25", "")
+        assert stored["00000000002"][0] == ("DEPARTED_TIMELY" if decide else "SUSPECTED_IN_COUNTRY_OVERSTAY")
         run = pipeline.link([repeat, other], date(2024, 12, 1))
     assert _link_row(store, "departures/APIS/D1") == (traveller, None)
     assert _link_row(store, "departures/APIS/D9") == (yuki, None)
@@ -450,7 +462,7 @@ def test_a_departure_repeating_a_linked_identity_is_linked_as_it_is_stored(store
 
 
 def test_a_new_signature_waits_for_the_run_while_a_departure_no_run_linked_yet_pairs_with_it(
-    store: str,
+    store: str, deciding: None
 ) -> None:
     """A second misspelling of a traveller's name, stored before any run linked the first, pairs with it:
     the run resolves the two together, so the second waits for the run (ADR 11) however certain it
@@ -467,12 +479,12 @@ def test_a_new_signature_waits_for_the_run_while_a_departure_no_run_linked_yet_p
         second = pipeline.accept(
             "departures", [json.dumps(departure("D9", 1, "2024-08-27", given_names="YUUKI"))], "2"
         )
-        assert (first.linked_on_storing, second.linked_on_storing) == (["departures/APIS/D8"], [])
+        assert (first.decided_on_storing, second.decided_on_storing) == (["departures/APIS/D8"], [])
         pipeline.link([first, second], date(2024, 12, 1))
         third = pipeline.accept(
             "departures", [json.dumps(departure("D7", 1, "2024-08-29", given_names="YUKII"))], "3"
         )
-        assert third.linked_on_storing == ["departures/APIS/D7"]
+        assert third.decided_on_storing == ["departures/APIS/D7"]
     assert [_link_row(store, f"departures/APIS/{rid}") for rid in ("D8", "D9")] == [(yuki, None)] * 2
     assert _link_row(store, "departures/APIS/D7") == (yuki, "arrivals/I94/2")
 
@@ -499,6 +511,73 @@ def test_a_departure_linked_as_it_was_stored_and_retracted_before_the_run_keeps_
     )
     rows = {r["admission_number"]: r for r in csv.DictReader(io.StringIO(known.out))}
     assert rows["00000000001"]["status"] == "DEPARTED_TIMELY"
+
+
+def test_a_batch_left_unscored_leaves_every_new_signature_to_the_runs_until_one_has_linked_it(
+    store: str, deciding: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_PENDING nodes a batch is not scored (ADR 11): a later batch could pair with it unseen, so
+    nothing is decided, whoever it concerns, until a run has linked the unscored batch's records."""
+    from ilos.adapters.identity import decided_on_storing
+
+    assert ilos("resolve", db=store).code == 0
+    with Ilos(Settings(), store) as app:
+        pipeline = app.stream_pipeline
+        assert pipeline.warm()
+        monkeypatch.setattr(decided_on_storing, "MAX_PENDING", 0)
+        over = pipeline.accept(
+            "departures", [json.dumps(departure("D8", 1, "2024-08-25", given_names="YUKY"))], "1"
+        )
+        monkeypatch.setattr(decided_on_storing, "MAX_PENDING", 2_000)
+        silva = departure("D6", 2, "2024-09-02", given_names="ANA MARIAH")
+        other = pipeline.accept("departures", [json.dumps(silva)], "2")
+        assert (over.decided_on_storing, other.decided_on_storing) == ([], [])
+        pipeline.link([over, other], date(2024, 12, 1))
+        again = pipeline.accept(
+            "departures", [json.dumps(departure("D7", 1, "2024-08-29", given_names="YUKII"))], "3"
+        )
+        assert again.decided_on_storing == ["departures/APIS/D7"]
+
+
+def test_the_stream_decides_new_identities_in_a_thread_after_the_repeats_and_before_the_run(
+    store: str, deciding: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`stream_batches` with decisions on storing (ADR 11): a fourth thread, fed by the repeats thread,
+    links the new identities whose person is certain. Held here until it has, the run finds the misspelt
+    departure linked on storing and links it to the same person."""
+    assert ilos("resolve", db=store).code == 0
+    yuki = _person_of_record(store, "arrivals", "2")
+    with Ilos(Settings(), store) as app:
+        pipeline = app.stream_pipeline
+        assert pipeline.warm()
+        decided, threads = threading.Event(), []
+        link_decided, save_links = pipeline.link_decided, pipeline.save_links
+
+        def decide_then_tell(batches: list[Accepted]) -> Linked:
+            threads.append(threading.current_thread().name)
+            linked = link_decided(batches)
+            decided.set()
+            return linked
+
+        def link_once_decided(batches: list[Accepted]) -> Linked:
+            assert decided.wait(20)
+            return save_links(batches)
+
+        monkeypatch.setattr(pipeline, "link_decided", decide_then_tell)
+        monkeypatch.setattr(pipeline, "save_links", link_once_decided)
+        stored: list[Accepted] = []
+        lines = [
+            [json.dumps(DEPARTURES[0]), json.dumps(departure("D9", 1, "2024-08-25", given_names="YUKY"))]
+        ]
+        stream_batches(
+            pipeline, "departures", lines, lambda: date(2024, 12, 1), stored.append, lambda run: None
+        )
+    assert threads == ["ilos-link-behind"]  # once, by a linking thread (not the one that stores)
+    assert (stored[0].linked_on_storing, stored[0].decided_on_storing) == (
+        ["departures/APIS/D1"],
+        ["departures/APIS/D9"],
+    )
+    assert _link_row(store, "departures/APIS/D9") == (yuki, None)
 
 
 def test_a_link_made_on_storing_goes_when_a_run_replaces_the_link_it_rests_on(store: str) -> None:

@@ -61,8 +61,8 @@ def _offered(**figures: float) -> dict[str, object]:
             "seconds": 300, "events": 600_000, "visible_on_storing": 0.37, "link_runs": 900,
             "run_lines_p50": 400, "run_lines_max": 900, "stored_per_s": 2000.0, "linked_per_s": 2000.0,
             "store_p50_s": 0.05, "store_p99_s": 0.1, "link_p50_s": 0.1, "link_p99_s": 0.2,
-            "link_max_s": 0.3, "linked_on_storing": 0.35, "visible_p50_s": 0.08, "visible_p99_s": 0.2,
-            "visible_max_s": 0.3}  # fmt: skip
+            "link_max_s": 0.3, "linked_on_storing": 0.35, "decided_on_storing": 0.05, "visible_p50_s": 0.08,
+            "visible_p99_s": 0.2, "visible_max_s": 0.3}  # fmt: skip
     return {"result": {**base, **figures}}
 
 
@@ -71,7 +71,7 @@ def _offered_table(*runs: dict[str, object]) -> str:
 
 
 def test_the_offered_stream_is_judged_on_the_time_to_its_effect_not_to_store_or_link() -> None:
-    assert "| 35% | 0.08 | 0.20 (≤ 0.25) | 0.30 | yes |" in _offered_table(_offered())
+    assert "| 35% (5%) | 0.08 | 0.20 (≤ 0.25) | 0.30 | yes |" in _offered_table(_offered())
     slow_effect = _offered_table(_offered(store_p99_s=0.1, link_p99_s=0.2, visible_p99_s=0.3))
     assert "| 0.30 (≤ 0.25) | 0.30 | **no** |" in slow_effect
     assert "| yes |" in _offered_table(_offered(link_p99_s=9.0))  # the run behind: effects shown before

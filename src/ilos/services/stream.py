@@ -78,6 +78,9 @@ class Accepted:
     #: record uids linked as they were stored (repeats of an identity already linked: ADR 13), and when
     linked_on_storing: list[str] = field(default_factory=list)
     linked_on_storing_at: float = 0.0
+    #: record uids of new identities linked after that, the next run's person being certain (ADR 11), and when
+    decided_on_storing: list[str] = field(default_factory=list)
+    decided_on_storing_at: float = 0.0
 
 
 @dataclass
@@ -118,6 +121,8 @@ class StreamPipeline:
     release_thread: Callable[[], object] = lambda: None
     #: links a batch's stored records that repeat an identity already linked; their uids (ADR 13)
     link_on_storing: Callable[[BatchResult], list[str]] = lambda result: []
+    #: links stored batches' records of new identities whose person is certain; their uids by batch (ADR 11)
+    decide_on_storing: Callable[[list[BatchResult]], list[list[str]]] = lambda results: [[] for _ in results]
 
     def warm(self) -> bool:
         """Read and build, before the first line is accepted, what the pipeline keeps between batches
@@ -153,14 +158,24 @@ class StreamPipeline:
         if repeats:
             self.link_repeats([accepted])
             accepted.seconds = accepted.linked_on_storing_at - started
+            self.link_decided([accepted])
         return accepted
 
     def link_repeats(self, batches: list[Accepted]) -> Linked:
-        """Link the records of stored batches that repeat an identity the last run linked (ADR 13),
-        noting them and when on each batch."""
+        """Link the records of stored batches that repeat an identity the last run linked (ADR 13), noting
+        them and when on each batch."""
         for batch in batches:
             batch.linked_on_storing = self.link_on_storing(batch.result)
             batch.linked_on_storing_at = time.perf_counter()
+        return Linked(batches, None)
+
+    def link_decided(self, batches: list[Accepted]) -> Linked:
+        """After their repeats (`link_repeats`), link the records of stored batches of new identities whose
+        person the next run will certainly give (ADR 11), the batches at once; noting them and when."""
+        decided = self.decide_on_storing([batch.result for batch in batches])
+        decided_at = time.perf_counter()
+        for batch, uids in zip(batches, decided, strict=True):
+            batch.decided_on_storing, batch.decided_on_storing_at = uids, decided_at
         return Linked(batches, None)
 
     def link(self, batches: list[Accepted], today: date) -> Linked:
@@ -303,13 +318,20 @@ def stream_batches(
     behind them and a thread behind it announces what each run verified (`on_linked` after each run's
     announcement, from that thread); returns when the last one is linked and announced. A third thread
     links each stored batch's repeats of identities already linked (ADR 13), so that storing the next
-    batch does not wait for it."""
+    batch does not wait for it, and a fourth, after it, the new identities whose person is certain (ADR 11),
+    so that the repeats do not wait for those."""
 
     def each_linked(runs: list[Linked]) -> None:
         for run in runs:
             on_linked(run)
 
-    repeats = LinkBehind(_LinkingBy(pipeline.link_repeats, pipeline.release_thread), today, lambda run: None)
+    decided = LinkBehind(_LinkingBy(pipeline.link_decided, pipeline.release_thread), today, lambda run: None)
+
+    def decide_next(linked: Linked) -> None:
+        for batch in linked.batches:
+            decided.submit(batch)
+
+    repeats = LinkBehind(_LinkingBy(pipeline.link_repeats, pipeline.release_thread), today, decide_next)
     announcer: Behind[Linked, list[Linked]] = Behind(
         lambda runs: pipeline.announce(runs, today()),
         each_linked,
@@ -328,9 +350,12 @@ def stream_batches(
             repeats.close()
         finally:
             try:
-                linker.close()
+                decided.close()
             finally:
-                announcer.close()
+                try:
+                    linker.close()
+                finally:
+                    announcer.close()
 
 
 @dataclass

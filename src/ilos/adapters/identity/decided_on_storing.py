@@ -4,7 +4,8 @@ Called for each stored batch in storing order, on the snapshot the linking side 
 (`LinkedSignatures`): the batch's records that repeat no indexed signature are nodes (`new_signatures`),
 scored against the index and against the nodes of earlier batches no run has linked yet (the pending
 ones: the next run resolves them with this batch), and `new_links.decide` names the nodes whose person is
-certain. A pending node counts as a node of the batch: one with a pair to a new node keeps it undecided,
+certain. Past MAX_PENDING nodes, or without the run's facts, a batch is not scored: nothing is decided
+then until a run has linked its records. A pending node counts as a node of the batch: one with a pair to a new node keeps it undecided,
 and two that touch one component leave both to the run. Only a node whose records are all new (no
 correction of a linked record) and whose signature the index does not hold is linked, each record
 resting on the signature of its component it matches best (its anchor): the store writes the link only
@@ -32,6 +33,10 @@ from ilos.adapters.identity.scoring import SIGNATURE
 from ilos.adapters.identity.signature import signature_key
 from ilos.adapters.kept_tables import among_sorted
 
+#: Most nodes pending and new at once: past it a batch is left to the runs (scoring and deciding against
+#: thousands of pending nodes would make the thread that links repeats fall behind the stream).
+MAX_PENDING = 2_000
+
 
 @dataclass
 class _Pending:
@@ -51,6 +56,9 @@ class DecidedOnStoring:
     _pending: dict[str, _Pending] = field(default_factory=dict)
     #: The pairs of the pending nodes (each once), with the index's signatures and with each other.
     _pairs: pa.Table = field(default_factory=SCORED_PAIRS.empty_table)
+    #: Records of earlier batches whose nodes were not scored (too many pending, no facts, a new model):
+    #: nothing is decided until a run has linked every one of them.
+    _unscored: set[str] = field(default_factory=set)
 
     def close(self) -> None:
         if self._scorer is not None:
@@ -64,12 +72,19 @@ class DecidedOnStoring:
         repeats: set[str],
     ) -> pa.Table:
         """The links (`FOUND_SCHEMA`) of the batch's `records` (resolver input) the run will certainly
-        make, given the uids of those linked as repeats; `model`: the saved model (id, model) the runs use."""
-        if snapshot.blocking is None or snapshot.facts is None:
-            return FOUND_SCHEMA.empty_table()
+        make, given the uids of those linked as repeats; `model`: the saved model (id, model) the runs use.
+        None while records of earlier batches left unscored wait for a run."""
         scorer = self._scorer_for(*model)
         self._forget_linked(snapshot)
         nodes, members = nodes_of(r for r in records if r["record_uid"] not in repeats)
+        if (
+            self._unscored
+            or snapshot.blocking is None
+            or snapshot.facts is None
+            or (len(self._pending) + len(nodes) > MAX_PENDING)
+        ):  # left to the runs: until they have linked these, no node can be known to be alone
+            self._unscored |= set(members)
+            return FOUND_SCHEMA.empty_table()
         scored = scorer.score(nodes, snapshot.feat, snapshot.blocking)
         pending = list(self._pending.values())
         with_pending = scorer.score_with(nodes, [p.node for p in pending], snapshot.feat)
@@ -94,10 +109,12 @@ class DecidedOnStoring:
         return _found(snapshot, together.pairs, persons, of_node, {r["record_uid"]: r for r in records})
 
     def _scorer_for(self, model_id: int | None, model: dict[str, Any]) -> NewSignatureScorer:
-        """The scorer of the runs' model; a new model scores the pending nodes anew: they are forgotten."""
+        """The scorer of the runs' model; under a new one, the pending nodes' pairs are unknown: their records
+        are left to the runs (`_unscored`)."""
         if self._scorer is None or model_id != self._model_id:
             self.close()
             self._scorer, self._model_id = NewSignatureScorer(model), model_id
+            self._unscored |= {uid for pending in self._pending.values() for uid in pending.records}
             self._pending, self._pairs = {}, SCORED_PAIRS.empty_table()
         return self._scorer
 
@@ -105,6 +122,7 @@ class DecidedOnStoring:
         """Drop the pending nodes a run has linked (a record of theirs is in the snapshot's link state), and
         the pairs that touch no pending node any more (a pending node's pair with one linked since stays:
         it touches that node's component now)."""
+        self._unscored -= _linked_uids(snapshot, list(self._unscored))
         if not self._pending:
             return
         linked = _linked_uids(
