@@ -1,16 +1,16 @@
-"""A stored batch's new signatures linked as the next run will link them, when that is certain (ADR 11).
+"""Stored batches' new signatures linked as the next run will link them, when that is certain (ADR 11).
 
-Called for each stored batch in storing order, on the snapshot the linking side published
-(`LinkedSignatures`): the batch's records that repeat no indexed signature are nodes (`new_signatures`),
-scored against the index and against the nodes of earlier batches no run has linked yet (the pending
-ones: the next run resolves them with this batch), and `new_links.decide` names the nodes whose person is
-certain. Past MAX_PENDING nodes, or without the run's facts, a batch is not scored: nothing is decided
-then until a run has linked its records. A pending node counts as a node of the batch: one with a pair to a new node keeps it undecided,
-and two that touch one component leave both to the run. Only a node whose records are all new (no
-correction of a linked record) and whose signature the index does not hold is linked, each record
-resting on the signature of its component it matches best (its anchor): the store writes the link only
-while no run has been saved since the snapshot's and the anchor's link is the snapshot's
-(`IdentityStore.link_on_storing`).
+Called for stored batches in storing order, on the snapshot the linking side published
+(`LinkedSignatures`): the batches' records that repeat no indexed signature are nodes
+(`new_signatures`), scored against the index and against the nodes of earlier batches no run has linked
+yet (the pending ones: the next run resolves them with these), and `new_links.decide` names the nodes
+whose person is certain. A pending node counts as a node of the batch: one with a pair to a new node
+keeps it undecided, and two that touch one component leave both to the run. Only a node whose records
+are all new (no correction of a linked record) and whose signature the index does not hold is linked,
+each record resting on the signature of its component it matches best (its anchor): the store writes
+the link only while no run has been saved since the snapshot's and the anchor's link is the snapshot's
+(`IdentityStore.link_on_storing`). Past MAX_PENDING nodes, without the run's facts, or under a new
+model, batches are not scored: nothing is decided then until a run has linked their records.
 
 What the pending nodes cannot show: records a run links that were stored by another process (not
 through this stream), whose pairs with the pending nodes were never scored.
@@ -73,7 +73,7 @@ class DecidedOnStoring:
     ) -> pa.Table:
         """The links (`FOUND_SCHEMA`) of the batch's `records` (resolver input) the run will certainly
         make, given the uids of those linked as repeats; `model`: the saved model (id, model) the runs use.
-        None while records of earlier batches left unscored wait for a run."""
+        None (an empty table) while records of earlier batches left unscored wait for a run."""
         scorer = self._scorer_for(*model)
         self._forget_linked(snapshot)
         nodes, members = nodes_of(r for r in records if r["record_uid"] not in repeats)
