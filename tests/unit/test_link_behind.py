@@ -99,6 +99,9 @@ class Announcing:
     def link_repeats(self, batches: list[Accepted]) -> Linked:
         return Linked(batches, None)
 
+    def link_decided(self, batches: list[Accepted]) -> Linked:
+        return Linked(batches, None)
+
     def save_links(self, batches: list[Accepted]) -> Linked:
         self.saved.append([b.result.batch_id or 0 for b in batches])
         return Linked(batches, None, saved_at=float(len(self.saved)))
