@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 
@@ -82,7 +81,7 @@ def _batch(app: Any, work: Any, scorer: Any, lines: list[str], number: int) -> d
     state = {r["record_uid"]: (r["person_id"], r["component"]) for r in snapshot.state.to_pylist()}
     started = time.perf_counter()
     nodes = new_nodes(rest)  # every one: a record carrying a number touches components as much
-    fresh = {n["record_uid"] for n in nodes if not _indexed(snapshot, signature_key(n)) and not placeable(n)}
+    fresh = {n["record_uid"] for n in nodes if not snapshot.holds(signature_key(n)) and not placeable(n)}
     scored = scorer.score(nodes, snapshot.feat, snapshot.blocking)
     scored_at = time.perf_counter()
     persons = decide(
@@ -104,11 +103,6 @@ def _batch(app: Any, work: Any, scorer: Any, lines: list[str], number: int) -> d
         "scoring_ms": round(1e3 * (scored_at - started)), "deciding_ms": round(1e3 * (decided_at - scored_at)),
         "persons": {uid: p for uid, p in of_record.items() if p is not None},
     }  # fmt: skip
-
-
-def _indexed(snapshot: Any, key: int) -> bool:
-    wanted = np.uint64(key)
-    return bool(np.searchsorted(snapshot.keys, wanted, side="right") > np.searchsorted(snapshot.keys, wanted))
 
 
 def _values(node: dict[str, Any]) -> tuple[Any, ...]:

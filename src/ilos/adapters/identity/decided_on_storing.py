@@ -22,12 +22,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ilos.adapters.identity.new_links import decide
-from ilos.adapters.identity.new_signatures import SCORED_PAIRS, NewSignatureScorer, Scored, nodes_of
+from ilos.adapters.identity.new_signatures import SCORED_PAIRS, NewSignatureScorer, Scored, nodes_of, twinned
 from ilos.adapters.identity.repeats import FOUND_SCHEMA, LinkedSignatures, placeable
 from ilos.adapters.identity.scoring import SIGNATURE
 from ilos.adapters.identity.signature import signature_key
@@ -91,7 +90,9 @@ class DecidedOnStoring:
         together = Scored(
             nodes + [p.node for p in pending],
             pa.concat_tables([scored.pairs, with_pending, self._pairs]),
-            scored.undecided | _twinned(with_pending) | {p.node["record_uid"] for p in pending if p.twinned},
+            scored.undecided
+            | twinned(with_pending, {n["record_uid"] for n in nodes} | set(self._pending))
+            | {p.node["record_uid"] for p in pending if p.twinned},
         )
         linked = _linked_uids(snapshot, [r["record_uid"] for r in records])
         of_node = _records_of_nodes(nodes, members)
@@ -99,7 +100,7 @@ class DecidedOnStoring:
             uid
             for node in nodes
             if not placeable(node)
-            and not _indexed(snapshot, signature_key(node))
+            and not snapshot.holds(signature_key(node))
             and not linked & set(of_node[uid := node["record_uid"]])
         }
         persons = decide(
@@ -162,20 +163,6 @@ def _records_of_nodes(
     for record_uid, values in members.items():
         of_node[uid_of[values]].append(record_uid)
     return of_node
-
-
-def _twinned(pairs: pa.Table) -> set[str]:
-    return {
-        uid
-        for pair in pairs.to_pylist()
-        if pair["rule"] == "twins"
-        for uid in (pair["record_uid_l"], pair["record_uid_r"])
-    }
-
-
-def _indexed(snapshot: LinkedSignatures, key: int) -> bool:
-    wanted = np.uint64(key)
-    return bool(np.searchsorted(snapshot.keys, wanted, side="right") > np.searchsorted(snapshot.keys, wanted))
 
 
 def _state_rows(snapshot: LinkedSignatures, uids: list[str]) -> list[dict[str, Any]]:

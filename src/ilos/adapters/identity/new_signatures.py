@@ -108,7 +108,7 @@ class NewSignatureScorer:
         wanted = pa.array(sorted({uid for found in candidates for uid in found}), pa.string())
         indexed = feat.filter(pc.is_in(feat.column("record_uid"), wanted)).select(columns)
         pairs = self._pairs(new, indexed, everyone_new=False)
-        return Scored(nodes, pairs, _twinned(pairs, {node["record_uid"] for node in nodes}))
+        return Scored(nodes, pairs, twinned(pairs, {node["record_uid"] for node in nodes}))
 
     def score_with(
         self, nodes: list[dict[str, Any]], others: list[dict[str, Any]], feat: pa.Table
@@ -199,7 +199,7 @@ def _scored_sql(used: list[str], model: dict[str, Any]) -> str:
                      JOIN side l ON l.nid = d.a JOIN side r ON r.nid = d.b)"""
 
 
-def _twinned(pairs: pa.Table, new: set[str]) -> set[str]:
+def twinned(pairs: pa.Table, new: set[str]) -> set[str]:
     """The new nodes with a `twins` pair."""
     twins = pairs.filter(pc.equal(pairs.column("rule"), "twins"))
     return {

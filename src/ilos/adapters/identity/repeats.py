@@ -84,6 +84,11 @@ class LinkedSignatures:
         copied = None if blocking is None else blocking.copy()
         return cls(keys[order], order, feat.select(columns), state, copied, facts, run_id)
 
+    def holds(self, key: int) -> bool:
+        """Whether a signature of the snapshot has `signature_key` `key`."""
+        wanted = np.uint64(key)
+        return bool(np.searchsorted(self.keys, wanted, side="right") > np.searchsorted(self.keys, wanted))
+
     def find(self, records: pa.Table) -> pa.Table:
         """The records of `records` (resolver input) that repeat a signature of the snapshot, each with
         its anchor (the signature's representative) and the anchor's person and identity hash
